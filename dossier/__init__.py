@@ -1,0 +1,63 @@
+"""Eigen Dossier: a youth-care dossier that its client owns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+
+from dossier.config import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def template_folder() -> Path:
+    """Installed, templates ship inside the package; in a checkout they live at the top level."""
+    bundled = PACKAGE_DIR / "templates"
+    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
+) -> Flask:
+    """Build the app; nothing is created at import time, so tests can make as many as they need."""
+    from dossier import api, keys, web
+    from dossier.db import make_engine, make_session_factory
+    from dossier.edge import auth, context, errors, i18n, limits, security
+    from dossier.services.context import utcnow
+
+    settings = settings or Settings.from_env()
+    settings.check_production()
+    server_keys = keys.load_keys(settings.keys_dir)
+
+    app = Flask(
+        __name__,
+        template_folder=str(template_folder()),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=server_keys.secret_key,
+        DEBUG=False,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        JSON_SORT_KEYS=False,
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["dossier"] = {
+        "settings": settings,
+        "server_keys": server_keys,
+        "engine": engine,
+        "sessions": make_session_factory(engine),
+        "clock": clock or utcnow,
+    }
+    context.init_app(app)
+    security.init_app(app)
+    limits.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    return app

@@ -1,0 +1,14 @@
+"""The JSON API, /api/v1: load -> service -> dump, with problem+json errors and OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from dossier.api import accounts, admin, openapi, sessions  # noqa: F401  (attach routes)
+    from dossier.api.blueprint import bp
+    from dossier.edge.security import csrf
+
+    csrf.exempt(bp)  # bearer tokens only: no cookie ever authenticates an API call
+    app.register_blueprint(bp)

@@ -1,0 +1,50 @@
+"""Logging in and out through the API; the token is shown once."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.edge.limits import guarded
+from dossier.models import SessionKind
+from dossier.schemas import SessionCreate, SessionCreated
+from dossier.services import sessions
+
+
+@bp.post("/sessions")
+@guarded
+@documented(
+    Operation(
+        "/sessions", "post", "Log in and receive a bearer token", "sessions",
+        body=SessionCreate, responses={201: SessionCreated}, authenticated=False,
+        errors=(400, 401, 422, 429),
+    )
+)
+def create_session() -> Response:
+    data = load(SessionCreate)
+    ticket = sessions.log_in(service_context(), data["email"], data["password"], SessionKind.API)
+    return dump(SessionCreated, ticket, 201)
+
+
+@bp.delete("/sessions/current")
+@login_required
+@documented(
+    Operation("/sessions/current", "delete", "Log out: this token stops working", "sessions",
+              responses={204: None}, errors=(401,))
+)
+def delete_current_session() -> Response:
+    sessions.log_out(service_context(), actor())
+    return no_content()
+
+
+@bp.delete("/sessions")
+@login_required
+@documented(
+    Operation("/sessions", "delete", "Log out everywhere: every session and token ends",
+              "sessions", responses={204: None}, errors=(401,))
+)
+def delete_all_sessions() -> Response:
+    sessions.log_out_everywhere(service_context(), actor())
+    return no_content()

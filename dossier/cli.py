@@ -1,0 +1,143 @@
+"""The `dossier` command: keys, migrations, staff accounts, the demo and the development server."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from dossier import keys as server_keys
+from dossier.config import ConfigError, Settings
+from dossier.errors import DomainError, InvalidInput, ServerKeysMissing
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _context():  # type: ignore[no-untyped-def]
+    from dossier.audit import Origin
+    from dossier.db import make_engine, make_session_factory
+    from dossier.services.context import Context
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    return Context(
+        sessions=make_session_factory(engine),
+        settings=settings,
+        origin=Origin(client_address="cli", request_id=None),
+    )
+
+
+def _fail_on_domain_error(error: DomainError) -> click.ClickException:
+    if isinstance(error, InvalidInput):
+        lines = [f"{name}: {' '.join(messages)}" for name, messages in error.errors.items()]
+        return click.ClickException("\n".join(lines))
+    return click.ClickException(error.detail)
+
+
+@click.group()
+def main() -> None:
+    """Eigen Dossier: a youth-care dossier that its client owns."""
+
+
+@main.group()
+def keys() -> None:
+    """Server keys in keys/ (DOSSIER_KEYS_DIR)."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the Flask secret key and the audit signing key, if missing (mode 0600)."""
+    settings = _settings()
+    written = server_keys.init_keys(settings.keys_dir)
+    for path in written:
+        click.echo(f"created {path}")
+    if not written:
+        click.echo(f"keys already present in {settings.keys_dir}")
+
+
+@main.group()
+def db() -> None:
+    """The database schema (DOSSIER_DATABASE_URL)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from dossier import migrations
+    from dossier.db import make_engine
+
+    engine = make_engine(_settings().database_url)
+    migrations.upgrade(engine, revision)
+    click.echo(f"database at revision {migrations.current_revision(engine)}")
+
+
+@main.group()
+def users() -> None:
+    """Accounts that nobody can register for themselves."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice(["admin", "auditor"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Display name.")
+@click.option("--password", help="Asked for when left out, so it stays out of shell history.")
+def users_create(role: str, email: str, name: str, password: str | None) -> None:
+    """Create an admin or an auditor and print the account's recovery code."""
+    from dossier.services import accounts
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        registration = accounts.create_staff(
+            _context(), accounts.NewAccount(email, password, name, role)
+        )
+    except DomainError as error:
+        raise _fail_on_domain_error(error) from None
+    click.echo(f"created {role} {email.strip().lower()} ({registration.user_id})")
+    click.echo(f"recovery code (shown once, keep it safe): {registration.recovery_code}")
+
+
+@main.command()
+def demo() -> None:
+    """Fill an empty database with demo accounts and print how to log in as each."""
+    from dossier.services.demo import create_demo
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("The demo never runs in production.")
+    try:
+        people = create_demo(_context())
+    except DomainError as error:
+        raise _fail_on_domain_error(error) from None
+    click.echo("Demo accounts (log in at http://127.0.0.1:5000/login):\n")
+    width = max(len(p.email) for p in people)
+    for person in people:
+        click.echo(f"  {person.email:<{width}}  {person.password:<26} {person.display_name}, {person.description}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+def run(host: str, port: int) -> None:
+    """Serve the app for development on the embedded server."""
+    from dossier import create_app
+
+    try:
+        app = create_app(_settings())
+    except (ServerKeysMissing, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    if app.extensions["dossier"]["settings"].production:
+        raise click.ClickException("In production, use a real server, not `dossier run`.")
+    click.echo(f"Eigen Dossier on http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Settings from `DOSSIER_*` environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dossier.crypto import PRODUCTION_KDF_COST, KdfCost
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about its deployment, and nothing about a request."""
+
+    env: str = "development"
+    database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'var' / 'dossier.sqlite3'}")
+    keys_dir: Path = field(default_factory=lambda: Path.cwd() / "keys")
+    kdf_cost: KdfCost = PRODUCTION_KDF_COST
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    api_token_hours: int = 12
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    login_limits: str = "5 per minute;30 per hour"
+    address_limits: str = "30 per minute;300 per hour"
+    trusted_proxies: int = 0
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def ratelimit_storage_uri(self) -> str:
+        return self.redis_url or "memory://"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        env = environ.get("DOSSIER_ENV", "development")
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"DOSSIER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        defaults = cls()
+        try:
+            kdf_cost = KdfCost(
+                time_cost=_int(environ, "DOSSIER_KDF_TIME_COST", defaults.kdf_cost.time_cost),
+                memory_kib=_int(environ, "DOSSIER_KDF_MEMORY_KIB", defaults.kdf_cost.memory_kib),
+                lanes=_int(environ, "DOSSIER_KDF_LANES", defaults.kdf_cost.lanes),
+            )
+        except ValueError as exc:
+            raise ConfigError(f"DOSSIER_KDF_*: {exc}") from None
+        keys_dir = environ.get("DOSSIER_KEYS_DIR")
+        return cls(
+            env=env,
+            database_url=environ.get("DOSSIER_DATABASE_URL") or defaults.database_url,
+            keys_dir=Path(keys_dir) if keys_dir else defaults.keys_dir,
+            kdf_cost=kdf_cost,
+            session_idle_minutes=_int(environ, "DOSSIER_SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_int(environ, "DOSSIER_SESSION_MAX_HOURS", 12),
+            api_token_hours=_int(environ, "DOSSIER_API_TOKEN_HOURS", 12),
+            redis_url=environ.get("DOSSIER_REDIS_URL") or None,
+            smtp_url=environ.get("DOSSIER_SMTP_URL") or None,
+            login_limits=environ.get("DOSSIER_LOGIN_LIMITS") or defaults.login_limits,
+            address_limits=environ.get("DOSSIER_ADDRESS_LIMITS") or defaults.address_limits,
+            trusted_proxies=_int(environ, "DOSSIER_TRUSTED_PROXIES", 0),
+        )
+
+    def check_production(self) -> None:
+        """Production never runs on the embedded database or with a weak password cost."""
+        if not self.production:
+            return
+        if self.database_url.startswith("sqlite"):
+            raise ConfigError("Production needs PostgreSQL: set DOSSIER_DATABASE_URL.")
+        if self.kdf_cost.weaker_than(PRODUCTION_KDF_COST):
+            raise ConfigError("Production needs at least the default Argon2id cost.")

@@ -1,0 +1,350 @@
+"""Pure cryptography: key derivation, key pairs, sealed formats and signatures.
+
+Nothing here knows about Flask, SQLAlchemy or the database. Every sealed format starts with a
+header (magic, format version, kind) that is also authenticated, every derivation has a label of
+its own, and every failure to open raises the same `CryptoError`, so neither a caller nor an
+attacker can tell a wrong key from a flipped byte or a wrong version.
+
+Randomness can be passed in (`rng`) so tests can pin known answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import os
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat
+from cryptography.hazmat.primitives.serialization import NoEncryption
+
+Rng = Callable[[int], bytes]
+
+MAGIC = b"ED"
+FORMAT_VERSION = 1
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+SALT_BYTES = 16
+RECOVERY_CODE_BYTES = 16
+SESSION_SECRET_BYTES = 32
+HEADER_BYTES = len(MAGIC) + 2
+LABEL_PREFIX = "eigen-dossier/v1/"
+
+_HPKE_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+_HPKE_ENC_BYTES = 32
+
+
+class CryptoError(Exception):
+    """Raised for every failure to open, unwrap or verify: deliberately uninformative."""
+
+    def __init__(self) -> None:
+        super().__init__("could not open")
+
+
+class Kind(IntEnum):
+    """What a sealed blob holds; part of the authenticated header."""
+
+    KEYRING_BY_PASSWORD = 1
+    KEYRING_BY_RECOVERY = 2
+    KEYRING_BY_SESSION = 3
+    SEALED_TO_PUBLIC_KEY = 4
+    CONTENT = 5
+
+
+def label(name: str) -> bytes:
+    """The one place a derivation or format label is spelled out."""
+    return (LABEL_PREFIX + name).encode("ascii")
+
+
+def canonical(data: Mapping[str, object]) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, ASCII only. Used for associated data."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        "ascii"
+    )
+
+
+def _header(kind: Kind) -> bytes:
+    return MAGIC + bytes([FORMAT_VERSION, int(kind)])
+
+
+def _associated_data(kind: Kind, purpose: str, context: Mapping[str, object]) -> bytes:
+    return _header(kind) + label(purpose) + b"\x00" + canonical(context)
+
+
+# --- password key derivation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KdfCost:
+    """Argon2id parameters, stored with each user so they can be raised later."""
+
+    time_cost: int
+    memory_kib: int
+    lanes: int = 1
+
+    def __post_init__(self) -> None:
+        if self.time_cost < 1 or self.lanes < 1 or self.memory_kib < 8 * self.lanes:
+            raise ValueError("Argon2id cost out of range")
+
+    def weaker_than(self, other: KdfCost) -> bool:
+        return self.time_cost < other.time_cost or self.memory_kib < other.memory_kib
+
+
+PRODUCTION_KDF_COST = KdfCost(time_cost=3, memory_kib=64 * 1024, lanes=1)
+
+
+@dataclass(frozen=True)
+class PasswordKeys:
+    """What one Argon2id run yields: a verifier to store and a key-encryption key to keep secret."""
+
+    verifier: bytes = field(repr=False)
+    kek: bytes = field(repr=False)
+
+
+def normalize_password(password: str) -> bytes:
+    """NFC, so the same password typed on another keyboard derives the same keys."""
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def _hkdf(ikm: bytes, name: str, length: int = KEY_BYTES) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=label(name)).derive(ikm)
+
+
+def derive_password_keys(password: str, salt: bytes, cost: KdfCost) -> PasswordKeys:
+    """One Argon2id run, split by HKDF into the stored verifier and the key-encryption key."""
+    if len(salt) != SALT_BYTES:
+        raise ValueError("salt must be 16 bytes")
+    master = Argon2id(
+        salt=salt,
+        length=64,
+        iterations=cost.time_cost,
+        lanes=cost.lanes,
+        memory_cost=cost.memory_kib,
+    ).derive(normalize_password(password))
+    return PasswordKeys(
+        verifier=_hkdf(master, "password/verifier"), kek=_hkdf(master, "password/kek")
+    )
+
+
+def new_salt(rng: Rng = os.urandom) -> bytes:
+    return rng(SALT_BYTES)
+
+
+def same_bytes(a: bytes, b: bytes) -> bool:
+    """Constant-time comparison for verifiers and token hashes."""
+    return hmac.compare_digest(a, b)
+
+
+# --- symmetric sealing -------------------------------------------------------------------
+
+
+def seal(
+    key: bytes,
+    plaintext: bytes,
+    *,
+    kind: Kind,
+    purpose: str,
+    context: Mapping[str, object],
+    rng: Rng = os.urandom,
+) -> bytes:
+    """AES-256-GCM with a fresh nonce; the header and context are bound as associated data."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("key must be 32 bytes")
+    nonce = rng(NONCE_BYTES)
+    body = AESGCM(key).encrypt(nonce, plaintext, _associated_data(kind, purpose, context))
+    return _header(kind) + nonce + body
+
+
+def open_sealed(
+    key: bytes, blob: bytes, *, kind: Kind, purpose: str, context: Mapping[str, object]
+) -> bytes:
+    """Inverse of `seal`; any mismatch (key, context, header, byte) is one `CryptoError`."""
+    if len(key) != KEY_BYTES or len(blob) < HEADER_BYTES + NONCE_BYTES + TAG_BYTES:
+        raise CryptoError()
+    if not hmac.compare_digest(blob[:HEADER_BYTES], _header(kind)):
+        raise CryptoError()
+    nonce = blob[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES]
+    try:
+        return AESGCM(key).decrypt(
+            nonce, blob[HEADER_BYTES + NONCE_BYTES :], _associated_data(kind, purpose, context)
+        )
+    except InvalidTag:
+        raise CryptoError() from None
+
+
+# --- user key pairs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """A user's private keys: X25519 to receive sealed keys, Ed25519 to sign what they write."""
+
+    exchange: X25519PrivateKey = field(repr=False)
+    signing: Ed25519PrivateKey = field(repr=False)
+
+    _SERIAL_VERSION = 1
+
+    @classmethod
+    def generate(cls) -> Keyring:
+        return cls(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+
+    def to_bytes(self) -> bytes:
+        return (
+            bytes([self._SERIAL_VERSION])
+            + self.exchange.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+            + self.signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Keyring:
+        if len(data) != 1 + 2 * KEY_BYTES or data[0] != cls._SERIAL_VERSION:
+            raise CryptoError()
+        return cls(
+            X25519PrivateKey.from_private_bytes(data[1 : 1 + KEY_BYTES]),
+            Ed25519PrivateKey.from_private_bytes(data[1 + KEY_BYTES :]),
+        )
+
+    @property
+    def exchange_public(self) -> bytes:
+        return self.exchange.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def signing_public(self) -> bytes:
+        return self.signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+_KEYRING_PURPOSE = {
+    Kind.KEYRING_BY_PASSWORD: "keyring/password",
+    Kind.KEYRING_BY_RECOVERY: "keyring/recovery",
+    Kind.KEYRING_BY_SESSION: "keyring/session",
+}
+
+
+def seal_keyring(keyring: Keyring, key: bytes, *, kind: Kind, owner: str, rng: Rng = os.urandom) -> bytes:
+    """Wrap a keyring under a password KEK, a recovery key or a session key, bound to its owner."""
+    return seal(
+        key,
+        keyring.to_bytes(),
+        kind=kind,
+        purpose=_KEYRING_PURPOSE[kind],
+        context={"owner": owner},
+        rng=rng,
+    )
+
+
+def open_keyring(blob: bytes, key: bytes, *, kind: Kind, owner: str) -> Keyring:
+    return Keyring.from_bytes(
+        open_sealed(key, blob, kind=kind, purpose=_KEYRING_PURPOSE[kind], context={"owner": owner})
+    )
+
+
+# --- recovery codes ----------------------------------------------------------------------
+
+_RECOVERY_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+
+def new_recovery_code(rng: Rng = os.urandom) -> str:
+    """128 random bits as 26 base32 letters in groups, easy to copy by hand."""
+    text = base64.b32encode(rng(RECOVERY_CODE_BYTES)).decode("ascii").rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_code(text: str) -> bytes:
+    """Accept the code as people retype it: any case, spaces or dashes, 0/1/8 for O/I/B."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_RECOVERY_LOOKALIKES)
+    if len(cleaned) != 26:
+        raise CryptoError()
+    try:
+        raw = base64.b32decode(cleaned + "======", casefold=False)
+    except ValueError:
+        raise CryptoError() from None
+    if len(raw) != RECOVERY_CODE_BYTES:
+        raise CryptoError()
+    return raw
+
+
+def recovery_key(code: bytes) -> bytes:
+    """The code already has 128 bits of entropy, so HKDF suffices (no password stretching)."""
+    return _hkdf(code, "recovery/key")
+
+
+# --- sessions and tokens -----------------------------------------------------------------
+
+
+def new_session_secret(rng: Rng = os.urandom) -> bytes:
+    return rng(SESSION_SECRET_BYTES)
+
+
+def session_lookup_hash(secret: bytes) -> bytes:
+    """Stored beside the session row to recognise the secret without being able to use it."""
+    return _hkdf(secret, "session/lookup")
+
+
+def session_key(secret: bytes) -> bytes:
+    """Wraps the keyring copy of one session; exists only while the cookie or token is presented."""
+    return _hkdf(secret, "session/key")
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def from_b64url(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        raise CryptoError() from None
+
+
+# --- sealing to a public key (HPKE, RFC 9180) --------------------------------------------
+
+
+def seal_to_public_key(plaintext: bytes, recipient: bytes, info: Mapping[str, object]) -> bytes:
+    """HPKE base mode, X25519 / HKDF-SHA256 / AES-256-GCM; `info` binds the purpose and holder."""
+    body = _HPKE_SUITE.encrypt(
+        plaintext,
+        X25519PublicKey.from_public_bytes(recipient),
+        info=_header(Kind.SEALED_TO_PUBLIC_KEY) + canonical(info),
+    )
+    return _header(Kind.SEALED_TO_PUBLIC_KEY) + body
+
+
+def open_from_public_key(blob: bytes, keyring: Keyring, info: Mapping[str, object]) -> bytes:
+    header = _header(Kind.SEALED_TO_PUBLIC_KEY)
+    if len(blob) < HEADER_BYTES + _HPKE_ENC_BYTES + TAG_BYTES or not hmac.compare_digest(
+        blob[:HEADER_BYTES], header
+    ):
+        raise CryptoError()
+    try:
+        return _HPKE_SUITE.decrypt(blob[HEADER_BYTES:], keyring.exchange, info=header + canonical(info))
+    except Exception:  # the binding raises different types per failure; callers get one
+        raise CryptoError() from None
+
+
+# --- signatures --------------------------------------------------------------------------
+
+
+def sign(signing_key: Ed25519PrivateKey, purpose: str, message: bytes) -> bytes:
+    """Ed25519 over a labelled message, so a signature for one purpose is useless for another."""
+    return signing_key.sign(label(purpose) + b"\x00" + message)
+
+
+def verify_signature(public_key: bytes, purpose: str, message: bytes, signature: bytes) -> None:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(
+            signature, label(purpose) + b"\x00" + message
+        )
+    except (InvalidSignature, ValueError):
+        raise CryptoError() from None

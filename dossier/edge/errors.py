@@ -1,0 +1,87 @@
+"""Domain exceptions become a page or a problem+json answer here, and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from dossier.edge.auth import is_api_request
+from dossier.errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "about:blank"
+
+_HTTP_TITLES = {
+    400: "The request is malformed.",
+    401: "Please log in first.",
+    403: "You are not allowed to do this.",
+    404: "This could not be found.",
+    405: "This method is not allowed here.",
+    413: "This is too large.",
+    415: "Send JSON with Content-Type application/json.",
+    429: "Too many attempts. Wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing was changed.",
+}
+
+
+def translate_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [gettext(message) for message in messages] for name, messages in errors.items()}
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: object) -> Response:
+    body: dict[str, object] = {
+        "type": PROBLEM_TYPE,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _page(status: int, title: str, detail: str | None = None) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def _domain_error(error: DomainError) -> Response | tuple[str, int]:
+    title = gettext(error.title)
+    detail = gettext(error.detail)
+    if is_api_request():
+        extra = {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}
+        return problem(error.status, title, detail, **extra)
+    return _page(error.status, title, detail)
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    status = error.code or 500
+    title = gettext(_HTTP_TITLES.get(status, error.name))
+    if isinstance(error, CSRFError):
+        title = gettext("This form has expired. Go back, reload the page and try again.")
+    if is_api_request():
+        response = problem(status, title)
+    else:
+        response = _page(status, title)
+    return response
+
+
+def _unexpected(error: Exception) -> Response | tuple[str, int]:
+    # Logged with its type and request path only; never the request body or any content.
+    log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.path)
+    title = gettext(_HTTP_TITLES[500])
+    if is_api_request():
+        return problem(500, title)
+    return _page(500, title)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

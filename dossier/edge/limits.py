@@ -1,0 +1,49 @@
+"""Rate limits on guessing: per account (the e-mail typed) and per client address."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from dossier.edge.context import settings
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def account_key() -> str:
+    """The account being tried, whichever face (form or JSON) the attempt came through."""
+    email = request.form.get("email")
+    if email is None:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    return "account:" + (str(email) if email is not None else "").strip().lower()
+
+
+def address_key() -> str:
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def account_limits() -> str:
+    return settings().login_limits
+
+
+def address_limits() -> str:
+    return settings().address_limits
+
+
+def guarded(view):  # type: ignore[no-untyped-def]
+    """Both limits on one view: too many tries for this account, or from this address, is a 429."""
+    only_posts = ["POST"]
+    view = limiter.limit(account_limits, key_func=account_key, methods=only_posts, scope="account")(view)
+    return limiter.limit(address_limits, key_func=address_key, methods=only_posts, scope="address")(view)
+
+
+def init_app(app: Flask) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = settings_storage(app)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+
+
+def settings_storage(app: Flask) -> str:
+    return app.extensions["dossier"]["settings"].ratelimit_storage_uri

@@ -1,0 +1,71 @@
+"""Domain exceptions, raised by services and translated once at the edge.
+
+Messages are English message ids; the edge translates them for the reader. `N_` marks them for
+extraction without importing any i18n machinery here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the edge translates it when it is shown."""
+    return message
+
+
+class DomainError(Exception):
+    """Base of everything a service may raise on purpose."""
+
+    status = 400
+    title = N_("The request could not be handled.")
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong; `errors` maps each field to its messages."""
+
+    status = 422
+    title = N_("Some fields need another look.")
+
+    def __init__(self, errors: Mapping[str, list[str]], detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.errors = {name: list(messages) for name, messages in errors.items()}
+
+
+class InvalidCredentials(DomainError):
+    """Wrong e-mail, password or recovery code: one message that reveals nothing more."""
+
+    status = 401
+    title = N_("That e-mail address and password do not match an account.")
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    title = N_("Please log in first.")
+
+
+class AccessDenied(DomainError):
+    """Logged in, and the caller may know the object exists, but may not do this."""
+
+    status = 403
+    title = N_("You are not allowed to do this.")
+
+
+class NotFound(DomainError):
+    """Absent, or present but not for this caller's eyes."""
+
+    status = 404
+    title = N_("This could not be found.")
+
+
+class Conflict(DomainError):
+    status = 409
+    title = N_("This conflicts with what is already there.")
+
+
+class ServerKeysMissing(RuntimeError):
+    """The server keys in keys/ are absent or unreadable; the app refuses to start."""

@@ -1,0 +1,332 @@
+"""Accounts: registering, passwords, recovery codes and the admin's check of professionals."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier import crypto
+from dossier.audit import Event, Outcome, append
+from dossier.errors import N_, AccessDenied, InvalidCredentials, InvalidInput, NotFound
+from dossier.models import Role, SessionKind, User, UserSession
+from dossier.services import validation
+from dossier.services.context import Actor, Context
+from dossier.services.sessions import SessionTicket, check_password, open_session, set_password
+
+SELF_REGISTERED_ROLES = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
+STAFF_ROLES = (Role.ADMIN, Role.AUDITOR)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What a person fills in to register; services validate every field."""
+
+    email: str
+    password: str
+    display_name: str
+    role: str
+    birth_date: date | None = None
+    organisation: str | None = None
+    registration_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    user_id: uuid.UUID
+    role: str
+    recovery_code: str
+    ticket: SessionTicket | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a person may see of an account: their own, or a professional for the admin."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    verified: bool
+    organisation: str | None
+    registration_number: str | None
+    created_at: datetime
+    verified_at: datetime | None
+
+
+def _profile(user: User) -> Profile:
+    return Profile(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        verified=user.is_verified,
+        organisation=user.organisation,
+        registration_number=user.registration_number,
+        created_at=user.created_at,
+        verified_at=user.verified_at,
+    )
+
+
+def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...]) -> NewAccount:
+    errors = validation.Errors()
+    email = validation.email(account.email, errors)
+    password = validation.password(account.password, errors, email_address=email)
+    name = validation.text(
+        account.display_name,
+        errors,
+        "display_name",
+        maximum=validation.NAME_MAX,
+        required_message=N_("Fill in your name."),
+    )
+    if account.role not in [str(role) for role in allowed_roles]:
+        errors.add("role", N_("Choose whether you are a young person, a parent or a professional."))
+    birth_date = None
+    organisation = None
+    registration_number = None
+    if account.role == Role.YOUTH:
+        birth_date = validation.youth_birth_date(account.birth_date, ctx.now().date(), errors)
+    elif account.role == Role.PROFESSIONAL:
+        organisation = validation.text(
+            account.organisation or "",
+            errors,
+            "organisation",
+            maximum=validation.ORGANISATION_MAX,
+            required_message=N_("Fill in the organisation you work for."),
+        )
+        registration_number = validation.registration_number(
+            account.registration_number or "", errors
+        )
+    errors.raise_if_any()
+    return NewAccount(
+        email=email,
+        password=password,
+        display_name=name,
+        role=account.role,
+        birth_date=birth_date,
+        organisation=organisation,
+        registration_number=registration_number,
+    )
+
+
+def _create(db: Session, ctx: Context, account: NewAccount) -> tuple[User, crypto.Keyring, str]:
+    if db.scalar(select(User.id).where(User.email == account.email)) is not None:
+        raise InvalidInput(
+            {"email": [N_("There is already an account with this e-mail address. Log in instead.")]}
+        )
+    now = ctx.now()
+    keyring = crypto.Keyring.generate()
+    code = crypto.new_recovery_code()
+    user = User(
+        id=uuid.uuid4(),
+        email=account.email,
+        display_name=account.display_name,
+        role=account.role,
+        birth_date=account.birth_date,
+        organisation=account.organisation,
+        registration_number=account.registration_number,
+        created_at=now,
+        exchange_public_key=keyring.exchange_public,
+        signing_public_key=keyring.signing_public,
+    )
+    set_password(db, ctx, user, account.password, keyring)
+    _seal_for_recovery(user, keyring, code)
+    db.add(user)
+    db.flush()
+    return user, keyring, code
+
+
+def _seal_for_recovery(user: User, keyring: crypto.Keyring, code: str) -> None:
+    user.keyring_by_recovery = crypto.seal_keyring(
+        keyring,
+        crypto.recovery_key(crypto.parse_recovery_code(code)),
+        kind=crypto.Kind.KEYRING_BY_RECOVERY,
+        owner=str(user.id),
+    )
+
+
+def register(ctx: Context, account: NewAccount, start_session: SessionKind | None = None) -> Registration:
+    """Self-registration as youth, parent or professional; professionals wait for an admin."""
+    account = _validated(ctx, account, SELF_REGISTERED_ROLES)
+    with ctx.unit_of_work() as db:
+        user, keyring, code = _create(db, ctx, account)
+        append(
+            db,
+            Event(
+                action="account.register",
+                actor_id=user.id,
+                actor_role=user.role,
+                object_type="user",
+                object_id=str(user.id),
+                basis="self",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        ticket = open_session(db, ctx, user, keyring, start_session) if start_session else None
+        return Registration(user_id=user.id, role=user.role, recovery_code=code, ticket=ticket)
+
+
+def create_staff(ctx: Context, account: NewAccount) -> Registration:
+    """Admins and auditors are made from the command line, by whoever runs the service."""
+    account = _validated(ctx, account, STAFF_ROLES)
+    with ctx.unit_of_work() as db:
+        user, _keyring, code = _create(db, ctx, account)
+        append(
+            db,
+            Event(
+                action="account.create_staff",
+                actor_role="operator",
+                object_type="user",
+                object_id=str(user.id),
+                reason=account.role,
+                basis="command line",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return Registration(user_id=user.id, role=user.role, recovery_code=code, ticket=None)
+
+
+def profile(ctx: Context, actor: Actor) -> Profile:
+    with ctx.unit_of_work() as db:
+        user = db.get(User, actor.user_id)
+        if user is None:
+            raise NotFound()
+        return _profile(user)
+
+
+def change_password(ctx: Context, actor: Actor, current_password: str, new_password: str) -> None:
+    """Re-wraps the same keyring under the new password and ends the actor's other sessions."""
+    errors = validation.Errors()
+    validation.password(new_password, errors, field="new_password", email_address=actor.email)
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        user = db.get(User, actor.user_id)
+        if user is None:
+            raise NotFound()
+        keyring = check_password(user, current_password or "")
+        if keyring is not None:
+            set_password(db, ctx, user, new_password, keyring)
+            for other in db.scalars(
+                select(UserSession).where(
+                    UserSession.user_id == user.id, UserSession.id != actor.session_id
+                )
+            ):
+                db.delete(other)
+            append(db, _account_event("account.password_change", user), ctx.origin, ctx.now())
+            return
+    ctx.record_denied(
+        _account_event("account.password_change", user, Outcome.DENIED, "wrong password")
+    )
+    raise InvalidInput({"current_password": [N_("This is not your current password.")]})
+
+
+RESET_REFUSED = N_("That e-mail address and recovery code do not match an account.")
+
+
+def reset_password(ctx: Context, email: str, recovery_code: str, new_password: str) -> str:
+    """A forgotten password, replaced with the recovery code; hands out a fresh code.
+
+    The keyring is opened with the old code, so the keys (and everything sealed to them) survive.
+    Every session of the account ends.
+    """
+    errors = validation.Errors()
+    email = validation.email(email, errors)
+    if not (recovery_code or "").strip():
+        errors.add("recovery_code", N_("Fill in your recovery code."))
+    validation.password(new_password, errors, field="new_password", email_address=email)
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        keyring = None
+        if user is not None:
+            try:
+                keyring = crypto.open_keyring(
+                    user.keyring_by_recovery,
+                    crypto.recovery_key(crypto.parse_recovery_code(recovery_code)),
+                    kind=crypto.Kind.KEYRING_BY_RECOVERY,
+                    owner=str(user.id),
+                )
+            except crypto.CryptoError:
+                keyring = None
+        if user is not None and keyring is not None:
+            set_password(db, ctx, user, new_password, keyring)
+            code = crypto.new_recovery_code()
+            _seal_for_recovery(user, keyring, code)
+            for session in list(user.sessions):
+                db.delete(session)
+            append(db, _account_event("account.password_reset", user), ctx.origin, ctx.now())
+            return code
+    ctx.record_denied(
+        Event(
+            action="account.password_reset",
+            outcome=Outcome.DENIED,
+            actor_id=user.id if user is not None else None,
+            actor_role=user.role if user is not None else None,
+            reason="unknown account" if user is None else "wrong recovery code",
+        )
+    )
+    raise InvalidCredentials(RESET_REFUSED)
+
+
+def _account_event(
+    action: str, user: User, outcome: Outcome = Outcome.SUCCESS, reason: str | None = None
+) -> Event:
+    return Event(
+        action=action,
+        outcome=outcome,
+        actor_id=user.id,
+        actor_role=user.role,
+        object_type="user",
+        object_id=str(user.id),
+        reason=reason,
+        basis="self",
+    )
+
+
+def _require_admin(ctx: Context, actor: Actor, action: str) -> None:
+    if actor.role != Role.ADMIN:
+        ctx.record_denied(
+            Event(action=action, outcome=Outcome.DENIED, actor_id=actor.user_id,
+                  actor_role=actor.role, reason="not an admin")
+        )
+        raise AccessDenied()
+
+
+def professionals(ctx: Context, actor: Actor) -> list[Profile]:
+    """Professionals for the admin: those waiting for a check first, then by name."""
+    _require_admin(ctx, actor, "admin.professionals")
+    with ctx.unit_of_work() as db:
+        users = db.scalars(select(User).where(User.role == Role.PROFESSIONAL)).all()
+        ordered = sorted(users, key=lambda u: (u.verified_at is not None, u.display_name.lower()))
+        return [_profile(user) for user in ordered]
+
+
+def verify_professional(ctx: Context, actor: Actor, professional_id: uuid.UUID) -> Profile:
+    """The admin has checked the SKJ or BIG registration; only then may the account be granted access."""
+    _require_admin(ctx, actor, "admin.verify_professional")
+    with ctx.unit_of_work() as db:
+        user = db.get(User, professional_id)
+        if user is None or user.role != Role.PROFESSIONAL:
+            raise NotFound()
+        if user.verified_at is None:
+            user.verified_at = ctx.now()
+            user.verified_by = actor.user_id
+            append(
+                db,
+                Event(
+                    action="admin.verify_professional",
+                    actor_id=actor.user_id,
+                    actor_role=actor.role,
+                    object_type="user",
+                    object_id=str(user.id),
+                    basis="admin role",
+                ),
+                ctx.origin,
+                ctx.now(),
+            )
+        return _profile(user)

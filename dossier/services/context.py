@@ -1,0 +1,61 @@
+"""What every use case receives: the database, the settings, where the request came from, a clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dossier.audit import Event, Origin, append
+from dossier.config import Settings
+from dossier.db import unit_of_work
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    sessions: sessionmaker[Session]
+    settings: Settings
+    origin: Origin = Origin()
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with unit_of_work(self.sessions) as db:
+            yield db
+
+    def record_denied(self, event: Event) -> None:
+        """Denied attempts are logged in a transaction of their own, since the use case fails."""
+        with self.unit_of_work() as db:
+            append(db, event, self.origin, self.now())
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request, as established by their session. Also flask-login's user."""
+
+    user_id: uuid.UUID
+    role: str
+    display_name: str
+    email: str
+    verified: bool
+    session_id: uuid.UUID
+    session_kind: str
+    session_secret: bytes = field(repr=False)
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.user_id)

@@ -1,0 +1,234 @@
+"""Logging in and out. A session holds a keyring copy that only the cookie or token can open."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dossier import crypto
+from dossier.audit import Event, Outcome, append
+from dossier.errors import InvalidCredentials
+from dossier.models import SessionKind, User, UserSession
+from dossier.services.context import Actor, Context
+
+TOUCH_INTERVAL = timedelta(seconds=60)
+# Spent on logins for unknown addresses, so timing does not tell which addresses have an account.
+_DUMMY_SALT = bytes(crypto.SALT_BYTES)
+
+
+@dataclass(frozen=True)
+class SessionTicket:
+    """What the client keeps: the session id and the secret whose key opens the keyring copy."""
+
+    token: str
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: datetime
+
+
+def _session_context(user_id: uuid.UUID, session_id: uuid.UUID) -> str:
+    return f"{user_id}/{session_id}"
+
+
+def parse_ticket(token: str) -> tuple[uuid.UUID, bytes] | None:
+    """A ticket is `<session id hex>.<secret base64url>`; anything else is simply not a session."""
+    session_part, _, secret_part = (token or "").partition(".")
+    try:
+        session_id = uuid.UUID(hex=session_part)
+        secret = crypto.from_b64url(secret_part)
+    except (ValueError, crypto.CryptoError):
+        return None
+    if len(secret) != crypto.SESSION_SECRET_BYTES:
+        return None
+    return session_id, secret
+
+
+def open_session(
+    db: Session, ctx: Context, user: User, keyring: crypto.Keyring, kind: SessionKind
+) -> SessionTicket:
+    """Create a session row for an already authenticated user, inside the caller's transaction."""
+    now = ctx.now()
+    lifetime = (
+        timedelta(hours=ctx.settings.api_token_hours)
+        if kind == SessionKind.API
+        else timedelta(hours=ctx.settings.session_max_hours)
+    )
+    session_id = uuid.uuid4()
+    secret = crypto.new_session_secret()
+    row = UserSession(
+        id=session_id,
+        user_id=user.id,
+        kind=str(kind),
+        lookup_hash=crypto.session_lookup_hash(secret),
+        keyring_sealed=crypto.seal_keyring(
+            keyring,
+            crypto.session_key(secret),
+            kind=crypto.Kind.KEYRING_BY_SESSION,
+            owner=_session_context(user.id, session_id),
+        ),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
+    db.add(row)
+    db.flush()
+    token = f"{session_id.hex}.{crypto.b64url(secret)}"
+    return SessionTicket(token=token, session_id=session_id, user_id=user.id, expires_at=row.expires_at)
+
+
+def unlock_password_keys(user: User, password: str) -> crypto.PasswordKeys:
+    return crypto.derive_password_keys(password, user.kdf_salt, user_kdf_cost(user))
+
+
+def user_kdf_cost(user: User) -> crypto.KdfCost:
+    return crypto.KdfCost(user.kdf_time_cost, user.kdf_memory_kib, user.kdf_lanes)
+
+
+def set_password(db: Session, ctx: Context, user: User, password: str, keyring: crypto.Keyring) -> None:
+    """Fresh salt at the configured cost; the keyring itself (and so every key) stays the same."""
+    salt = crypto.new_salt()
+    cost = ctx.settings.kdf_cost
+    keys = crypto.derive_password_keys(password, salt, cost)
+    user.kdf_salt = salt
+    user.kdf_time_cost = cost.time_cost
+    user.kdf_memory_kib = cost.memory_kib
+    user.kdf_lanes = cost.lanes
+    user.auth_verifier = keys.verifier
+    user.keyring_by_password = crypto.seal_keyring(
+        keyring, keys.kek, kind=crypto.Kind.KEYRING_BY_PASSWORD, owner=str(user.id)
+    )
+    user.password_changed_at = ctx.now()
+
+
+def check_password(user: User, password: str) -> crypto.Keyring | None:
+    """One Argon2id run; the keyring if the password is right, otherwise None."""
+    keys = unlock_password_keys(user, password)
+    if not crypto.same_bytes(keys.verifier, user.auth_verifier):
+        return None
+    return crypto.open_keyring(
+        user.keyring_by_password, keys.kek, kind=crypto.Kind.KEYRING_BY_PASSWORD, owner=str(user.id)
+    )
+
+
+def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> SessionTicket:
+    email = (email or "").strip().lower()
+    with ctx.unit_of_work() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        if user is None:
+            crypto.derive_password_keys(password or "", _DUMMY_SALT, ctx.settings.kdf_cost)
+            keyring = None
+        else:
+            keyring = check_password(user, password or "")
+        if user is not None and keyring is not None:
+            if user_kdf_cost(user).weaker_than(ctx.settings.kdf_cost):
+                set_password(db, ctx, user, password, keyring)
+            ticket = open_session(db, ctx, user, keyring, kind)
+            append(
+                db,
+                Event(
+                    action="account.login",
+                    actor_id=user.id,
+                    actor_role=user.role,
+                    object_type="session",
+                    object_id=str(ticket.session_id),
+                    reason=str(kind),
+                    basis="password",
+                ),
+                ctx.origin,
+                ctx.now(),
+            )
+            return ticket
+        user_id, role = (user.id, user.role) if user is not None else (None, None)
+    ctx.record_denied(
+        Event(
+            action="account.login",
+            outcome=Outcome.DENIED,
+            actor_id=user_id,
+            actor_role=role,
+            reason="unknown account" if user_id is None else "wrong password",
+        )
+    )
+    raise InvalidCredentials()
+
+
+def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
+    """The actor behind a cookie or bearer token, or None when it is unknown, wrong or expired."""
+    parsed = parse_ticket(token)
+    if parsed is None:
+        return None
+    session_id, secret = parsed
+    now = ctx.now()
+    with ctx.unit_of_work() as db:
+        row = db.get(UserSession, session_id)
+        if (
+            row is None
+            or row.kind != str(kind)
+            or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret))
+        ):
+            return None
+        idle_limit = timedelta(minutes=ctx.settings.session_idle_minutes)
+        if now >= row.expires_at or (kind == SessionKind.WEB and now - row.last_seen_at > idle_limit):
+            db.delete(row)
+            return None
+        if now - row.last_seen_at > TOUCH_INTERVAL:
+            row.last_seen_at = now
+        user = row.user
+        return Actor(
+            user_id=user.id,
+            role=user.role,
+            display_name=user.display_name,
+            email=user.email,
+            verified=user.is_verified,
+            session_id=row.id,
+            session_kind=row.kind,
+            session_secret=secret,
+        )
+
+
+def unlock_keyring(db: Session, actor: Actor) -> crypto.Keyring:
+    """The actor's private keys, opened from their session row with the key only they hold."""
+    row = db.get(UserSession, actor.session_id)
+    if row is None:
+        raise InvalidCredentials()
+    return crypto.open_keyring(
+        row.keyring_sealed,
+        crypto.session_key(actor.session_secret),
+        kind=crypto.Kind.KEYRING_BY_SESSION,
+        owner=_session_context(actor.user_id, actor.session_id),
+    )
+
+
+def log_out(ctx: Context, actor: Actor) -> None:
+    with ctx.unit_of_work() as db:
+        db.execute(delete(UserSession).where(UserSession.id == actor.session_id))
+        append(db, _session_event("account.logout", actor), ctx.origin, ctx.now())
+
+
+def log_out_everywhere(ctx: Context, actor: Actor) -> int:
+    """Ends every session of the actor, this one included; returns how many there were."""
+    with ctx.unit_of_work() as db:
+        ended = db.execute(delete(UserSession).where(UserSession.user_id == actor.user_id)).rowcount
+        append(
+            db,
+            _session_event("account.logout_everywhere", actor, reason=f"{ended} sessions"),
+            ctx.origin,
+            ctx.now(),
+        )
+        return ended
+
+
+def _session_event(action: str, actor: Actor, reason: str | None = None) -> Event:
+    return Event(
+        action=action,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        object_type="session",
+        object_id=str(actor.session_id),
+        reason=reason,
+        basis="session",
+    )
+

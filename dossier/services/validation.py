@@ -1,0 +1,109 @@
+"""Field rules shared by every use case that takes them, so pages and API refuse alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from dossier.errors import N_, InvalidInput
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 512
+NAME_MAX = 100
+ORGANISATION_MAX = 200
+YOUTH_MIN_AGE = 12
+YOUTH_MAX_AGE = 23
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_REGISTRATION = re.compile(r"^(?:(SKJ|BIG)\s*)?(\d{6,11})$")
+
+
+class Errors:
+    """Collects messages per field so a person sees every problem at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise InvalidInput(self.fields)
+
+
+def email(value: str, errors: Errors, field: str = "email") -> str:
+    cleaned = (value or "").strip().lower()
+    if not cleaned:
+        errors.add(field, N_("Fill in your e-mail address."))
+    elif len(cleaned) > 254 or not _EMAIL.match(cleaned):
+        errors.add(field, N_("This does not look like an e-mail address, for example name@example.nl."))
+    return cleaned
+
+
+def password(value: str, errors: Errors, field: str = "password", email_address: str = "") -> str:
+    value = value or ""
+    length = len(unicodedata.normalize("NFC", value))
+    if length < PASSWORD_MIN:
+        errors.add(
+            field,
+            N_("This password is too short. Use at least 12 characters, a short sentence works well."),
+        )
+    elif length > PASSWORD_MAX:
+        errors.add(field, N_("This password is too long. Use at most 512 characters."))
+    elif email_address and value.strip().lower() == email_address:
+        errors.add(field, N_("Do not use your e-mail address as your password."))
+    elif len(set(value)) < 4:
+        errors.add(field, N_("This password is too easy to guess. Use more different characters."))
+    return value
+
+
+def text(value: str, errors: Errors, field: str, *, maximum: int, required_message: str) -> str:
+    cleaned = " ".join((value or "").split())
+    if not cleaned:
+        errors.add(field, required_message)
+    elif len(cleaned) > maximum:
+        errors.add(field, N_("This is too long."))
+    return cleaned
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def youth_birth_date(value: date | None, today: date, errors: Errors) -> date | None:
+    if value is None:
+        errors.add("birth_date", N_("Fill in your date of birth."))
+        return None
+    if value > today:
+        errors.add("birth_date", N_("This date is in the future."))
+        return None
+    age = age_on(value, today)
+    if age < YOUTH_MIN_AGE:
+        errors.add(
+            "birth_date",
+            N_("You are younger than 12. A parent or guardian can make an account for your dossier."),
+        )
+    elif age > YOUTH_MAX_AGE:
+        errors.add(
+            "birth_date",
+            N_("Youth accounts are for people up to 23 years old. Register as a parent instead."),
+        )
+    return value
+
+
+def registration_number(value: str, errors: Errors) -> str:
+    cleaned = " ".join((value or "").upper().split())
+    match = _REGISTRATION.match(cleaned.replace("-", ""))
+    if not cleaned:
+        errors.add("registration_number", N_("Fill in your SKJ or BIG registration number."))
+        return cleaned
+    if match is None:
+        errors.add(
+            "registration_number",
+            N_("A registration number has 6 to 11 digits, for example SKJ 100012345."),
+        )
+        return cleaned
+    register, digits = match.groups()
+    return f"{register} {digits}" if register else digits

@@ -1,0 +1,198 @@
+"""Registering, logging in and out, passwords and recovery codes, as pages."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from dossier.edge.auth import (
+    actor,
+    clear_session_cookie,
+    login_required,
+    safe_next,
+    set_session_cookie,
+)
+from dossier.edge.context import service_context
+from dossier.edge.limits import address_key, address_limits, guarded, limiter
+from dossier.errors import InvalidCredentials, InvalidInput
+from dossier.models import SessionKind
+from dossier.services import accounts, sessions
+from dossier.web.blueprint import bp, show_errors
+from dossier.web.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RecoverySavedForm,
+    RegisterForm,
+)
+
+REGISTER_ROLES = ("youth", "parent", "professional")
+
+
+def recovery_page(code: str, email: str, next_url: str, form: RecoverySavedForm | None = None) -> str:
+    """The code is shown once; it travels back only so the page can be shown again if needed."""
+    form = form or RecoverySavedForm(recovery_code=code, email=email, next=next_url, formdata=None)
+    text = _(
+        "Eigen Dossier recovery code\n\nE-mail address: %(email)s\nRecovery code: %(code)s\n\n"
+        "Keep this code somewhere safe. With it you can choose a new password if you forget yours.",
+        email=email,
+        code=code,
+    )
+    download = "data:text/plain;charset=utf-8," + quote(text)
+    return render_template(
+        "account/recovery_code.html", code=code, email=email, form=form, download=download
+    )
+
+
+@bp.get("/register")
+def register_choice():  # type: ignore[no-untyped-def]
+    return render_template("account/register_choice.html")
+
+
+@bp.route("/register/<role>", methods=["GET", "POST"])
+@limiter.limit(address_limits, key_func=address_key, methods=["POST"], scope="register")
+def register(role: str):  # type: ignore[no-untyped-def]
+    if role not in REGISTER_ROLES:
+        return redirect(url_for("web.register_choice"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            registration = accounts.register(
+                service_context(),
+                accounts.NewAccount(
+                    email=form.email.data or "",
+                    password=form.password.data or "",
+                    display_name=form.display_name.data or "",
+                    role=role,
+                    birth_date=form.birth_date.data,
+                    organisation=form.organisation.data,
+                    registration_number=form.registration_number.data,
+                ),
+                start_session=SessionKind.WEB,
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            assert registration.ticket is not None
+            response = make_response(
+                recovery_page(
+                    registration.recovery_code, form.email.data.strip().lower(), url_for("web.start")
+                )
+            )
+            return set_session_cookie(response, registration.ticket)
+    elif request.method == "POST" and role == "youth" and form.birth_date.data is None:
+        form.birth_date.errors = [_("Fill in your date of birth, for example 14-03-2011.")]
+    return render_template("account/register.html", form=form, role=role)
+
+
+@bp.post("/recovery-code/saved")
+def recovery_saved():  # type: ignore[no-untyped-def]
+    form = RecoverySavedForm()
+    next_url = safe_next(form.next.data, url_for("web.index"))
+    if form.validate_on_submit():
+        flash(_("Good. Keep your recovery code somewhere safe, away from your phone."), "success")
+        return redirect(next_url)
+    code = form.recovery_code.data or ""
+    if form.recovery_code.errors:
+        return redirect(next_url)
+    return recovery_page(code, form.email.data or "", next_url, form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@guarded
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("web.start"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            ticket = sessions.log_in(
+                service_context(), form.email.data or "", form.password.data or "", SessionKind.WEB
+            )
+        except InvalidCredentials as error:
+            form.form_errors.append(_(error.detail))
+        else:
+            target = safe_next(request.args.get("next"), url_for("web.start"))
+            return set_session_cookie(make_response(redirect(target)), ticket)
+    return render_template("account/login.html", form=form), 200 if not form.errors else 401
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        sessions.log_out(service_context(), actor())
+        flash(_("You are logged out."), "success")
+    return clear_session_cookie(make_response(redirect(url_for("web.index"))))
+
+
+@bp.get("/account")
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    profile = accounts.profile(service_context(), actor())
+    return render_template("account/account.html", profile=profile, form=ConfirmForm())
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("web.account"))
+    ended = sessions.log_out_everywhere(service_context(), actor())
+    flash(
+        _("You are logged out on all devices (%(count)s sessions).", count=ended),
+        "success",
+    )
+    return clear_session_cookie(make_response(redirect(url_for("web.login"))))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                service_context(),
+                actor(),
+                form.current_password.data or "",
+                form.new_password.data or "",
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _("Your password is changed. On other devices you need to log in again."),
+                "success",
+            )
+            return redirect(url_for("web.account"))
+    return render_template("account/change_password.html", form=form)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@guarded
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        try:
+            code = accounts.reset_password(
+                service_context(),
+                email,
+                form.recovery_code.data or "",
+                form.new_password.data or "",
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        except InvalidCredentials as error:
+            form.form_errors.append(_(error.detail))
+        else:
+            flash(_("Your new password is set. Log in with it."), "success")
+            response: Response = make_response(recovery_page(code, email, url_for("web.login")))
+            return clear_session_cookie(response)
+    return render_template("account/forgot_password.html", form=form)

@@ -1,0 +1,73 @@
+"""Forms for the pages. They only carry fields and CSRF; the services decide what is valid."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Regexp
+
+RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
+    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email"})
+    birth_date = DateField(_l("Date of birth"), validators=[], render_kw={"autocomplete": "bday"})
+    organisation = StringField(_l("Organisation"), render_kw={"autocomplete": "organization"})
+    registration_number = StringField(_l("SKJ or BIG registration number"))
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"})
+    password_repeat = PasswordField(
+        _l("Password again"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"})
+
+
+class RecoverySavedForm(FlaskForm):
+    recovery_code = HiddenField(validators=[InputRequired(), Regexp(RECOVERY_CODE_PATTERN)])
+    email = HiddenField()
+    next = HiddenField()
+    saved = BooleanField(
+        _l("I saved my recovery code"),
+        validators=[InputRequired(message=_l("Tick the box once you have saved the code."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "username"})
+    recovery_code = StringField(_l("Recovery code"), render_kw={"autocomplete": "off"})
+    new_password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    new_password_repeat = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    new_password_repeat = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only CSRF travels with it."""
+
+
+class VerifyProfessionalForm(FlaskForm):
+    checked = BooleanField(
+        _l("I checked this number in the SKJ or BIG register"),
+        validators=[InputRequired(message=_l("Tick the box once you have checked the register."))],
+    )

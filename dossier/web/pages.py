@@ -1,0 +1,41 @@
+"""The front door, the start page and the language switch."""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dossier.edge.auth import actor, login_required, safe_next
+from dossier.edge.context import service_context
+from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
+from dossier.services import accounts
+from dossier.web.blueprint import bp
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("web.start"))
+    return render_template("pages/index.html")
+
+
+@bp.get("/start")
+@login_required
+def start():  # type: ignore[no-untyped-def]
+    me = actor()
+    waiting = []
+    if me.role == "admin":
+        waiting = [p for p in accounts.professionals(service_context(), me) if not p.verified]
+    return render_template("pages/start.html", me=me, waiting=waiting)
+
+
+@bp.get("/language/<code>")
+def language(code: str):  # type: ignore[no-untyped-def]
+    target = safe_next(request.args.get("next"), url_for("web.index"))
+    response = make_response(redirect(target))
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
