@@ -1,0 +1,154 @@
+"""Shared fixtures: one migrated database per backend, one app per backend, a clean slate per test.
+
+Every test that asks for `app`, `client`, `ctx` or `engine` runs twice: on SQLite and on
+PostgreSQL (`DOSSIER_TEST_POSTGRES_URL`). A missing or unreachable PostgreSQL is an error, never
+a skip, so a green run always means both backends were exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from dossier import create_app, migrations
+from dossier.audit import ACCOUNT_CHAIN, GENESIS_HASH
+from dossier.config import Settings
+from dossier.crypto import KdfCost
+from dossier.db import make_engine, make_session_factory, normalize_url
+from dossier.edge.limits import limiter
+from dossier.keys import init_keys
+from dossier.models import AuditChainHead, Base
+from dossier.services.context import Context
+
+CHEAP_KDF = KdfCost(time_cost=1, memory_kib=8, lanes=1)
+PASSWORD = "a long enough test password"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class Clock:
+    """Real time plus an offset the test can move forward."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory)
+    return directory
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("DOSSIER_TEST_POSTGRES_URL")
+    if not url:
+        raise pytest.UsageError(
+            "DOSSIER_TEST_POSTGRES_URL is not set: every database test runs on PostgreSQL too. "
+            "`make test` sets it to the local server."
+        )
+    return normalize_url(url)
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A fresh SQLite file and a fresh PostgreSQL database, migrated once for the whole run."""
+    sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    admin_url = make_url(_postgres_admin_url())
+    name = f"dossier_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    postgres_url = admin_url.set(database=name).render_as_string(hide_password=False)
+    urls = {"sqlite": sqlite_url, "postgresql": postgres_url}
+    for url in urls.values():
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+    yield urls
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    return Clock()
+
+
+def make_settings(database_url: str, keys_dir: Path, **overrides: object) -> Settings:
+    return Settings(
+        env="test", database_url=database_url, keys_dir=keys_dir, kdf_cost=CHEAP_KDF
+    ).with_overrides(**overrides)
+
+
+@pytest.fixture(scope="session")
+def apps(database_urls: dict[str, str], keys_dir: Path, clock: Clock) -> Iterator[dict[str, object]]:
+    built = {
+        backend: create_app(make_settings(url, keys_dir), clock=clock)
+        for backend, url in database_urls.items()
+    }
+    yield built
+    for flask_app in built.values():
+        flask_app.extensions["dossier"]["engine"].dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def wipe(engine: Engine) -> None:
+    """Empty every table and restart the account chain: each test starts from a new database."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+        connection.execute(
+            AuditChainHead.__table__.insert().values(
+                chain=ACCOUNT_CHAIN, dossier_id=None, seq=0, hash=GENESIS_HASH
+            )
+        )
+
+
+@pytest.fixture
+def app(apps: dict[str, object], backend: str, clock: Clock):  # type: ignore[no-untyped-def]
+    flask_app = apps[backend]
+    wipe(flask_app.extensions["dossier"]["engine"])  # type: ignore[attr-defined]
+    clock.offset = timedelta()
+    with flask_app.app_context():  # type: ignore[attr-defined]
+        limiter.reset()
+    return flask_app
+
+
+@pytest.fixture
+def engine(app) -> Engine:  # type: ignore[no-untyped-def]
+    return app.extensions["dossier"]["engine"]
+
+
+@pytest.fixture
+def ctx(app, clock: Clock) -> Context:  # type: ignore[no-untyped-def]
+    state = app.extensions["dossier"]
+    return Context(sessions=state["sessions"], settings=state["settings"], clock=clock)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def session_factory(engine: Engine):  # type: ignore[no-untyped-def]
+    return make_session_factory(engine)

@@ -1,0 +1,251 @@
+"""Account use cases on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from dossier import crypto
+from dossier.errors import AccessDenied, InvalidCredentials, InvalidInput, NotFound
+from dossier.models import AuditEvent, SessionKind, User, UserSession
+from dossier.services import accounts, sessions
+from dossier.services.context import Context
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "another long test password"
+
+
+def youth(email: str = "sanne@example.nl") -> accounts.NewAccount:
+    return accounts.NewAccount(email, PASSWORD, "Sanne", "youth", birth_date=date(2012, 1, 5))
+
+
+def professional(email: str = "anne@example.nl") -> accounts.NewAccount:
+    return accounts.NewAccount(
+        email, PASSWORD, "Anne", "professional", organisation="Jeugdteam Zuid",
+        registration_number="SKJ 100012345",
+    )
+
+
+def actions(ctx: Context) -> list[tuple[str, str]]:
+    with ctx.unit_of_work() as db:
+        return [
+            (event.action, event.outcome)
+            for event in db.scalars(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq))
+        ]
+
+
+def actor_for(ctx: Context, ticket: sessions.SessionTicket, kind: SessionKind = SessionKind.WEB):
+    found = sessions.authenticate(ctx, ticket.token, kind)
+    assert found is not None
+    return found
+
+
+def public_keys(ctx: Context, email: str) -> tuple[bytes, bytes]:
+    with ctx.unit_of_work() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        assert user is not None
+        return user.exchange_public_key, user.signing_public_key
+
+
+def test_register_then_log_in(ctx: Context) -> None:
+    registration = accounts.register(ctx, youth())
+    assert registration.role == "youth"
+    crypto.parse_recovery_code(registration.recovery_code)
+    ticket = sessions.log_in(ctx, "Sanne@Example.nl ", PASSWORD, SessionKind.WEB)
+    me = actor_for(ctx, ticket)
+    assert me.user_id == registration.user_id and me.verified
+    assert actions(ctx) == [("account.register", "success"), ("account.login", "success")]
+
+
+def test_registering_twice_with_one_address_is_refused(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    with pytest.raises(InvalidInput) as raised:
+        accounts.register(ctx, youth("SANNE@example.nl"))
+    assert "email" in raised.value.errors
+
+
+def test_registration_reports_every_bad_field_and_stores_nothing(ctx: Context) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        accounts.register(ctx, accounts.NewAccount("nope", "short", "", "youth"))
+    assert set(raised.value.errors) == {"email", "password", "display_name", "birth_date"}
+    with ctx.unit_of_work() as db:
+        assert db.scalars(select(User)).all() == []
+    assert actions(ctx) == []
+
+
+def test_nobody_registers_as_admin(ctx: Context) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        accounts.register(ctx, accounts.NewAccount("a@example.nl", PASSWORD, "A", "admin"))
+    assert "role" in raised.value.errors
+
+
+def test_wrong_password_and_unknown_address_fail_alike_and_are_logged(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    with pytest.raises(InvalidCredentials) as wrong:
+        sessions.log_in(ctx, "sanne@example.nl", "not the password", SessionKind.WEB)
+    with pytest.raises(InvalidCredentials) as unknown:
+        sessions.log_in(ctx, "nobody@example.nl", PASSWORD, SessionKind.WEB)
+    assert wrong.value.detail == unknown.value.detail
+    assert actions(ctx)[-2:] == [("account.login", "denied"), ("account.login", "denied")]
+
+
+def test_sessions_expire_when_idle_and_at_their_end(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+    accounts.register(ctx, youth())
+    ticket = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    clock.advance(minutes=ctx.settings.session_idle_minutes - 1)
+    assert sessions.authenticate(ctx, ticket.token, SessionKind.WEB) is not None
+    clock.advance(minutes=ctx.settings.session_idle_minutes + 1)
+    assert sessions.authenticate(ctx, ticket.token, SessionKind.WEB) is None
+    api = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.API)
+    clock.advance(hours=ctx.settings.api_token_hours, seconds=1)
+    assert sessions.authenticate(ctx, api.token, SessionKind.API) is None
+
+
+def test_a_token_only_works_for_its_own_kind_and_secret(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    ticket = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.API)
+    assert sessions.authenticate(ctx, ticket.token, SessionKind.WEB) is None
+    session_part, _, secret = ticket.token.partition(".")
+    forged = session_part + "." + crypto.b64url(bytes(32))
+    assert sessions.authenticate(ctx, forged, SessionKind.API) is None
+    for garbage in ["", ".", "abc.def", session_part, "x" * 200]:
+        assert sessions.authenticate(ctx, garbage, SessionKind.API) is None
+
+
+def test_log_out_ends_one_session_and_everywhere_ends_all(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    first = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    second = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    token = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.API)
+    sessions.log_out(ctx, actor_for(ctx, first))
+    assert sessions.authenticate(ctx, first.token, SessionKind.WEB) is None
+    assert sessions.authenticate(ctx, second.token, SessionKind.WEB) is not None
+    assert sessions.log_out_everywhere(ctx, actor_for(ctx, second)) == 2
+    assert sessions.authenticate(ctx, second.token, SessionKind.WEB) is None
+    assert sessions.authenticate(ctx, token.token, SessionKind.API) is None
+
+
+def test_change_password_keeps_keys_and_ends_other_sessions(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    keys_before = public_keys(ctx, "sanne@example.nl")
+    here = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    elsewhere = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    me = actor_for(ctx, here)
+    with ctx.unit_of_work() as db:
+        private_before = sessions.unlock_keyring(db, me).to_bytes()
+    accounts.change_password(ctx, me, PASSWORD, NEW_PASSWORD)
+    assert sessions.authenticate(ctx, here.token, SessionKind.WEB) is not None
+    assert sessions.authenticate(ctx, elsewhere.token, SessionKind.WEB) is None
+    with pytest.raises(InvalidCredentials):
+        sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    again = sessions.log_in(ctx, "sanne@example.nl", NEW_PASSWORD, SessionKind.WEB)
+    with ctx.unit_of_work() as db:
+        assert sessions.unlock_keyring(db, actor_for(ctx, again)).to_bytes() == private_before
+    assert public_keys(ctx, "sanne@example.nl") == keys_before
+
+
+def test_change_password_needs_the_current_one(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    me = actor_for(ctx, sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB))
+    with pytest.raises(InvalidInput) as raised:
+        accounts.change_password(ctx, me, "wrong current password", NEW_PASSWORD)
+    assert "current_password" in raised.value.errors
+    with pytest.raises(InvalidInput) as short:
+        accounts.change_password(ctx, me, PASSWORD, "short")
+    assert "new_password" in short.value.errors
+    sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    assert ("account.password_change", "denied") in actions(ctx)
+
+
+def test_reset_with_recovery_code_keeps_keys_and_hands_out_a_new_code(ctx: Context) -> None:
+    registration = accounts.register(ctx, youth(), start_session=SessionKind.WEB)
+    assert registration.ticket is not None
+    keys_before = public_keys(ctx, "sanne@example.nl")
+    with ctx.unit_of_work() as db:
+        private_before = sessions.unlock_keyring(db, actor_for(ctx, registration.ticket)).to_bytes()
+    new_code = accounts.reset_password(
+        ctx, "sanne@example.nl", registration.recovery_code.lower(), NEW_PASSWORD
+    )
+    assert new_code != registration.recovery_code
+    assert sessions.authenticate(ctx, registration.ticket.token, SessionKind.WEB) is None
+    ticket = sessions.log_in(ctx, "sanne@example.nl", NEW_PASSWORD, SessionKind.WEB)
+    with ctx.unit_of_work() as db:
+        assert sessions.unlock_keyring(db, actor_for(ctx, ticket)).to_bytes() == private_before
+    assert public_keys(ctx, "sanne@example.nl") == keys_before
+    with pytest.raises(InvalidCredentials):  # the old code is void now
+        accounts.reset_password(ctx, "sanne@example.nl", registration.recovery_code, PASSWORD)
+    accounts.reset_password(ctx, "sanne@example.nl", new_code, PASSWORD)
+    sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+
+
+def test_reset_refusals_reveal_nothing_and_change_nothing(ctx: Context) -> None:
+    registration = accounts.register(ctx, youth())
+    other = accounts.register(ctx, youth("daan@example.nl"))
+    refusals = []
+    for email, code in [
+        ("sanne@example.nl", other.recovery_code),
+        ("nobody@example.nl", registration.recovery_code),
+        ("sanne@example.nl", "not a code at all"),
+    ]:
+        with pytest.raises(InvalidCredentials) as raised:
+            accounts.reset_password(ctx, email, code, NEW_PASSWORD)
+        refusals.append(raised.value.detail)
+    assert len(set(refusals)) == 1
+    sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    assert actions(ctx).count(("account.password_reset", "denied")) == 3
+
+
+def test_login_raises_a_weak_password_cost(ctx: Context) -> None:
+    accounts.register(ctx, youth())
+    stronger = ctx.settings.with_overrides(kdf_cost=crypto.KdfCost(time_cost=2, memory_kib=16))
+    strong_ctx = Context(sessions=ctx.sessions, settings=stronger, clock=ctx.clock)
+    sessions.log_in(strong_ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    with ctx.unit_of_work() as db:
+        user = db.scalar(select(User))
+        assert (user.kdf_time_cost, user.kdf_memory_kib) == (2, 16)
+    sessions.log_in(strong_ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+
+
+def test_professionals_wait_for_an_admin(ctx: Context) -> None:
+    pro = accounts.register(ctx, professional())
+    pro_actor = actor_for(ctx, sessions.log_in(ctx, "anne@example.nl", PASSWORD, SessionKind.WEB))
+    assert not pro_actor.verified
+    staff = accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Ad", "admin"))
+    admin = actor_for(ctx, sessions.log_in(ctx, "admin@example.nl", PASSWORD, SessionKind.WEB))
+    assert admin.user_id == staff.user_id
+    assert [p.verified for p in accounts.professionals(ctx, admin)] == [False]
+    with pytest.raises(AccessDenied):
+        accounts.verify_professional(ctx, pro_actor, pro.user_id)
+    with pytest.raises(AccessDenied):
+        accounts.professionals(ctx, pro_actor)
+    with pytest.raises(NotFound):
+        accounts.verify_professional(ctx, admin, staff.user_id)
+    profile = accounts.verify_professional(ctx, admin, pro.user_id)
+    assert profile.verified and profile.verified_at is not None
+    assert actor_for(ctx, sessions.log_in(ctx, "anne@example.nl", PASSWORD, SessionKind.WEB)).verified
+    assert ("admin.verify_professional", "success") in actions(ctx)
+    assert ("admin.verify_professional", "denied") in actions(ctx)
+
+
+def test_staff_accounts_only_for_admin_and_auditor(ctx: Context) -> None:
+    with pytest.raises(InvalidInput):
+        accounts.create_staff(ctx, accounts.NewAccount("y@example.nl", PASSWORD, "Y", "youth"))
+    accounts.create_staff(ctx, accounts.NewAccount("aud@example.nl", PASSWORD, "Au", "auditor"))
+    with ctx.unit_of_work() as db:
+        assert db.scalar(select(User.role)) == "auditor"
+
+
+def test_a_failure_midway_leaves_no_half_account(ctx: Context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dossier.services.accounts as module
+
+    def broken_append(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(module, "append", broken_append)
+    with pytest.raises(RuntimeError):
+        accounts.register(ctx, youth(), start_session=SessionKind.WEB)
+    with ctx.unit_of_work() as db:
+        assert db.scalars(select(User)).all() == []
+        assert db.scalars(select(UserSession)).all() == []

@@ -1,0 +1,86 @@
+"""Settings from the environment, and server keys that never fall back to a built-in secret."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from dossier import create_app
+from dossier.config import ConfigError, Settings
+from dossier.errors import ServerKeysMissing
+from dossier.keys import AUDIT_KEY_FILE, SECRET_KEY_FILE, init_keys, load_keys
+
+
+def test_settings_come_from_dossier_variables(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "DOSSIER_ENV": "production",
+            "DOSSIER_DATABASE_URL": "postgresql://db/dossier",
+            "DOSSIER_KEYS_DIR": str(tmp_path),
+            "DOSSIER_KDF_TIME_COST": "4",
+            "DOSSIER_REDIS_URL": "redis://cache:6379/0",
+        }
+    )
+    assert settings.production
+    assert settings.database_url == "postgresql://db/dossier"
+    assert settings.keys_dir == tmp_path
+    assert settings.kdf_cost.time_cost == 4
+    assert settings.ratelimit_storage_uri == "redis://cache:6379/0"
+
+
+def test_defaults_are_the_embedded_database_and_keys_here() -> None:
+    settings = Settings.from_env({})
+    assert settings.env == "development"
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.keys_dir.name == "keys"
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DOSSIER_ENV": "staging"}, "DOSSIER_ENV"),
+        ({"DOSSIER_KDF_TIME_COST": "three"}, "whole number"),
+        ({"DOSSIER_KDF_MEMORY_KIB": "2"}, "Argon2id"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(variables: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(variables)
+
+
+def test_production_refuses_sqlite_and_cheap_password_cost(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        Settings.from_env({"DOSSIER_ENV": "production"}).check_production()
+    with pytest.raises(ConfigError, match="Argon2id"):
+        Settings.from_env(
+            {"DOSSIER_ENV": "production", "DOSSIER_DATABASE_URL": "postgresql://x/y",
+             "DOSSIER_KDF_TIME_COST": "1"}
+        ).check_production()
+
+
+def test_keys_init_writes_owner_only_files_and_never_overwrites(tmp_path: Path) -> None:
+    written = init_keys(tmp_path)
+    assert {p.name for p in written} == {SECRET_KEY_FILE, AUDIT_KEY_FILE}
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = (tmp_path / SECRET_KEY_FILE).read_bytes()
+    assert init_keys(tmp_path) == []
+    assert (tmp_path / SECRET_KEY_FILE).read_bytes() == before
+    keys = load_keys(tmp_path)
+    assert keys.secret_key == before.strip()
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_app_refuses_to_start_without_keys(tmp_path: Path, env: str) -> None:
+    settings = Settings(env=env, database_url="postgresql://nowhere/db", keys_dir=tmp_path / "none")
+    with pytest.raises(ServerKeysMissing, match="dossier keys init"):
+        create_app(settings)
+
+
+def test_a_truncated_secret_key_is_refused(tmp_path: Path) -> None:
+    init_keys(tmp_path)
+    (tmp_path / SECRET_KEY_FILE).write_bytes(b"dev")
+    with pytest.raises(ServerKeysMissing, match="too short"):
+        load_keys(tmp_path)
