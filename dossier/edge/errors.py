@@ -10,22 +10,22 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dossier.edge.auth import is_api_request
-from dossier.errors import DomainError, InvalidInput
+from dossier.errors import N_, DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "about:blank"
 
 _HTTP_TITLES = {
-    400: "The request is malformed.",
-    401: "Please log in first.",
-    403: "You are not allowed to do this.",
-    404: "This could not be found.",
-    405: "This method is not allowed here.",
-    413: "This is too large.",
-    415: "Send JSON with Content-Type application/json.",
-    429: "Too many attempts. Wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing was changed.",
+    400: N_("The request is malformed."),
+    401: N_("Please log in first."),
+    403: N_("You are not allowed to do this."),
+    404: N_("This could not be found."),
+    405: N_("This method is not allowed here."),
+    413: N_("This is too large."),
+    415: N_("Send JSON with Content-Type application/json."),
+    429: N_("Too many attempts. Wait a moment and try again."),
+    500: N_("Something went wrong on our side. Nothing was changed."),
 }
 
 
@@ -64,7 +64,7 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     status = error.code or 500
     title = gettext(_HTTP_TITLES.get(status, error.name))
     if isinstance(error, CSRFError):
-        title = gettext("This form has expired. Go back, reload the page and try again.")
+        title = gettext(N_("This form has expired. Go back, reload the page and try again."))
     if is_api_request():
         response = problem(status, title)
     else:

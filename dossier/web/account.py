@@ -84,8 +84,6 @@ def register(role: str):  # type: ignore[no-untyped-def]
                 )
             )
             return set_session_cookie(response, registration.ticket)
-    elif request.method == "POST" and role == "youth" and form.birth_date.data is None:
-        form.birth_date.errors = [_("Fill in your date of birth, for example 14-03-2011.")]
     return render_template("account/register.html", form=form, role=role)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Regexp
+from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
 
@@ -13,7 +13,9 @@ RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email"})
-    birth_date = DateField(_l("Date of birth"), validators=[], render_kw={"autocomplete": "bday"})
+    birth_date = DateField(
+        _l("Date of birth"), validators=[Optional()], render_kw={"autocomplete": "bday"}
+    )
     organisation = StringField(_l("Organisation"), render_kw={"autocomplete": "organization"})
     registration_number = StringField(_l("SKJ or BIG registration number"))
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"})

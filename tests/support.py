@@ -1,0 +1,63 @@
+"""Small helpers for driving the pages and the API like a browser or client would."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.conftest import PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_CODE = re.compile(r'<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>')
+
+
+def csrf_token(client: Any, path: str) -> str:
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: Any, path: str, data: dict[str, str], form_page: str | None = None) -> Any:
+    token = csrf_token(client, form_page or path)
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def recovery_code_in(html: str) -> str:
+    match = _CODE.search(html)
+    assert match, "no recovery code on the page"
+    return match.group(1)
+
+
+def register_youth(client: Any, email: str = "sanne@example.nl", password: str = PASSWORD) -> str:
+    response = post_form(
+        client,
+        "/register/youth",
+        {
+            "display_name": "Sanne",
+            "email": email,
+            "birth_date": "2012-01-05",
+            "password": password,
+            "password_repeat": password,
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return recovery_code_in(response.get_data(as_text=True))
+
+
+def api_register(client: Any, email: str, role: str = "youth", **extra: Any) -> dict[str, Any]:
+    body = {"email": email, "password": PASSWORD, "display_name": email.split("@")[0], "role": role}
+    if role == "youth":
+        body["birth_date"] = "2012-01-05"
+    if role == "professional":
+        body.update(organisation="Jeugdteam Zuid", registration_number="SKJ 100012345")
+    body.update(extra)
+    response = client.post("/api/v1/accounts", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def api_login(client: Any, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/sessions", json={"email": email, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
