@@ -35,15 +35,14 @@ def address_limits() -> str:
 def guarded(view):  # type: ignore[no-untyped-def]
     """Both limits on one view: too many tries for this account, or from this address, is a 429."""
     only_posts = ["POST"]
-    view = limiter.limit(account_limits, key_func=account_key, methods=only_posts, scope="account")(view)
-    return limiter.limit(address_limits, key_func=address_key, methods=only_posts, scope="address")(view)
+    view = limiter.shared_limit(
+        account_limits, scope="guess-account", key_func=account_key, methods=only_posts
+    )(view)
+    return limiter.shared_limit(
+        address_limits, scope="guess-address", key_func=address_key, methods=only_posts
+    )(view)
 
 
 def init_app(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = settings_storage(app)
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = app.extensions["dossier"]["settings"].ratelimit_storage_uri
     limiter.init_app(app)
-
-
-def settings_storage(app: Flask) -> str:
-    return app.extensions["dossier"]["settings"].ratelimit_storage_uri

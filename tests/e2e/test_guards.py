@@ -1,0 +1,224 @@
+"""Rate limits, security headers, error pages and who may open which route."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import PASSWORD
+from tests.support import api_login, api_register, csrf_token, register_youth
+
+PROBLEM = "application/problem+json"
+
+
+def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client) -> None:  # type: ignore[no-untyped-def]
+    api_register(client, "sanne@example.nl")
+    statuses = [
+        client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    blocked = client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": PASSWORD})
+    assert blocked.status_code == 429 and blocked.mimetype == PROBLEM
+    assert int(blocked.headers["Retry-After"]) > 0
+    # Another account from the same address is still allowed.
+    api_register(client, "daan@example.nl")
+    api_login(client, "daan@example.nl")
+
+
+def test_the_account_limit_counts_pages_and_api_together(client) -> None:  # type: ignore[no-untyped-def]
+    api_register(client, "sanne@example.nl")
+    for _ in range(5):
+        client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"})
+    token = csrf_token(client, "/login")
+    page = client.post("/login", data={"csrf_token": token, "email": "Sanne@example.nl", "password": PASSWORD})
+    assert page.status_code == 429
+    assert "Retry-After" in page.headers
+    assert "Te veel pogingen" in page.get_data(as_text=True)
+
+
+def test_too_many_attempts_from_one_address_get_429(app, client) -> None:  # type: ignore[no-untyped-def]
+    statuses = set()
+    for number in range(31):
+        response = client.post(
+            "/api/v1/sessions", json={"email": f"user{number}@example.nl", "password": "wrong!wrong!"}
+        )
+        statuses.add(response.status_code)
+    assert statuses == {401, 429}
+    assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+def test_security_headers_on_pages_and_api(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ["/", "/login", "/api/v1/openapi.json", "/api/v1/me"]:
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert "default-src 'self'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in headers  # only in production
+
+
+def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock) -> None:  # type: ignore[no-untyped-def]
+    from dossier import create_app
+    from dossier.crypto import PRODUCTION_KDF_COST
+    from tests.conftest import make_settings
+
+    app = create_app(
+        make_settings(database_urls["postgresql"], keys_dir, env="production", kdf_cost=PRODUCTION_KDF_COST),
+        clock=clock,
+    )
+    client = app.test_client()
+    response = client.get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    app.extensions["dossier"]["engine"].dispose()
+
+
+def test_session_cookie_attributes(client) -> None:  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/register/youth")
+    response = client.post(
+        "/register/youth",
+        data={"csrf_token": token, "display_name": "Sanne", "email": "s@example.nl",
+              "birth_date": "2012-01-05", "password": PASSWORD, "password_repeat": PASSWORD},
+    )
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("dossier_session=")]
+    assert len(cookies) == 1
+    assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+
+
+def test_unknown_pages_and_endpoints(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/nowhere")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Naar de startpagina" in page.get_data(as_text=True)
+    api = client.get("/api/v1/nowhere")
+    assert api.status_code == 404 and api.mimetype == PROBLEM
+    wrong_method = client.put("/api/v1/sessions", json={})
+    assert wrong_method.status_code == 405 and wrong_method.mimetype == PROBLEM
+
+
+PUBLIC_PAGES = ["/", "/login", "/register", "/register/youth", "/register/parent",
+                "/register/professional", "/forgot-password", "/language/en"]
+MEMBER_PAGES = ["/start", "/account", "/account/password"]
+ADMIN_PAGES = ["/admin/professionals"]
+PUBLIC_API = [("post", "/api/v1/accounts"), ("post", "/api/v1/sessions"),
+              ("post", "/api/v1/password-resets"), ("get", "/api/v1/openapi.json")]
+MEMBER_API = [("get", "/api/v1/me"), ("post", "/api/v1/me/password"),
+              ("delete", "/api/v1/sessions/current"), ("delete", "/api/v1/sessions")]
+ADMIN_API = [("get", "/api/v1/admin/professionals"),
+             ("post", "/api/v1/admin/professionals/{pro}/verification")]
+ROLES = ["anonymous", "youth", "parent", "professional", "auditor", "admin"]
+
+
+def _route_count(app) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for rule in app.url_map.iter_rules() if rule.endpoint != "static")
+
+
+def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-untyped-def]
+    page_posts = ["/logout", "/recovery-code/saved", "/account/logout-everywhere",
+                  "/admin/professionals/<uuid:professional_id>/verify"]
+    listed = {p for p in PUBLIC_PAGES + MEMBER_PAGES + ADMIN_PAGES + page_posts}
+    listed |= {p for _m, p in PUBLIC_API + MEMBER_API + ADMIN_API}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        routes.add(
+            rule.rule.replace("<role>", "youth").replace("<code>", "en")
+            .replace("<uuid:professional_id>/verification", "{pro}/verification")
+        )
+    missing = {r for r in routes if r not in listed and r.replace("youth", "parent") not in listed}
+    assert missing == set()
+
+
+@pytest.fixture
+def people(app, client, ctx):  # type: ignore[no-untyped-def]
+    from dossier.services import accounts
+
+    ids = {}
+    for role in ["youth", "parent", "professional"]:
+        ids[role] = api_register(client, f"{role}@example.nl", role=role)["id"]
+    for role in ["auditor", "admin"]:
+        accounts.create_staff(ctx, accounts.NewAccount(f"{role}@example.nl", PASSWORD, role, role))
+    return ids
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    if role != "anonymous":
+        token = csrf_token(client, "/login")
+        assert client.post("/login", data={"csrf_token": token, "email": f"{role}@example.nl",
+                                           "password": PASSWORD}).status_code == 302
+    for path in PUBLIC_PAGES:
+        assert client.get(path).status_code in (200, 302), path
+    for path in MEMBER_PAGES:
+        status = client.get(path).status_code
+        assert status == (302 if role == "anonymous" else 200), path
+    for path in ADMIN_PAGES:
+        status = client.get(path).status_code
+        expected = {"anonymous": 302, "admin": 200}.get(role, 403)
+        assert status == expected, (path, role)
+    token = csrf_token(client, "/forgot-password")
+    verify = client.post(f"/admin/professionals/{people['professional']}/verify",
+                         data={"csrf_token": token, "checked": "y"})
+    assert verify.status_code == {"anonymous": 302, "admin": 302}.get(role, 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    headers = {} if role == "anonymous" else api_login(client, f"{role}@example.nl")
+    for method, path in ADMIN_API:
+        response = getattr(client, method)(path.format(pro=people["professional"]), headers=headers)
+        expected = {"anonymous": 401, "admin": 200}.get(role, 403)
+        assert response.status_code == expected, (path, role)
+    for method, path in MEMBER_API:
+        response = getattr(client, method)(path, headers=headers, json={})
+        if role == "anonymous":
+            assert response.status_code == 401, path
+        else:
+            assert response.status_code in (200, 204, 422), path
+            headers = api_login(client, f"{role}@example.nl")
+    for method, path in PUBLIC_API:
+        response = getattr(client, method)(path, json={})
+        assert response.status_code in (200, 422), path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.dictionaries(
+            st.sampled_from(["email", "password", "display_name", "role", "birth_date",
+                             "organisation", "registration_number", "recovery_code",
+                             "new_password", "other"]),
+            st.one_of(st.text(max_size=40), st.integers(), st.none(), st.booleans(),
+                      st.lists(st.integers(), max_size=2)),
+        ),
+        st.lists(st.integers(), max_size=3),
+        st.text(max_size=20),
+    ),
+    path=st.sampled_from(["/api/v1/accounts", "/api/v1/sessions", "/api/v1/password-resets"]),
+)
+def test_bad_input_never_yields_a_500(client, body, path) -> None:  # type: ignore[no-untyped-def]
+    from dossier.edge.limits import limiter
+
+    with client.application.app_context():
+        limiter.reset()
+    response = client.post(path, json=body)
+    assert response.status_code < 500
+    assert response.status_code in (201, 400, 401, 422)
+    if response.status_code >= 400:
+        assert response.mimetype == PROBLEM
+
+
+def test_bad_form_input_never_yields_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/register/youth")
+    for data in [
+        {"birth_date": "not a date"}, {"birth_date": "2012-13-45"}, {"email": "x" * 5000},
+        {"display_name": "\x00"}, {"password": "é" * 600, "password_repeat": "é" * 600},
+    ]:
+        response = client.post("/register/youth", data={"csrf_token": token, **data})
+        assert response.status_code == 200
+    register_youth(client, "sanne@example.nl")
