@@ -74,12 +74,14 @@ def _text(value: object) -> str | None:
 
 def start_chain(db: Session, dossier_id: uuid.UUID | None) -> None:
     """Create the head row of a new chain, in the transaction that creates its dossier."""
-    db.add(AuditChainHead(chain=chain_for(dossier_id), dossier_id=dossier_id, seq=0, hash=GENESIS_HASH))
+    db.add(
+        AuditChainHead(chain=chain_for(dossier_id), dossier_id=dossier_id, seq=0, hash=GENESIS_HASH)
+    )
     db.flush()
 
 
 def append(db: Session, event: Event, origin: Origin, at: datetime) -> AuditEvent:
-    """Append `event` to its chain in the caller's transaction; a failure here fails the use case."""
+    """Append `event` to its chain in the caller's transaction; failing here fails the use case."""
     chain = chain_for(event.dossier_id)
     head = db.scalar(select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update())
     if head is None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from dossier import keys as server_keys
 from dossier.config import ConfigError, Settings
 from dossier.errors import DomainError, InvalidInput, ServerKeysMissing
+from dossier.services.context import Context
 
 
 def _settings() -> Settings:
@@ -19,18 +22,22 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def _context():  # type: ignore[no-untyped-def]
+@contextmanager
+def _context() -> Iterator[Context]:
+    """A service context for one command; its connections close when the command ends."""
     from dossier.audit import Origin
     from dossier.db import make_engine, make_session_factory
-    from dossier.services.context import Context
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    return Context(
-        sessions=make_session_factory(engine),
-        settings=settings,
-        origin=Origin(client_address="cli", request_id=None),
-    )
+    try:
+        yield Context(
+            sessions=make_session_factory(engine),
+            settings=settings,
+            origin=Origin(client_address="cli", request_id=None),
+        )
+    finally:
+        engine.dispose()
 
 
 def _fail_on_domain_error(error: DomainError) -> click.ClickException:
@@ -74,8 +81,11 @@ def db_upgrade(revision: str) -> None:
     from dossier.db import make_engine
 
     engine = make_engine(_settings().database_url)
-    migrations.upgrade(engine, revision)
-    click.echo(f"database at revision {migrations.current_revision(engine)}")
+    try:
+        migrations.upgrade(engine, revision)
+        click.echo(f"database at revision {migrations.current_revision(engine)}")
+    finally:
+        engine.dispose()
 
 
 @main.group()
@@ -95,9 +105,10 @@ def users_create(role: str, email: str, name: str, password: str | None) -> None
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        registration = accounts.create_staff(
-            _context(), accounts.NewAccount(email, password, name, role)
-        )
+        with _context() as ctx:
+            registration = accounts.create_staff(
+                ctx, accounts.NewAccount(email, password, name, role)
+            )
     except DomainError as error:
         raise _fail_on_domain_error(error) from None
     click.echo(f"created {role} {email.strip().lower()} ({registration.user_id})")
@@ -113,18 +124,22 @@ def demo() -> None:
     if settings.production:
         raise click.ClickException("The demo never runs in production.")
     try:
-        people = create_demo(_context())
+        with _context() as ctx:
+            people = create_demo(ctx)
     except DomainError as error:
         raise _fail_on_domain_error(error) from None
     click.echo("Demo accounts (log in at http://127.0.0.1:5000/login):\n")
     width = max(len(p.email) for p in people)
     for person in people:
-        click.echo(f"  {person.email:<{width}}  {person.password:<26} {person.display_name}, {person.description}")
+        who = f"{person.display_name}, {person.description}"
+        click.echo(f"  {person.email:<{width}}  {person.password:<26} {who}")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+@click.option(
+    "--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000"
+)
 def run(host: str, port: int) -> None:
     """Serve the app for development on the embedded server."""
     from dossier import create_app

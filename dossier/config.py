@@ -31,7 +31,9 @@ class Settings:
     """Everything the app needs to know about its deployment, and nothing about a request."""
 
     env: str = "development"
-    database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'var' / 'dossier.sqlite3'}")
+    database_url: str = field(
+        default_factory=lambda: f"sqlite:///{Path.cwd() / 'var' / 'dossier.sqlite3'}"
+    )
     keys_dir: Path = field(default_factory=lambda: Path.cwd() / "keys")
     kdf_cost: KdfCost = PRODUCTION_KDF_COST
     session_idle_minutes: int = 30

@@ -26,8 +26,12 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat
-from cryptography.hazmat.primitives.serialization import NoEncryption
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 Rng = Callable[[int], bytes]
 
@@ -232,7 +236,9 @@ _KEYRING_PURPOSE = {
 }
 
 
-def seal_keyring(keyring: Keyring, key: bytes, *, kind: Kind, owner: str, rng: Rng = os.urandom) -> bytes:
+def seal_keyring(
+    keyring: Keyring, key: bytes, *, kind: Kind, owner: str, rng: Rng = os.urandom
+) -> bytes:
     """Wrap a keyring under a password KEK, a recovery key or a session key, bound to its owner."""
     return seal(
         key,
@@ -328,7 +334,9 @@ def open_from_public_key(blob: bytes, keyring: Keyring, info: Mapping[str, objec
     ):
         raise CryptoError()
     try:
-        return _HPKE_SUITE.decrypt(blob[HEADER_BYTES:], keyring.exchange, info=header + canonical(info))
+        return _HPKE_SUITE.decrypt(
+            blob[HEADER_BYTES:], keyring.exchange, info=header + canonical(info)
+        )
     except Exception:  # the binding raises different types per failure; callers get one
         raise CryptoError() from None
 

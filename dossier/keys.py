@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from dossier.errors import ServerKeysMissing
 
-SECRET_KEY_FILE = "flask-secret.key"
+SECRET_KEY_FILE = "flask-secret.key"  # noqa: S105 - a file name, not a secret
 AUDIT_KEY_FILE = "audit-signing.pem"
 
 

@@ -14,7 +14,9 @@ class AccountCreate(StrictSchema):
     email = fields.String(required=True, metadata={"example": "sanne@example.nl"})
     password = fields.String(required=True, load_only=True, metadata={"minLength": 12})
     display_name = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(["youth", "parent", "professional"]))
+    role = fields.String(
+        required=True, validate=validate.OneOf(["youth", "parent", "professional"])
+    )
     birth_date = fields.Date(load_default=None, metadata={"description": "Required for youth."})
     organisation = fields.String(load_default=None, metadata={"description": "Professionals."})
     registration_number = fields.String(

@@ -96,7 +96,9 @@ def make_settings(database_url: str, keys_dir: Path, **overrides: object) -> Set
 
 
 @pytest.fixture(scope="session")
-def apps(database_urls: dict[str, str], keys_dir: Path, clock: Clock) -> Iterator[dict[str, object]]:
+def apps(
+    database_urls: dict[str, str], keys_dir: Path, clock: Clock
+) -> Iterator[dict[str, object]]:
     built = {
         backend: create_app(make_settings(url, keys_dir), clock=clock)
         for backend, url in database_urls.items()

@@ -8,7 +8,7 @@ from typing import Any
 from tests.conftest import PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-_CODE = re.compile(r'<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>')
+_CODE = re.compile(r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>")
 
 
 def csrf_token(client: Any, path: str) -> str:

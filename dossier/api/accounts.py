@@ -23,8 +23,13 @@ from dossier.services import accounts
 @limiter.limit(address_limits, key_func=address_key, scope="register")
 @documented(
     Operation(
-        "/accounts", "post", "Register as youth, parent or professional", "accounts",
-        body=AccountCreate, responses={201: AccountCreated}, authenticated=False,
+        "/accounts",
+        "post",
+        "Register as youth, parent or professional",
+        "accounts",
+        body=AccountCreate,
+        responses={201: AccountCreated},
+        authenticated=False,
         errors=(400, 422, 429),
     )
 )
@@ -43,8 +48,13 @@ def create_account() -> Response:
 @guarded
 @documented(
     Operation(
-        "/password-resets", "post", "Choose a new password with the recovery code", "accounts",
-        body=PasswordResetCreate, responses={200: PasswordResetDone}, authenticated=False,
+        "/password-resets",
+        "post",
+        "Choose a new password with the recovery code",
+        "accounts",
+        body=PasswordResetCreate,
+        responses={200: PasswordResetDone},
+        authenticated=False,
         errors=(400, 401, 422, 429),
     )
 )
@@ -67,8 +77,13 @@ def me() -> Response:
 @login_required
 @documented(
     Operation(
-        "/me/password", "post", "Change my password (other sessions end)", "accounts",
-        body=PasswordChange, responses={204: None}, errors=(400, 401, 422),
+        "/me/password",
+        "post",
+        "Change my password (other sessions end)",
+        "accounts",
+        body=PasswordChange,
+        responses={204: None},
+        errors=(400, 401, 422),
     )
 )
 def change_password() -> Response:

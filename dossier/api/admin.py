@@ -16,8 +16,14 @@ from dossier.services import accounts
 @bp.get("/admin/professionals")
 @login_required
 @documented(
-    Operation("/admin/professionals", "get", "Professionals, those waiting for a check first",
-              "admin", responses={200: ProfessionalPage}, errors=(401, 403))
+    Operation(
+        "/admin/professionals",
+        "get",
+        "Professionals, those waiting for a check first",
+        "admin",
+        responses={200: ProfessionalPage},
+        errors=(401, 403),
+    )
 )
 def list_professionals() -> Response:
     listed = accounts.professionals(service_context(), actor())
@@ -27,9 +33,14 @@ def list_professionals() -> Response:
 @bp.post("/admin/professionals/<uuid:professional_id>/verification")
 @login_required
 @documented(
-    Operation("/admin/professionals/{id}/verification", "post",
-              "Verify a professional's SKJ or BIG registration", "admin",
-              responses={200: ProfessionalForAdmin}, errors=(401, 403, 404))
+    Operation(
+        "/admin/professionals/{id}/verification",
+        "post",
+        "Verify a professional's SKJ or BIG registration",
+        "admin",
+        responses={200: ProfessionalForAdmin},
+        errors=(401, 403, 404),
+    )
 )
 def verify_professional(professional_id: uuid.UUID) -> Response:
     return dump(

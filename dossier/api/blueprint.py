@@ -56,9 +56,7 @@ def load(schema: type[Schema]) -> dict[str, Any]:
         return schema().load(body)
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        raise BadBody(
-            problem(422, "Some fields need another look.", errors=messages)
-        ) from None
+        raise BadBody(problem(422, "Some fields need another look.", errors=messages)) from None
 
 
 @bp.errorhandler(BadBody)

@@ -34,7 +34,12 @@ def _operation(op: Operation) -> dict[str, object]:
         "tags": [op.tag],
         "responses": responses,
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "format": "uuid"},
+            }
             for name in _PATH_PARAMETER.findall(op.path)
         ],
     }

@@ -17,8 +17,13 @@ from dossier.services import sessions
 @guarded
 @documented(
     Operation(
-        "/sessions", "post", "Log in and receive a bearer token", "sessions",
-        body=SessionCreate, responses={201: SessionCreated}, authenticated=False,
+        "/sessions",
+        "post",
+        "Log in and receive a bearer token",
+        "sessions",
+        body=SessionCreate,
+        responses={201: SessionCreated},
+        authenticated=False,
         errors=(400, 401, 422, 429),
     )
 )
@@ -31,8 +36,14 @@ def create_session() -> Response:
 @bp.delete("/sessions/current")
 @login_required
 @documented(
-    Operation("/sessions/current", "delete", "Log out: this token stops working", "sessions",
-              responses={204: None}, errors=(401,))
+    Operation(
+        "/sessions/current",
+        "delete",
+        "Log out: this token stops working",
+        "sessions",
+        responses={204: None},
+        errors=(401,),
+    )
 )
 def delete_current_session() -> Response:
     sessions.log_out(service_context(), actor())
@@ -42,8 +53,14 @@ def delete_current_session() -> Response:
 @bp.delete("/sessions")
 @login_required
 @documented(
-    Operation("/sessions", "delete", "Log out everywhere: every session and token ends",
-              "sessions", responses={204: None}, errors=(401,))
+    Operation(
+        "/sessions",
+        "delete",
+        "Log out everywhere: every session and token ends",
+        "sessions",
+        responses={204: None},
+        errors=(401,),
+    )
 )
 def delete_all_sessions() -> Response:
     sessions.log_out_everywhere(service_context(), actor())

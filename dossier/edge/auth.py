@@ -99,7 +99,9 @@ def set_session_cookie(response: Response, ticket: sessions.SessionTicket) -> Re
 
 
 def clear_session_cookie(response: Response) -> Response:
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, secure=settings().production, samesite="Lax")
+    response.delete_cookie(
+        COOKIE_NAME, path="/", httponly=True, secure=settings().production, samesite="Lax"
+    )
     return response
 
 

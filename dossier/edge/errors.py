@@ -55,7 +55,9 @@ def _domain_error(error: DomainError) -> Response | tuple[str, int]:
     title = gettext(error.title)
     detail = gettext(error.detail)
     if is_api_request():
-        extra = {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}
+        extra = (
+            {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}
+        )
         return problem(error.status, title, detail, **extra)
     return _page(error.status, title, detail)
 
@@ -65,11 +67,7 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     title = gettext(_HTTP_TITLES.get(status, error.name))
     if isinstance(error, CSRFError):
         title = gettext(N_("This form has expired. Go back, reload the page and try again."))
-    if is_api_request():
-        response = problem(status, title)
-    else:
-        response = _page(status, title)
-    return response
+    return problem(status, title) if is_api_request() else _page(status, title)
 
 
 def _unexpected(error: Exception) -> Response | tuple[str, int]:

@@ -44,5 +44,7 @@ def guarded(view):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = app.extensions["dossier"]["settings"].ratelimit_storage_uri
+    app.config["RATELIMIT_STORAGE_URI"] = app.extensions["dossier"][
+        "settings"
+    ].ratelimit_storage_uri
     limiter.init_app(app)

@@ -148,7 +148,9 @@ def _seal_for_recovery(user: User, keyring: crypto.Keyring, code: str) -> None:
     )
 
 
-def register(ctx: Context, account: NewAccount, start_session: SessionKind | None = None) -> Registration:
+def register(
+    ctx: Context, account: NewAccount, start_session: SessionKind | None = None
+) -> Registration:
     """Self-registration as youth, parent or professional; professionals wait for an admin."""
     account = _validated(ctx, account, SELF_REGISTERED_ROLES)
     with ctx.unit_of_work() as db:
@@ -291,8 +293,13 @@ def _account_event(
 def _require_admin(ctx: Context, actor: Actor, action: str) -> None:
     if actor.role != Role.ADMIN:
         ctx.record_denied(
-            Event(action=action, outcome=Outcome.DENIED, actor_id=actor.user_id,
-                  actor_role=actor.role, reason="not an admin")
+            Event(
+                action=action,
+                outcome=Outcome.DENIED,
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                reason="not an admin",
+            )
         )
         raise AccessDenied()
 
@@ -307,7 +314,7 @@ def professionals(ctx: Context, actor: Actor) -> list[Profile]:
 
 
 def verify_professional(ctx: Context, actor: Actor, professional_id: uuid.UUID) -> Profile:
-    """The admin has checked the SKJ or BIG registration; only then may the account be granted access."""
+    """The admin checked the SKJ or BIG register; only then may anyone grant this account access."""
     _require_admin(ctx, actor, "admin.verify_professional")
     with ctx.unit_of_work() as db:
         user = db.get(User, professional_id)

@@ -1,4 +1,4 @@
-"""What every use case receives: the database, the settings, where the request came from, a clock."""
+"""What every use case receives: the database, settings, where the request came from, a clock."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def utcnow() -> datetime:
 class Context:
     sessions: sessionmaker[Session]
     settings: Settings
-    origin: Origin = Origin()
+    origin: Origin = field(default_factory=Origin)
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -39,37 +39,86 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
             raise Conflict("The database already has accounts; the demo only fills an empty one.")
     today = ctx.now().date()
     people = [
-        (DemoAccount("sanne@demo.eigendossier.nl", "sanne-demo-wachtwoord", "Sanne de Vries",
-                     "youth", "youth, 14"), {"birth_date": _born(today, 14)}),
-        (DemoAccount("marieke@demo.eigendossier.nl", "marieke-demo-wachtwoord", "Marieke de Vries",
-                     "parent", "Sanne's mother"), {}),
-        (DemoAccount("daan@demo.eigendossier.nl", "daan-demo-wachtwoord", "Daan Bakker",
-                     "youth", "youth, 17"), {"birth_date": _born(today, 17)}),
-        (DemoAccount("anne@demo.eigendossier.nl", "anne-demo-wachtwoord", "Anne Jansen",
-                     "professional", "care worker at Jeugdteam Zuid, verified"),
-         {"organisation": "Jeugdteam Zuid", "registration_number": "SKJ 100012345"}),
+        (
+            DemoAccount(
+                "sanne@demo.eigendossier.nl",
+                "sanne-demo-wachtwoord",
+                "Sanne de Vries",
+                "youth",
+                "youth, 14",
+            ),
+            {"birth_date": _born(today, 14)},
+        ),
+        (
+            DemoAccount(
+                "marieke@demo.eigendossier.nl",
+                "marieke-demo-wachtwoord",
+                "Marieke de Vries",
+                "parent",
+                "Sanne's mother",
+            ),
+            {},
+        ),
+        (
+            DemoAccount(
+                "daan@demo.eigendossier.nl",
+                "daan-demo-wachtwoord",
+                "Daan Bakker",
+                "youth",
+                "youth, 17",
+            ),
+            {"birth_date": _born(today, 17)},
+        ),
+        (
+            DemoAccount(
+                "anne@demo.eigendossier.nl",
+                "anne-demo-wachtwoord",
+                "Anne Jansen",
+                "professional",
+                "care worker at Jeugdteam Zuid, verified",
+            ),
+            {"organisation": "Jeugdteam Zuid", "registration_number": "SKJ 100012345"},
+        ),
     ]
     staff = [
-        DemoAccount("auditor@demo.eigendossier.nl", "auditor-demo-wachtwoord", "Pieter Smit",
-                    "auditor", "privacy officer"),
-        DemoAccount("admin@demo.eigendossier.nl", "admin-demo-wachtwoord", "Fatima El Amrani",
-                    "admin", "verifies professionals"),
+        DemoAccount(
+            "auditor@demo.eigendossier.nl",
+            "auditor-demo-wachtwoord",
+            "Pieter Smit",
+            "auditor",
+            "privacy officer",
+        ),
+        DemoAccount(
+            "admin@demo.eigendossier.nl",
+            "admin-demo-wachtwoord",
+            "Fatima El Amrani",
+            "admin",
+            "verifies professionals",
+        ),
     ]
     created: dict[str, accounts.Registration] = {}
     for person, extra in people:
         created[person.role + person.email] = accounts.register(
             ctx,
-            accounts.NewAccount(person.email, person.password, person.display_name, person.role, **extra),
+            accounts.NewAccount(
+                person.email, person.password, person.display_name, person.role, **extra
+            ),
         )
     for person in staff:
         created[person.role] = accounts.create_staff(
-            ctx, accounts.NewAccount(person.email, person.password, person.display_name, person.role)
+            ctx,
+            accounts.NewAccount(person.email, person.password, person.display_name, person.role),
         )
     admin = created["admin"]
     care_worker = created["professional" + people[3][0].email]
     acting_admin = Actor(
-        user_id=admin.user_id, role="admin", display_name=staff[1].display_name,
-        email=staff[1].email, verified=True, session_id=uuid.uuid4(), session_kind="cli",
+        user_id=admin.user_id,
+        role="admin",
+        display_name=staff[1].display_name,
+        email=staff[1].email,
+        verified=True,
+        session_id=uuid.uuid4(),
+        session_kind="cli",
         session_secret=b"",
     )
     accounts.verify_professional(ctx, acting_admin, care_worker.user_id)

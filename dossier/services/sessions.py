@@ -77,7 +77,9 @@ def open_session(
     db.add(row)
     db.flush()
     token = f"{session_id.hex}.{crypto.b64url(secret)}"
-    return SessionTicket(token=token, session_id=session_id, user_id=user.id, expires_at=row.expires_at)
+    return SessionTicket(
+        token=token, session_id=session_id, user_id=user.id, expires_at=row.expires_at
+    )
 
 
 def unlock_password_keys(user: User, password: str) -> crypto.PasswordKeys:
@@ -88,7 +90,9 @@ def user_kdf_cost(user: User) -> crypto.KdfCost:
     return crypto.KdfCost(user.kdf_time_cost, user.kdf_memory_kib, user.kdf_lanes)
 
 
-def set_password(db: Session, ctx: Context, user: User, password: str, keyring: crypto.Keyring) -> None:
+def set_password(
+    db: Session, ctx: Context, user: User, password: str, keyring: crypto.Keyring
+) -> None:
     """Fresh salt at the configured cost; the keyring itself (and so every key) stays the same."""
     salt = crypto.new_salt()
     cost = ctx.settings.kdf_cost
@@ -171,7 +175,9 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         ):
             return None
         idle_limit = timedelta(minutes=ctx.settings.session_idle_minutes)
-        if now >= row.expires_at or (kind == SessionKind.WEB and now - row.last_seen_at > idle_limit):
+        if now >= row.expires_at or (
+            kind == SessionKind.WEB and now - row.last_seen_at > idle_limit
+        ):
             db.delete(row)
             return None
         if now - row.last_seen_at > TOUCH_INTERVAL:
@@ -231,4 +237,3 @@ def _session_event(action: str, actor: Actor, reason: str | None = None) -> Even
         reason=reason,
         basis="session",
     )
-

@@ -38,7 +38,9 @@ def email(value: str, errors: Errors, field: str = "email") -> str:
     if not cleaned:
         errors.add(field, N_("Fill in your e-mail address."))
     elif len(cleaned) > 254 or not _EMAIL.match(cleaned):
-        errors.add(field, N_("This does not look like an e-mail address, for example name@example.nl."))
+        errors.add(
+            field, N_("This does not look like an e-mail address, for example name@example.nl.")
+        )
     return cleaned
 
 
@@ -48,7 +50,10 @@ def password(value: str, errors: Errors, field: str = "password", email_address:
     if length < PASSWORD_MIN:
         errors.add(
             field,
-            N_("This password is too short. Use at least 12 characters, a short sentence works well."),
+            N_(
+                "This password is too short. "
+                "Use at least 12 characters, a short sentence works well."
+            ),
         )
     elif length > PASSWORD_MAX:
         errors.add(field, N_("This password is too long. Use at most 512 characters."))
@@ -83,7 +88,10 @@ def youth_birth_date(value: date | None, today: date, errors: Errors) -> date | 
     if age < YOUTH_MIN_AGE:
         errors.add(
             "birth_date",
-            N_("You are younger than 12. A parent or guardian can make an account for your dossier."),
+            N_(
+                "You are younger than 12. "
+                "A parent or guardian can make an account for your dossier."
+            ),
         )
     elif age > YOUTH_MAX_AGE:
         errors.add(

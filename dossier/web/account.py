@@ -33,7 +33,9 @@ from dossier.web.forms import (
 REGISTER_ROLES = ("youth", "parent", "professional")
 
 
-def recovery_page(code: str, email: str, next_url: str, form: RecoverySavedForm | None = None) -> str:
+def recovery_page(
+    code: str, email: str, next_url: str, form: RecoverySavedForm | None = None
+) -> str:
     """The code is shown once; it travels back only so the page can be shown again if needed."""
     form = form or RecoverySavedForm(recovery_code=code, email=email, next=next_url, formdata=None)
     text = _(
@@ -80,7 +82,9 @@ def register(role: str):  # type: ignore[no-untyped-def]
             assert registration.ticket is not None
             response = make_response(
                 recovery_page(
-                    registration.recovery_code, form.email.data.strip().lower(), url_for("web.start")
+                    registration.recovery_code,
+                    form.email.data.strip().lower(),
+                    url_for("web.start"),
                 )
             )
             return set_session_cookie(response, registration.ticket)

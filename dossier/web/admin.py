@@ -37,7 +37,10 @@ def verify_professional(professional_id: uuid.UUID):  # type: ignore[no-untyped-
         ), 422
     profile = accounts.verify_professional(service_context(), actor(), professional_id)
     flash(
-        _("%(name)s is verified and can now be given access to dossiers.", name=profile.display_name),
+        _(
+            "%(name)s is verified and can now be given access to dossiers.",
+            name=profile.display_name,
+        ),
         "success",
     )
     return redirect(url_for("web.professionals"))

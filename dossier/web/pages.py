@@ -38,4 +38,3 @@ def language(code: str):  # type: ignore[no-untyped-def]
             LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )
     return response
-

@@ -15,11 +15,15 @@ PROBLEM = "application/problem+json"
 def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client) -> None:  # type: ignore[no-untyped-def]
     api_register(client, "sanne@example.nl")
     statuses = [
-        client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"}).status_code
+        client.post(
+            "/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"}
+        ).status_code
         for _ in range(6)
     ]
     assert statuses == [401] * 5 + [429]
-    blocked = client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": PASSWORD})
+    blocked = client.post(
+        "/api/v1/sessions", json={"email": "sanne@example.nl", "password": PASSWORD}
+    )
     assert blocked.status_code == 429 and blocked.mimetype == PROBLEM
     assert int(blocked.headers["Retry-After"]) > 0
     # Another account from the same address is still allowed.
@@ -30,9 +34,13 @@ def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client
 def test_the_account_limit_counts_pages_and_api_together(client) -> None:  # type: ignore[no-untyped-def]
     api_register(client, "sanne@example.nl")
     for _ in range(5):
-        client.post("/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"})
+        client.post(
+            "/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong!wrong!"}
+        )
     token = csrf_token(client, "/login")
-    page = client.post("/login", data={"csrf_token": token, "email": "Sanne@example.nl", "password": PASSWORD})
+    page = client.post(
+        "/login", data={"csrf_token": token, "email": "Sanne@example.nl", "password": PASSWORD}
+    )
     assert page.status_code == 429
     assert "Retry-After" in page.headers
     assert "Te veel pogingen" in page.get_data(as_text=True)
@@ -42,7 +50,8 @@ def test_too_many_attempts_from_one_address_get_429(app, client) -> None:  # typ
     statuses = set()
     for number in range(31):
         response = client.post(
-            "/api/v1/sessions", json={"email": f"user{number}@example.nl", "password": "wrong!wrong!"}
+            "/api/v1/sessions",
+            json={"email": f"user{number}@example.nl", "password": "wrong!wrong!"},
         )
         statuses.add(response.status_code)
     assert statuses == {401, 429}
@@ -65,7 +74,9 @@ def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock)
     from tests.conftest import make_settings
 
     app = create_app(
-        make_settings(database_urls["postgresql"], keys_dir, env="production", kdf_cost=PRODUCTION_KDF_COST),
+        make_settings(
+            database_urls["postgresql"], keys_dir, env="production", kdf_cost=PRODUCTION_KDF_COST
+        ),
         clock=clock,
     )
     client = app.test_client()
@@ -80,10 +91,18 @@ def test_session_cookie_attributes(client) -> None:  # type: ignore[no-untyped-d
     token = csrf_token(client, "/register/youth")
     response = client.post(
         "/register/youth",
-        data={"csrf_token": token, "display_name": "Sanne", "email": "s@example.nl",
-              "birth_date": "2012-01-05", "password": PASSWORD, "password_repeat": PASSWORD},
+        data={
+            "csrf_token": token,
+            "display_name": "Sanne",
+            "email": "s@example.nl",
+            "birth_date": "2012-01-05",
+            "password": PASSWORD,
+            "password_repeat": PASSWORD,
+        },
     )
-    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("dossier_session=")]
+    cookies = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("dossier_session=")
+    ]
     assert len(cookies) == 1
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
 
@@ -98,16 +117,34 @@ def test_unknown_pages_and_endpoints(client) -> None:  # type: ignore[no-untyped
     assert wrong_method.status_code == 405 and wrong_method.mimetype == PROBLEM
 
 
-PUBLIC_PAGES = ["/", "/login", "/register", "/register/youth", "/register/parent",
-                "/register/professional", "/forgot-password", "/language/en"]
+PUBLIC_PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/register/youth",
+    "/register/parent",
+    "/register/professional",
+    "/forgot-password",
+    "/language/en",
+]
 MEMBER_PAGES = ["/start", "/account", "/account/password"]
 ADMIN_PAGES = ["/admin/professionals"]
-PUBLIC_API = [("post", "/api/v1/accounts"), ("post", "/api/v1/sessions"),
-              ("post", "/api/v1/password-resets"), ("get", "/api/v1/openapi.json")]
-MEMBER_API = [("get", "/api/v1/me"), ("post", "/api/v1/me/password"),
-              ("delete", "/api/v1/sessions/current"), ("delete", "/api/v1/sessions")]
-ADMIN_API = [("get", "/api/v1/admin/professionals"),
-             ("post", "/api/v1/admin/professionals/{pro}/verification")]
+PUBLIC_API = [
+    ("post", "/api/v1/accounts"),
+    ("post", "/api/v1/sessions"),
+    ("post", "/api/v1/password-resets"),
+    ("get", "/api/v1/openapi.json"),
+]
+MEMBER_API = [
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/me/password"),
+    ("delete", "/api/v1/sessions/current"),
+    ("delete", "/api/v1/sessions"),
+]
+ADMIN_API = [
+    ("get", "/api/v1/admin/professionals"),
+    ("post", "/api/v1/admin/professionals/{pro}/verification"),
+]
 ROLES = ["anonymous", "youth", "parent", "professional", "auditor", "admin"]
 
 
@@ -116,8 +153,12 @@ def _route_count(app) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-untyped-def]
-    page_posts = ["/logout", "/recovery-code/saved", "/account/logout-everywhere",
-                  "/admin/professionals/<uuid:professional_id>/verify"]
+    page_posts = [
+        "/logout",
+        "/recovery-code/saved",
+        "/account/logout-everywhere",
+        "/admin/professionals/<uuid:professional_id>/verify",
+    ]
     listed = {p for p in PUBLIC_PAGES + MEMBER_PAGES + ADMIN_PAGES + page_posts}
     listed |= {p for _m, p in PUBLIC_API + MEMBER_API + ADMIN_API}
     routes = set()
@@ -125,7 +166,8 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         if rule.endpoint == "static":
             continue
         routes.add(
-            rule.rule.replace("<role>", "youth").replace("<code>", "en")
+            rule.rule.replace("<role>", "youth")
+            .replace("<code>", "en")
             .replace("<uuid:professional_id>/verification", "{pro}/verification")
         )
     missing = {r for r in routes if r not in listed and r.replace("youth", "parent") not in listed}
@@ -149,8 +191,13 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
     client = app.test_client()
     if role != "anonymous":
         token = csrf_token(client, "/login")
-        assert client.post("/login", data={"csrf_token": token, "email": f"{role}@example.nl",
-                                           "password": PASSWORD}).status_code == 302
+        assert (
+            client.post(
+                "/login",
+                data={"csrf_token": token, "email": f"{role}@example.nl", "password": PASSWORD},
+            ).status_code
+            == 302
+        )
     for path in PUBLIC_PAGES:
         assert client.get(path).status_code in (200, 302), path
     for path in MEMBER_PAGES:
@@ -161,8 +208,10 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
         expected = {"anonymous": 302, "admin": 200}.get(role, 403)
         assert status == expected, (path, role)
     token = csrf_token(client, "/forgot-password")
-    verify = client.post(f"/admin/professionals/{people['professional']}/verify",
-                         data={"csrf_token": token, "checked": "y"})
+    verify = client.post(
+        f"/admin/professionals/{people['professional']}/verify",
+        data={"csrf_token": token, "checked": "y"},
+    )
     assert verify.status_code == {"anonymous": 302, "admin": 302}.get(role, 403)
 
 
@@ -186,15 +235,33 @@ def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped
         assert response.status_code in (200, 422), path
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     body=st.one_of(
         st.dictionaries(
-            st.sampled_from(["email", "password", "display_name", "role", "birth_date",
-                             "organisation", "registration_number", "recovery_code",
-                             "new_password", "other"]),
-            st.one_of(st.text(max_size=40), st.integers(), st.none(), st.booleans(),
-                      st.lists(st.integers(), max_size=2)),
+            st.sampled_from(
+                [
+                    "email",
+                    "password",
+                    "display_name",
+                    "role",
+                    "birth_date",
+                    "organisation",
+                    "registration_number",
+                    "recovery_code",
+                    "new_password",
+                    "other",
+                ]
+            ),
+            st.one_of(
+                st.text(max_size=40),
+                st.integers(),
+                st.none(),
+                st.booleans(),
+                st.lists(st.integers(), max_size=2),
+            ),
         ),
         st.lists(st.integers(), max_size=3),
         st.text(max_size=20),
@@ -216,8 +283,11 @@ def test_bad_input_never_yields_a_500(client, body, path) -> None:  # type: igno
 def test_bad_form_input_never_yields_a_500(client) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token(client, "/register/youth")
     for data in [
-        {"birth_date": "not a date"}, {"birth_date": "2012-13-45"}, {"email": "x" * 5000},
-        {"display_name": "\x00"}, {"password": "é" * 600, "password_repeat": "é" * 600},
+        {"birth_date": "not a date"},
+        {"birth_date": "2012-13-45"},
+        {"email": "x" * 5000},
+        {"display_name": "\x00"},
+        {"password": "é" * 600, "password_repeat": "é" * 600},
     ]:
         response = client.post("/register/youth", data={"csrf_token": token, **data})
         assert response.status_code == 200

@@ -56,7 +56,12 @@ def test_a_youth_registers_saves_the_code_and_logs_back_in(client) -> None:  # t
     token = csrf_token(client, "/start")
     refused = client.post(
         "/recovery-code/saved",
-        data={"csrf_token": token, "recovery_code": code, "email": "sanne@example.nl", "next": "/start"},
+        data={
+            "csrf_token": token,
+            "recovery_code": code,
+            "email": "sanne@example.nl",
+            "next": "/start",
+        },
     )
     assert refused.status_code == 200
     assert code in refused.get_data(as_text=True)
@@ -81,8 +86,13 @@ def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client) 
     response = post_form(
         client,
         "/register/youth",
-        {"display_name": "Sanne", "email": "sanne@example", "birth_date": "", "password": "short",
-         "password_repeat": "short"},
+        {
+            "display_name": "Sanne",
+            "email": "sanne@example",
+            "birth_date": "",
+            "password": "short",
+            "password_repeat": "short",
+        },
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -99,19 +109,30 @@ def test_mismatched_passwords_are_caught_before_anything_is_stored(client) -> No
     page = post_form(
         client,
         "/register/parent",
-        {"display_name": "Marieke", "email": "m@example.nl", "password": PASSWORD,
-         "password_repeat": PASSWORD + "x"},
+        {
+            "display_name": "Marieke",
+            "email": "m@example.nl",
+            "password": PASSWORD,
+            "password_repeat": PASSWORD + "x",
+        },
     ).get_data(as_text=True)
     assert "The two passwords are not the same." in page
-    assert post_form(client, "/login", {"email": "m@example.nl", "password": PASSWORD}).status_code == 401
+    assert (
+        post_form(client, "/login", {"email": "m@example.nl", "password": PASSWORD}).status_code
+        == 401
+    )
 
 
 def test_wrong_password_gives_one_message_whether_or_not_the_account_exists(client) -> None:  # type: ignore[no-untyped-def]
     register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     english(client)
-    wrong = post_form(client, "/login", {"email": "sanne@example.nl", "password": "wrong password!"})
-    unknown = post_form(client, "/login", {"email": "nobody@example.nl", "password": "wrong password!"})
+    wrong = post_form(
+        client, "/login", {"email": "sanne@example.nl", "password": "wrong password!"}
+    )
+    unknown = post_form(
+        client, "/login", {"email": "nobody@example.nl", "password": "wrong password!"}
+    )
     message = "That e-mail address and password do not match an account."
     assert wrong.status_code == unknown.status_code == 401
     assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
@@ -124,14 +145,26 @@ def test_reset_password_with_recovery_code_then_log_in(client) -> None:  # type:
     response = post_form(
         client,
         "/forgot-password",
-        {"email": "sanne@example.nl", "recovery_code": code.lower().replace("-", " "),
-         "new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD},
+        {
+            "email": "sanne@example.nl",
+            "recovery_code": code.lower().replace("-", " "),
+            "new_password": NEW_PASSWORD,
+            "new_password_repeat": NEW_PASSWORD,
+        },
     )
     page = response.get_data(as_text=True)
     new_code = recovery_code_in(page)
     assert new_code != code
-    assert post_form(client, "/login", {"email": "sanne@example.nl", "password": PASSWORD}).status_code == 401
-    assert post_form(client, "/login", {"email": "sanne@example.nl", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        post_form(client, "/login", {"email": "sanne@example.nl", "password": PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        post_form(
+            client, "/login", {"email": "sanne@example.nl", "password": NEW_PASSWORD}
+        ).status_code
+        == 302
+    )
 
 
 def test_a_wrong_recovery_code_is_refused_plainly(client) -> None:  # type: ignore[no-untyped-def]
@@ -141,8 +174,12 @@ def test_a_wrong_recovery_code_is_refused_plainly(client) -> None:  # type: igno
     page = post_form(
         client,
         "/forgot-password",
-        {"email": "sanne@example.nl", "recovery_code": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GG",
-         "new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD},
+        {
+            "email": "sanne@example.nl",
+            "recovery_code": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GG",
+            "new_password": NEW_PASSWORD,
+            "new_password_repeat": NEW_PASSWORD,
+        },
     ).get_data(as_text=True)
     assert "That e-mail address and recovery code do not match an account." in page
 
@@ -154,14 +191,23 @@ def test_change_password_and_log_out_everywhere(app, client) -> None:  # type: i
     assert other_device.get("/start").status_code == 200
     english(client)
     wrong = post_form(
-        client, "/account/password",
-        {"current_password": "not my password", "new_password": NEW_PASSWORD,
-         "new_password_repeat": NEW_PASSWORD},
+        client,
+        "/account/password",
+        {
+            "current_password": "not my password",
+            "new_password": NEW_PASSWORD,
+            "new_password_repeat": NEW_PASSWORD,
+        },
     )
     assert "This is not your current password." in wrong.get_data(as_text=True)
     changed = post_form(
-        client, "/account/password",
-        {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_repeat": NEW_PASSWORD},
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_repeat": NEW_PASSWORD,
+        },
     )
     assert changed.headers["Location"] == "/account"
     assert other_device.get("/start").status_code == 302  # the other device is logged out
@@ -182,11 +228,19 @@ def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None: 
     response = post_form(
         client,
         "/register/professional",
-        {"display_name": "Anne", "email": "anne@example.nl", "organisation": "Jeugdteam Zuid",
-         "registration_number": "SKJ 100012345", "password": PASSWORD, "password_repeat": PASSWORD},
+        {
+            "display_name": "Anne",
+            "email": "anne@example.nl",
+            "organisation": "Jeugdteam Zuid",
+            "registration_number": "SKJ 100012345",
+            "password": PASSWORD,
+            "password_repeat": PASSWORD,
+        },
     )
     recovery_code_in(response.get_data(as_text=True))
-    assert "We still need to check your registration number" in client.get("/start").get_data(as_text=True)
+    assert "We still need to check your registration number" in client.get("/start").get_data(
+        as_text=True
+    )
 
     admin = app.test_client()
     english(admin)
@@ -195,7 +249,9 @@ def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None: 
     listing = admin.get("/admin/professionals").get_data(as_text=True)
     assert "SKJ 100012345" in listing
     action = next(
-        part.split('"', 1)[0] for part in listing.split('action="')[1:] if "/verify" in part.split('"', 1)[0]
+        part.split('"', 1)[0]
+        for part in listing.split('action="')[1:]
+        if "/verify" in part.split('"', 1)[0]
     )
     unticked = post_form(admin, action, {}, form_page="/admin/professionals")
     assert unticked.status_code == 422
@@ -209,16 +265,24 @@ def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None: 
 def test_forms_without_csrf_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/login", data={"email": "a@example.nl", "password": PASSWORD})
     assert response.status_code == 400
-    assert "form has expired" in response.get_data(as_text=True) or "verlopen" in response.get_data(as_text=True)
+    assert "form has expired" in response.get_data(as_text=True) or "verlopen" in response.get_data(
+        as_text=True
+    )
 
 
 def test_login_redirects_only_to_our_own_pages(client) -> None:  # type: ignore[no-untyped-def]
     register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     token = csrf_token(client, "/login")
-    away = client.post("/login?next=https://evil.example/", data={"csrf_token": token, "email": "sanne@example.nl", "password": PASSWORD})
+    away = client.post(
+        "/login?next=https://evil.example/",
+        data={"csrf_token": token, "email": "sanne@example.nl", "password": PASSWORD},
+    )
     assert away.headers["Location"] == "/start"
     post_form(client, "/logout", {}, form_page="/start")
     token = csrf_token(client, "/login")
-    home = client.post("/login?next=/account", data={"csrf_token": token, "email": "sanne@example.nl", "password": PASSWORD})
+    home = client.post(
+        "/login?next=/account",
+        data={"csrf_token": token, "email": "sanne@example.nl", "password": PASSWORD},
+    )
     assert home.headers["Location"] == "/account"

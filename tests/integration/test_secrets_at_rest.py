@@ -22,11 +22,15 @@ def dump_database(engine: Engine) -> bytes:
     chunks: list[bytes] = []
     with engine.connect() as connection:
         for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
                 for value in row:
                     if value is None:
                         continue
-                    chunks.append(bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode())
+                    chunks.append(
+                        bytes(value)
+                        if isinstance(value, bytes | memoryview)
+                        else str(value).encode()
+                    )
     return b"\x00".join(chunks)
 
 
@@ -45,7 +49,9 @@ def test_database_holds_no_password_recovery_code_or_private_key(
 ) -> None:
     registration = accounts.register(
         ctx,
-        accounts.NewAccount("sanne@example.nl", PASSWORD, "Sanne", "youth", birth_date=date(2012, 1, 5)),
+        accounts.NewAccount(
+            "sanne@example.nl", PASSWORD, "Sanne", "youth", birth_date=date(2012, 1, 5)
+        ),
         start_session=SessionKind.WEB,
     )
     ticket = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.API)
@@ -85,7 +91,9 @@ def test_database_and_server_keys_cannot_open_a_session_without_its_cookie(
 ) -> None:
     accounts.register(
         ctx,
-        accounts.NewAccount("sanne@example.nl", PASSWORD, "Sanne", "youth", birth_date=date(2012, 1, 5)),
+        accounts.NewAccount(
+            "sanne@example.nl", PASSWORD, "Sanne", "youth", birth_date=date(2012, 1, 5)
+        ),
     )
     ticket = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
     with ctx.unit_of_work() as db:

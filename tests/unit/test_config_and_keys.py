@@ -55,8 +55,11 @@ def test_production_refuses_sqlite_and_cheap_password_cost(tmp_path: Path) -> No
         Settings.from_env({"DOSSIER_ENV": "production"}).check_production()
     with pytest.raises(ConfigError, match="Argon2id"):
         Settings.from_env(
-            {"DOSSIER_ENV": "production", "DOSSIER_DATABASE_URL": "postgresql://x/y",
-             "DOSSIER_KDF_TIME_COST": "1"}
+            {
+                "DOSSIER_ENV": "production",
+                "DOSSIER_DATABASE_URL": "postgresql://x/y",
+                "DOSSIER_KDF_TIME_COST": "1",
+            }
         ).check_production()
 
 

@@ -27,8 +27,13 @@ def fixed_rng(n: int) -> bytes:
 
 def test_argon2id_matches_rfc_9106_vector() -> None:
     tag = Argon2id(
-        salt=b"\x02" * 16, length=32, iterations=3, lanes=4, memory_cost=32,
-        ad=b"\x04" * 12, secret=b"\x03" * 8,
+        salt=b"\x02" * 16,
+        length=32,
+        iterations=3,
+        lanes=4,
+        memory_cost=32,
+        ad=b"\x04" * 12,
+        secret=b"\x03" * 8,
     ).derive(b"\x01" * 32)
     assert tag.hex() == "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
 
@@ -127,9 +132,9 @@ def sealed() -> bytes:
 
 
 def test_seal_round_trip() -> None:
-    assert crypto.open_sealed(KEY, sealed(), kind=Kind.CONTENT, purpose="p", context={"id": "1"}) == (
-        b"secret words"
-    )
+    assert crypto.open_sealed(
+        KEY, sealed(), kind=Kind.CONTENT, purpose="p", context={"id": "1"}
+    ) == (b"secret words")
 
 
 def test_fresh_nonce_every_time() -> None:
@@ -150,10 +155,20 @@ def flip(blob: bytes, index: int) -> bytes:
         pytest.param(lambda b: b, KEY, Kind.CONTENT, "q", {"id": "1"}, id="wrong purpose"),
         pytest.param(lambda b: b, KEY, Kind.KEYRING_BY_PASSWORD, "p", {"id": "1"}, id="wrong kind"),
         pytest.param(lambda b: flip(b, 20), KEY, Kind.CONTENT, "p", {"id": "1"}, id="flipped byte"),
-        pytest.param(lambda b: flip(b, 10), KEY, Kind.CONTENT, "p", {"id": "1"}, id="flipped nonce"),
-        pytest.param(lambda b: b[:2] + b"\x02" + b[3:], KEY, Kind.CONTENT, "p", {"id": "1"},
-                     id="wrong version"),
-        pytest.param(lambda b: b"XX" + b[2:], KEY, Kind.CONTENT, "p", {"id": "1"}, id="wrong magic"),
+        pytest.param(
+            lambda b: flip(b, 10), KEY, Kind.CONTENT, "p", {"id": "1"}, id="flipped nonce"
+        ),
+        pytest.param(
+            lambda b: b[:2] + b"\x02" + b[3:],
+            KEY,
+            Kind.CONTENT,
+            "p",
+            {"id": "1"},
+            id="wrong version",
+        ),
+        pytest.param(
+            lambda b: b"XX" + b[2:], KEY, Kind.CONTENT, "p", {"id": "1"}, id="wrong magic"
+        ),
         pytest.param(lambda b: b[:-1], KEY, Kind.CONTENT, "p", {"id": "1"}, id="truncated"),
         pytest.param(lambda b: b[:10], KEY, Kind.CONTENT, "p", {"id": "1"}, id="too short"),
         pytest.param(lambda b: b, KEY[:16], Kind.CONTENT, "p", {"id": "1"}, id="short key"),
@@ -166,10 +181,18 @@ def test_every_failure_to_open_is_one_opaque_error(blob, key, kind, purpose, con
 
 
 @settings(max_examples=50, deadline=None)
-@given(plaintext=st.binary(max_size=256), context=st.dictionaries(st.text(max_size=8), st.text(max_size=8)))
-def test_seal_round_trips_any_plaintext_and_context(plaintext: bytes, context: dict[str, str]) -> None:
+@given(
+    plaintext=st.binary(max_size=256),
+    context=st.dictionaries(st.text(max_size=8), st.text(max_size=8)),
+)
+def test_seal_round_trips_any_plaintext_and_context(
+    plaintext: bytes, context: dict[str, str]
+) -> None:
     blob = crypto.seal(KEY, plaintext, kind=Kind.CONTENT, purpose="any", context=context)
-    assert crypto.open_sealed(KEY, blob, kind=Kind.CONTENT, purpose="any", context=context) == plaintext
+    assert (
+        crypto.open_sealed(KEY, blob, kind=Kind.CONTENT, purpose="any", context=context)
+        == plaintext
+    )
 
 
 # --- keyrings ------------------------------------------------------------------------------
@@ -200,7 +223,13 @@ def test_keyring_repr_hides_private_keys() -> None:
 
 # --- sealing to a public key (HPKE) ---------------------------------------------------------
 
-INFO = {"purpose": "section-key", "dossier": "d1", "section": "s1", "key_version": 1, "recipient": "u1"}
+INFO = {
+    "purpose": "section-key",
+    "dossier": "d1",
+    "section": "s1",
+    "key_version": 1,
+    "recipient": "u1",
+}
 
 
 def test_seal_to_public_key_round_trip_and_binding() -> None:

@@ -39,7 +39,9 @@ def test_twelve_characters_are_enough() -> None:
     assert errors_of(lambda e: validation.password("twelve chars", e)) == {}
 
 
-@pytest.mark.parametrize("address", ["", "sanne", "sanne@", "@example.nl", "sanne@example", "a b@c.nl"])
+@pytest.mark.parametrize(
+    "address", ["", "sanne", "sanne@", "@example.nl", "sanne@example", "a b@c.nl"]
+)
 def test_bad_email_addresses(address: str) -> None:
     assert "email" in errors_of(lambda e: validation.email(address, e))
 
@@ -67,8 +69,12 @@ def test_youth_age_band(born: date | None, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "stored"),
-    [("SKJ 100012345", "SKJ 100012345"), ("skj100012345", "SKJ 100012345"),
-     ("19012345601", "19012345601"), ("BIG 190-123-456-01", "BIG 19012345601")],
+    [
+        ("SKJ 100012345", "SKJ 100012345"),
+        ("skj100012345", "SKJ 100012345"),
+        ("19012345601", "19012345601"),
+        ("BIG 190-123-456-01", "BIG 19012345601"),
+    ],
 )
 def test_registration_numbers_are_normalized(raw: str, stored: str) -> None:
     errors = validation.Errors()

@@ -1,0 +1,57 @@
+# Eigen Dossier: `make run` serves the app, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard dossier/translations/*/LC_MESSAGES/messages.po))
+export DOSSIER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run demo install keys migrate translations messages lint test test-fast chromium clean
+
+run: install keys migrate ## set everything up and serve on http://127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
+
+demo: install keys migrate ## fill an empty database with demo accounts
+	$(BIN)/dossier demo
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+keys: $(VENV)/.installed
+	$(BIN)/dossier keys init
+
+migrate: $(VENV)/.installed
+	$(BIN)/dossier db upgrade
+
+translations: $(CATALOGS)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+messages: $(VENV)/.installed ## re-extract message ids after changing texts
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location \
+		--sort-output --omit-header -o dossier/translations/messages.pot .
+	$(BIN)/pybabel update -i dossier/translations/messages.pot -d dossier/translations \
+		--no-location --omit-header --ignore-obsolete
+
+chromium: ## the real browser the end-to-end tests drive
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+lint: install
+	$(BIN)/ruff check dossier tests
+	$(BIN)/lint-imports
+
+test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint and layer contracts
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info tests/e2e/screenshots $(CATALOGS)

@@ -1,0 +1,145 @@
+"""A real Chromium, driven by Playwright, through the first visit on a phone and a desktop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+NEW_PASSWORD = "my new browser password"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise pytest.UsageError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium.")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def servers(apps) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    running = {}
+    threads = []
+    for backend, flask_app in apps.items():
+        server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running[backend] = server
+        threads.append(thread)
+    yield {backend: f"http://127.0.0.1:{server.server_port}" for backend, server in running.items()}
+    for server in running.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def base_url(app, backend: str, servers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    return servers[backend]
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"page is {width}px wide"
+
+
+@pytest.mark.parametrize(
+    ("device", "viewport"),
+    [("phone", {"width": 360, "height": 740}), ("desktop", {"width": 1280, "height": 900})],
+)
+def test_register_save_code_log_out_log_in_and_reset(
+    browser: Browser, base_url: str, backend: str, device: str, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jouw dossier, in jouw handen")
+    no_horizontal_scroll(page)
+    shot(page, f"{device}-home")
+
+    page.get_by_role("link", name="Account maken").first.click()
+    page.get_by_role("link", name="Ik ben jongere").click()
+    page.get_by_label("Je naam").fill("Sanne")
+    page.get_by_label("E-mailadres").fill(f"sanne-{device}@example.nl")
+    page.get_by_label("Geboortedatum").fill("2012-01-05")
+    page.get_by_label("Wachtwoord", exact=True).fill("te kort")
+    page.get_by_label("Wachtwoord nog een keer").fill("te kort")
+    page.get_by_role("button", name="Account maken").click()
+    expect(page.get_by_text("Dit wachtwoord is te kort.")).to_be_visible()
+    expect(page.get_by_label("E-mailadres")).to_have_value(f"sanne-{device}@example.nl")
+    no_horizontal_scroll(page)
+    shot(page, f"{device}-register-error")
+
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Wachtwoord nog een keer").fill(PASSWORD)
+    page.get_by_role("button", name="Account maken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bewaar je herstelcode")
+    code = page.locator("#recovery-code code").inner_text()
+    assert len(code.replace("-", "")) == 26
+    no_horizontal_scroll(page)
+    shot(page, f"{device}-recovery-code")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Downloaden als tekstbestand").click()
+    download = download_info.value
+    assert download.suggested_filename == "eigen-dossier-recovery-code.txt"
+    assert code in Path(download.path()).read_text(encoding="utf-8")
+
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_text("Zet een vinkje als je de code hebt bewaard.")).to_be_visible()
+    page.get_by_label("Ik heb mijn herstelcode bewaard").check()
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoi Sanne")
+    shot(page, f"{device}-start")
+
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_text("Je bent uitgelogd.")).to_be_visible()
+
+    page.goto(base_url + "/login")
+    page.get_by_role("link", name="Wachtwoord vergeten?").click()
+    page.get_by_label("E-mailadres").fill(f"sanne-{device}@example.nl")
+    page.get_by_label("Herstelcode").fill(code.lower())
+    page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Nieuw wachtwoord nog een keer").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Nieuw wachtwoord instellen").click()
+    new_code = page.locator("#recovery-code code").inner_text()
+    assert new_code != code
+    page.get_by_label("Ik heb mijn herstelcode bewaard").check()
+    page.get_by_role("button", name="Verder").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
+    page.get_by_label("E-mailadres").fill(f"sanne-{device}@example.nl")
+    page.get_by_label("Wachtwoord").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hoi Sanne")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello Sanne")
+    context.close()

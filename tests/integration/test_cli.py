@@ -1,0 +1,149 @@
+"""The `dossier` command, run as an operator would, against the test databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dossier.cli import main
+from dossier.models import SessionKind
+from dossier.services import sessions
+from dossier.services.context import Context
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
+    env = {
+        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_KDF_TIME_COST": "1",
+        "DOSSIER_KDF_MEMORY_KIB": "8",
+        "DOSSIER_ENV": "test",
+    }
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, list(args), env=env, input=input)
+
+    return invoke
+
+
+def test_keys_init_and_db_upgrade_on_a_fresh_machine(tmp_path: Path) -> None:
+    env = {
+        "DOSSIER_KEYS_DIR": str(tmp_path / "keys"),
+        "DOSSIER_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
+    runner = CliRunner()
+    first = runner.invoke(main, ["keys", "init"], env=env)
+    assert first.exit_code == 0 and first.output.count("created") == 2
+    again = runner.invoke(main, ["keys", "init"], env=env)
+    assert "already present" in again.output
+    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0 and "revision 0001" in upgraded.output
+
+
+def test_users_create_admin_and_auditor(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "users",
+        "create",
+        "--role",
+        "admin",
+        "--email",
+        "Admin@Example.nl",
+        "--password",
+        PASSWORD,
+        "--name",
+        "Fatima",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created admin admin@example.nl" in result.output
+    assert "recovery code" in result.output
+    prompted = run(
+        "users",
+        "create",
+        "--role",
+        "auditor",
+        "--email",
+        "aud@example.nl",
+        "--name",
+        "Pieter",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    for email, role in [("admin@example.nl", "admin"), ("aud@example.nl", "auditor")]:
+        ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
+        actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+        assert actor is not None and actor.role == role
+
+
+def test_users_create_explains_what_is_wrong(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "users",
+        "create",
+        "--role",
+        "admin",
+        "--email",
+        "nope",
+        "--password",
+        "short",
+        "--name",
+        "X",
+    )
+    assert result.exit_code != 0
+    assert "email:" in result.output and "password:" in result.output
+    wrong_role = run(
+        "users",
+        "create",
+        "--role",
+        "youth",
+        "--email",
+        "a@example.nl",
+        "--password",
+        PASSWORD,
+        "--name",
+        "X",
+    )
+    assert wrong_role.exit_code != 0
+
+
+def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines() if "@demo.eigendossier.nl" in line]
+    assert len(lines) == 6
+    roles = set()
+    for email, password, *_rest in lines:
+        ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
+        actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+        assert actor is not None and actor.verified
+        roles.add(actor.role)
+    assert roles == {"youth", "parent", "professional", "auditor", "admin"}
+    again = run("demo")
+    assert again.exit_code != 0 and "empty" in again.output
+
+
+def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from dossier.models import User
+    from dossier.services.validation import age_on
+
+    run("demo")
+    with ctx.unit_of_work() as db:
+        ages = sorted(
+            age_on(user.birth_date, ctx.now().date())
+            for user in db.scalars(select(User).where(User.role == "youth"))
+        )
+    assert ages == [14, 17]
+
+
+def test_demo_refuses_production(run, app, keys_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "DOSSIER_ENV": "production",
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
+    }
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert result.exit_code != 0 and "production" in result.output
