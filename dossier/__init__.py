@@ -44,6 +44,11 @@ def create_app(
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         JSON_SORT_KEYS=False,
     )
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     engine = make_engine(settings.database_url)
     app.extensions["dossier"] = {
         "settings": settings,

@@ -142,12 +142,14 @@ def demo() -> None:
 )
 def run(host: str, port: int) -> None:
     """Serve the app for development on the embedded server."""
-    from dossier import create_app
+    from dossier import create_app, migrations
 
     try:
         app = create_app(_settings())
     except (ServerKeysMissing, ConfigError) as error:
         raise click.ClickException(str(error)) from None
+    if not migrations.is_current(app.extensions["dossier"]["engine"]):
+        raise click.ClickException("The database schema is not current: run `dossier db upgrade`.")
     if app.extensions["dossier"]["settings"].production:
         raise click.ClickException("In production, use a real server, not `dossier run`.")
     click.echo(f"Eigen Dossier on http://{host}:{port}/")

@@ -147,3 +147,21 @@ def test_demo_refuses_production(run, app, keys_dir: Path) -> None:  # type: ign
     }
     result = CliRunner().invoke(main, ["demo"], env=env)
     assert result.exit_code != 0 and "production" in result.output
+
+
+def test_run_refuses_a_database_that_is_not_migrated(tmp_path: Path, keys_dir: Path) -> None:
+    env = {
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = CliRunner().invoke(main, ["run", "--port", "0"], env=env)
+    assert result.exit_code != 0 and "dossier db upgrade" in result.output
+
+
+def test_run_refuses_without_keys(tmp_path: Path) -> None:
+    env = {
+        "DOSSIER_KEYS_DIR": str(tmp_path / "nokeys"),
+        "DOSSIER_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = CliRunner().invoke(main, ["run", "--port", "0"], env=env)
+    assert result.exit_code != 0 and "dossier keys init" in result.output

@@ -87,3 +87,27 @@ def test_a_truncated_secret_key_is_refused(tmp_path: Path) -> None:
     (tmp_path / SECRET_KEY_FILE).write_bytes(b"dev")
     with pytest.raises(ServerKeysMissing, match="too short"):
         load_keys(tmp_path)
+
+
+def test_client_address_comes_from_a_trusted_proxy_only(tmp_path: Path) -> None:
+    init_keys(tmp_path)
+    seen = []
+    for proxies in (0, 1):
+        settings = Settings(
+            env="test",
+            database_url=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
+            keys_dir=tmp_path,
+            trusted_proxies=proxies,
+        )
+        app = create_app(settings)
+
+        @app.get("/probe-address")
+        def probe() -> str:
+            from flask import request
+
+            return request.remote_addr or ""
+
+        client = app.test_client()
+        seen.append(client.get("/probe-address", headers={"X-Forwarded-For": "203.0.113.7"}).text)
+        app.extensions["dossier"]["engine"].dispose()
+    assert seen == ["127.0.0.1", "203.0.113.7"]
