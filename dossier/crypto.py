@@ -11,6 +11,7 @@ Randomness can be passed in (`rng`) so tests can pin known answers.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import os
@@ -286,6 +287,33 @@ def recovery_key(code: bytes) -> bytes:
     return _hkdf(code, "recovery/key")
 
 
+# --- invitations ---------------------------------------------------------------------------
+
+
+def invitation_lookup_hash(code: bytes) -> bytes:
+    """Finds the invitation row for a code without storing the code."""
+    return _hkdf(code, "invitation/lookup")
+
+
+def invitation_private_key(code: bytes) -> X25519PrivateKey:
+    """An invitation's key pair lives only in its code: keys sealed to it wait for the invitee."""
+    return X25519PrivateKey.from_private_bytes(_hkdf(code, "invitation/key"))
+
+
+def public_bytes(private_key: X25519PrivateKey) -> bytes:
+    return private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def new_key(rng: Rng = os.urandom) -> bytes:
+    """A fresh random 256-bit symmetric key (a section or dossier key version)."""
+    return rng(KEY_BYTES)
+
+
+def digest(data: bytes) -> str:
+    """SHA-256 in hex, for signing what was written without signing ciphertext."""
+    return hashlib.sha256(data).hexdigest()
+
+
 # --- sessions and tokens -----------------------------------------------------------------
 
 
@@ -327,16 +355,16 @@ def seal_to_public_key(plaintext: bytes, recipient: bytes, info: Mapping[str, ob
     return _header(Kind.SEALED_TO_PUBLIC_KEY) + body
 
 
-def open_from_public_key(blob: bytes, keyring: Keyring, info: Mapping[str, object]) -> bytes:
+def open_from_public_key(
+    blob: bytes, private_key: X25519PrivateKey, info: Mapping[str, object]
+) -> bytes:
     header = _header(Kind.SEALED_TO_PUBLIC_KEY)
     if len(blob) < HEADER_BYTES + _HPKE_ENC_BYTES + TAG_BYTES or not hmac.compare_digest(
         blob[:HEADER_BYTES], header
     ):
         raise CryptoError()
     try:
-        return _HPKE_SUITE.decrypt(
-            blob[HEADER_BYTES:], keyring.exchange, info=header + canonical(info)
-        )
+        return _HPKE_SUITE.decrypt(blob[HEADER_BYTES:], private_key, info=header + canonical(info))
     except Exception:  # the binding raises different types per failure; callers get one
         raise CryptoError() from None
 

@@ -13,6 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossier.audit import Event, Origin, append
 from dossier.config import Settings
 from dossier.db import unit_of_work
+from dossier.errors import DomainError
+
+
+class Refused(Exception):
+    """A use case says no: its work rolls back, the denial is logged, `error` reaches the edge."""
+
+    def __init__(self, error: DomainError, event: Event) -> None:
+        super().__init__(error.detail)
+        self.error = error
+        self.event = event
 
 
 def utcnow() -> datetime:
@@ -31,8 +41,13 @@ class Context:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as db:
-            yield db
+        """One transaction. A `Refused` inside it rolls the work back, then is logged on its own."""
+        try:
+            with unit_of_work(self.sessions) as db:
+                yield db
+        except Refused as refusal:
+            self.record_denied(refusal.event)
+            raise refusal.error from None
 
     def record_denied(self, event: Event) -> None:
         """Denied attempts are logged in a transaction of their own, since the use case fails."""

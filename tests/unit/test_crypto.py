@@ -236,15 +236,15 @@ def test_seal_to_public_key_round_trip_and_binding() -> None:
     keyring = Keyring.generate()
     blob = crypto.seal_to_public_key(b"k" * 32, keyring.exchange_public, INFO)
     assert blob[:4] == b"ED\x01\x04"
-    assert crypto.open_from_public_key(blob, keyring, INFO) == b"k" * 32
+    assert crypto.open_from_public_key(blob, keyring.exchange, INFO) == b"k" * 32
     with pytest.raises(CryptoError):
-        crypto.open_from_public_key(blob, keyring, {**INFO, "key_version": 2})
+        crypto.open_from_public_key(blob, keyring.exchange, {**INFO, "key_version": 2})
     with pytest.raises(CryptoError):
-        crypto.open_from_public_key(blob, Keyring.generate(), INFO)
+        crypto.open_from_public_key(blob, Keyring.generate().exchange, INFO)
     with pytest.raises(CryptoError):
-        crypto.open_from_public_key(flip(blob, len(blob) - 1), keyring, INFO)
+        crypto.open_from_public_key(flip(blob, len(blob) - 1), keyring.exchange, INFO)
     with pytest.raises(CryptoError):
-        crypto.open_from_public_key(b"ED\x02" + blob[3:], keyring, INFO)
+        crypto.open_from_public_key(b"ED\x02" + blob[3:], keyring.exchange, INFO)
 
 
 def test_sealed_to_public_key_uses_rfc_9180_suite() -> None:

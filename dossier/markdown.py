@@ -1,0 +1,22 @@
+"""Markdown to safe HTML: no raw HTML, no scripts, no javascript: links, no outside images.
+Pure, and shared by the pages and the export."""
+
+from __future__ import annotations
+
+from html import escape
+
+from markdown_it import MarkdownIt
+
+_RENDERER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def _image_as_text(_renderer, tokens, idx, _options, _env):  # type: ignore[no-untyped-def]
+    """An image would make the reader's browser fetch from elsewhere: show its description."""
+    return escape(tokens[idx].content or "")
+
+
+_RENDERER.add_render_rule("image", _image_as_text)
+
+
+def render(text: str) -> str:
+    return _RENDERER.render(text)

@@ -1,0 +1,150 @@
+"""Who may do what in a dossier: decided here, for pages and API alike, and only here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from dossier.audit import Event, Outcome
+from dossier.errors import AccessDenied, NotFound
+from dossier.models import (
+    Dossier,
+    DossierOwner,
+    Grant,
+    GrantSection,
+    Permission,
+    Perspective,
+    Role,
+    User,
+)
+from dossier.services.context import Actor, Context, Refused
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Access:
+    """The actor's standing in one dossier, and the basis that will be written in the log."""
+
+    dossier: Dossier
+    actor: Actor
+    relation: str  # subject, guardian or grantee
+    permission: str  # own, read or contribute
+    sections: frozenset[uuid.UUID] | None  # None: every section
+    grant_id: uuid.UUID | None = None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.permission == "own"
+
+    @property
+    def basis(self) -> str:
+        return f"ownership:{self.relation}" if self.is_owner else f"grant:{self.grant_id}"
+
+    @property
+    def perspective(self) -> str:
+        if self.is_owner:
+            return Perspective.CLIENT
+        return (
+            Perspective.PROFESSIONAL if self.actor.role == Role.PROFESSIONAL else Perspective.FAMILY
+        )
+
+    def can_read(self, section_id: uuid.UUID) -> bool:
+        return self.sections is None or section_id in self.sections
+
+    def can_write_entries(self, section_id: uuid.UUID) -> bool:
+        if self.is_owner:
+            return True
+        return (
+            self.permission == Permission.CONTRIBUTE
+            and self.actor.role == Role.PROFESSIONAL
+            and self.can_read(section_id)
+        )
+
+    def can_add_views(self, section_id: uuid.UUID) -> bool:
+        return self.is_owner or (
+            self.permission == Permission.CONTRIBUTE and self.can_read(section_id)
+        )
+
+    def event(self, action: str, **fields: object) -> Event:
+        return Event(
+            action=action,
+            actor_id=self.actor.user_id,
+            actor_role=self.actor.role,
+            dossier_id=self.dossier.id,
+            basis=self.basis,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    def refuse(
+        self, action: str, reason: str, error: Exception | None = None, **fields: object
+    ) -> Refused:
+        """A refusal for someone who may know the dossier exists: 403 unless told otherwise."""
+        return Refused(
+            error or AccessDenied(),  # type: ignore[arg-type]
+            self.event(action, outcome=Outcome.DENIED, reason=reason, **fields),
+        )
+
+
+def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str) -> Access:
+    """The actor's access, or a refusal that looks to a stranger like an absent dossier (404)."""
+    dossier = db.get(Dossier, dossier_id)
+    stranger = Refused(
+        NotFound(),
+        Event(
+            action=action,
+            outcome=Outcome.DENIED,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            dossier_id=dossier_id if dossier is not None else None,
+            object_type="dossier",
+            object_id=str(dossier_id),
+            reason="no access" if dossier is not None else "no such dossier",
+        ),
+    )
+    if dossier is None:
+        raise stranger
+    owner = db.scalar(
+        select(DossierOwner).where(
+            DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == actor.user_id
+        )
+    )
+    if owner is not None:
+        return Access(dossier, actor, owner.relation, "own", None)
+    grant = active_grant(db, ctx, actor, dossier_id)
+    if grant is None:
+        raise stranger
+    sections = frozenset(
+        db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
+    )
+    return Access(dossier, actor, "grantee", grant.permission, sections, grant.id)
+
+
+def active_grant(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> Grant | None:
+    """A grant counts while it is active and before its end; professionals only once verified."""
+    if actor.role == Role.PROFESSIONAL and not actor.verified:
+        return None
+    now = ctx.now()
+    return db.scalar(
+        select(Grant).where(
+            Grant.dossier_id == dossier_id,
+            Grant.grantee_id == actor.user_id,
+            Grant.status == ACTIVE,
+            Grant.revoked_at.is_(None),
+            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        )
+    )
+
+
+def owners(db: Session, dossier_id: uuid.UUID) -> list[User]:
+    return list(
+        db.scalars(
+            select(User)
+            .join(DossierOwner, DossierOwner.user_id == User.id)
+            .where(DossierOwner.dossier_id == dossier_id)
+            .order_by(DossierOwner.since)
+        )
+    )

@@ -1,0 +1,1230 @@
+"""Entries and the words around them: versions, views, attachments and correction requests.
+
+Every read of content appends its audit event in the same transaction, so nothing is shown that
+was not logged. Content that fails to open or to verify is returned as untrusted, and logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from dossier import crypto
+from dossier.audit import Outcome, append
+from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
+from dossier.models import (
+    Attachment,
+    CorrectionRequest,
+    CorrectionStatus,
+    Entry,
+    EntryKind,
+    EntryPerspective,
+    EntryVersion,
+    Section,
+    User,
+)
+from dossier.services import validation
+from dossier.services.access import Access, resolve
+from dossier.services.content import Place, Untrusted, open_bytes, open_text, seal_bytes, seal_text
+from dossier.services.content import sign as sign_content
+from dossier.services.content import verify as verify_content
+from dossier.services.context import Actor, Context
+from dossier.services.dossiers import keychain
+from dossier.services.keychain import KeyChain
+
+TITLE_MAX = 200
+BODY_MAX = 50_000
+VIEW_MAX = 20_000
+REASON_MAX = 5_000
+FILENAME_MAX = 200
+ATTACHMENT_MAX = 20 * 1024 * 1024
+PAGE_DEFAULT = 50
+PAGE_MAX = 200
+KINDS = tuple(str(kind) for kind in EntryKind)
+UNTRUSTED_TEXT = N_("This text cannot be trusted: it does not match what its author wrote.")
+
+
+# --- what callers get back -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Author:
+    id: uuid.UUID
+    name: str
+    role: str
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class EntryCard:
+    """An entry as a list shows it."""
+
+    id: uuid.UUID
+    section_id: uuid.UUID
+    kind: str
+    perspective: str
+    author: Author
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    title: str
+    trusted: bool
+    outdated: bool
+    archived: bool
+    view_count: int
+    has_my_view: bool
+
+
+@dataclass(frozen=True)
+class ViewCard:
+    id: uuid.UUID
+    author: Author
+    perspective: str
+    created_at: datetime
+    body: str
+    trusted: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: uuid.UUID
+    filename: str
+    media_type: str
+    size: int
+    created_at: datetime
+    trusted: bool
+
+
+@dataclass(frozen=True)
+class CorrectionInfo:
+    id: uuid.UUID
+    entry_id: uuid.UUID
+    requested_by: Author
+    removal: bool
+    created_at: datetime
+    reason: str
+    status: str
+    answered_at: datetime | None
+    answer: str | None
+    resulting_version: int | None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    created_at: datetime
+    author: Author
+    title: str
+    body: str
+    trusted: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    card: EntryCard
+    body: str
+    views: list[ViewCard]
+    attachments: list[AttachmentInfo]
+    corrections: list[CorrectionInfo]
+    can_edit: bool
+    can_add_view: bool
+    can_request_correction: bool
+    can_mark_outdated: bool
+    can_answer_corrections: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[EntryCard]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    section_id: uuid.UUID | None = None
+    kind: str | None = None
+    author_id: uuid.UUID | None = None
+    has_my_view: bool | None = None
+    query: str | None = None
+    older: bool = False  # outdated and archived entries instead of the current ones
+    cursor: str | None = None
+    limit: int = PAGE_DEFAULT
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, role: str) -> Author:
+    if user_id not in cache:
+        user = db.get(User, user_id)
+        cache[user_id] = Author(
+            user_id,
+            user.display_name if user else "?",
+            role,
+            user.organisation if user else None,
+        )
+    return cache[user_id]
+
+
+def _public_key(db: Session, user_id: uuid.UUID) -> bytes:
+    user = db.get(User, user_id)
+    return user.signing_public_key if user is not None else b""
+
+
+def version_place(entry: Entry, version: EntryVersion) -> Place:
+    return Place(
+        entry.dossier_id, entry.section_id, "entry", entry.id, version.version, version.key_version
+    )
+
+
+def view_place(entry: Entry, view: EntryPerspective) -> Place:
+    return Place(entry.dossier_id, entry.section_id, "perspective", view.id, 1, view.key_version)
+
+
+def attachment_place(entry: Entry, attachment: Attachment) -> Place:
+    return Place(
+        entry.dossier_id, entry.section_id, "attachment", attachment.id, 1, attachment.key_version
+    )
+
+
+def correction_place(entry: Entry, correction: CorrectionRequest, answer: bool = False) -> Place:
+    return Place(
+        entry.dossier_id,
+        entry.section_id,
+        "correction-answer" if answer else "correction",
+        correction.id,
+        1,
+        (correction.answer_key_version or 0) if answer else correction.key_version,
+    )
+
+
+def open_version(
+    db: Session, keys: KeyChain, entry: Entry, version: EntryVersion, kind: str | None = None
+) -> tuple[str, str]:
+    """Title and body, checked against the author's signature; raises Untrusted otherwise."""
+    try:
+        key = keys.key(entry.section_id, version.key_version)
+    except (crypto.CryptoError, AccessDenied):
+        raise Untrusted() from None
+    place = version_place(entry, version)
+    title = open_text(key, version.title_sealed, place, "title")
+    body = open_text(key, version.body_sealed, place, "body")
+    verify_content(
+        _public_key(db, version.author_id),
+        version.signature,
+        place,
+        version.author_id,
+        {"title": title.encode(), "body": body.encode(), "kind": (kind or entry.kind).encode()},
+    )
+    return title, body
+
+
+def _seal_version(
+    keys: KeyChain,
+    keyring: crypto.Keyring,
+    entry: Entry,
+    number: int,
+    title: str,
+    body: str,
+    author_id: uuid.UUID,
+    now: datetime,
+    note: str | None = None,
+) -> EntryVersion:
+    key_version, key = keys.current(entry.section_id)
+    version = EntryVersion(
+        id=uuid.uuid4(),
+        dossier_id=entry.dossier_id,
+        entry_id=entry.id,
+        version=number,
+        author_id=author_id,
+        created_at=now,
+        key_version=key_version,
+        title_sealed=b"",
+        body_sealed=b"",
+        body_size=len(body.encode()),
+        signature=b"",
+        note=note,
+    )
+    place = version_place(entry, version)
+    version.title_sealed = seal_text(key, title, place, "title")
+    version.body_sealed = seal_text(key, body, place, "body")
+    version.signature = sign_content(
+        keyring.signing,
+        place,
+        author_id,
+        {"title": title.encode(), "body": body.encode(), "kind": entry.kind.encode()},
+    )
+    return version
+
+
+def _validate_text(
+    errors: validation.Errors, value: str | None, name: str, maximum: int, required: str
+) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        errors.add(name, required)
+    elif len(text) > maximum:
+        errors.add(name, N_("This text is too long."))
+    return text
+
+
+def _validate_title(errors: validation.Errors, value: str | None) -> str:
+    return validation.text(
+        value or "", errors, "title", maximum=TITLE_MAX, required_message=N_("Fill in a title.")
+    )
+
+
+def _entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
+    """The entry, if it is in this dossier and in a section the actor may read; else 404."""
+    entry = db.get(Entry, entry_id)
+    if (
+        entry is None
+        or entry.dossier_id != access.dossier.id
+        or not access.can_read(entry.section_id)
+    ):
+        raise access.refuse(
+            action,
+            "no such entry or section not granted",
+            NotFound(),
+            object_type="entry",
+            object_id=str(entry_id),
+        )
+    return entry
+
+
+def _log_untrusted(
+    db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
+) -> None:
+    append(
+        db,
+        access.event(
+            "content.untrusted",
+            outcome=Outcome.ERROR,
+            object_type=object_type,
+            object_id=str(object_id),
+            reason="failed to open or verify",
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
+
+
+def _current_version(db: Session, entry: Entry) -> EntryVersion:
+    version = db.scalar(
+        select(EntryVersion).where(
+            EntryVersion.entry_id == entry.id, EntryVersion.version == entry.current_version
+        )
+    )
+    assert version is not None
+    return version
+
+
+def card_for(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    entry: Entry,
+    authors: dict[uuid.UUID, Author],
+) -> tuple[EntryCard, str]:
+    version = _current_version(db, entry)
+    try:
+        title, body = open_version(db, keys, entry, version)
+        trusted = True
+    except Untrusted:
+        title, body, trusted = UNTRUSTED_TEXT, "", False
+        _log_untrusted(db, ctx, access, "entry", entry.id)
+    views = db.scalars(
+        select(EntryPerspective.author_id).where(EntryPerspective.entry_id == entry.id)
+    ).all()
+    card = EntryCard(
+        id=entry.id,
+        section_id=entry.section_id,
+        kind=entry.kind,
+        perspective=entry.perspective,
+        author=author_of(db, authors, entry.author_id, entry.author_role),
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+        version=entry.current_version,
+        title=title,
+        trusted=trusted,
+        outdated=entry.outdated_at is not None,
+        archived=entry.archived_at is not None,
+        view_count=len(views),
+        has_my_view=access.actor.user_id in views,
+    )
+    return card, body
+
+
+def _encode_cursor(entry: Entry) -> str:
+    raw = json.dumps([entry.created_at.isoformat(), str(entry.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, entry_id = json.loads(raw)
+        return datetime.fromisoformat(at), uuid.UUID(entry_id)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
+        ) from None
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
+    """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
+    limit = max(1, min(filters.limit or PAGE_DEFAULT, PAGE_MAX))
+    cursor = _decode_cursor(filters.cursor) if filters.cursor else None
+    query_text = (filters.query or "").strip().casefold()
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.list")
+        readable = [
+            section_id
+            for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
+            if access.can_read(section_id)
+        ]
+        statement = select(Entry).where(
+            Entry.dossier_id == dossier_id, Entry.section_id.in_(readable)
+        )
+        hidden = (Entry.outdated_at.is_not(None)) | (Entry.archived_at.is_not(None))
+        statement = statement.where(hidden if filters.older else ~hidden)
+        if filters.section_id is not None:
+            statement = statement.where(Entry.section_id == filters.section_id)
+        if filters.kind is not None:
+            statement = statement.where(Entry.kind == filters.kind)
+        if filters.author_id is not None:
+            statement = statement.where(Entry.author_id == filters.author_id)
+        if filters.has_my_view is not None:
+            mine = exists().where(
+                and_(
+                    EntryPerspective.entry_id == Entry.id,
+                    EntryPerspective.author_id == actor.user_id,
+                )
+            )
+            statement = statement.where(mine if filters.has_my_view else ~mine)
+        if cursor is not None:
+            at, entry_id = cursor
+            statement = statement.where(
+                (Entry.created_at < at) | ((Entry.created_at == at) & (Entry.id < entry_id))
+            )
+        statement = statement.order_by(Entry.created_at.desc(), Entry.id.desc())
+        if not query_text:
+            statement = statement.limit(limit + 1)
+        keys = keychain(db, actor, dossier_id)
+        authors: dict[uuid.UUID, Author] = {}
+        items: list[EntryCard] = []
+        rows: list[Entry] = []
+        for entry in db.scalars(statement):
+            card, body = card_for(db, ctx, access, keys, entry, authors)
+            if (
+                query_text
+                and query_text not in card.title.casefold()
+                and query_text not in body.casefold()
+            ):
+                continue
+            items.append(card)
+            rows.append(entry)
+            if len(items) > limit:
+                break
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(items) > limit else None
+        items = items[:limit]
+        append(
+            db,
+            access.event(
+                "entry.list",
+                object_type="dossier",
+                object_id=str(dossier_id),
+                reason=f"{len(items)} entries" + (", search" if query_text else ""),
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return Page(items, next_cursor)
+
+
+def read_entry(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
+) -> EntryDetail:
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.read")
+        entry = _entry_in(db, access, entry_id, "entry.read")
+        keys = keychain(db, actor, dossier_id)
+        authors: dict[uuid.UUID, Author] = {}
+        card, body = card_for(db, ctx, access, keys, entry, authors)
+        detail = EntryDetail(
+            card=card,
+            body=body,
+            views=views_of(db, ctx, access, keys, entry, authors),
+            attachments=attachments_of(db, ctx, access, keys, entry),
+            corrections=corrections_of(db, ctx, access, keys, entry, authors),
+            can_edit=entry.author_id == actor.user_id
+            and access.can_write_entries(entry.section_id)
+            and entry.archived_at is None,
+            can_add_view=entry.author_id != actor.user_id
+            and access.can_add_views(entry.section_id),
+            can_request_correction=access.is_owner
+            and entry.author_id != actor.user_id
+            and entry.archived_at is None,
+            can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
+            can_answer_corrections=entry.author_id == actor.user_id,
+        )
+        append(
+            db,
+            access.event(
+                "entry.read",
+                object_type="entry",
+                object_id=str(entry.id),
+                reason=f"version {entry.current_version}",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return detail
+
+
+def views_of(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    entry: Entry,
+    authors: dict[uuid.UUID, Author],
+) -> list[ViewCard]:
+    result = []
+    for view in db.scalars(
+        select(EntryPerspective)
+        .where(EntryPerspective.entry_id == entry.id)
+        .order_by(EntryPerspective.created_at)
+    ):
+        place = view_place(entry, view)
+        try:
+            body = open_text(
+                keys.key(entry.section_id, view.key_version), view.body_sealed, place, "body"
+            )
+            verify_content(
+                _public_key(db, view.author_id),
+                view.signature,
+                place,
+                view.author_id,
+                {"body": body.encode()},
+            )
+            trusted = True
+        except (Untrusted, crypto.CryptoError, AccessDenied):
+            body, trusted = UNTRUSTED_TEXT, False
+            _log_untrusted(db, ctx, access, "perspective", view.id)
+        result.append(
+            ViewCard(
+                view.id,
+                author_of(db, authors, view.author_id, view.author_role),
+                view.perspective,
+                view.created_at,
+                body,
+                trusted,
+                view.author_id == access.actor.user_id,
+            )
+        )
+    return result
+
+
+def attachments_of(
+    db: Session, ctx: Context, access: Access, keys: KeyChain, entry: Entry
+) -> list[AttachmentInfo]:
+    result = []
+    for attachment in db.scalars(
+        select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.created_at)
+    ):
+        try:
+            key = keys.key(entry.section_id, attachment.key_version)
+            filename = open_text(
+                key, attachment.filename_sealed, attachment_place(entry, attachment), "filename"
+            )
+            trusted = True
+        except (Untrusted, crypto.CryptoError, AccessDenied):
+            filename, trusted = "?", False
+            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+        result.append(
+            AttachmentInfo(
+                attachment.id,
+                filename,
+                attachment.media_type,
+                attachment.size,
+                attachment.created_at,
+                trusted,
+            )
+        )
+    return result
+
+
+def corrections_of(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    entry: Entry,
+    authors: dict[uuid.UUID, Author],
+) -> list[CorrectionInfo]:
+    result = []
+    for correction in db.scalars(
+        select(CorrectionRequest)
+        .where(CorrectionRequest.entry_id == entry.id)
+        .order_by(CorrectionRequest.created_at)
+    ):
+        result.append(_correction_info(db, ctx, access, keys, entry, correction, authors))
+    return result
+
+
+def _correction_info(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    entry: Entry,
+    correction: CorrectionRequest,
+    authors: dict[uuid.UUID, Author],
+) -> CorrectionInfo:
+    try:
+        reason = open_text(
+            keys.key(entry.section_id, correction.key_version),
+            correction.reason_sealed,
+            correction_place(entry, correction),
+            "reason",
+        )
+        answer = None
+        if correction.answer_sealed is not None:
+            answer = open_text(
+                keys.key(entry.section_id, correction.answer_key_version or 0),
+                correction.answer_sealed,
+                correction_place(entry, correction, True),
+                "answer",
+            )
+    except (Untrusted, crypto.CryptoError, AccessDenied):
+        reason, answer = UNTRUSTED_TEXT, None
+        _log_untrusted(db, ctx, access, "correction", correction.id)
+    requester = db.get(User, correction.requested_by)
+    return CorrectionInfo(
+        id=correction.id,
+        entry_id=entry.id,
+        requested_by=author_of(
+            db, authors, correction.requested_by, requester.role if requester else "?"
+        ),
+        removal=correction.removal,
+        created_at=correction.created_at,
+        reason=reason,
+        status=correction.status,
+        answered_at=correction.answered_at,
+        answer=answer,
+        resulting_version=correction.resulting_version,
+    )
+
+
+def history(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
+) -> list[VersionInfo]:
+    """Every version, oldest first; an untrusted one says so instead of its words."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.history")
+        entry = _entry_in(db, access, entry_id, "entry.history")
+        keys = keychain(db, actor, dossier_id)
+        authors: dict[uuid.UUID, Author] = {}
+        result = []
+        for version in db.scalars(
+            select(EntryVersion)
+            .where(EntryVersion.entry_id == entry.id)
+            .order_by(EntryVersion.version)
+        ):
+            try:
+                title, body = open_version(db, keys, entry, version)
+                trusted = True
+            except Untrusted:
+                title, body, trusted = UNTRUSTED_TEXT, "", False
+                _log_untrusted(db, ctx, access, "entry", entry.id)
+            result.append(
+                VersionInfo(
+                    version.version,
+                    version.created_at,
+                    author_of(db, authors, version.author_id, entry.author_role),
+                    title,
+                    body,
+                    trusted,
+                    version.note,
+                )
+            )
+        append(
+            db,
+            access.event("entry.history", object_type="entry", object_id=str(entry.id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        return result
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def write_entry(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    section_id: uuid.UUID | None,
+    title: str,
+    body: str,
+    kind: str,
+) -> tuple[uuid.UUID, int]:
+    errors = validation.Errors()
+    clean_title = _validate_title(errors, title)
+    clean_body = _validate_text(errors, body, "body", BODY_MAX, N_("Write something first."))
+    if kind not in KINDS:
+        errors.add("kind", N_("Choose one of the kinds in the list."))
+    if section_id is None:
+        errors.add("section_id", N_("Choose a section."))
+    errors.raise_if_any()
+    assert section_id is not None
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+        section = db.get(Section, section_id)
+        if section is None or section.dossier_id != dossier_id or not access.can_read(section_id):
+            raise InvalidInput({"section_id": [N_("Choose a section.")]})
+        if section.archived_at is not None:
+            raise InvalidInput(
+                {"section_id": [N_("This section is archived. Choose another one.")]}
+            )
+        if not access.can_write_entries(section_id):
+            raise access.refuse(
+                "entry.create",
+                "may not write here",
+                object_type="section",
+                object_id=str(section_id),
+            )
+        now = ctx.now()
+        entry = Entry(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            section_id=section_id,
+            author_id=actor.user_id,
+            author_role=actor.role,
+            perspective=access.perspective,
+            kind=kind,
+            current_version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(entry)
+        db.flush()
+        keys = keychain(db, actor, dossier_id)
+        db.add(
+            _seal_version(keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now)
+        )
+        append(
+            db,
+            access.event("entry.create", object_type="entry", object_id=str(entry.id)),
+            ctx.origin,
+            now,
+        )
+        return entry.id, 1
+
+
+def _own_entry(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
+    entry = _entry_in(db, access, entry_id, action)
+    if entry.author_id != access.actor.user_id:
+        raise access.refuse(action, "not the author", object_type="entry", object_id=str(entry_id))
+    return entry
+
+
+def edit_entry(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    title: str | None = None,
+    body: str | None = None,
+    note: str | None = None,
+) -> int:
+    """A new version by its author; the old ones stay in the history."""
+    errors = validation.Errors()
+    new_title = _validate_title(errors, title) if title is not None else None
+    new_body = (
+        _validate_text(errors, body, "body", BODY_MAX, N_("Write something first."))
+        if body is not None
+        else None
+    )
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.edit")
+        entry = _own_entry(db, access, entry_id, "entry.edit")
+        if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
+            raise access.refuse(
+                "entry.edit",
+                "archived or no longer writable",
+                object_type="entry",
+                object_id=str(entry_id),
+            )
+        return _new_version(db, ctx, access, entry, new_title, new_body, note)
+
+
+def _new_version(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    entry: Entry,
+    title: str | None,
+    body: str | None,
+    note: str | None,
+) -> int:
+    keys = keychain(db, access.actor, entry.dossier_id)
+    try:
+        old_title, old_body = open_version(db, keys, entry, _current_version(db, entry))
+    except Untrusted:
+        if title is None or body is None:
+            raise InvalidInput({"body": [UNTRUSTED_TEXT]}) from None
+        old_title, old_body = "", ""
+    now = ctx.now()
+    entry.current_version += 1
+    entry.updated_at = now
+    db.add(
+        _seal_version(
+            keys,
+            keys.keyring,
+            entry,
+            entry.current_version,
+            title if title is not None else old_title,
+            body if body is not None else old_body,
+            access.actor.user_id,
+            now,
+            note,
+        )
+    )
+    append(
+        db,
+        access.event(
+            "entry.edit",
+            object_type="entry",
+            object_id=str(entry.id),
+            reason=f"version {entry.current_version}",
+        ),
+        ctx.origin,
+        now,
+    )
+    return entry.current_version
+
+
+def mark_outdated(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, outdated: bool = True
+) -> None:
+    """Out of the default view for everyone; still under "older entries" and in the history."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.outdated")
+        entry = _entry_in(db, access, entry_id, "entry.outdated")
+        if not (access.is_owner or entry.author_id == actor.user_id):
+            raise access.refuse(
+                "entry.outdated",
+                "neither owner nor author",
+                object_type="entry",
+                object_id=str(entry_id),
+            )
+        entry.outdated_at = ctx.now() if outdated else None
+        entry.outdated_by = actor.user_id if outdated else None
+        append(
+            db,
+            access.event(
+                "entry.outdated" if outdated else "entry.current",
+                object_type="entry",
+                object_id=str(entry.id),
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+
+
+def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
+    """The author withdraws an entry; owners still find it under "older entries"."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.archive")
+        entry = _own_entry(db, access, entry_id, "entry.archive")
+        entry.archived_at = entry.archived_at or ctx.now()
+        append(
+            db,
+            access.event("entry.archive", object_type="entry", object_id=str(entry.id)),
+            ctx.origin,
+            ctx.now(),
+        )
+
+
+def add_view(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, body: str
+) -> uuid.UUID:
+    """My own words next to someone else's entry, signed by me."""
+    errors = validation.Errors()
+    text = _validate_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "perspective.create")
+        entry = _entry_in(db, access, entry_id, "perspective.create")
+        if entry.author_id == actor.user_id:
+            raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
+        if not access.can_add_views(entry.section_id):
+            raise access.refuse(
+                "perspective.create",
+                "may not add views",
+                object_type="entry",
+                object_id=str(entry_id),
+            )
+        keys = keychain(db, actor, dossier_id)
+        key_version, key = keys.current(entry.section_id)
+        view = EntryPerspective(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            entry_id=entry.id,
+            author_id=actor.user_id,
+            author_role=actor.role,
+            perspective=access.perspective,
+            created_at=ctx.now(),
+            key_version=key_version,
+            body_sealed=b"",
+            body_size=len(text.encode()),
+            signature=b"",
+        )
+        place = view_place(entry, view)
+        view.body_sealed = seal_text(key, text, place, "body")
+        view.signature = sign_content(
+            keys.keyring.signing, place, actor.user_id, {"body": text.encode()}
+        )
+        db.add(view)
+        append(
+            db,
+            access.event("perspective.create", object_type="perspective", object_id=str(view.id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        return view.id
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def sniff(content: bytes) -> str | None:
+    """The type from the bytes themselves; a name or a browser's claim proves nothing."""
+    for magic, media_type in _SIGNATURES:
+        if content.startswith(magic):
+            return media_type
+    if b"\x00" in content:
+        return None
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain"
+
+
+def _clean_filename(name: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>:|?*').strip(" .")
+    return cleaned[:FILENAME_MAX] or "file"
+
+
+def attach(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    filename: str,
+    content: bytes,
+) -> AttachmentInfo:
+    if len(content) > ATTACHMENT_MAX:
+        raise InvalidInput({"file": [N_("This file is larger than 20 MB.")]})
+    if not content:
+        raise InvalidInput({"file": [N_("This file is empty.")]})
+    media_type = sniff(content)
+    if media_type is None:
+        raise InvalidInput({"file": [N_("Only PDF, PNG, JPEG and plain text files can be added.")]})
+    name = _clean_filename(filename)
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "attachment.create")
+        entry = _own_entry(db, access, entry_id, "attachment.create")
+        if not access.can_write_entries(entry.section_id):
+            raise access.refuse(
+                "attachment.create",
+                "may not write here",
+                object_type="entry",
+                object_id=str(entry_id),
+            )
+        keys = keychain(db, actor, dossier_id)
+        key_version, key = keys.current(entry.section_id)
+        attachment = Attachment(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            entry_id=entry.id,
+            uploaded_by=actor.user_id,
+            created_at=ctx.now(),
+            media_type=media_type,
+            size=len(content),
+            key_version=key_version,
+            filename_sealed=b"",
+            content_sealed=b"",
+            signature=b"",
+        )
+        place = attachment_place(entry, attachment)
+        attachment.filename_sealed = seal_text(key, name, place, "filename")
+        attachment.content_sealed = seal_bytes(key, content, place, "content")
+        attachment.signature = sign_content(
+            keys.keyring.signing,
+            place,
+            actor.user_id,
+            {"filename": name.encode(), "content": content},
+        )
+        db.add(attachment)
+        append(
+            db,
+            access.event(
+                "attachment.create", object_type="attachment", object_id=str(attachment.id)
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return AttachmentInfo(
+            attachment.id, name, media_type, len(content), attachment.created_at, True
+        )
+
+
+def download(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Download:
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "attachment.read")
+        entry = _entry_in(db, access, entry_id, "attachment.read")
+        attachment = db.get(Attachment, attachment_id)
+        if attachment is None or attachment.entry_id != entry.id:
+            raise access.refuse(
+                "attachment.read",
+                "no such attachment",
+                NotFound(),
+                object_type="attachment",
+                object_id=str(attachment_id),
+            )
+        keys = keychain(db, actor, dossier_id)
+        place = attachment_place(entry, attachment)
+        try:
+            key = keys.key(entry.section_id, attachment.key_version)
+            name = open_text(key, attachment.filename_sealed, place, "filename")
+            content = open_bytes(key, attachment.content_sealed, place, "content")
+            verify_content(
+                _public_key(db, attachment.uploaded_by),
+                attachment.signature,
+                place,
+                attachment.uploaded_by,
+                {"filename": name.encode(), "content": content},
+            )
+        except (Untrusted, crypto.CryptoError, AccessDenied):
+            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+            raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
+        append(
+            db,
+            access.event("attachment.read", object_type="attachment", object_id=str(attachment.id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        return Download(name, attachment.media_type, content)
+
+
+# --- correction requests ------------------------------------------------------------------------
+
+
+def request_correction(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    reason: str,
+    removal: bool = False,
+) -> CorrectionInfo:
+    """An owner asks the author to correct or remove what they wrote, and says why."""
+    errors = validation.Errors()
+    text = _validate_text(
+        errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
+    )
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "correction.create")
+        entry = _entry_in(db, access, entry_id, "correction.create")
+        if not access.is_owner:
+            raise access.refuse(
+                "correction.create", "not an owner", object_type="entry", object_id=str(entry_id)
+            )
+        if entry.author_id == actor.user_id:
+            raise InvalidInput({"reason": [N_("This is your own entry. Edit it instead.")]})
+        keys = keychain(db, actor, dossier_id)
+        key_version, key = keys.current(entry.section_id)
+        correction = CorrectionRequest(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            entry_id=entry.id,
+            requested_by=actor.user_id,
+            author_id=entry.author_id,
+            removal=removal,
+            created_at=ctx.now(),
+            key_version=key_version,
+            reason_sealed=b"",
+            status=CorrectionStatus.OPEN,
+        )
+        correction.reason_sealed = seal_text(
+            key, text, correction_place(entry, correction), "reason"
+        )
+        db.add(correction)
+        append(
+            db,
+            access.event(
+                "correction.create",
+                object_type="correction",
+                object_id=str(correction.id),
+                reason="removal" if removal else "correction",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        db.flush()
+        return _correction_info(db, ctx, access, keys, entry, correction, {})
+
+
+ANSWERS = ("corrected", "removed", "declined")
+
+
+def answer_correction(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    correction_id: uuid.UUID,
+    outcome: str,
+    message: str,
+    title: str | None = None,
+    body: str | None = None,
+) -> CorrectionInfo:
+    """The author answers: a corrected version, the entry withdrawn, or a reasoned no."""
+    errors = validation.Errors()
+    if outcome not in ANSWERS:
+        errors.add("outcome", N_("Choose how you answer."))
+    text = _validate_text(
+        errors, message, "message", REASON_MAX, N_("Explain your answer to the owner.")
+    )
+    new_title = (
+        _validate_title(errors, title) if outcome == "corrected" and title is not None else None
+    )
+    new_body = (
+        _validate_text(errors, body, "body", BODY_MAX, N_("Write something first."))
+        if outcome == "corrected" and body is not None
+        else None
+    )
+    if outcome == "corrected" and new_title is None and new_body is None:
+        errors.add("body", N_("Write the corrected text."))
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "correction.answer")
+        entry = _own_entry(db, access, entry_id, "correction.answer")
+        correction = db.get(CorrectionRequest, correction_id)
+        if correction is None or correction.entry_id != entry.id:
+            raise access.refuse(
+                "correction.answer",
+                "no such request",
+                NotFound(),
+                object_type="correction",
+                object_id=str(correction_id),
+            )
+        if correction.status != CorrectionStatus.OPEN:
+            raise InvalidInput({"outcome": [N_("This request has been answered already.")]})
+        keys = keychain(db, actor, dossier_id)
+        if outcome == "corrected":
+            correction.resulting_version = _new_version(
+                db, ctx, access, entry, new_title, new_body, note="correction"
+            )
+            correction.status = CorrectionStatus.CORRECTED
+        elif outcome == "removed":
+            entry.archived_at = entry.archived_at or ctx.now()
+            correction.status = "removed"
+        else:
+            correction.status = CorrectionStatus.DECLINED
+        key_version, key = keys.current(entry.section_id)
+        correction.answer_key_version = key_version
+        correction.answered_at = ctx.now()
+        correction.answer_sealed = seal_text(
+            key, text, correction_place(entry, correction, True), "answer"
+        )
+        append(
+            db,
+            access.event(
+                "correction.answer",
+                object_type="correction",
+                object_id=str(correction.id),
+                reason=correction.status,
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        db.flush()
+        return _correction_info(db, ctx, access, keys, entry, correction, {})
+
+
+@dataclass(frozen=True)
+class WaitingCorrection:
+    dossier_id: uuid.UUID
+    entry_id: uuid.UUID
+    correction_id: uuid.UUID
+    created_at: datetime
+    removal: bool
+
+
+def waiting_for_me(ctx: Context, actor: Actor) -> list[WaitingCorrection]:
+    """Open requests on entries I wrote, in dossiers I can still reach (no content, so no log)."""
+    with ctx.unit_of_work() as db:
+        rows = db.scalars(
+            select(CorrectionRequest)
+            .where(
+                CorrectionRequest.author_id == actor.user_id,
+                CorrectionRequest.status == CorrectionStatus.OPEN,
+            )
+            .order_by(CorrectionRequest.created_at)
+        ).all()
+        return [
+            WaitingCorrection(r.dossier_id, r.entry_id, r.id, r.created_at, r.removal) for r in rows
+        ]
+
+
+def authors_in(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[Author]:
+    """Everyone who wrote in the sections I can read, for the author filter."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.authors")
+        cache: dict[uuid.UUID, Author] = {}
+        seen: dict[uuid.UUID, Author] = {}
+        for author_id, role, section_id in db.execute(
+            select(Entry.author_id, Entry.author_role, Entry.section_id).where(
+                Entry.dossier_id == dossier_id
+            )
+        ):
+            if access.can_read(section_id) and author_id not in seen:
+                seen[author_id] = author_of(db, cache, author_id, role)
+        return sorted(seen.values(), key=lambda a: a.name.casefold())

@@ -1,0 +1,157 @@
+"""Section and dossier keys: made, sealed to each holder with HPKE, and opened for one use case.
+
+The server never keeps a plain key: a key is opened with the actor's own keyring (unlocked from
+their session) for the length of one unit of work, then forgotten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier import crypto
+from dossier.errors import AccessDenied
+from dossier.models import KeyVersion, SealedKey, User
+
+DOSSIER_SCOPE = "dossier"
+SEAL_PURPOSE = "section-key"
+
+
+def scope_of(section_id: uuid.UUID | None) -> str:
+    return DOSSIER_SCOPE if section_id is None else str(section_id)
+
+
+def seal_info(dossier_id: uuid.UUID, scope: str, version: int, recipient: str) -> dict[str, object]:
+    """The HPKE `info`: what this sealed key is for and to whom, so it cannot be moved."""
+    return {
+        "purpose": SEAL_PURPOSE,
+        "dossier": str(dossier_id),
+        "section": scope,
+        "key_version": version,
+        "recipient": recipient,
+    }
+
+
+def invitation_recipient(invitation_id: uuid.UUID) -> str:
+    return f"invitation:{invitation_id}"
+
+
+@dataclass
+class KeyChain:
+    """The keys one actor can open in one dossier, opened lazily and cached for one use case."""
+
+    db: Session
+    dossier_id: uuid.UUID
+    holder_id: uuid.UUID
+    keyring: crypto.Keyring = field(repr=False)
+    _opened: dict[tuple[str, int], bytes] = field(default_factory=dict, repr=False)
+
+    def current(self, section_id: uuid.UUID | None) -> tuple[int, bytes]:
+        """The newest key version of a scope that this holder holds, and the key."""
+        scope = scope_of(section_id)
+        version = self.db.scalar(
+            select(KeyVersion.version)
+            .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
+            .where(
+                KeyVersion.dossier_id == self.dossier_id,
+                KeyVersion.scope == scope,
+                SealedKey.holder_id == self.holder_id,
+            )
+            .order_by(KeyVersion.version.desc())
+            .limit(1)
+        )
+        if version is None:
+            raise AccessDenied()
+        return version, self.key(section_id, version)
+
+    def key(self, section_id: uuid.UUID | None, version: int) -> bytes:
+        scope = scope_of(section_id)
+        cached = self._opened.get((scope, version))
+        if cached is not None:
+            return cached
+        sealed = self.db.scalar(
+            select(SealedKey.sealed)
+            .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
+            .where(
+                KeyVersion.dossier_id == self.dossier_id,
+                KeyVersion.scope == scope,
+                KeyVersion.version == version,
+                SealedKey.holder_id == self.holder_id,
+            )
+        )
+        if sealed is None:
+            raise AccessDenied()
+        key = crypto.open_from_public_key(
+            sealed,
+            self.keyring.exchange,
+            seal_info(self.dossier_id, scope, version, str(self.holder_id)),
+        )
+        self._opened[(scope, version)] = key
+        return key
+
+    def holds(self, section_id: uuid.UUID | None) -> bool:
+        try:
+            self.current(section_id)
+        except AccessDenied:
+            return False
+        return True
+
+
+def new_key_version(
+    db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID | None, version: int, now: datetime
+) -> tuple[KeyVersion, bytes]:
+    row = KeyVersion(
+        id=uuid.uuid4(),
+        dossier_id=dossier_id,
+        scope=scope_of(section_id),
+        section_id=section_id,
+        version=version,
+        created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row, crypto.new_key()
+
+
+def seal_to_user(db: Session, key_version: KeyVersion, key: bytes, user: User) -> None:
+    """Seal a key to a user's public key; no private key of theirs is needed."""
+    db.add(
+        SealedKey(
+            dossier_id=key_version.dossier_id,
+            key_version_id=key_version.id,
+            holder_id=user.id,
+            sealed=crypto.seal_to_public_key(
+                key,
+                user.exchange_public_key,
+                seal_info(
+                    key_version.dossier_id, key_version.scope, key_version.version, str(user.id)
+                ),
+            ),
+        )
+    )
+
+
+def seal_to_invitation(
+    db: Session, key_version: KeyVersion, key: bytes, invitation_id: uuid.UUID, public_key: bytes
+) -> None:
+    db.add(
+        SealedKey(
+            dossier_id=key_version.dossier_id,
+            key_version_id=key_version.id,
+            invitation_id=invitation_id,
+            sealed=crypto.seal_to_public_key(
+                key,
+                public_key,
+                seal_info(
+                    key_version.dossier_id,
+                    key_version.scope,
+                    key_version.version,
+                    invitation_recipient(invitation_id),
+                ),
+            ),
+        )
+    )
