@@ -90,3 +90,183 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class SectionOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    archived = fields.Boolean()
+
+
+class DossierCreate(StrictSchema):
+    subject_name = fields.String(load_default="")
+    subject_birth_date = fields.Date(load_default=None)
+    for_self = fields.Boolean(required=True)
+
+
+class DossierOut(Schema):
+    """A dossier as its reader may see it: owners see every section, grantees theirs."""
+
+    id = fields.UUID()
+    subject_name = fields.String()
+    subject_birth_date = fields.Date()
+    my_relation = fields.String()
+    permission = fields.String()
+    sections = fields.List(fields.Nested(SectionOut))
+
+
+class DossierPage(Schema):
+    items = fields.List(fields.Nested(DossierOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class SectionCreate(StrictSchema):
+    name = fields.String(required=True)
+
+
+class SectionChange(StrictSchema):
+    name = fields.String()
+    archived = fields.Boolean()
+
+
+class SectionList(Schema):
+    items = fields.List(fields.Nested(SectionOut))
+
+
+class InvitationCreate(StrictSchema):
+    relation = fields.String(load_default=None, validate=validate.OneOf(["subject", "guardian"]))
+
+
+class InvitationOut(Schema):
+    code = fields.String(metadata={"description": "Shown once; give it to the invitee."})
+    relation = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class InvitationAccept(StrictSchema):
+    code = fields.String(required=True)
+
+
+class Joined(Schema):
+    dossier_id = fields.UUID()
+
+
+class AuthorOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    role = fields.String()
+    organisation = fields.String(allow_none=True)
+
+
+class EntryCardOut(Schema):
+    id = fields.UUID()
+    section_id = fields.UUID()
+    kind = fields.String()
+    perspective = fields.String()
+    author = fields.Nested(AuthorOut)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    version = fields.Integer()
+    title = fields.String()
+    trusted = fields.Boolean(metadata={"description": "False: failed to open or to verify."})
+    outdated = fields.Boolean()
+    archived = fields.Boolean()
+    view_count = fields.Integer()
+    has_my_view = fields.Boolean()
+
+
+class EntryPageOut(Schema):
+    items = fields.List(fields.Nested(EntryCardOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ViewOut(Schema):
+    id = fields.UUID()
+    author = fields.Nested(AuthorOut)
+    perspective = fields.String()
+    created_at = fields.AwareDateTime()
+    body = fields.String()
+    trusted = fields.Boolean()
+
+
+class AttachmentOut(Schema):
+    id = fields.UUID()
+    filename = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+
+
+class CorrectionOut(Schema):
+    id = fields.UUID()
+    status = fields.String()
+    removal = fields.Boolean()
+    reason = fields.String()
+    created_at = fields.AwareDateTime()
+    answered_at = fields.AwareDateTime(allow_none=True)
+    answer = fields.String(allow_none=True)
+    resulting_version = fields.Integer(allow_none=True)
+
+
+class EntryOut(Schema):
+    id = fields.UUID(attribute="card.id")
+    card = fields.Nested(EntryCardOut, data_key="entry")
+    body = fields.String()
+    perspectives = fields.List(fields.Nested(ViewOut), attribute="views")
+    attachments = fields.List(fields.Nested(AttachmentOut))
+    correction_requests = fields.List(fields.Nested(CorrectionOut), attribute="corrections")
+
+
+class EntryCreate(StrictSchema):
+    section_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["note", "report", "plan", "agreement", "letter"])
+    )
+
+
+class EntryCreated(Schema):
+    id = fields.UUID()
+    version = fields.Integer()
+
+
+class EntryChange(StrictSchema):
+    title = fields.String()
+    body = fields.String()
+    outdated = fields.Boolean()
+
+
+class VersionOut(Schema):
+    version = fields.Integer()
+    created_at = fields.AwareDateTime()
+    author = fields.Nested(AuthorOut)
+    title = fields.String()
+    body = fields.String()
+    trusted = fields.Boolean()
+    note = fields.String(allow_none=True)
+
+
+class VersionList(Schema):
+    items = fields.List(fields.Nested(VersionOut))
+
+
+class PerspectiveCreate(StrictSchema):
+    body = fields.String(required=True)
+
+
+class Created(Schema):
+    id = fields.UUID()
+
+
+class CorrectionCreate(StrictSchema):
+    reason = fields.String(required=True)
+    removal = fields.Boolean(load_default=False)
+
+
+class CorrectionAnswer(StrictSchema):
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(["corrected", "removed", "declined"])
+    )
+    message = fields.String(required=True)
+    title = fields.String(load_default=None)
+    body = fields.String(load_default=None)

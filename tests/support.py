@@ -61,3 +61,52 @@ def api_login(client: Any, email: str, password: str = PASSWORD) -> dict[str, st
     response = client.post("/api/v1/sessions", json={"email": email, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def grant_access(
+    ctx: Any,
+    owner: Any,
+    dossier_id: Any,
+    grantee_email: str,
+    section_ids: list[Any] | None = None,
+    permission: str = "contribute",
+) -> Any:
+    """Share sections with someone, straight through the service layer's building blocks:
+    the owner's section keys are sealed to the grantee and a grant row records it."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from dossier.models import Grant, GrantSection, KeyVersion, Section, User
+    from dossier.services.dossiers import keychain
+    from dossier.services.keychain import seal_to_user
+
+    with ctx.unit_of_work() as db:
+        grantee = db.scalar(select(User).where(User.email == grantee_email))
+        sections = section_ids or list(
+            db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
+        )
+        keys = keychain(db, owner, dossier_id)
+        grant = Grant(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            grantee_id=grantee.id,
+            permission=permission,
+            status="active",
+            created_by=owner.user_id,
+            created_at=ctx.now(),
+        )
+        db.add(grant)
+        db.flush()
+        for section_id in sections:
+            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
+        for key_version in db.scalars(
+            select(KeyVersion).where(
+                KeyVersion.dossier_id == dossier_id,
+                (KeyVersion.section_id.in_(sections)) | (KeyVersion.section_id.is_(None)),
+            )
+        ):
+            seal_to_user(
+                db, key_version, keys.key(key_version.section_id, key_version.version), grantee
+            )
+        return grant.id

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from dossier.api import accounts, admin, openapi, sessions  # noqa: F401  (attach routes)
+    from dossier.api import accounts, admin, dossiers, entries, openapi, sessions  # noqa: F401
     from dossier.api.blueprint import bp
     from dossier.edge.security import csrf
 

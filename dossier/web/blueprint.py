@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
-from dossier.errors import InvalidInput
+from dossier.errors import N_, InvalidInput
+from dossier.markdown import render as render_markdown
 
 bp = Blueprint("web", __name__)
 
@@ -20,3 +22,51 @@ def show_errors(form: FlaskForm, error: InvalidInput) -> None:
             field.errors = [*field.errors, *translated]
         else:
             form.form_errors.extend(translated)
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str) -> Markup:
+    """Rendered safely (no raw HTML), so it may be marked safe."""
+    return Markup(render_markdown(text or ""))  # noqa: S704 - markdown-it escapes all HTML
+
+
+@bp.app_template_filter("section_name")
+def section_name_filter(section: object) -> str:
+    """App-chosen names are translated; names an owner chose are shown as written."""
+    if getattr(section, "default_name", None):
+        return gettext(getattr(section, "name", ""))
+    return getattr(section, "name", "")
+
+
+@bp.app_template_filter("filesize")
+def filesize_filter(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+KIND_LABELS = {
+    "note": N_("Note"),
+    "report": N_("Report"),
+    "plan": N_("Plan"),
+    "agreement": N_("Agreement"),
+    "letter": N_("Letter"),
+}
+ROLE_LABELS = {
+    "youth": N_("Young person"),
+    "parent": N_("Parent or guardian"),
+    "professional": N_("Care professional"),
+    "admin": N_("Administrator"),
+    "auditor": N_("Auditor"),
+}
+
+
+@bp.app_context_processor
+def labels() -> dict[str, object]:
+    return {
+        "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
+        "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),
+        "kinds": [(kind, gettext(label)) for kind, label in KIND_LABELS.items()],
+    }

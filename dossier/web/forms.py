@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
@@ -72,4 +83,87 @@ class VerifyProfessionalForm(FlaskForm):
     checked = BooleanField(
         _l("I checked this number in the SKJ or BIG register"),
         validators=[InputRequired(message=_l("Tick the box once you have checked the register."))],
+    )
+
+
+class CreateDossierForm(FlaskForm):
+    subject_name = StringField(_l("Name"))
+    subject_birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+
+
+KIND_CHOICES = [
+    ("note", _l("Note")),
+    ("report", _l("Report")),
+    ("plan", _l("Plan")),
+    ("agreement", _l("Agreement")),
+    ("letter", _l("Letter")),
+]
+
+
+class EntryForm(FlaskForm):
+    section_id = SelectField(_l("Section"), choices=[], validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
+    title = StringField(_l("Title"))
+    body = TextAreaField(_l("Text"))
+
+
+class EditEntryForm(FlaskForm):
+    title = StringField(_l("Title"))
+    body = TextAreaField(_l("Text"))
+
+
+class ViewForm(FlaskForm):
+    body = TextAreaField(_l("My view"))
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("File"))
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong?"))
+    removal = BooleanField(_l("Remove the entry instead of correcting it"))
+
+
+class AnswerForm(FlaskForm):
+    outcome = RadioField(
+        _l("Your answer"),
+        choices=[
+            ("corrected", _l("I corrected the text")),
+            ("removed", _l("I removed the entry")),
+            ("declined", _l("I do not change it")),
+        ],
+        validate_choice=False,
+    )
+    message = TextAreaField(_l("Explain your answer"))
+    body = TextAreaField(_l("Corrected text"))
+
+
+class SectionForm(FlaskForm):
+    name = StringField(_l("Name of the section"))
+
+
+class InviteForm(FlaskForm):
+    relation = RadioField(
+        _l("Who do you invite?"),
+        choices=[
+            ("subject", _l("The young person the dossier is about")),
+            ("guardian", _l("A parent or guardian")),
+        ],
+        validate_choice=False,
+    )
+
+
+class JoinForm(FlaskForm):
+    code = StringField(_l("Invitation code"), render_kw={"autocomplete": "off"})
+
+
+class DestroyForm(FlaskForm):
+    confirm = StringField(_l("Type the name to confirm"), render_kw={"autocomplete": "off"})
+
+
+class ArchiveForm(FlaskForm):
+    sure = BooleanField(
+        _l("Yes, withdraw this entry"),
+        validators=[InputRequired(message=_l("Tick the box to confirm."))],
     )

@@ -8,7 +8,7 @@ from flask_login import current_user
 from dossier.edge.auth import actor, login_required, safe_next
 from dossier.edge.context import service_context
 from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
-from dossier.services import accounts
+from dossier.services import accounts, dossiers, entries
 from dossier.web.blueprint import bp
 
 
@@ -23,10 +23,18 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def start():  # type: ignore[no-untyped-def]
     me = actor()
+    ctx = service_context()
     waiting = []
     if me.role == "admin":
-        waiting = [p for p in accounts.professionals(service_context(), me) if not p.verified]
-    return render_template("pages/start.html", me=me, waiting=waiting)
+        waiting = [p for p in accounts.professionals(ctx, me) if not p.verified]
+    mine = dossiers.list_dossiers(ctx, me) if me.role in ("youth", "parent", "professional") else []
+    return render_template(
+        "pages/start.html",
+        me=me,
+        waiting=waiting,
+        dossiers=mine,
+        corrections=entries.waiting_for_me(ctx, me),
+    )
 
 
 @bp.get("/language/<code>")

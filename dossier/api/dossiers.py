@@ -1,0 +1,224 @@
+"""Dossiers, sections, co-owner invitations, export and destruction in the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, request
+
+from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.edge.export import render_export
+from dossier.schemas import (
+    DossierCreate,
+    DossierOut,
+    DossierPage,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationOut,
+    Joined,
+    SectionChange,
+    SectionCreate,
+    SectionList,
+    SectionOut,
+)
+from dossier.services import dossiers
+from dossier.services.export import export_zip
+
+DOSSIER = "/dossiers/{id}"
+
+
+@bp.get("/dossiers")
+@login_required
+@documented(
+    Operation(
+        "/dossiers",
+        "get",
+        "Dossiers I own or that are shared with me",
+        "dossiers",
+        responses={200: DossierPage},
+        errors=(401,),
+    )
+)
+def list_dossiers() -> Response:
+    return dump(
+        DossierPage,
+        {"items": dossiers.list_dossiers(service_context(), actor()), "next_cursor": None},
+    )
+
+
+@bp.post("/dossiers")
+@login_required
+@documented(
+    Operation(
+        "/dossiers",
+        "post",
+        "Create a dossier: my own, or for my child",
+        "dossiers",
+        body=DossierCreate,
+        responses={201: DossierOut},
+        errors=(400, 401, 403, 422),
+    )
+)
+def create_dossier() -> Response:
+    data = load(DossierCreate)
+    created = dossiers.create_dossier(
+        service_context(),
+        actor(),
+        data["subject_name"],
+        data["subject_birth_date"],
+        data["for_self"],
+    )
+    return dump(DossierOut, created, 201)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>")
+@login_required
+@documented(
+    Operation(
+        DOSSIER,
+        "get",
+        "One dossier as I may see it",
+        "dossiers",
+        responses={200: DossierOut},
+        errors=(401, 404),
+    )
+)
+def get_dossier(dossier_id: uuid.UUID) -> Response:
+    return dump(DossierOut, dossiers.get_dossier(service_context(), actor(), dossier_id))
+
+
+@bp.delete("/dossiers/<uuid:dossier_id>")
+@login_required
+@documented(
+    Operation(
+        DOSSIER,
+        "delete",
+        "Destroy the dossier (owners; ?confirm=<subject name>)",
+        "dossiers",
+        responses={204: None},
+        errors=(401, 403, 404, 422),
+    )
+)
+def destroy_dossier(dossier_id: uuid.UUID) -> Response:
+    dossiers.destroy(service_context(), actor(), dossier_id, request.args.get("confirm", ""))
+    return no_content()
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/sections")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/sections",
+        "get",
+        "Sections I may read",
+        "sections",
+        responses={200: SectionList},
+        errors=(401, 404),
+    )
+)
+def list_sections(dossier_id: uuid.UUID) -> Response:
+    summary = dossiers.get_dossier(service_context(), actor(), dossier_id)
+    return dump(SectionList, {"items": summary.sections})
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/sections")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/sections",
+        "post",
+        "Add a section (owners)",
+        "sections",
+        body=SectionCreate,
+        responses={201: SectionOut},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def add_section(dossier_id: uuid.UUID) -> Response:
+    data = load(SectionCreate)
+    return dump(
+        SectionOut, dossiers.add_section(service_context(), actor(), dossier_id, data["name"]), 201
+    )
+
+
+@bp.patch("/dossiers/<uuid:dossier_id>/sections/<uuid:section_id>")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/sections/{section_id}",
+        "patch",
+        "Rename or archive a section (owners)",
+        "sections",
+        body=SectionChange,
+        responses={204: None},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def change_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Response:
+    data = load(SectionChange)
+    ctx = service_context()
+    if "name" in data:
+        dossiers.rename_section(ctx, actor(), dossier_id, section_id, data["name"])
+    if "archived" in data:
+        dossiers.archive_section(ctx, actor(), dossier_id, section_id, data["archived"])
+    return no_content()
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/invitations")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/invitations",
+        "post",
+        "Invite a co-owner: a one-time code, 7 days",
+        "dossiers",
+        body=InvitationCreate,
+        responses={201: InvitationOut},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def invite(dossier_id: uuid.UUID) -> Response:
+    data = load(InvitationCreate)
+    ticket = dossiers.invite_owner(service_context(), actor(), dossier_id, data["relation"])
+    return dump(InvitationOut, ticket, 201)
+
+
+@bp.post("/invitations/acceptance")
+@login_required
+@documented(
+    Operation(
+        "/invitations/acceptance",
+        "post",
+        "Join a dossier with an invitation code",
+        "dossiers",
+        body=InvitationAccept,
+        responses={200: Joined},
+        errors=(400, 401, 422),
+    )
+)
+def accept_invitation() -> Response:
+    data = load(InvitationAccept)
+    return dump(Joined, {"dossier_id": dossiers.join(service_context(), actor(), data["code"])})
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/export")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/export",
+        "get",
+        "Everything, as a ZIP (owners)",
+        "dossiers",
+        responses={200: None},
+        errors=(401, 403, 404),
+    )
+)
+def export(dossier_id: uuid.UUID) -> Response:
+    archive = export_zip(service_context(), actor(), dossier_id, render_export)
+    return Response(
+        archive,
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="eigen-dossier.zip"'},
+    )

@@ -1,0 +1,302 @@
+"""Entries, views, attachments and correction requests in the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, request
+
+from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.errors import N_, InvalidInput
+from dossier.schemas import (
+    AttachmentOut,
+    CorrectionAnswer,
+    CorrectionCreate,
+    CorrectionOut,
+    Created,
+    EntryChange,
+    EntryCreate,
+    EntryCreated,
+    EntryOut,
+    EntryPageOut,
+    PerspectiveCreate,
+    VersionList,
+)
+from dossier.services import entries
+
+ENTRIES = "/dossiers/{id}/entries"
+ENTRY = ENTRIES + "/{entry_id}"
+
+
+def _uuid_arg(name: str) -> uuid.UUID | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", str(entries.PAGE_DEFAULT))
+    if not raw.isdigit() or not 1 <= int(raw) <= entries.PAGE_MAX:
+        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
+    return int(raw)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries")
+@login_required
+@documented(
+    Operation(
+        ENTRIES,
+        "get",
+        "Entries I may read, newest first (?section=&kind=&author=&has_my_view=&q="
+        "&older=&limit=&cursor=)",
+        "entries",
+        responses={200: EntryPageOut},
+        errors=(401, 404, 422),
+    )
+)
+def list_entries(dossier_id: uuid.UUID) -> Response:
+    has_my_view = {"true": True, "false": False}.get(request.args.get("has_my_view", "").lower())
+    filters = entries.Filters(
+        section_id=_uuid_arg("section"),
+        kind=request.args.get("kind") or None,
+        author_id=_uuid_arg("author"),
+        has_my_view=has_my_view,
+        query=request.args.get("q") or None,
+        older=request.args.get("older", "").lower() in ("1", "true"),
+        cursor=request.args.get("cursor") or None,
+        limit=_limit(),
+    )
+    return dump(EntryPageOut, entries.list_entries(service_context(), actor(), dossier_id, filters))
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries")
+@login_required
+@documented(
+    Operation(
+        ENTRIES,
+        "post",
+        "Write an entry",
+        "entries",
+        body=EntryCreate,
+        responses={201: EntryCreated},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def write_entry(dossier_id: uuid.UUID) -> Response:
+    data = load(EntryCreate)
+    entry_id, version = entries.write_entry(
+        service_context(),
+        actor(),
+        dossier_id,
+        data["section_id"],
+        data["title"],
+        data["body"],
+        data["kind"],
+    )
+    return dump(EntryCreated, {"id": entry_id, "version": version}, 201)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
+@login_required
+@documented(
+    Operation(
+        ENTRY,
+        "get",
+        "Read an entry with its views, files and correction requests",
+        "entries",
+        responses={200: EntryOut},
+        errors=(401, 404),
+    )
+)
+def read_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    return dump(EntryOut, entries.read_entry(service_context(), actor(), dossier_id, entry_id))
+
+
+@bp.patch("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
+@login_required
+@documented(
+    Operation(
+        ENTRY,
+        "patch",
+        "Edit (a new version, by its author) or mark outdated",
+        "entries",
+        body=EntryChange,
+        responses={200: EntryCreated},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def change_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    data = load(EntryChange)
+    if not data:
+        raise InvalidInput({"_": [N_("Send title, body or outdated.")]})
+    ctx = service_context()
+    version = None
+    if "title" in data or "body" in data:
+        version = entries.edit_entry(
+            ctx, actor(), dossier_id, entry_id, data.get("title"), data.get("body")
+        )
+    if "outdated" in data:
+        entries.mark_outdated(ctx, actor(), dossier_id, entry_id, data["outdated"])
+    return dump(EntryCreated, {"id": entry_id, "version": version})
+
+
+@bp.delete("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
+@login_required
+@documented(
+    Operation(
+        ENTRY,
+        "delete",
+        "Withdraw (archive) my own entry",
+        "entries",
+        responses={204: None},
+        errors=(401, 403, 404),
+    )
+)
+def archive_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    entries.archive_entry(service_context(), actor(), dossier_id, entry_id)
+    return no_content()
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/history")
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/history",
+        "get",
+        "Every version of an entry",
+        "entries",
+        responses={200: VersionList},
+        errors=(401, 404),
+    )
+)
+def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    return dump(
+        VersionList, {"items": entries.history(service_context(), actor(), dossier_id, entry_id)}
+    )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/perspectives")
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/perspectives",
+        "post",
+        "My view next to this entry",
+        "entries",
+        body=PerspectiveCreate,
+        responses={201: Created},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def add_perspective(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    data = load(PerspectiveCreate)
+    view_id = entries.add_view(service_context(), actor(), dossier_id, entry_id, data["body"])
+    return dump(Created, {"id": view_id}, 201)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments")
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/attachments",
+        "post",
+        "Attach a file (multipart field `file`; PDF, PNG, JPEG, text; 20 MiB)",
+        "entries",
+        responses={201: AttachmentOut},
+        errors=(400, 401, 403, 404, 413, 422),
+    )
+)
+def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput({"file": [N_("Choose a file first.")]})
+    info = entries.attach(
+        service_context(), actor(), dossier_id, entry_id, upload.filename, upload.read()
+    )
+    return dump(AttachmentOut, info, 201)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments/<uuid:attachment_id>")
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/attachments/{attachment_id}",
+        "get",
+        "Download a file",
+        "entries",
+        responses={200: None},
+        errors=(401, 404, 422),
+    )
+)
+def download_attachment(
+    dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Response:
+    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
+    return Response(
+        file.content,
+        mimetype=file.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{file.filename.replace(chr(34), "")}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/correction-requests")
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/correction-requests",
+        "post",
+        "Ask the author to correct or remove",
+        "entries",
+        body=CorrectionCreate,
+        responses={201: CorrectionOut},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    data = load(CorrectionCreate)
+    info = entries.request_correction(
+        service_context(), actor(), dossier_id, entry_id, data["reason"], data["removal"]
+    )
+    return dump(CorrectionOut, info, 201)
+
+
+@bp.post(
+    "/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/correction-requests/<uuid:correction_id>/answer"
+)
+@login_required
+@documented(
+    Operation(
+        ENTRY + "/correction-requests/{correction_id}/answer",
+        "post",
+        "The author answers: corrected, removed or declined",
+        "entries",
+        body=CorrectionAnswer,
+        responses={200: CorrectionOut},
+        errors=(400, 401, 403, 404, 422),
+    )
+)
+def answer_correction(
+    dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID
+) -> Response:
+    data = load(CorrectionAnswer)
+    info = entries.answer_correction(
+        service_context(),
+        actor(),
+        dossier_id,
+        entry_id,
+        correction_id,
+        data["outcome"],
+        data["message"],
+        title=data["title"],
+        body=data["body"],
+    )
+    return dump(CorrectionOut, info)

@@ -1,0 +1,210 @@
+"""Dossier pages: create, open with filters, sections, co-owners, export and destruction."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.edge.export import render_export
+from dossier.errors import InvalidInput
+from dossier.services import dossiers, entries
+from dossier.services.export import export_zip
+from dossier.web.blueprint import bp, show_errors
+from dossier.web.forms import (
+    ConfirmForm,
+    CreateDossierForm,
+    DestroyForm,
+    InviteForm,
+    JoinForm,
+    SectionForm,
+)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/dossiers/new", methods=["GET", "POST"])
+@login_required
+def create_dossier():  # type: ignore[no-untyped-def]
+    me = actor()
+    for_self = me.role == "youth"
+    form = CreateDossierForm()
+    if request.method == "GET" and for_self:
+        form.subject_name.data = me.display_name
+    if form.validate_on_submit():
+        try:
+            created = dossiers.create_dossier(
+                service_context(),
+                me,
+                form.subject_name.data or "",
+                form.subject_birth_date.data,
+                for_self,
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("Your dossier is ready. Start by writing something in My story."), "success")
+            return redirect(url_for("web.dossier", dossier_id=created.id))
+    return render_template("dossiers/new.html", form=form, for_self=for_self)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>")
+@login_required
+def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    me = actor()
+    args = request.args
+    view_filter = args.get("view")
+    filters = entries.Filters(
+        section_id=_uuid(args.get("section")),
+        kind=args.get("kind") or None,
+        author_id=_uuid(args.get("author")),
+        has_my_view={"mine": True, "none": False}.get(view_filter or ""),
+        query=args.get("q") or None,
+        older=args.get("older") == "1",
+        cursor=args.get("cursor") or None,
+        limit=20,
+    )
+    summary = dossiers.get_dossier(ctx, me, dossier_id)
+    try:
+        page = entries.list_entries(ctx, me, dossier_id, filters)
+    except InvalidInput:
+        flash(_("This page link is not valid. Start from the first page."), "error")
+        return redirect(url_for("web.dossier", dossier_id=dossier_id))
+    next_args = {**args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
+    return render_template(
+        "dossiers/dossier.html",
+        dossier=summary,
+        page=page,
+        filters=filters,
+        view_filter=view_filter,
+        authors=entries.authors_in(ctx, me, dossier_id),
+        next_args=next_args,
+    )
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/sections", methods=["GET", "POST"])
+@login_required
+def sections(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    form = SectionForm()
+    if form.validate_on_submit():
+        try:
+            added = dossiers.add_section(ctx, actor(), dossier_id, form.name.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("Section %(name)s is added.", name=added.name), "success")
+            return redirect(url_for("web.sections", dossier_id=dossier_id))
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    return render_template(
+        "dossiers/sections.html",
+        dossier=summary,
+        form=form,
+        rename=SectionForm(formdata=None),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/sections/<uuid:section_id>/rename")
+@login_required
+def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = SectionForm()
+    if form.validate_on_submit():
+        try:
+            dossiers.rename_section(
+                service_context(), actor(), dossier_id, section_id, form.name.data or ""
+            )
+        except InvalidInput as error:
+            flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        else:
+            flash(_("The section has a new name."), "success")
+    return redirect(url_for("web.sections", dossier_id=dossier_id))
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/sections/<uuid:section_id>/archive")
+@login_required
+def archive_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        restore = request.form.get("restore") == "1"
+        dossiers.archive_section(service_context(), actor(), dossier_id, section_id, not restore)
+        flash(
+            _("The section is back.")
+            if restore
+            else _("The section is archived. Nothing in it is lost."),
+            "success",
+        )
+    return redirect(url_for("web.sections", dossier_id=dossier_id))
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            ticket = dossiers.invite_owner(ctx, actor(), dossier_id, form.relation.data or None)
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            link = url_for("web.join", code=ticket.code, _external=True)
+            return render_template(
+                "dossiers/invitation.html", dossier=summary, ticket=ticket, link=link
+            )
+    return render_template("dossiers/invite.html", dossier=summary, form=form)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+def join():  # type: ignore[no-untyped-def]
+    form = JoinForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"]
+    if form.validate_on_submit():
+        try:
+            dossier_id = dossiers.join(service_context(), actor(), form.code.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("You are now an owner of this dossier."), "success")
+            return redirect(url_for("web.dossier", dossier_id=dossier_id))
+    return render_template("dossiers/join.html", form=form)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/export")
+@login_required
+def export(dossier_id: uuid.UUID) -> Response:
+    archive = export_zip(service_context(), actor(), dossier_id, render_export)
+    return Response(
+        archive,
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="eigen-dossier.zip"'},
+    )
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/destroy", methods=["GET", "POST"])
+@login_required
+def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    preview = dossiers.destruction_preview(ctx, actor(), dossier_id)
+    form = DestroyForm()
+    if form.validate_on_submit():
+        try:
+            dossiers.destroy(ctx, actor(), dossier_id, form.confirm.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("The dossier is destroyed. Nobody can open it any more."), "success")
+            return redirect(url_for("web.start"))
+    return render_template("dossiers/destroy.html", dossier=summary, preview=preview, form=form)

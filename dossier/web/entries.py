@@ -1,0 +1,236 @@
+"""Entry pages: write, read with the views beside it, edit, history, files and corrections."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.errors import N_, InvalidInput
+from dossier.services import dossiers, entries
+from dossier.web.blueprint import bp, show_errors
+from dossier.web.forms import (
+    AnswerForm,
+    ArchiveForm,
+    AttachmentForm,
+    ConfirmForm,
+    CorrectionForm,
+    EditEntryForm,
+    EntryForm,
+    ViewForm,
+)
+
+
+def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> str:
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
+    defaults = {
+        "view_form": ViewForm(formdata=None),
+        "attachment_form": AttachmentForm(formdata=None),
+        "correction_form": CorrectionForm(formdata=None),
+        "answer_form": AnswerForm(formdata=None),
+        "archive_form": ArchiveForm(formdata=None),
+        "confirm": ConfirmForm(formdata=None),
+    }
+    return render_template(
+        "entries/entry.html", dossier=summary, entry=detail, **{**defaults, **forms}
+    )
+
+
+def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    return redirect(url_for("web.entry", dossier_id=dossier_id, entry_id=entry_id))  # type: ignore[return-value]
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/entries/new", methods=["GET", "POST"])
+@login_required
+def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    summary = dossiers.get_dossier(service_context(), actor(), dossier_id)
+    form = EntryForm()
+    form.section_id.choices = [(str(s.id), s.name) for s in summary.sections if not s.archived]
+    if request.method == "GET" and request.args.get("section"):
+        form.section_id.data = request.args["section"]
+    if form.validate_on_submit():
+        try:
+            section_id = uuid.UUID(form.section_id.data) if form.section_id.data else None
+        except ValueError:
+            section_id = None
+        try:
+            entry_id, _version = entries.write_entry(
+                service_context(),
+                actor(),
+                dossier_id,
+                section_id,
+                form.title.data or "",
+                form.body.data or "",
+                form.kind.data or "",
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("Your entry is saved."), "success")
+            return _back(dossier_id, entry_id)
+    return render_template("entries/write.html", dossier=summary, form=form)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
+@login_required
+def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    return _entry_page(dossier_id, entry_id)
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
+    form = EditEntryForm()
+    if request.method == "GET":
+        form.title.data, form.body.data = detail.card.title, detail.body
+    if form.validate_on_submit():
+        try:
+            entries.edit_entry(ctx, actor(), dossier_id, entry_id, form.title.data, form.body.data)
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _("Your change is saved as a new version. The old text stays in the history."),
+                "success",
+            )
+            return _back(dossier_id, entry_id)
+    return render_template("entries/edit.html", dossier=summary, entry=detail, form=form)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/history")
+@login_required
+def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
+    versions = entries.history(ctx, actor(), dossier_id, entry_id)
+    return render_template("entries/history.html", dossier=summary, entry=detail, versions=versions)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/views")
+@login_required
+def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = ViewForm()
+    if form.validate_on_submit():
+        try:
+            entries.add_view(service_context(), actor(), dossier_id, entry_id, form.body.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+            return _entry_page(dossier_id, entry_id, view_form=form), 422
+        flash(_("Your view is added next to the entry."), "success")
+    return _back(dossier_id, entry_id)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments")
+@login_required
+def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is None or not getattr(upload, "filename", ""):
+                raise InvalidInput({"file": [N_("Choose a file first.")]})
+            entries.attach(
+                service_context(), actor(), dossier_id, entry_id, upload.filename, upload.read()
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+            return _entry_page(dossier_id, entry_id, attachment_form=form), 422
+        flash(_("The file is added."), "success")
+    return _back(dossier_id, entry_id)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments/<uuid:attachment_id>")
+@login_required
+def attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID) -> Response:
+    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
+    safe_name = file.filename.replace('"', "")
+    return Response(
+        file.content,
+        mimetype=file.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/corrections")
+@login_required
+def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            entries.request_correction(
+                service_context(),
+                actor(),
+                dossier_id,
+                entry_id,
+                form.reason.data or "",
+                bool(form.removal.data),
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+            return _entry_page(dossier_id, entry_id, correction_form=form), 422
+        flash(_("Your request is sent to the author. You see the answer here."), "success")
+    return _back(dossier_id, entry_id)
+
+
+@bp.post(
+    "/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/corrections/<uuid:correction_id>/answer"
+)
+@login_required
+def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = AnswerForm()
+    if form.validate_on_submit():
+        body = form.body.data if form.outcome.data == "corrected" else None
+        try:
+            entries.answer_correction(
+                service_context(),
+                actor(),
+                dossier_id,
+                entry_id,
+                correction_id,
+                form.outcome.data or "",
+                form.message.data or "",
+                body=body,
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+            return _entry_page(dossier_id, entry_id, answer_form=form), 422
+        flash(_("Your answer is sent to the owner."), "success")
+    return _back(dossier_id, entry_id)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/outdated")
+@login_required
+def mark_outdated(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        outdated = request.form.get("outdated", "1") == "1"
+        entries.mark_outdated(service_context(), actor(), dossier_id, entry_id, outdated)
+        flash(
+            _("The entry is marked as outdated. You find it under older entries.")
+            if outdated
+            else _("The entry is current again."),
+            "success",
+        )
+    return _back(dossier_id, entry_id)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/archive")
+@login_required
+def archive_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        return _entry_page(dossier_id, entry_id, archive_form=form), 422
+    entries.archive_entry(service_context(), actor(), dossier_id, entry_id)
+    flash(_("The entry is withdrawn. The owners still find it under older entries."), "success")
+    return _back(dossier_id, entry_id)
