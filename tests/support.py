@@ -81,6 +81,7 @@ def grant_access(
     from dossier.services.dossiers import keychain
     from dossier.services.keychain import seal_to_user
 
+    dossier_id = uuid.UUID(str(dossier_id))
     with ctx.unit_of_work() as db:
         grantee = db.scalar(select(User).where(User.email == grantee_email))
         sections = section_ids or list(

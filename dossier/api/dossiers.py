@@ -10,6 +10,7 @@ from dossier.api.blueprint import Operation, bp, documented, dump, load, no_cont
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
+from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
     DossierCreate,
     DossierOut,
@@ -158,6 +159,8 @@ def add_section(dossier_id: uuid.UUID) -> Response:
 )
 def change_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Response:
     data = load(SectionChange)
+    if not data:
+        raise InvalidInput({"_": [N_("Send name or archived.")]})
     ctx = service_context()
     if "name" in data:
         dossiers.rename_section(ctx, actor(), dossier_id, section_id, data["name"])

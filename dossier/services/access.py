@@ -55,6 +55,13 @@ class Access:
     def can_read(self, section_id: uuid.UUID) -> bool:
         return self.sections is None or section_id in self.sections
 
+    @property
+    def may_write_entries(self) -> bool:
+        """Owners write entries; of the others, only professionals allowed to contribute."""
+        return self.is_owner or (
+            self.permission == Permission.CONTRIBUTE and self.actor.role == Role.PROFESSIONAL
+        )
+
     def can_write_entries(self, section_id: uuid.UUID) -> bool:
         if self.is_owner:
             return True

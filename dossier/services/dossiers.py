@@ -84,6 +84,7 @@ class DossierSummary:
     sections: list[SectionInfo]
     owners: list[OwnerInfo]
     created_at: datetime
+    may_write: bool
 
     def section(self, section_id: uuid.UUID) -> SectionInfo | None:
         return next((s for s in self.sections if s.id == section_id), None)
@@ -166,6 +167,7 @@ def summary(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
             )
         ],
         created_at=access.dossier.created_at,
+        may_write=access.may_write_entries,
     )
 
 
@@ -291,9 +293,14 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
         return result
 
 
-def get_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> DossierSummary:
+def get_dossier(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, owner_only: bool = False
+) -> DossierSummary:
+    """The dossier as the actor may see it; `owner_only` for the pages that manage it."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "dossier.open")
+        if owner_only and not access.is_owner:
+            raise access.refuse("dossier.manage", "not an owner")
         append(
             db,
             access.event("dossier.open", object_type="dossier", object_id=str(dossier_id)),
@@ -332,9 +339,9 @@ def _seal_section_name(keys: KeyChain, section: Section, name: str) -> None:
 
 def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) -> SectionInfo:
     """A new compartment with its own key, sealed to every owner and to open invitations."""
-    cleaned = _clean_section_name(name)
     with ctx.unit_of_work() as db:
         access = _owner_access(db, ctx, actor, dossier_id, "section.create")
+        cleaned = _clean_section_name(name)
         now = ctx.now()
         position = db.scalar(
             select(func.coalesce(func.max(Section.position), -1)).where(
@@ -372,9 +379,9 @@ def _owned_section(db: Session, access: Access, section_id: uuid.UUID, action: s
 def rename_section(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, section_id: uuid.UUID, name: str
 ) -> SectionInfo:
-    cleaned = _clean_section_name(name)
     with ctx.unit_of_work() as db:
         access = _owner_access(db, ctx, actor, dossier_id, "section.rename")
+        cleaned = _clean_section_name(name)
         section = _owned_section(db, access, section_id, "section.rename")
         _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
         append(

@@ -392,13 +392,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
     """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
-    if filters.kind is not None and filters.kind not in KINDS:
-        raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
     limit = max(1, min(filters.limit or PAGE_DEFAULT, PAGE_MAX))
-    cursor = _decode_cursor(filters.cursor) if filters.cursor else None
     query_text = (filters.query or "").strip().casefold()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.list")
+        if filters.kind is not None and filters.kind not in KINDS:
+            raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
+        cursor = _decode_cursor(filters.cursor) if filters.cursor else None
         readable = [
             section_id
             for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
@@ -464,8 +464,9 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
 
 
 def read_entry(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, for_edit: bool = False
 ) -> EntryDetail:
+    """One entry with everything around it. `for_edit`: refused unless the actor may change it."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.read")
         entry = _entry_in(db, access, entry_id, "entry.read")
@@ -489,6 +490,10 @@ def read_entry(
             can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
             can_answer_corrections=entry.author_id == actor.user_id,
         )
+        if for_edit and not detail.can_edit:
+            raise access.refuse(
+                "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
+            )
         append(
             db,
             access.event(
@@ -682,6 +687,24 @@ def history(
 # --- writing ------------------------------------------------------------------------------------
 
 
+def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[uuid.UUID]:
+    """The sections the actor may write a new entry in; refused when there are none."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+        sections = [
+            section.id
+            for section in db.scalars(
+                select(Section)
+                .where(Section.dossier_id == dossier_id, Section.archived_at.is_(None))
+                .order_by(Section.position)
+            )
+            if access.can_write_entries(section.id)
+        ]
+        if not access.may_write_entries or not sections:
+            raise access.refuse("entry.create", "may not write entries")
+        return sections
+
+
 def write_entry(
     ctx: Context,
     actor: Actor,
@@ -698,10 +721,12 @@ def write_entry(
         errors.add("kind", N_("Choose one of the kinds in the list."))
     if section_id is None:
         errors.add("section_id", N_("Choose a section."))
-    errors.raise_if_any()
-    assert section_id is not None
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.create")
+        if not access.may_write_entries:
+            raise access.refuse("entry.create", "may not write entries")
+        errors.raise_if_any()
+        assert section_id is not None
         section = db.get(Section, section_id)
         if section is None or section.dossier_id != dossier_id or not access.can_read(section_id):
             raise InvalidInput({"section_id": [N_("Choose a section.")]})
@@ -768,7 +793,6 @@ def edit_entry(
         if body is not None
         else None
     )
-    errors.raise_if_any()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.edit")
         entry = _own_entry(db, access, entry_id, "entry.edit")
@@ -779,6 +803,7 @@ def edit_entry(
                 object_type="entry",
                 object_id=str(entry_id),
             )
+        errors.raise_if_any()
         return _new_version(db, ctx, access, entry, new_title, new_body, note)
 
 
@@ -876,7 +901,6 @@ def add_view(
     """My own words next to someone else's entry, signed by me."""
     errors = validation.Errors()
     text = _validate_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
-    errors.raise_if_any()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "perspective.create")
         entry = _entry_in(db, access, entry_id, "perspective.create")
@@ -889,6 +913,7 @@ def add_view(
                 object_type="entry",
                 object_id=str(entry_id),
             )
+        errors.raise_if_any()
         keys = keychain(db, actor, dossier_id)
         key_version, key = keys.current(entry.section_id)
         view = EntryPerspective(
@@ -948,6 +973,17 @@ def _clean_filename(name: str) -> str:
     return cleaned[:FILENAME_MAX] or "file"
 
 
+def _checked_media_type(content: bytes) -> str:
+    if len(content) > ATTACHMENT_MAX:
+        raise InvalidInput({"file": [N_("This file is larger than 20 MB.")]})
+    if not content:
+        raise InvalidInput({"file": [N_("This file is empty.")]})
+    media_type = sniff(content)
+    if media_type is None:
+        raise InvalidInput({"file": [N_("Only PDF, PNG, JPEG and plain text files can be added.")]})
+    return media_type
+
+
 def attach(
     ctx: Context,
     actor: Actor,
@@ -956,16 +992,10 @@ def attach(
     filename: str,
     content: bytes,
 ) -> AttachmentInfo:
-    if len(content) > ATTACHMENT_MAX:
-        raise InvalidInput({"file": [N_("This file is larger than 20 MB.")]})
-    if not content:
-        raise InvalidInput({"file": [N_("This file is empty.")]})
-    media_type = sniff(content)
-    if media_type is None:
-        raise InvalidInput({"file": [N_("Only PDF, PNG, JPEG and plain text files can be added.")]})
     name = _clean_filename(filename)
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "attachment.create")
+        media_type = _checked_media_type(content)
         entry = _own_entry(db, access, entry_id, "attachment.create")
         if not access.can_write_entries(entry.section_id):
             raise access.refuse(
@@ -1068,7 +1098,6 @@ def request_correction(
     text = _validate_text(
         errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
     )
-    errors.raise_if_any()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "correction.create")
         entry = _entry_in(db, access, entry_id, "correction.create")
@@ -1078,6 +1107,7 @@ def request_correction(
             )
         if entry.author_id == actor.user_id:
             raise InvalidInput({"reason": [N_("This is your own entry. Edit it instead.")]})
+        errors.raise_if_any()
         keys = keychain(db, actor, dossier_id)
         key_version, key = keys.current(entry.section_id)
         correction = CorrectionRequest(
@@ -1142,10 +1172,10 @@ def answer_correction(
     )
     if outcome == "corrected" and new_title is None and new_body is None:
         errors.add("body", N_("Write the corrected text."))
-    errors.raise_if_any()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "correction.answer")
         entry = _own_entry(db, access, entry_id, "correction.answer")
+        errors.raise_if_any()
         correction = db.get(CorrectionRequest, correction_id)
         if correction is None or correction.entry_id != entry.id:
             raise access.refuse(

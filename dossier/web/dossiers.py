@@ -104,7 +104,7 @@ def sections(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
         else:
             flash(_("Section %(name)s is added.", name=added.name), "success")
             return redirect(url_for("web.sections", dossier_id=dossier_id))
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     return render_template(
         "dossiers/sections.html",
         dossier=summary,
@@ -149,7 +149,7 @@ def archive_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: igno
 @login_required
 def invite(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -196,7 +196,7 @@ def export(dossier_id: uuid.UUID) -> Response:
 @login_required
 def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     preview = dossiers.destruction_preview(ctx, actor(), dossier_id)
     form = DestroyForm()
     if form.validate_on_submit():

@@ -6,12 +6,13 @@ import uuid
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import N_, InvalidInput
 from dossier.services import dossiers, entries
-from dossier.web.blueprint import bp, show_errors
+from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import (
     AnswerForm,
     ArchiveForm,
@@ -48,9 +49,15 @@ def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
 @bp.route("/dossiers/<uuid:dossier_id>/entries/new", methods=["GET", "POST"])
 @login_required
 def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    summary = dossiers.get_dossier(service_context(), actor(), dossier_id)
+    ctx = service_context()
+    writable = entries.writable_sections(ctx, actor(), dossier_id)
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
     form = EntryForm()
-    form.section_id.choices = [(str(s.id), s.name) for s in summary.sections if not s.archived]
+    form.section_id.choices = [
+        SelectChoice(str(s.id), section_name_filter(s))
+        for s in summary.sections
+        if s.id in writable
+    ]
     if request.method == "GET" and request.args.get("section"):
         form.section_id.data = request.args["section"]
     if form.validate_on_submit():
@@ -87,7 +94,7 @@ def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untype
 def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id)
-    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
+    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id, for_edit=True)
     form = EditEntryForm()
     if request.method == "GET":
         form.title.data, form.body.data = detail.card.title, detail.body

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
@@ -92,11 +93,11 @@ class CreateDossierForm(FlaskForm):
 
 
 KIND_CHOICES = [
-    ("note", _l("Note")),
-    ("report", _l("Report")),
-    ("plan", _l("Plan")),
-    ("agreement", _l("Agreement")),
-    ("letter", _l("Letter")),
+    SelectChoice("note", _l("Note")),
+    SelectChoice("report", _l("Report")),
+    SelectChoice("plan", _l("Plan")),
+    SelectChoice("agreement", _l("Agreement")),
+    SelectChoice("letter", _l("Letter")),
 ]
 
 
@@ -129,9 +130,9 @@ class AnswerForm(FlaskForm):
     outcome = RadioField(
         _l("Your answer"),
         choices=[
-            ("corrected", _l("I corrected the text")),
-            ("removed", _l("I removed the entry")),
-            ("declined", _l("I do not change it")),
+            SelectChoice("corrected", _l("I corrected the text")),
+            SelectChoice("removed", _l("I removed the entry")),
+            SelectChoice("declined", _l("I do not change it")),
         ],
         validate_choice=False,
     )
@@ -147,8 +148,8 @@ class InviteForm(FlaskForm):
     relation = RadioField(
         _l("Who do you invite?"),
         choices=[
-            ("subject", _l("The young person the dossier is about")),
-            ("guardian", _l("A parent or guardian")),
+            SelectChoice("subject", _l("The young person the dossier is about")),
+            SelectChoice("guardian", _l("A parent or guardian")),
         ],
         validate_choice=False,
     )
