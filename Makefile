@@ -38,7 +38,7 @@ messages: $(VENV)/.installed ## re-extract message ids after changing texts
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location \
 		--sort-output --omit-header -o dossier/translations/messages.pot .
 	$(BIN)/pybabel update -i dossier/translations/messages.pot -d dossier/translations \
-		--no-location --omit-header --ignore-obsolete
+		--omit-header --ignore-obsolete --no-fuzzy-matching
 
 chromium: ## the real browser the end-to-end tests drive
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import PASSWORD
 from tests.support import api_login, api_register
 
@@ -171,7 +173,13 @@ def test_openapi_document_describes_every_route(app, client) -> None:  # type: i
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
             continue
-        path = rule.rule.removeprefix("/api/v1").replace("<uuid:professional_id>", "{id}")
+        path = re.sub(
+            r"<uuid:(\w+)>",
+            lambda m: (
+                "{id}" if m.group(1) in ("dossier_id", "professional_id") else f"{{{m.group(1)}}}"
+            ),
+            rule.rule.removeprefix("/api/v1"),
+        )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routed.add((path, method.lower()))
     assert routed == documented
