@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from dossier.errors import Conflict
-from dossier.models import User
-from dossier.services import accounts
+from dossier.models import SessionKind, User
+from dossier.services import accounts, demo_content, sessions
 from dossier.services.context import Actor, Context
 
 
@@ -122,4 +122,21 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         session_secret=b"",
     )
     accounts.verify_professional(ctx, acting_admin, care_worker.user_id)
+    actors = {person.role + person.email: _logged_in(ctx, person) for person, _ in people}
+    demo_content.fill(
+        ctx,
+        sanne=actors["youth" + people[0][0].email],
+        marieke=actors["parent" + people[1][0].email],
+        daan=actors["youth" + people[2][0].email],
+        anne=actors["professional" + people[3][0].email],
+    )
+    for actor in actors.values():
+        sessions.log_out(ctx, actor)
     return [person for person, _ in people] + staff
+
+
+def _logged_in(ctx: Context, person: DemoAccount) -> Actor:
+    ticket = sessions.log_in(ctx, person.email, person.password, SessionKind.WEB)
+    actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+    assert actor is not None
+    return actor

@@ -169,3 +169,35 @@ def test_run_refuses_without_keys(tmp_path: Path) -> None:
     }
     result = CliRunner().invoke(main, ["run", "--port", "0"], env=env)
     assert result.exit_code != 0 and "dossier keys init" in result.output
+
+
+def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    from dossier.services import dossiers, entries
+
+    run("demo")
+
+    def actor(email: str, password: str):  # type: ignore[no-untyped-def]
+        ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
+        return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+
+    sanne = actor("sanne@demo.eigendossier.nl", "sanne-demo-wachtwoord")
+    [own] = dossiers.list_dossiers(ctx, sanne)
+    assert own.subject_name == "Sanne de Vries"
+    assert {o.relation for o in own.owners} == {"subject", "guardian"}
+    current = entries.list_entries(ctx, sanne, own.id, entries.Filters()).items
+    older = entries.list_entries(ctx, sanne, own.id, entries.Filters(older=True)).items
+    assert [e.title for e in older] == ["Verslag intakegesprek"] and older[0].kind == "report"
+    plan = next(e for e in current if e.kind == "plan")
+    assert entries.read_entry(ctx, sanne, own.id, plan.id).views[0].author.name == "Sanne de Vries"
+    letter = next(e for e in current if e.kind == "letter")
+    [pdf] = entries.read_entry(ctx, sanne, own.id, letter.id).attachments
+    assert pdf.media_type == "application/pdf"
+    got = entries.download(ctx, sanne, own.id, letter.id, pdf.id)
+    assert got.content.startswith(b"%PDF-") and got.content.rstrip().endswith(b"%%EOF")
+    years = {e.created_at.year for e in current + older}
+    assert len(years) >= 3 and all(e.trusted for e in current + older)
+    anne = actor("anne@demo.eigendossier.nl", "anne-demo-wachtwoord")
+    assert [d.subject_name for d in dossiers.list_dossiers(ctx, anne)] == ["Sanne de Vries"]
+    daan = actor("daan@demo.eigendossier.nl", "daan-demo-wachtwoord")
+    [daans] = dossiers.list_dossiers(ctx, daan)
+    assert len(entries.list_entries(ctx, daan, daans.id, entries.Filters()).items) == 2

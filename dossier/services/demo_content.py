@@ -1,0 +1,235 @@
+"""Demo dossiers that read like real ones: years of a 14-year-old's file, and a 17-year-old's."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from dossier.audit import append
+from dossier.models import Grant, GrantSection, KeyVersion, Section, User
+from dossier.services import dossiers, entries
+from dossier.services.access import resolve
+from dossier.services.context import Actor, Context
+from dossier.services.keychain import seal_to_user
+
+
+def letter_pdf(lines: list[str]) -> bytes:
+    """A small, valid one-page PDF, so the demo letter opens in any viewer."""
+    text = (
+        "BT /F1 12 Tf 72 760 Td 16 TL "
+        + " ".join(
+            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+            for line in lines
+        )
+        + " ET"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length "
+        + str(len(text)).encode()
+        + b" >>\nstream\n"
+        + text.encode("latin-1")
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out
+
+
+def _at(ctx: Context, moment: datetime) -> Context:
+    """The same context with its clock set back, so the demo has a past."""
+    return replace(ctx, clock=lambda: moment)
+
+
+def _share(
+    ctx: Context, owner: Actor, dossier_id: uuid.UUID, grantee: Actor, section_names: list[str]
+) -> None:
+    """Demo access for the care worker: her sections' keys sealed to her, recorded as a grant."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, owner, dossier_id, "grant.create")
+        keys = dossiers.keychain(db, owner, dossier_id)
+        user = db.get(User, grantee.user_id)
+        sections = list(
+            db.scalars(
+                select(Section).where(
+                    Section.dossier_id == dossier_id, Section.default_name.in_(section_names)
+                )
+            )
+        )
+        grant = Grant(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            grantee_id=grantee.user_id,
+            permission="contribute",
+            status="active",
+            created_by=owner.user_id,
+            created_at=ctx.now(),
+        )
+        db.add(grant)
+        db.flush()
+        section_ids = [s.id for s in sections]
+        for section_id in section_ids:
+            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
+        for key_version in db.scalars(
+            select(KeyVersion).where(
+                KeyVersion.dossier_id == dossier_id,
+                KeyVersion.section_id.in_(section_ids) | KeyVersion.section_id.is_(None),
+            )
+        ):
+            seal_to_user(
+                db, key_version, keys.key(key_version.section_id, key_version.version), user
+            )
+        append(
+            db,
+            access.event(
+                "grant.create", object_type="grant", object_id=str(grant.id), reason="demo"
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+
+
+def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -> None:
+    now = ctx.now()
+
+    def ago(days: int) -> Context:
+        return _at(ctx, now - timedelta(days=days))
+
+    own = dossiers.create_dossier(ago(1200), sanne, "Sanne de Vries", None, for_self=True)
+    sections = {s.default_name: s.id for s in own.sections}
+    ticket = dossiers.invite_owner(ago(1199), sanne, own.id, "guardian")
+    dossiers.join(ago(1198), marieke, ticket.code)
+    _share(ago(1190), sanne, own.id, anne, ["care", "school", "family"])
+
+    intake, _ = entries.write_entry(
+        ago(1180),
+        anne,
+        own.id,
+        sections["care"],
+        "Verslag intakegesprek",
+        "Gesprek met Sanne (11) en moeder.\n\n"
+        "Ouders zijn twee jaar geleden gescheiden. Moeder vertelt uitgebreid over de scheiding "
+        "en de ruzies daarvoor. Sanne zegt weinig.\n\n"
+        "**Aandachtspunten:** slaapt slecht, verzuimt soms op school.",
+        "report",
+    )
+    entries.write_entry(
+        ago(900),
+        sanne,
+        own.id,
+        sections["my_story"],
+        "Over mij",
+        "Ik ben Sanne. Ik hou van tekenen en van zwemmen.\n\n"
+        "Ik wil niet dat iedereen steeds over de scheiding begint. "
+        "Dat is lang geleden. Het gaat nu over mij.",
+        "note",
+    )
+    plan, _ = entries.write_entry(
+        ago(400),
+        anne,
+        own.id,
+        sections["care"],
+        "Plan van aanpak",
+        "Doelen voor het komende jaar:\n\n"
+        "- Sanne gaat weer elke dag naar school.\n"
+        "- Eén keer per twee weken een gesprek met Anne.\n"
+        "- Moeder en Sanne maken samen afspraken over bedtijd.",
+        "plan",
+    )
+    entries.add_view(
+        ago(398),
+        sanne,
+        own.id,
+        plan,
+        "Ik vind het goed dat ik weer naar school ga. Maar ik wil zelf kiezen wanneer we praten. "
+        "Na school ben ik moe, dus liever op woensdag.",
+    )
+    entries.write_entry(
+        ago(180),
+        marieke,
+        own.id,
+        sections["family"],
+        "Afspraken thuis",
+        "We hebben samen afgesproken: doordeweeks om half tien naar bed, "
+        "in het weekend mag het later. Sanne houdt het goed vol.",
+        "agreement",
+    )
+    letter, _ = entries.write_entry(
+        ago(60),
+        anne,
+        own.id,
+        sections["school"],
+        "Brief aan school",
+        "Brief aan de mentor over extra begeleiding bij wiskunde. "
+        "De brief zit als PDF bij dit bericht.",
+        "letter",
+    )
+    entries.attach(
+        ago(60),
+        anne,
+        own.id,
+        letter,
+        "brief-aan-school.pdf",
+        letter_pdf(
+            [
+                "Jeugdteam Zuid",
+                "",
+                "Aan: de mentor van Sanne de Vries",
+                "",
+                "Geachte mentor,",
+                "",
+                "Sanne wil graag extra hulp bij wiskunde. Kunnen we samen kijken",
+                "naar een vast moment in de week?",
+                "",
+                "Met vriendelijke groet,",
+                "Anne Jansen",
+            ]
+        ),
+    )
+    entries.write_entry(
+        ago(20),
+        sanne,
+        own.id,
+        sections["school"],
+        "Wiskunde gaat beter",
+        "Sinds de extra uren snap ik breuken eindelijk. Mijn laatste toets was een 7!",
+        "note",
+    )
+    entries.mark_outdated(ago(19), sanne, own.id, intake)
+
+    daans = dossiers.create_dossier(ago(500), daan, "Daan Bakker", None, for_self=True)
+    daan_sections = {s.default_name: s.id for s in daans.sections}
+    entries.write_entry(
+        ago(480),
+        daan,
+        daans.id,
+        daan_sections["my_story"],
+        "Waarom ik hier ben",
+        "Ik woon sinds vorig jaar bij mijn oom. Ik wil zelf bepalen wie mijn dossier leest.",
+        "note",
+    )
+    entries.write_entry(
+        ago(120),
+        daan,
+        daans.id,
+        daan_sections["school"],
+        "Stage",
+        "Ik loop stage bij een garage. Na de zomer wil ik de opleiding tot monteur doen.",
+        "plan",
+    )
