@@ -143,3 +143,86 @@ def test_register_save_code_log_out_log_in_and_reset(
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Sanne")
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("device", "viewport"),
+    [("phone", {"width": 360, "height": 740}), ("desktop", {"width": 1280, "height": 900})],
+)
+def test_view_beside_the_report_then_export_and_read_it(
+    browser: Browser, base_url: str, ctx, device: str, viewport: dict[str, int], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+    from datetime import date
+
+    from dossier.models import SessionKind
+    from dossier.services import accounts, dossiers, entries, sessions
+    from tests.support import grant_access
+
+    accounts.register(ctx, accounts.NewAccount("marieke@example.nl", PASSWORD, "Marieke", "parent"))
+    accounts.register(
+        ctx,
+        accounts.NewAccount(
+            "anne@example.nl",
+            PASSWORD,
+            "Anne",
+            "professional",
+            organisation="Jeugdteam Zuid",
+            registration_number="SKJ 100012345",
+        ),
+    )
+    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
+
+    def actor(email: str):  # type: ignore[no-untyped-def]
+        ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
+        return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+
+    accounts.verify_professional(ctx, actor("admin@example.nl"), actor("anne@example.nl").user_id)
+    parent = actor("marieke@example.nl")
+    dossier = dossiers.create_dossier(ctx, parent, "Lotte", date(2016, 5, 1), for_self=False)
+    grant_access(ctx, parent, dossier.id, "anne@example.nl")
+    report, _ = entries.write_entry(
+        ctx,
+        actor("anne@example.nl"),
+        dossier.id,
+        dossier.sections[1].id,
+        "Verslag intake",
+        "Moeder is **bezorgd** over school.",
+        "report",
+    )
+
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    page = context.new_page()
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mailadres").fill("marieke@example.nl")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("link", name="Dossier van Lotte").click()
+    page.get_by_role("link", name="Verslag intake").click()
+    expect(page.locator(".prose strong")).to_have_text("bezorgd")
+    page.get_by_label("Mijn kijk").fill("Ik ben niet bezorgd, ik wil hulp.")
+    page.get_by_role("button", name="Mijn kijk toevoegen").click()
+    expect(page.get_by_text("Je kijk staat nu naast het bericht.")).to_be_visible()
+    entry_box = page.locator("article.entry").bounding_box()
+    view_box = page.locator("aside.views").bounding_box()
+    assert entry_box is not None and view_box is not None
+    if device == "desktop":
+        assert view_box["x"] > entry_box["x"] + entry_box["width"] - 1  # side by side
+    else:
+        assert view_box["y"] >= entry_box["y"] + entry_box["height"] - 1  # directly under it
+    no_horizontal_scroll(page)
+    shot(page, f"{device}-entry-with-view")
+
+    page.get_by_role("link", name="Dossier van Lotte").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Alles downloaden").click()
+    archive_path = tmp_path / "export.zip"
+    download_info.value.save_as(archive_path)
+    with zipfile.ZipFile(archive_path) as archive:
+        archive.extractall(tmp_path / "export")
+    page.goto((tmp_path / "export" / "index.html").as_uri())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dossier van Lotte")
+    expect(page.get_by_role("heading", name="Verslag intake")).to_be_visible()
+    expect(page.get_by_text("Ik ben niet bezorgd, ik wil hulp.")).to_be_visible()
+    shot(page, f"{device}-export")
+    context.close()
