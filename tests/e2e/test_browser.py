@@ -181,7 +181,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     parent = actor("marieke@example.nl")
     dossier = dossiers.create_dossier(ctx, parent, "Lotte", date(2016, 5, 1), for_self=False)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
-    report, _ = entries.write_entry(
+    entries.write_entry(
         ctx,
         actor("anne@example.nl"),
         dossier.id,
