@@ -26,6 +26,15 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app needs to know about its deployment, and nothing about a request."""
@@ -44,6 +53,7 @@ class Settings:
     login_limits: str = "5 per minute;30 per hour"
     address_limits: str = "30 per minute;300 per hour"
     trusted_proxies: int = 0
+    youth_alone_12_15: bool = False
 
     @property
     def production(self) -> bool:
@@ -85,6 +95,7 @@ class Settings:
             login_limits=environ.get("DOSSIER_LOGIN_LIMITS") or defaults.login_limits,
             address_limits=environ.get("DOSSIER_ADDRESS_LIMITS") or defaults.address_limits,
             trusted_proxies=_int(environ, "DOSSIER_TRUSTED_PROXIES", 0),
+            youth_alone_12_15=_flag(environ, "DOSSIER_YOUTH_ALONE_12_15"),
         )
 
     def check_production(self) -> None:

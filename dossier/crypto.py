@@ -300,6 +300,15 @@ def invitation_private_key(code: bytes) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(_hkdf(code, "invitation/key"))
 
 
+def grant_invitation_lookup_hash(code: bytes) -> bytes:
+    """Like `invitation_lookup_hash`, for share links: a code of one kind never finds the other."""
+    return _hkdf(code, "grant-invitation/lookup")
+
+
+def grant_invitation_private_key(code: bytes) -> X25519PrivateKey:
+    return X25519PrivateKey.from_private_bytes(_hkdf(code, "grant-invitation/key"))
+
+
 def public_bytes(private_key: X25519PrivateKey) -> bytes:
     return private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 

@@ -314,13 +314,68 @@ class Grant(Base):
     dossier_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
-    grantee_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    grantee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
     permission: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
+    basis: Mapped[str] = mapped_column(String(20), default="consent", server_default="consent")
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A grant for someone new: its key pair lives only in the invitation code.
+    invitation_lookup_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    invitation_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GrantApproval(Base):
+    """One owner's yes to a grant, with the relation that made it count."""
+
+    __tablename__ = "grant_approvals"
+
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RotationDue(Base):
+    """A key scope whose holders changed without an owner present (an expiry): rotated at the
+    next owner action, since only an owner's keys can make the next version."""
+
+    __tablename__ = "rotations_due"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notice(Base):
+    """Something a person should know, shown on their start page. Names and dates, never content."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_user_created", "user_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    dossier_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class GrantSection(Base):

@@ -78,8 +78,7 @@ def grant_access(
     from sqlalchemy import select
 
     from dossier.models import Grant, GrantSection, KeyVersion, Section, User
-    from dossier.services.dossiers import keychain
-    from dossier.services.keychain import seal_to_user
+    from dossier.services.keychain import keychain, seal_to_user
 
     dossier_id = uuid.UUID(str(dossier_id))
     with ctx.unit_of_work() as db:

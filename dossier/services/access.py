@@ -21,6 +21,7 @@ from dossier.models import (
     User,
 )
 from dossier.services.context import Actor, Context, Refused
+from dossier.services.lifecycle import sweep
 
 ACTIVE = "active"
 
@@ -114,6 +115,7 @@ def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, acti
     )
     if dossier is None:
         raise stranger
+    sweep(db, ctx, dossier)
     owner = db.scalar(
         select(DossierOwner).where(
             DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == actor.user_id

@@ -64,9 +64,11 @@ def open_bytes(key: bytes, blob: bytes, place: Place, field: str) -> bytes:
 
 
 def _signed_message(place: Place, author_id: uuid.UUID, parts: dict[str, bytes]) -> bytes:
+    """What the author signs: the place without its key version (keys rotate, words stay)."""
+    binding = {name: value for name, value in place.context().items() if name != "key_version"}
     return crypto.canonical(
         {
-            **place.context(),
+            **binding,
             "author": str(author_id),
             **{name: crypto.digest(value) for name, value in sorted(parts.items())},
         }

@@ -14,6 +14,7 @@ from dossier.audit import Event, Origin, append
 from dossier.config import Settings
 from dossier.db import unit_of_work
 from dossier.errors import DomainError
+from dossier.services.mail import send
 
 
 class Refused(Exception):
@@ -45,9 +46,12 @@ class Context:
         try:
             with unit_of_work(self.sessions) as db:
                 yield db
+                outbox = db.info.pop("outbox", [])
         except Refused as refusal:
             self.record_denied(refusal.event)
             raise refusal.error from None
+        for mail in outbox:  # only after the work committed
+            send(self.settings.smtp_url, mail)
 
     def record_denied(self, event: Event) -> None:
         """Denied attempts are logged in a transaction of their own, since the use case fails."""

@@ -13,7 +13,7 @@ from dossier.models import Grant, GrantSection, KeyVersion, Section, User
 from dossier.services import dossiers, entries
 from dossier.services.access import resolve
 from dossier.services.context import Actor, Context
-from dossier.services.keychain import seal_to_user
+from dossier.services.keychain import keychain, seal_to_user
 
 
 def letter_pdf(lines: list[str]) -> bytes:
@@ -63,7 +63,7 @@ def _share(
     """Demo access for the care worker: her sections' keys sealed to her, recorded as a grant."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, owner, dossier_id, "grant.create")
-        keys = dossiers.keychain(db, owner, dossier_id)
+        keys = keychain(db, owner, dossier_id)
         user = db.get(User, grantee.user_id)
         sections = list(
             db.scalars(

@@ -37,12 +37,12 @@ from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
     invitation_recipient,
+    keychain,
     new_key_version,
     seal_info,
     seal_to_invitation,
     seal_to_user,
 )
-from dossier.services.sessions import unlock_keyring
 
 DEFAULT_SECTIONS = (
     ("my_story", N_("My story")),
@@ -98,10 +98,6 @@ class InvitationTicket:
 
 
 # --- reading the dossier's own data ------------------------------------------------------------
-
-
-def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
-    return KeyChain(db, dossier_id, actor.user_id, unlock_keyring(db, actor))
 
 
 def _name_place(dossier: Dossier) -> Place:

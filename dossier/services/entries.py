@@ -35,8 +35,7 @@ from dossier.services.content import Place, Untrusted, open_bytes, open_text, se
 from dossier.services.content import sign as sign_content
 from dossier.services.content import verify as verify_content
 from dossier.services.context import Actor, Context
-from dossier.services.dossiers import keychain
-from dossier.services.keychain import KeyChain
+from dossier.services.keychain import KeyChain, keychain
 
 TITLE_MAX = 200
 BODY_MAX = 50_000

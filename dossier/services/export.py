@@ -19,7 +19,7 @@ from dossier.models import Attachment, Entry, EntryVersion
 from dossier.services.access import resolve
 from dossier.services.content import Untrusted, open_bytes, open_text
 from dossier.services.context import Actor, Context
-from dossier.services.dossiers import DossierSummary, keychain, summary
+from dossier.services.dossiers import DossierSummary, summary
 from dossier.services.entries import (
     AttachmentInfo,
     CorrectionInfo,
@@ -33,6 +33,7 @@ from dossier.services.entries import (
     open_version,
     views_of,
 )
+from dossier.services.keychain import keychain
 
 
 @dataclass(frozen=True)

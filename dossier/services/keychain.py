@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.errors import AccessDenied
 from dossier.models import KeyVersion, SealedKey, User
+from dossier.services.context import Actor
+from dossier.services.sessions import unlock_keyring
 
 DOSSIER_SCOPE = "dossier"
 SEAL_PURPOSE = "section-key"
@@ -93,12 +95,21 @@ class KeyChain:
         self._opened[(scope, version)] = key
         return key
 
+    def remember(self, section_id: uuid.UUID | None, version: int, key: bytes) -> None:
+        """A key this use case just made; no need to open its sealed copy again."""
+        self._opened[(scope_of(section_id), version)] = key
+
     def holds(self, section_id: uuid.UUID | None) -> bool:
         try:
             self.current(section_id)
         except AccessDenied:
             return False
         return True
+
+
+def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
+    """The actor's keys for one dossier, opened with the keyring from their session."""
+    return KeyChain(db, dossier_id, actor.user_id, unlock_keyring(db, actor))
 
 
 def new_key_version(

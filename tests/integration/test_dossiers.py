@@ -537,8 +537,8 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
     # Someone holding the section key writes new words and claims Anne wrote them.
     with ctx.unit_of_work() as db:
         from dossier.services.content import seal_text
-        from dossier.services.dossiers import keychain
         from dossier.services.entries import version_place
+        from dossier.services.keychain import keychain
 
         keys = keychain(db, parent, dossier.id)
         entry = db.get(Entry, report)
@@ -571,7 +571,7 @@ def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, f
         ctx, parent, keep.id, section(keep, "care"), "Blijft", "Blijft staan", "note"
     )
     with ctx.unit_of_work() as db:
-        from dossier.services.dossiers import keychain
+        from dossier.services.keychain import keychain
 
         keys = keychain(db, parent, dossier.id)
         opened = [keys.key(s.id, 1) for s in dossier.sections] + [keys.key(None, 1)]

@@ -1,0 +1,99 @@
+"""Who must approve, who may revoke, and what a grant is worth today: the Jeugdwet age rules.
+
+Pure: only the standard library. Age is the subject's age on the day of the decision.
+- under 12: one guardian decides;
+- 12 to 15: the youth and one guardian both approve (a setting may let the youth decide alone);
+- 16 and over: the youth alone. Guardians' ownership then turns into an ordinary grant.
+Anyone whose approval is required today may revoke alone, at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+SUBJECT = "subject"
+GUARDIAN = "guardian"
+CHILD_UNTIL = 12
+ADULT_FROM = 16
+
+
+class Band(StrEnum):
+    CHILD = "under 12"
+    YOUNG_TEEN = "12 to 15"
+    SIXTEEN_PLUS = "16 and over"
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def band(birth_date: date, day: date) -> Band:
+    age = age_on(birth_date, day)
+    if age < CHILD_UNTIL:
+        return Band.CHILD
+    if age < ADULT_FROM:
+        return Band.YOUNG_TEEN
+    return Band.SIXTEEN_PLUS
+
+
+def sixteenth_birthday(birth_date: date) -> date:
+    try:
+        return birth_date.replace(year=birth_date.year + ADULT_FROM)
+    except ValueError:  # born on 29 February: the birthday falls on 1 March
+        return date(birth_date.year + ADULT_FROM, 3, 1)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The one deployment choice the sources leave open: may a youth of 12-15 decide alone?"""
+
+    youth_alone_12_15: bool = False
+
+    def required(self, birth_date: date, day: date) -> frozenset[str]:
+        """Whose approvals a grant needs today (one person of each relation listed)."""
+        current = band(birth_date, day)
+        if current is Band.CHILD:
+            return frozenset({GUARDIAN})
+        if current is Band.YOUNG_TEEN and not self.youth_alone_12_15:
+            return frozenset({SUBJECT, GUARDIAN})
+        return frozenset({SUBJECT})
+
+    def may_decide(self, relation: str, birth_date: date, day: date) -> bool:
+        """May someone of this relation start, approve or revoke a grant today?"""
+        return relation in self.required(birth_date, day)
+
+    def may_revoke(self, relation: str, birth_date: date, day: date) -> bool:
+        return self.may_decide(relation, birth_date, day)
+
+    def approved(self, approvals: Iterable[str], birth_date: date, day: date) -> bool:
+        """Every required relation has approved (what is approved stays approved)."""
+        return self.required(birth_date, day) <= frozenset(approvals)
+
+    def guardians_own(self, birth_date: date, day: date) -> bool:
+        """Guardians are owners while the subject is under 16."""
+        return band(birth_date, day) is not Band.SIXTEEN_PLUS
+
+
+def state(
+    *,
+    approved: bool,
+    revoked_at: datetime | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> State:
+    """A grant's standing at `now`: revoked wins, then the end (to the second), then approval."""
+    if revoked_at is not None and revoked_at <= now:
+        return State.REVOKED
+    if expires_at is not None and expires_at <= now:
+        return State.EXPIRED
+    return State.ACTIVE if approved else State.PENDING

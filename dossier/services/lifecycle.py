@@ -1,0 +1,129 @@
+"""What time does to a dossier, applied whenever it is opened: grants end on their date, and on
+the subject's 16th birthday the guardians' ownership becomes an ordinary grant."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier import consent
+from dossier.audit import Event, append
+from dossier.models import Dossier, DossierOwner, Grant, GrantSection, Section, User
+from dossier.services.context import Context
+from dossier.services.notices import notify
+from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
+
+
+def rules(ctx: Context) -> consent.Rules:
+    return consent.Rules(youth_alone_12_15=ctx.settings.youth_alone_12_15)
+
+
+def sweep(db: Session, ctx: Context, dossier: Dossier) -> None:
+    expire_due(db, ctx, dossier)
+    apply_sixteenth_birthday(db, ctx, dossier)
+
+
+def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
+    """Grants past their end lose their keys at once; rotation waits for the next owner action."""
+    now = ctx.now()
+    for grant in db.scalars(
+        select(Grant).where(
+            Grant.dossier_id == dossier.id,
+            Grant.status.in_(("active", "pending")),
+            Grant.expires_at.is_not(None),
+            Grant.expires_at <= now,
+        )
+    ):
+        was_active = grant.status == "active"
+        grant.status = "expired"
+        if was_active:
+            forget_holder(
+                db,
+                dossier.id,
+                grant.grantee_id,
+                invitation_id=None if grant.grantee_id else grant.id,
+            )
+            mark_due(db, dossier.id, scopes_of_grant(db, grant), now)
+            if grant.grantee_id is not None:
+                notify(db, ctx, grant.grantee_id, dossier.id, "grant.ended", reason="expired")
+        append(
+            db,
+            Event(
+                action="grant.expire",
+                actor_role="system",
+                dossier_id=dossier.id,
+                object_type="grant",
+                object_id=str(grant.id),
+                basis=f"grant:{grant.id}",
+                reason="end date reached",
+            ),
+            ctx.origin,
+            now,
+        )
+
+
+def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> None:
+    """From 16 the youth alone decides. Once the youth has joined, each guardian keeps what they
+    could see, as a grant the youth controls, and both are told."""
+    today = ctx.now().date()
+    if (
+        rules(ctx).guardians_own(dossier.subject_birth_date, today)
+        or dossier.subject_user_id is None
+    ):
+        return
+    guardians = list(
+        db.scalars(
+            select(DossierOwner).where(
+                DossierOwner.dossier_id == dossier.id, DossierOwner.relation == consent.GUARDIAN
+            )
+        )
+    )
+    if not guardians:
+        return
+    now = ctx.now()
+    sections = list(db.scalars(select(Section.id).where(Section.dossier_id == dossier.id)))
+    for owner in guardians:
+        grant = Grant(
+            id=uuid.uuid4(),
+            dossier_id=dossier.id,
+            grantee_id=owner.user_id,
+            permission="contribute",
+            status="active",
+            basis="ownership",
+            created_by=dossier.subject_user_id,
+            created_at=now,
+            activated_at=now,
+        )
+        db.add(grant)
+        db.flush()
+        for section_id in sections:
+            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier.id))
+        db.delete(owner)
+        guardian = db.get(User, owner.user_id)
+        append(
+            db,
+            Event(
+                action="ownership.to_grant",
+                actor_role="system",
+                dossier_id=dossier.id,
+                on_behalf_of=dossier.subject_user_id,
+                object_type="grant",
+                object_id=str(grant.id),
+                basis="age 16",
+                reason="guardian ownership ends at 16",
+            ),
+            ctx.origin,
+            now,
+        )
+        notify(db, ctx, owner.user_id, dossier.id, "birthday.guardian")
+        notify(
+            db,
+            ctx,
+            dossier.subject_user_id,
+            dossier.id,
+            "birthday.sixteen",
+            guardian=guardian.display_name if guardian else "",
+        )
+    db.flush()

@@ -1,0 +1,85 @@
+"""Notices on the start page (and by e-mail): what waits for someone, and what changed for them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.models import Notice, User
+from dossier.services.context import Actor, Context
+from dossier.services.mail import Mail
+
+# Dutch first, like the app; the start page translates by kind.
+SUBJECTS = {
+    "grant.waiting": "Er wacht iets op jouw goedkeuring",
+    "grant.active": "Er is een dossier met je gedeeld",
+    "grant.ended": "Je toegang tot een dossier is gestopt",
+    "birthday.sixteen": "Je bent 16: vanaf nu beslis jij alleen",
+    "birthday.guardian": "Je kind is 16: je bent nu meekijker",
+}
+
+
+@dataclass(frozen=True)
+class NoticeInfo:
+    id: uuid.UUID
+    kind: str
+    dossier_id: uuid.UUID | None
+    data: dict[str, str]
+    created_at: datetime
+    read: bool
+
+
+def notify(
+    db: Session,
+    ctx: Context,
+    user_id: uuid.UUID,
+    dossier_id: uuid.UUID | None,
+    kind: str,
+    **data: str,
+) -> None:
+    """Record a notice in the caller's transaction; its e-mail leaves only if that commits."""
+    db.add(
+        Notice(
+            user_id=user_id,
+            dossier_id=dossier_id,
+            kind=kind,
+            data=json.dumps(data),
+            created_at=ctx.now(),
+        )
+    )
+    user = db.get(User, user_id)
+    if user is not None:
+        body = (
+            f"{SUBJECTS.get(kind, 'Bericht van Eigen Dossier')}.\n\n"
+            "Log in bij Eigen Dossier om te zien wat er is veranderd.\n"
+        )
+        db.info.setdefault("outbox", []).append(Mail(user.email, SUBJECTS.get(kind, kind), body))
+
+
+def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
+    with ctx.unit_of_work() as db:
+        rows = db.scalars(
+            select(Notice)
+            .where(Notice.user_id == actor.user_id)
+            .order_by(Notice.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            NoticeInfo(
+                n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
+            )
+            for n in rows
+        ]
+
+
+def mark_all_read(ctx: Context, actor: Actor) -> None:
+    with ctx.unit_of_work() as db:
+        for notice in db.scalars(
+            select(Notice).where(Notice.user_id == actor.user_id, Notice.read_at.is_(None))
+        ):
+            notice.read_at = ctx.now()

@@ -1,0 +1,348 @@
+"""Key rotation (DESIGN.md Encryption 6): when someone loses access, every key they held is
+replaced by a new version for the remaining holders, and older content is re-encrypted to it.
+
+Re-encryption needs an owner's keys, so it runs inside owner actions, in batches: the revoking
+request does what fits in its time budget, and every later owner action continues where the last
+one stopped. Until a scope is done, its old versions stay sealed to the remaining holders only,
+so the person who lost access opens nothing, at once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dossier.models import (
+    Attachment,
+    CorrectionRequest,
+    Dossier,
+    DossierOwner,
+    Entry,
+    EntryPerspective,
+    EntryVersion,
+    Grant,
+    GrantSection,
+    Invitation,
+    KeyVersion,
+    RotationDue,
+    SealedKey,
+    Section,
+    User,
+)
+from dossier.services.content import Place, Untrusted, open_bytes, seal_bytes
+from dossier.services.keychain import (
+    DOSSIER_SCOPE,
+    KeyChain,
+    new_key_version,
+    scope_of,
+    seal_to_invitation,
+    seal_to_user,
+)
+
+BATCH = 200
+DEFAULT_BUDGET_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    rewritten: int
+    remaining: int
+
+
+def _section_of(scope: str) -> uuid.UUID | None:
+    return None if scope == DOSSIER_SCOPE else uuid.UUID(scope)
+
+
+def current_version(db: Session, dossier_id: uuid.UUID, scope: str) -> int:
+    return (
+        db.scalar(
+            select(func.max(KeyVersion.version)).where(
+                KeyVersion.dossier_id == dossier_id, KeyVersion.scope == scope
+            )
+        )
+        or 0
+    )
+
+
+def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now) -> list[User]:  # type: ignore[no-untyped-def]
+    """Who keeps this scope: the owners, and grantees whose active grant covers it."""
+    owners = db.scalars(
+        select(User)
+        .join(DossierOwner, DossierOwner.user_id == User.id)
+        .where(DossierOwner.dossier_id == dossier_id)
+    ).all()
+    grants = select(Grant.grantee_id).where(
+        Grant.dossier_id == dossier_id,
+        Grant.status == "active",
+        Grant.grantee_id.is_not(None),
+        or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+    )
+    if scope != DOSSIER_SCOPE:
+        grants = grants.join(GrantSection, GrantSection.grant_id == Grant.id).where(
+            GrantSection.section_id == uuid.UUID(scope)
+        )
+    grantees = db.scalars(select(User).where(User.id.in_(grants))).all()
+    return list({user.id: user for user in [*owners, *grantees]}.values())
+
+
+def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  # type: ignore[no-untyped-def]
+    """Keys waiting in invitation codes: co-owner invitations and accepted-not-yet share links."""
+    holders = [
+        (invitation.id, invitation.public_key)
+        for invitation in db.scalars(
+            select(Invitation).where(
+                Invitation.dossier_id == dossier_id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        )
+    ]
+    links = select(Grant).where(
+        Grant.dossier_id == dossier_id,
+        Grant.status == "active",
+        Grant.grantee_id.is_(None),
+        Grant.invitation_public_key.is_not(None),
+    )
+    if scope != DOSSIER_SCOPE:
+        links = links.join(GrantSection, GrantSection.grant_id == Grant.id).where(
+            GrantSection.section_id == uuid.UUID(scope)
+        )
+    holders += [(grant.id, grant.invitation_public_key) for grant in db.scalars(links)]
+    return holders
+
+
+def rotate(db: Session, keys: KeyChain, scopes: list[str], now) -> None:  # type: ignore[no-untyped-def]
+    """A new key version per scope, sealed to whoever keeps it; old ones lose everyone else."""
+    dossier_id = keys.dossier_id
+    for scope in sorted(set(scopes)):
+        keepers = _holders(db, dossier_id, scope, now)
+        keeper_ids = {user.id for user in keepers}
+        # Old versions: whoever no longer keeps this scope loses every sealed copy right now.
+        old_versions = select(KeyVersion.id).where(
+            KeyVersion.dossier_id == dossier_id, KeyVersion.scope == scope
+        )
+        for sealed in db.scalars(
+            select(SealedKey).where(SealedKey.key_version_id.in_(old_versions))
+        ):
+            if sealed.holder_id is not None and sealed.holder_id not in keeper_ids:
+                db.delete(sealed)
+        row, key = new_key_version(
+            db, dossier_id, _section_of(scope), current_version(db, dossier_id, scope) + 1, now
+        )
+        for user in keepers:
+            seal_to_user(db, row, key, user)
+        for holder_id, public_key in _invitation_holders(db, dossier_id, scope, now):
+            seal_to_invitation(db, row, key, holder_id, public_key)
+        keys.remember(_section_of(scope), row.version, key)
+        db.merge(RotationDue(dossier_id=dossier_id, scope=scope, since=now))
+    db.flush()
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One kind of sealed content under a scope's key: how to find it and re-place it."""
+
+    model: type
+    version_column: str
+    fields: tuple[tuple[str, str], ...]  # (column, purpose field)
+    place: Callable[[object, int], Place]
+
+
+def _section_targets(db: Session) -> list[_Target]:
+    def entry_of(row):  # type: ignore[no-untyped-def]
+        return db.get(Entry, row.entry_id)
+
+    return [
+        _Target(
+            EntryVersion,
+            "key_version",
+            (("title_sealed", "title"), ("body_sealed", "body")),
+            lambda r, v: Place(
+                r.dossier_id, entry_of(r).section_id, "entry", r.entry_id, r.version, v
+            ),
+        ),
+        _Target(
+            EntryPerspective,
+            "key_version",
+            (("body_sealed", "body"),),
+            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "perspective", r.id, 1, v),
+        ),
+        _Target(
+            Attachment,
+            "key_version",
+            (("filename_sealed", "filename"), ("content_sealed", "content")),
+            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "attachment", r.id, 1, v),
+        ),
+        _Target(
+            CorrectionRequest,
+            "key_version",
+            (("reason_sealed", "reason"),),
+            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "correction", r.id, 1, v),
+        ),
+        _Target(
+            CorrectionRequest,
+            "answer_key_version",
+            (("answer_sealed", "answer"),),
+            lambda r, v: Place(
+                r.dossier_id, entry_of(r).section_id, "correction-answer", r.id, 1, v
+            ),
+        ),
+    ]
+
+
+def _dossier_targets() -> list[_Target]:
+    return [
+        _Target(
+            Dossier,
+            "name_key_version",
+            (("subject_name_sealed", "subject_name"),),
+            lambda r, v: Place(r.id, None, "dossier", r.id, 1, v),
+        ),
+        _Target(
+            Section,
+            "name_key_version",
+            (("name_sealed", "section_name"),),
+            lambda r, v: Place(r.dossier_id, None, "section", r.id, 1, v),
+        ),
+    ]
+
+
+def _stale_rows(
+    db: Session, target: _Target, dossier_id: uuid.UUID, scope: str, current: int, limit: int
+):  # type: ignore[no-untyped-def]
+    model = target.model
+    version = getattr(model, target.version_column)
+    dossier_column = model.id if model is Dossier else model.dossier_id
+    statement = select(model).where(
+        dossier_column == dossier_id, version.is_not(None), version < current
+    )
+    if scope != DOSSIER_SCOPE:
+        entries = select(Entry.id).where(Entry.section_id == uuid.UUID(scope))
+        statement = statement.where(model.entry_id.in_(entries))
+    elif model is Section:
+        statement = statement.where(Section.name_sealed.is_not(None))
+    return list(db.scalars(statement.limit(limit)))
+
+
+def continue_rotation(
+    db: Session, keys: KeyChain, budget_seconds: float = DEFAULT_BUDGET_SECONDS
+) -> Progress:
+    """Re-encrypt what still uses an old key version, within the budget; retire finished scopes."""
+    deadline = time.monotonic() + budget_seconds
+    dossier_id = keys.dossier_id
+    rewritten = 0
+    remaining = 0
+    in_progress = select(RotationDue).where(
+        RotationDue.dossier_id == dossier_id, ~RotationDue.scope.like("pending:%")
+    )
+    for due in list(db.scalars(in_progress)):
+        scope = due.scope
+        section_id = _section_of(scope)
+        current = current_version(db, dossier_id, scope)
+        new_key = keys.key(section_id, current)
+        targets = _dossier_targets() if scope == DOSSIER_SCOPE else _section_targets(db)
+        left = 0
+        for target in targets:
+            while True:
+                if time.monotonic() > deadline:
+                    left += 1
+                    break
+                rows = _stale_rows(db, target, dossier_id, scope, current, BATCH)
+                if not rows:
+                    break
+                for row in rows:
+                    old_version = getattr(row, target.version_column)
+                    old_key = keys.key(section_id, old_version)
+                    for column, field in target.fields:
+                        blob = getattr(row, column)
+                        if blob is None:
+                            continue
+                        try:
+                            plain = open_bytes(old_key, blob, target.place(row, old_version), field)
+                        except Untrusted:
+                            # Tampered content cannot be re-sealed; it stays unreadable, and is
+                            # reported as untrusted wherever it is shown.
+                            continue
+                        setattr(
+                            row,
+                            column,
+                            seal_bytes(new_key, plain, target.place(row, current), field),
+                        )
+                    setattr(row, target.version_column, current)
+                    rewritten += 1
+                db.flush()
+        if left:
+            remaining += left
+            continue
+        # Every row is on the current version: the older versions can go.
+        for old in db.scalars(
+            select(KeyVersion).where(
+                KeyVersion.dossier_id == dossier_id,
+                KeyVersion.scope == scope,
+                KeyVersion.version < current,
+            )
+        ):
+            db.execute(SealedKey.__table__.delete().where(SealedKey.key_version_id == old.id))
+            db.delete(old)
+        db.delete(due)
+    db.flush()
+    return Progress(rewritten, remaining)
+
+
+def scopes_of_grant(db: Session, grant: Grant) -> list[str]:
+    sections = db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
+    return [DOSSIER_SCOPE, *(scope_of(section_id) for section_id in sections)]
+
+
+def forget_holder(
+    db: Session,
+    dossier_id: uuid.UUID,
+    holder_id: uuid.UUID | None,
+    invitation_id: uuid.UUID | None = None,
+    scopes: list[str] | None = None,
+) -> None:
+    """Delete every sealed copy a person (or an unaccepted link) holds, at once."""
+    statement = select(SealedKey).where(SealedKey.dossier_id == dossier_id)
+    if holder_id is not None:
+        statement = statement.where(SealedKey.holder_id == holder_id)
+    else:
+        statement = statement.where(SealedKey.invitation_id == invitation_id)
+    if scopes is not None:
+        versions = select(KeyVersion.id).where(
+            KeyVersion.dossier_id == dossier_id, KeyVersion.scope.in_(scopes)
+        )
+        statement = statement.where(SealedKey.key_version_id.in_(versions))
+    for sealed in db.scalars(statement):
+        db.delete(sealed)
+    db.flush()
+
+
+def mark_due(db: Session, dossier_id: uuid.UUID, scopes: list[str], now) -> None:  # type: ignore[no-untyped-def]
+    """Holders changed while no owner was present: rotate at the next owner action."""
+    for scope in set(scopes):
+        db.merge(RotationDue(dossier_id=dossier_id, scope=f"pending:{scope}", since=now))
+
+
+def settle_due(
+    db: Session, keys: KeyChain, now, budget_seconds: float = DEFAULT_BUDGET_SECONDS
+) -> Progress:  # type: ignore[no-untyped-def]
+    """Run the rotations that waited for an owner, then continue re-encryption."""
+    waiting = list(
+        db.scalars(
+            select(RotationDue).where(
+                RotationDue.dossier_id == keys.dossier_id, RotationDue.scope.like("pending:%")
+            )
+        )
+    )
+    if waiting:
+        scopes = [due.scope.removeprefix("pending:") for due in waiting]
+        for due in waiting:
+            db.delete(due)
+        db.flush()
+        rotate(db, keys, scopes, now)
+    return continue_rotation(db, keys, budget_seconds)

@@ -1,0 +1,708 @@
+"""Sharing: grants by section, consent by age, and revocation that really revokes.
+
+A grant waiting for a second approval has no keys; the last approver seals them. Revoking deletes
+the grantee's keys at once and rotates every key they held, so a later copy of the database and
+their own private key open nothing they lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dossier import consent, crypto
+from dossier.audit import Event, Outcome, append
+from dossier.errors import N_, InvalidInput, NotFound
+from dossier.models import (
+    AuditEvent,
+    DossierOwner,
+    Grant,
+    GrantApproval,
+    GrantSection,
+    KeyVersion,
+    Permission,
+    Role,
+    SealedKey,
+    Section,
+    User,
+)
+from dossier.services import validation
+from dossier.services.access import Access, resolve
+from dossier.services.context import Actor, Context, Refused
+from dossier.services.keychain import (
+    KeyChain,
+    keychain,
+    seal_info,
+    seal_to_invitation,
+    seal_to_user,
+)
+from dossier.services.lifecycle import rules
+from dossier.services.notices import notify
+from dossier.services.rotation import (
+    continue_rotation,
+    forget_holder,
+    rotate,
+    scopes_of_grant,
+    settle_due,
+)
+from dossier.services.sessions import unlock_keyring
+
+MESSAGE_MAX = 2_000
+INVITATION_DAYS = 7
+PERMISSIONS = (str(Permission.READ), str(Permission.CONTRIBUTE))
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID | None
+    name: str
+    role: str | None
+    organisation: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    id: uuid.UUID
+    dossier_id: uuid.UUID
+    grantee: Person
+    section_ids: list[uuid.UUID]
+    permission: str
+    status: str
+    basis: str
+    since: datetime
+    until: datetime | None
+    last_access: datetime | None
+    approvals: list[str]
+    waiting_for: list[str]
+    can_approve: bool
+    can_revoke: bool
+
+
+@dataclass(frozen=True)
+class OwnerAccess:
+    person: Person
+    relation: str
+    since: datetime
+    last_access: datetime | None
+
+
+@dataclass(frozen=True)
+class AccessOverview:
+    owners: list[OwnerAccess]
+    grants: list[GrantInfo]
+    rotation_remaining: int
+
+
+@dataclass(frozen=True)
+class Shared:
+    grant_id: uuid.UUID
+    status: str
+    invitation_code: str | None
+    invitation_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    dossier_id: uuid.UUID
+    grant_id: uuid.UUID
+    grantee_name: str
+    created_at: datetime
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _message_info(grant_id: uuid.UUID) -> dict[str, object]:
+    return {"purpose": "grant-message", "grant": str(grant_id)}
+
+
+def _deciding_owner(
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+) -> Access:
+    """An owner whose approval the consent rules require today; anyone else is refused."""
+    access = resolve(db, ctx, actor, dossier_id, action)
+    if not access.is_owner:
+        raise access.refuse(action, "not an owner")
+    if not rules(ctx).may_decide(
+        access.relation, access.dossier.subject_birth_date, ctx.now().date()
+    ):
+        raise access.refuse(action, f"{access.relation} may not decide at this age")
+    return access
+
+
+def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: str) -> Grant:
+    grant = db.get(Grant, grant_id)
+    if grant is None or grant.dossier_id != access.dossier.id:
+        raise access.refuse(
+            action, "no such grant", NotFound(), object_type="grant", object_id=str(grant_id)
+        )
+    return grant
+
+
+def _approvals(db: Session, grant: Grant) -> list[str]:
+    return list(
+        db.scalars(select(GrantApproval.relation).where(GrantApproval.grant_id == grant.id))
+    )
+
+
+def _grant_sections(db: Session, grant: Grant) -> list[uuid.UUID]:
+    return list(
+        db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
+    )
+
+
+def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: Grant) -> None:
+    """The last approver seals the keys of the granted sections (and the dossier key)."""
+    sections = _grant_sections(db, grant)
+    grantee = db.get(User, grant.grantee_id) if grant.grantee_id else None
+    for key_version in db.scalars(
+        select(KeyVersion).where(
+            KeyVersion.dossier_id == grant.dossier_id,
+            (KeyVersion.section_id.in_(sections)) | (KeyVersion.section_id.is_(None)),
+        )
+    ):
+        key = keys.key(key_version.section_id, key_version.version)
+        if grantee is not None:
+            seal_to_user(db, key_version, key, grantee)
+        elif grant.invitation_public_key is not None:
+            seal_to_invitation(db, key_version, key, grant.id, grant.invitation_public_key)
+    grant.status = "active"
+    grant.activated_at = ctx.now()
+    append(
+        db,
+        access.event(
+            "grant.activate",
+            object_type="grant",
+            object_id=str(grant.id),
+            reason=f"{len(sections)} sections, {grant.permission}",
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
+    if grant.grantee_id is not None:
+        notify(db, ctx, grant.grantee_id, grant.dossier_id, "grant.active")
+
+
+def _settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
+    """Owner actions finish what waited for an owner: due rotations, and grants that the age
+    rules now find approved (for instance after a 16th birthday)."""
+    progress = settle_due(db, keys, ctx.now())
+    today = ctx.now().date()
+    for grant in db.scalars(
+        select(Grant).where(Grant.dossier_id == access.dossier.id, Grant.status == "pending")
+    ):
+        if rules(ctx).approved(_approvals(db, grant), access.dossier.subject_birth_date, today):
+            _activate(db, ctx, access, keys, grant)
+    return progress.remaining
+
+
+def _validate(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    section_ids: list[uuid.UUID],
+    permission: str,
+    expires_at: datetime | None,
+    message: str | None,
+) -> tuple[list[uuid.UUID], str]:
+    errors = validation.Errors()
+    readable = set(db.scalars(select(Section.id).where(Section.dossier_id == access.dossier.id)))
+    chosen = list(dict.fromkeys(section_ids))
+    if not chosen:
+        errors.add("section_ids", N_("Choose at least one section."))
+    elif any(section_id not in readable for section_id in chosen):
+        errors.add("section_ids", N_("Choose sections of this dossier."))
+    if permission not in PERMISSIONS:
+        errors.add("permission", N_("Choose read or contribute."))
+    if expires_at is not None and expires_at <= ctx.now():
+        errors.add("expires_at", N_("Choose an end date in the future."))
+    text = (message or "").strip()
+    if len(text) > MESSAGE_MAX:
+        errors.add("message", N_("This message is too long."))
+    errors.raise_if_any()
+    return chosen, text
+
+
+# --- sharing ------------------------------------------------------------------------------------
+
+
+def share(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    *,
+    grantee_email: str | None,
+    section_ids: list[uuid.UUID],
+    permission: str,
+    expires_at: datetime | None = None,
+    message: str | None = None,
+) -> Shared:
+    """Share sections with a registered person (by e-mail) or, without an address, with someone
+    new through a one-time invitation code. Pending until the age rules are satisfied."""
+    with ctx.unit_of_work() as db:
+        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.create")
+        chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
+        grantee = None
+        if grantee_email:
+            errors = validation.Errors()
+            email = validation.email(grantee_email, errors, "grantee_email")
+            errors.raise_if_any()
+            grantee = db.scalar(select(User).where(User.email == email))
+            problem = None
+            if grantee is None:
+                problem = N_(
+                    "Nobody has an account with this address. "
+                    "Share with an invitation link instead."
+                )
+            elif grantee.role in (Role.ADMIN, Role.AUDITOR):
+                problem = N_("Dossiers cannot be shared with administrators or auditors.")
+            elif grantee.role == Role.PROFESSIONAL and grantee.verified_at is None:
+                problem = N_("This professional is not checked yet. Try again when they are.")
+            elif db.scalar(
+                select(DossierOwner.id).where(
+                    DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == grantee.id
+                )
+            ):
+                problem = N_("This person is an owner already.")
+            elif db.scalar(
+                select(Grant.id).where(
+                    Grant.dossier_id == dossier_id,
+                    Grant.grantee_id == grantee.id,
+                    Grant.status.in_(("pending", "active")),
+                )
+            ):
+                problem = N_(
+                    "This person has access already. Change it on the page who has access."
+                )
+            if problem:
+                raise InvalidInput({"grantee_email": [problem]})
+        now = ctx.now()
+        grant = Grant(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            grantee_id=grantee.id if grantee else None,
+            permission=permission,
+            status="pending",
+            created_by=actor.user_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        code = None
+        if grantee is None:
+            code = crypto.new_recovery_code()
+            raw = crypto.parse_recovery_code(code)
+            grant.invitation_lookup_hash = crypto.grant_invitation_lookup_hash(raw)
+            grant.invitation_public_key = crypto.public_bytes(
+                crypto.grant_invitation_private_key(raw)
+            )
+            grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
+        recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
+        if text:
+            grant.message_sealed = crypto.seal_to_public_key(
+                text.encode(), recipient, _message_info(grant.id)
+            )
+        db.add(grant)
+        db.flush()
+        for section_id in chosen:
+            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
+        db.add(
+            GrantApproval(
+                grant_id=grant.id,
+                user_id=actor.user_id,
+                dossier_id=dossier_id,
+                relation=access.relation,
+                at=now,
+            )
+        )
+        db.flush()
+        append(
+            db,
+            access.event(
+                "grant.create",
+                object_type="grant",
+                object_id=str(grant.id),
+                reason=f"{permission}, {len(chosen)} sections"
+                + (", by invitation" if grantee is None else ""),
+            ),
+            ctx.origin,
+            now,
+        )
+        keys = keychain(db, actor, dossier_id)
+        if rules(ctx).approved([access.relation], access.dossier.subject_birth_date, now.date()):
+            _activate(db, ctx, access, keys, grant)
+        else:
+            for owner in db.scalars(
+                select(DossierOwner).where(
+                    DossierOwner.dossier_id == dossier_id, DossierOwner.user_id != actor.user_id
+                )
+            ):
+                notify(
+                    db,
+                    ctx,
+                    owner.user_id,
+                    dossier_id,
+                    "grant.waiting",
+                    grantee=grantee.display_name if grantee else "",
+                )
+        return Shared(grant.id, grant.status, code, grant.invitation_expires_at)
+
+
+def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> str:
+    with ctx.unit_of_work() as db:
+        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.approve")
+        grant = _grant_in(db, access, grant_id, "grant.approve")
+        if grant.status != "pending":
+            raise InvalidInput({"grant": [N_("This is not waiting for approval any more.")]})
+        if db.get(GrantApproval, (grant.id, actor.user_id)) is None:
+            db.add(
+                GrantApproval(
+                    grant_id=grant.id,
+                    user_id=actor.user_id,
+                    dossier_id=dossier_id,
+                    relation=access.relation,
+                    at=ctx.now(),
+                )
+            )
+            db.flush()
+        append(
+            db,
+            access.event("grant.approve", object_type="grant", object_id=str(grant.id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        keys = keychain(db, actor, dossier_id)
+        if rules(ctx).approved(
+            _approvals(db, grant), access.dossier.subject_birth_date, ctx.now().date()
+        ):
+            _activate(db, ctx, access, keys, grant)
+        return grant.status
+
+
+def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> int:
+    """At once: the grantee's keys go, every key they held rotates, older content is re-encrypted
+    (what does not fit in this request continues at the next owner action). Returns what is left."""
+    with ctx.unit_of_work() as db:
+        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.revoke")
+        grant = _grant_in(db, access, grant_id, "grant.revoke")
+        if grant.status in ("revoked", "expired"):
+            raise InvalidInput({"grant": [N_("This access has ended already.")]})
+        was_active = grant.status == "active"
+        now = ctx.now()
+        grant.status = "revoked"
+        grant.revoked_at = now
+        grant.revoked_by = actor.user_id
+        keys = keychain(db, actor, dossier_id)
+        remaining = 0
+        if was_active:
+            forget_holder(
+                db,
+                dossier_id,
+                grant.grantee_id,
+                invitation_id=None if grant.grantee_id else grant.id,
+            )
+            rotate(db, keys, scopes_of_grant(db, grant), now)
+            remaining = continue_rotation(db, keys).remaining
+        append(
+            db,
+            access.event(
+                "grant.revoke",
+                object_type="grant",
+                object_id=str(grant.id),
+                reason="active" if was_active else "pending",
+            ),
+            ctx.origin,
+            now,
+        )
+        if grant.grantee_id is not None:
+            notify(db, ctx, grant.grantee_id, dossier_id, "grant.ended", reason="revoked")
+        return remaining
+
+
+def change(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    *,
+    section_ids: list[uuid.UUID] | None = None,
+    expires_at: datetime | None = None,
+) -> None:
+    """Narrow a grant: fewer sections or an earlier end, at once (like revoking a part). Sharing
+    more needs the same consent as sharing anew, so it is done by sharing again."""
+    with ctx.unit_of_work() as db:
+        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.change")
+        grant = _grant_in(db, access, grant_id, "grant.change")
+        if grant.status not in ("pending", "active"):
+            raise InvalidInput({"grant": [N_("This access has ended already.")]})
+        errors = validation.Errors()
+        current = _grant_sections(db, grant)
+        removed: list[uuid.UUID] = []
+        if section_ids is not None:
+            wanted = list(dict.fromkeys(section_ids))
+            if not wanted:
+                errors.add(
+                    "section_ids", N_("Keep at least one section, or stop sharing altogether.")
+                )
+            elif any(section_id not in current for section_id in wanted):
+                errors.add(
+                    "section_ids", N_("To share more sections, share again: that needs approval.")
+                )
+            else:
+                removed = [section_id for section_id in current if section_id not in wanted]
+        if expires_at is not None:
+            if expires_at <= ctx.now():
+                errors.add("expires_at", N_("Choose an end date in the future."))
+            elif grant.expires_at is not None and expires_at > grant.expires_at:
+                errors.add(
+                    "expires_at", N_("To share for longer, share again: that needs approval.")
+                )
+        errors.raise_if_any()
+        now = ctx.now()
+        if expires_at is not None:
+            grant.expires_at = expires_at
+        if removed:
+            for section_id in removed:
+                db.delete(db.get(GrantSection, (grant.id, section_id)))
+            db.flush()
+            if grant.status == "active":
+                scopes = [str(section_id) for section_id in removed]
+                forget_holder(
+                    db,
+                    dossier_id,
+                    grant.grantee_id,
+                    invitation_id=None if grant.grantee_id else grant.id,
+                    scopes=scopes,
+                )
+                keys = keychain(db, actor, dossier_id)
+                rotate(db, keys, scopes, now)
+                continue_rotation(db, keys)
+        append(
+            db,
+            access.event(
+                "grant.change",
+                object_type="grant",
+                object_id=str(grant.id),
+                reason=f"{len(removed)} sections removed"
+                + (", end date earlier" if expires_at else ""),
+            ),
+            ctx.origin,
+            now,
+        )
+
+
+def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+    """Someone new joins through a share link: keys waiting in the code are re-sealed to them."""
+    refused = InvalidInput(
+        {"code": [N_("This invitation code is not valid. It may be used already or expired.")]}
+    )
+    try:
+        raw = crypto.parse_recovery_code(code)
+    except crypto.CryptoError:
+        raise refused from None
+    with ctx.unit_of_work() as db:
+        grant = db.scalar(
+            select(Grant).where(
+                Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw)
+            )
+        )
+        now = ctx.now()
+        if (
+            grant is None
+            or grant.grantee_id is not None
+            or grant.status not in ("pending", "active")
+            or (grant.invitation_expires_at is not None and grant.invitation_expires_at <= now)
+        ):
+            raise Refused(
+                refused,
+                Event(
+                    action="grant.accept",
+                    outcome=Outcome.DENIED,
+                    actor_id=actor.user_id,
+                    actor_role=actor.role,
+                    dossier_id=grant.dossier_id if grant else None,
+                    reason="unknown, used or expired",
+                ),
+            )
+        if db.scalar(
+            select(DossierOwner.id).where(
+                DossierOwner.dossier_id == grant.dossier_id, DossierOwner.user_id == actor.user_id
+            )
+        ):
+            raise InvalidInput({"code": [N_("You are an owner of this dossier already.")]})
+        user = db.get(User, actor.user_id)
+        private = crypto.grant_invitation_private_key(raw)
+        for sealed, key_version in db.execute(
+            select(SealedKey, KeyVersion)
+            .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
+            .where(SealedKey.invitation_id == grant.id)
+        ):
+            key = crypto.open_from_public_key(
+                sealed.sealed,
+                private,
+                seal_info(
+                    grant.dossier_id,
+                    key_version.scope,
+                    key_version.version,
+                    f"invitation:{grant.id}",
+                ),
+            )
+            seal_to_user(db, key_version, key, user)
+            db.delete(sealed)
+        if grant.message_sealed is not None:
+            message = crypto.open_from_public_key(
+                grant.message_sealed, private, _message_info(grant.id)
+            )
+            grant.message_sealed = crypto.seal_to_public_key(
+                message, user.exchange_public_key, _message_info(grant.id)
+            )
+        grant.grantee_id = user.id
+        grant.accepted_at = now
+        grant.invitation_lookup_hash = None
+        append(
+            db,
+            Event(
+                action="grant.accept",
+                actor_id=user.id,
+                actor_role=user.role,
+                dossier_id=grant.dossier_id,
+                object_type="grant",
+                object_id=str(grant.id),
+                basis=f"grant:{grant.id}",
+            ),
+            ctx.origin,
+            now,
+        )
+        return grant.dossier_id
+
+
+# --- what people see ----------------------------------------------------------------------------
+
+
+def _person(user: User | None) -> Person:
+    if user is None:
+        return Person(None, "", None, None, None)
+    return Person(user.id, user.display_name, user.role, user.organisation, user.email)
+
+
+def _last_access(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID | None) -> datetime | None:
+    if user_id is None:
+        return None
+    return db.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.dossier_id == dossier_id,
+            AuditEvent.actor_id == user_id,
+            AuditEvent.action.in_(("entry.read", "entry.list", "attachment.read", "dossier.open")),
+            AuditEvent.outcome == "success",
+        )
+    )
+
+
+def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> GrantInfo:
+    approvals = _approvals(db, grant)
+    birth = access.dossier.subject_birth_date if access else None
+    today = ctx.now().date()
+    required = rules(ctx).required(birth, today) if birth else frozenset()
+    status = (
+        consent.state(
+            approved=grant.status != "pending",
+            revoked_at=grant.revoked_at,
+            expires_at=grant.expires_at,
+            now=ctx.now(),
+        )
+        if grant.status in ("pending", "active")
+        else consent.State(grant.status)
+    )
+    deciding = bool(
+        access and access.is_owner and rules(ctx).may_decide(access.relation, birth, today)
+    )
+    return GrantInfo(
+        id=grant.id,
+        dossier_id=grant.dossier_id,
+        grantee=_person(db.get(User, grant.grantee_id) if grant.grantee_id else None),
+        section_ids=_grant_sections(db, grant),
+        permission=grant.permission,
+        status=str(status),
+        basis=grant.basis,
+        since=grant.activated_at or grant.created_at,
+        until=grant.expires_at,
+        last_access=_last_access(db, grant.dossier_id, grant.grantee_id),
+        approvals=approvals,
+        waiting_for=sorted(required - set(approvals)) if status == consent.State.PENDING else [],
+        can_approve=deciding
+        and status == consent.State.PENDING
+        and access.relation not in approvals,
+        can_revoke=deciding and status in (consent.State.PENDING, consent.State.ACTIVE),
+    )
+
+
+def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
+    """Who has access: every owner and grant, with sections, permission, dates and last access."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "grant.list")
+        if not access.is_owner:
+            raise access.refuse("grant.list", "not an owner")
+        remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
+        owners = [
+            OwnerAccess(
+                _person(user), owner.relation, owner.since, _last_access(db, dossier_id, user.id)
+            )
+            for owner, user in db.execute(
+                select(DossierOwner, User)
+                .join(User, User.id == DossierOwner.user_id)
+                .where(DossierOwner.dossier_id == dossier_id)
+                .order_by(DossierOwner.since)
+            )
+        ]
+        grants = [
+            _info(db, ctx, grant, access)
+            for grant in db.scalars(
+                select(Grant)
+                .where(Grant.dossier_id == dossier_id)
+                .order_by(Grant.created_at.desc())
+            )
+        ]
+        append(
+            db,
+            access.event("grant.list", object_type="dossier", object_id=str(dossier_id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        return AccessOverview(owners, grants, remaining)
+
+
+def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
+    """Grants that wait for this person's approval, on any dossier they own."""
+    with ctx.unit_of_work() as db:
+        result = []
+        for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
+            dossier = owner.dossier_id
+            for grant in db.scalars(
+                select(Grant).where(Grant.dossier_id == dossier, Grant.status == "pending")
+            ):
+                try:
+                    access = resolve(db, ctx, actor, dossier, "grant.waiting")
+                except Refused:
+                    continue
+                info = _info(db, ctx, grant, access)
+                if info.can_approve:
+                    result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
+        return result
+
+
+def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | None:
+    """The personal message that came with a grant, opened with the grantee's own key."""
+    with ctx.unit_of_work() as db:
+        grant = db.get(Grant, grant_id)
+        if grant is None or grant.grantee_id != actor.user_id or grant.message_sealed is None:
+            return None
+        try:
+            return crypto.open_from_public_key(
+                grant.message_sealed, unlock_keyring(db, actor).exchange, _message_info(grant.id)
+            ).decode()
+        except crypto.CryptoError:
+            return None

@@ -1,0 +1,103 @@
+"""The consent rules, from a table: ages 11, 12, 15, 16 and the birthday itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from dossier.consent import (
+    GUARDIAN,
+    SUBJECT,
+    Band,
+    Rules,
+    State,
+    band,
+    sixteenth_birthday,
+    state,
+)
+
+TODAY = date(2026, 11, 22)
+
+
+def born_years_ago(years: int, days_extra: int = 0) -> date:
+    return TODAY.replace(year=TODAY.year - years) - timedelta(days=days_extra)
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "expected_band", "required", "required_youth_alone"),
+    [
+        (born_years_ago(11, 100), Band.CHILD, {GUARDIAN}, {GUARDIAN}),
+        (born_years_ago(12) + timedelta(days=1), Band.CHILD, {GUARDIAN}, {GUARDIAN}),  # 12 tomorrow
+        (born_years_ago(12), Band.YOUNG_TEEN, {SUBJECT, GUARDIAN}, {SUBJECT}),  # 12 today
+        (born_years_ago(15, 200), Band.YOUNG_TEEN, {SUBJECT, GUARDIAN}, {SUBJECT}),
+        (born_years_ago(16) + timedelta(days=1), Band.YOUNG_TEEN, {SUBJECT, GUARDIAN}, {SUBJECT}),
+        (born_years_ago(16), Band.SIXTEEN_PLUS, {SUBJECT}, {SUBJECT}),  # the birthday itself
+        (born_years_ago(17), Band.SIXTEEN_PLUS, {SUBJECT}, {SUBJECT}),
+    ],
+)
+def test_who_must_approve_by_age(birth_date, expected_band, required, required_youth_alone) -> None:  # type: ignore[no-untyped-def]
+    assert band(birth_date, TODAY) is expected_band
+    assert Rules().required(birth_date, TODAY) == required
+    assert Rules(youth_alone_12_15=True).required(birth_date, TODAY) == required_youth_alone
+    for relation in (SUBJECT, GUARDIAN):
+        assert Rules().may_revoke(relation, birth_date, TODAY) is (relation in required)
+    assert Rules().guardians_own(birth_date, TODAY) is (expected_band is not Band.SIXTEEN_PLUS)
+
+
+@pytest.mark.parametrize(
+    ("age", "approvals", "approved"),
+    [
+        (11, [], False),
+        (11, [GUARDIAN], True),
+        (11, [SUBJECT], False),
+        (14, [GUARDIAN], False),
+        (14, [SUBJECT], False),
+        (14, [SUBJECT, GUARDIAN], True),
+        (14, [GUARDIAN, GUARDIAN], False),  # two guardians do not replace the youth
+        (16, [GUARDIAN], False),
+        (16, [SUBJECT], True),
+    ],
+)
+def test_when_a_grant_is_approved(age: int, approvals: list[str], approved: bool) -> None:
+    assert Rules().approved(approvals, born_years_ago(age, 10), TODAY) is approved
+
+
+def test_youth_alone_setting_only_changes_the_12_to_15_band() -> None:
+    rules = Rules(youth_alone_12_15=True)
+    assert rules.approved([SUBJECT], born_years_ago(13), TODAY)
+    assert not rules.approved([SUBJECT], born_years_ago(11), TODAY)
+    assert rules.approved([GUARDIAN], born_years_ago(11), TODAY)
+    assert not rules.may_revoke(GUARDIAN, born_years_ago(13), TODAY)
+
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("approved", "revoked_at", "expires_at", "expected"),
+    [
+        (False, None, None, State.PENDING),
+        (True, None, None, State.ACTIVE),
+        (True, None, NOW + timedelta(seconds=1), State.ACTIVE),
+        (True, None, NOW, State.EXPIRED),  # to the second
+        (True, None, NOW - timedelta(days=1), State.EXPIRED),
+        (False, None, NOW - timedelta(days=1), State.EXPIRED),
+        (True, NOW - timedelta(seconds=1), None, State.REVOKED),
+        (True, NOW - timedelta(seconds=1), NOW - timedelta(days=1), State.REVOKED),
+        (True, NOW + timedelta(days=1), None, State.ACTIVE),
+    ],
+)
+def test_grant_state(approved, revoked_at, expires_at, expected) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        state(approved=approved, revoked_at=revoked_at, expires_at=expires_at, now=NOW) is expected
+    )
+
+
+def test_sixteenth_birthday_including_leap_day() -> None:
+    assert sixteenth_birthday(date(2010, 6, 3)) == date(2026, 6, 3)
+    assert sixteenth_birthday(date(2008, 2, 29)) == date(2024, 2, 29)
+    assert sixteenth_birthday(date(2012, 2, 29)) == date(2028, 2, 29)
+    assert sixteenth_birthday(date(2011, 2, 28)) == date(2027, 2, 28)
+    assert sixteenth_birthday(date(2012, 2, 29)).year == 2028
+    assert band(date(2008, 2, 29), date(2024, 2, 28)) is Band.YOUNG_TEEN
