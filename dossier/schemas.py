@@ -270,3 +270,77 @@ class CorrectionAnswer(StrictSchema):
     message = fields.String(required=True)
     title = fields.String(load_default=None)
     body = fields.String(load_default=None)
+
+
+class PersonOut(Schema):
+    id = fields.UUID(allow_none=True)
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+
+
+class GrantOut(Schema):
+    """What an owner sees of a grant. No keys, no sealed message."""
+
+    id = fields.UUID()
+    grantee = fields.Nested(PersonOut)
+    section_ids = fields.List(fields.UUID())
+    permission = fields.String()
+    status = fields.String()
+    basis = fields.String()
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime(allow_none=True)
+    last_access = fields.AwareDateTime(allow_none=True)
+    approvals = fields.List(fields.String())
+    waiting_for = fields.List(fields.String())
+
+
+class OwnerOut(Schema):
+    person = fields.Nested(PersonOut)
+    relation = fields.String()
+    since = fields.AwareDateTime()
+    last_access = fields.AwareDateTime(allow_none=True)
+
+
+class AccessOut(Schema):
+    owners = fields.List(fields.Nested(OwnerOut))
+    items = fields.List(fields.Nested(GrantOut), attribute="grants")
+    next_cursor = fields.Constant(None, allow_none=True)
+
+
+class GrantCreate(StrictSchema):
+    grantee_email = fields.String(
+        load_default=None, metadata={"description": "Leave out for an invitation code."}
+    )
+    section_ids = fields.List(fields.UUID(), required=True)
+    permission = fields.String(required=True, validate=validate.OneOf(["read", "contribute"]))
+    expires_at = fields.AwareDateTime(load_default=None)
+    message = fields.String(load_default=None)
+
+
+class GrantCreated(Schema):
+    id = fields.UUID(attribute="grant_id")
+    status = fields.String()
+    invitation_code = fields.String(allow_none=True)
+    invitation_expires_at = fields.AwareDateTime(allow_none=True)
+
+
+class GrantChange(StrictSchema):
+    section_ids = fields.List(fields.UUID())
+    expires_at = fields.AwareDateTime()
+
+
+class GrantStatus(Schema):
+    status = fields.String()
+
+
+class NoticeOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    dossier_id = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+    read = fields.Boolean()
+
+
+class NoticeList(Schema):
+    items = fields.List(fields.Nested(NoticeOut))

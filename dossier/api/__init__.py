@@ -6,7 +6,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from dossier.api import accounts, admin, dossiers, entries, openapi, sessions  # noqa: F401
+    from dossier.api import (  # noqa: F401  (they attach their routes)
+        accounts,
+        admin,
+        dossiers,
+        entries,
+        openapi,
+        sessions,
+        sharing,
+    )
     from dossier.api.blueprint import bp
     from dossier.edge.security import csrf
 

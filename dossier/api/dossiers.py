@@ -24,7 +24,7 @@ from dossier.schemas import (
     SectionList,
     SectionOut,
 )
-from dossier.services import dossiers
+from dossier.services import dossiers, sharing
 from dossier.services.export import export_zip
 
 DOSSIER = "/dossiers/{id}"
@@ -203,7 +203,9 @@ def invite(dossier_id: uuid.UUID) -> Response:
 )
 def accept_invitation() -> Response:
     data = load(InvitationAccept)
-    return dump(Joined, {"dossier_id": dossiers.join(service_context(), actor(), data["code"])})
+    return dump(
+        Joined, {"dossier_id": sharing.accept_code(service_context(), actor(), data["code"])}
+    )
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/export")

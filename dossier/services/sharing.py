@@ -23,6 +23,7 @@ from dossier.models import (
     Grant,
     GrantApproval,
     GrantSection,
+    Invitation,
     KeyVersion,
     Permission,
     Role,
@@ -30,7 +31,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import validation
+from dossier.services import dossiers, validation
 from dossier.services.access import Access, resolve
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
@@ -706,3 +707,21 @@ def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | Non
             ).decode()
         except crypto.CryptoError:
             return None
+
+
+def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+    """One field for every invitation code: a co-owner invitation or a share link."""
+    try:
+        raw = crypto.parse_recovery_code(code)
+    except crypto.CryptoError:
+        raw = None
+    if raw is not None:
+        with ctx.unit_of_work() as db:
+            is_owner_invitation = db.scalar(
+                select(Invitation.id).where(
+                    Invitation.lookup_hash == crypto.invitation_lookup_hash(raw)
+                )
+            )
+        if is_owner_invitation:
+            return dossiers.join(ctx, actor, code)
+    return accept_invitation(ctx, actor, code)

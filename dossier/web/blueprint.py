@@ -63,9 +63,23 @@ ROLE_LABELS = {
 }
 
 
+NOTICE_TEXTS = {
+    "grant.waiting": N_("A sharing waits for your approval."),
+    "grant.active": N_("A dossier is shared with you."),
+    "grant.ended": N_("Your access to a dossier has ended."),
+    "birthday.sixteen": N_(
+        "You are 16. From now on you decide alone who may look in your dossier."
+    ),
+    "birthday.guardian": N_(
+        "Your child is 16 and decides alone now. You can still look, as long as your child agrees."
+    ),
+}
+
+
 @bp.app_context_processor
 def labels() -> dict[str, object]:
     return {
+        "notice_text": lambda notice: gettext(NOTICE_TEXTS.get(notice.kind, notice.kind)),
         "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
         "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),
         "kinds": [(kind, gettext(label)) for kind, label in KIND_LABELS.items()],

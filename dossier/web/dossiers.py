@@ -11,7 +11,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.errors import InvalidInput
-from dossier.services import dossiers, entries
+from dossier.services import dossiers, entries, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import bp, show_errors
 from dossier.web.forms import (
@@ -172,11 +172,11 @@ def join():  # type: ignore[no-untyped-def]
         form.code.data = request.args["code"]
     if form.validate_on_submit():
         try:
-            dossier_id = dossiers.join(service_context(), actor(), form.code.data or "")
+            dossier_id = sharing.accept_code(service_context(), actor(), form.code.data or "")
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            flash(_("You are now an owner of this dossier."), "success")
+            flash(_("Welcome. You can now open this dossier."), "success")
             return redirect(url_for("web.dossier", dossier_id=dossier_id))
     return render_template("dossiers/join.html", form=form)
 

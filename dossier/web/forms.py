@@ -13,6 +13,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -168,3 +169,26 @@ class ArchiveForm(FlaskForm):
         _l("Yes, withdraw this entry"),
         validators=[InputRequired(message=_l("Tick the box to confirm."))],
     )
+
+
+class ShareForm(FlaskForm):
+    grantee_email = EmailField(_l("E-mail address of the person"))
+    section_ids = SelectMultipleField(_l("Which sections?"), choices=[], validate_choice=False)
+    permission = RadioField(
+        _l("What may they do?"),
+        choices=[
+            SelectChoice("read", _l("Read")),
+            SelectChoice(
+                "contribute", _l("Read and write (care workers write entries, family writes views)")
+            ),
+        ],
+        default="read",
+        validate_choice=False,
+    )
+    expires_on = DateField(_l("Until (optional)"), validators=[Optional()])
+    message = TextAreaField(_l("Personal message (optional)"))
+
+
+class ChangeGrantForm(FlaskForm):
+    section_ids = SelectMultipleField(_l("Sections"), choices=[], validate_choice=False)
+    expires_on = DateField(_l("Until"), validators=[Optional()])

@@ -8,8 +8,9 @@ from flask_login import current_user
 from dossier.edge.auth import actor, login_required, safe_next
 from dossier.edge.context import service_context
 from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
-from dossier.services import accounts, dossiers, entries
+from dossier.services import accounts, dossiers, entries, notices, sharing
 from dossier.web.blueprint import bp
+from dossier.web.forms import ConfirmForm
 
 
 @bp.get("/")
@@ -34,6 +35,9 @@ def start():  # type: ignore[no-untyped-def]
         waiting=waiting,
         dossiers=mine,
         corrections=entries.waiting_for_me(ctx, me),
+        approvals=sharing.waiting_for_me(ctx, me),
+        notices=notices.my_notices(ctx, me, limit=5),
+        confirm=ConfirmForm(),
     )
 
 
