@@ -139,6 +139,7 @@ PUBLIC_API = [
 ]
 MEMBER_API = [
     ("get", "/api/v1/me"),
+    ("get", "/api/v1/notices"),
     ("post", "/api/v1/me/password"),
     ("delete", "/api/v1/sessions/current"),
     ("delete", "/api/v1/sessions"),
@@ -163,7 +164,7 @@ def _shape(path: str) -> str:
 
 
 def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-untyped-def]
-    from tests.e2e.test_dossier_access import API, OTHER_ROUTES, PAGES
+    from tests.e2e.test_authorization_matrix import API, OTHER_ROUTES, PAGES
 
     page_posts = [
         "/logout",
