@@ -235,7 +235,8 @@ def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped
             assert response.status_code == 401, path
         else:
             assert response.status_code in (200, 204, 422), path
-            headers = api_login(client, f"{role}@example.nl")
+            if method == "delete":  # that was a log-out: log in again for the next row
+                headers = api_login(client, f"{role}@example.nl")
     for method, path in PUBLIC_API:
         response = getattr(client, method)(path, json={})
         assert response.status_code in (200, 422), path
