@@ -282,6 +282,9 @@ class SealedKey(Base):
     invitation_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("invitations.id", ondelete="CASCADE"), index=True
     )
+    grant_link_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -147,13 +147,20 @@ def seal_to_user(db: Session, key_version: KeyVersion, key: bytes, user: User) -
 
 
 def seal_to_invitation(
-    db: Session, key_version: KeyVersion, key: bytes, invitation_id: uuid.UUID, public_key: bytes
+    db: Session,
+    key_version: KeyVersion,
+    key: bytes,
+    invitation_id: uuid.UUID,
+    public_key: bytes,
+    share_link: bool = False,
 ) -> None:
+    """Seal to the key pair inside an invitation code: a co-owner invitation or a share link."""
     db.add(
         SealedKey(
             dossier_id=key_version.dossier_id,
             key_version_id=key_version.id,
-            invitation_id=invitation_id,
+            invitation_id=None if share_link else invitation_id,
+            grant_link_id=invitation_id if share_link else None,
             sealed=crypto.seal_to_public_key(
                 key,
                 public_key,

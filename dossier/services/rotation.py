@@ -93,7 +93,7 @@ def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now) -> list[User]:
 def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  # type: ignore[no-untyped-def]
     """Keys waiting in invitation codes: co-owner invitations and accepted-not-yet share links."""
     holders = [
-        (invitation.id, invitation.public_key)
+        (invitation.id, invitation.public_key, False)
         for invitation in db.scalars(
             select(Invitation).where(
                 Invitation.dossier_id == dossier_id,
@@ -112,7 +112,7 @@ def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  #
         links = links.join(GrantSection, GrantSection.grant_id == Grant.id).where(
             GrantSection.section_id == uuid.UUID(scope)
         )
-    holders += [(grant.id, grant.invitation_public_key) for grant in db.scalars(links)]
+    holders += [(grant.id, grant.invitation_public_key, True) for grant in db.scalars(links)]
     return holders
 
 
@@ -136,8 +136,8 @@ def rotate(db: Session, keys: KeyChain, scopes: list[str], now) -> None:  # type
         )
         for user in keepers:
             seal_to_user(db, row, key, user)
-        for holder_id, public_key in _invitation_holders(db, dossier_id, scope, now):
-            seal_to_invitation(db, row, key, holder_id, public_key)
+        for holder_id, public_key, share_link in _invitation_holders(db, dossier_id, scope, now):
+            seal_to_invitation(db, row, key, holder_id, public_key, share_link)
         keys.remember(_section_of(scope), row.version, key)
         db.merge(RotationDue(dossier_id=dossier_id, scope=scope, since=now))
     db.flush()
@@ -311,7 +311,9 @@ def forget_holder(
     if holder_id is not None:
         statement = statement.where(SealedKey.holder_id == holder_id)
     else:
-        statement = statement.where(SealedKey.invitation_id == invitation_id)
+        statement = statement.where(
+            (SealedKey.invitation_id == invitation_id) | (SealedKey.grant_link_id == invitation_id)
+        )
     if scopes is not None:
         versions = select(KeyVersion.id).where(
             KeyVersion.dossier_id == dossier_id, KeyVersion.scope.in_(scopes)

@@ -171,7 +171,9 @@ def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: 
         if grantee is not None:
             seal_to_user(db, key_version, key, grantee)
         elif grant.invitation_public_key is not None:
-            seal_to_invitation(db, key_version, key, grant.id, grant.invitation_public_key)
+            seal_to_invitation(
+                db, key_version, key, grant.id, grant.invitation_public_key, share_link=True
+            )
     grant.status = "active"
     grant.activated_at = ctx.now()
     append(
@@ -540,7 +542,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         for sealed, key_version in db.execute(
             select(SealedKey, KeyVersion)
             .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
-            .where(SealedKey.invitation_id == grant.id)
+            .where(SealedKey.grant_link_id == grant.id)
         ):
             key = crypto.open_from_public_key(
                 sealed.sealed,

@@ -286,7 +286,7 @@ def test_strangers_get_the_same_answer_for_real_and_made_up_dossiers(app, world)
     client = app.test_client()
     headers = api_login(client, "stranger@example.nl")
     made_up = {**world, "d": "00000000-0000-4000-8000-000000000000"}
-    for method, path, body, _answers in API:
+    for method, path, _body, _answers in API:
         if method != "get":
             continue
         real = client.get(fill(path, world), headers=headers)

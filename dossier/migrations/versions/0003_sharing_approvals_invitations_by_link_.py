@@ -116,8 +116,28 @@ def upgrade() -> None:
             batch_op.f("fk_grants_revoked_by_users"), "users", ["revoked_by"], ["id"]
         )
 
+    with op.batch_alter_table("sealed_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("grant_link_id", sa.Uuid(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_sealed_keys_grant_link_id"), ["grant_link_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_sealed_keys_grant_link_id_grants"),
+            "grants",
+            ["grant_link_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("sealed_keys", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_sealed_keys_grant_link_id_grants"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_sealed_keys_grant_link_id"))
+        batch_op.drop_column("grant_link_id")
+
     with op.batch_alter_table("grants", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_grants_revoked_by_users"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("uq_grants_invitation_lookup_hash"), type_="unique")
