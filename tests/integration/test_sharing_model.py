@@ -1,0 +1,302 @@
+"""Random sequences of share, approve, revoke, time passing, a 16th birthday, writing and reading,
+held against a small reference model of who may read and write what. The service must never
+allow what the model forbids, nor forbid what it allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from dossier.errors import AccessDenied, InvalidInput, NotFound
+from dossier.models import SessionKind
+from dossier.services import accounts, dossiers, entries, sessions, sharing
+from dossier.services.context import Context
+from tests.conftest import PASSWORD, wipe
+
+GRANTEES = ("pro", "aunt")
+PEOPLE = ("youth", "guardian", "pro", "aunt")
+SECTIONS = ("care", "school")
+REFUSED = (AccessDenied, NotFound)
+
+
+@dataclass
+class ModelGrant:
+    sections: frozenset[str]
+    permission: str
+    approvals: set[str]
+    status: str  # pending, active, revoked, expired
+    ends_at_hour: int | None
+    grant_id: object = None
+
+
+@dataclass
+class Model:
+    hour: int = 0
+    birthday_hour: int = 24 * 10
+    grants: dict[str, ModelGrant] = field(default_factory=dict)
+
+    @property
+    def sixteen(self) -> bool:
+        return self.hour >= self.birthday_hour
+
+    def required(self) -> set[str]:
+        return {"subject"} if self.sixteen else {"subject", "guardian"}
+
+    def relation(self, who: str) -> str | None:
+        if who == "youth":
+            return "subject"
+        if who == "guardian" and not self.sixteen:
+            return "guardian"
+        return None
+
+    def decides(self, who: str) -> bool:
+        return self.relation(who) in self.required()
+
+    def live(self, who: str) -> ModelGrant | None:
+        grant = self.grants.get(who)
+        return grant if grant and grant.status in ("pending", "active") else None
+
+    def can_read(self, who: str, section: str) -> bool:
+        if self.relation(who):
+            return True
+        grant = self.grants.get(who)
+        return bool(grant and grant.status == "active" and section in grant.sections)
+
+    def can_write(self, who: str, section: str) -> bool:
+        if self.relation(who):
+            return True
+        grant = self.grants.get(who)
+        return bool(
+            grant
+            and grant.status == "active"
+            and grant.permission == "contribute"
+            and who == "pro"
+            and section in grant.sections
+        )
+
+
+class SharingMachine(RuleBasedStateMachine):
+    ctx: Context
+    engine: object
+    clock: object
+
+    @initialize()
+    def set_up(self) -> None:
+        wipe(self.engine)  # type: ignore[arg-type]
+        self.clock.offset = timedelta()  # type: ignore[attr-defined]
+        ctx = self.ctx
+        self.model = Model()
+        today = ctx.now().date()
+        birth = today.replace(year=today.year - 16) + timedelta(days=10)
+        accounts.register(
+            ctx, accounts.NewAccount("youth@m.nl", PASSWORD, "Youth", "youth", birth_date=birth)
+        )
+        accounts.register(ctx, accounts.NewAccount("guardian@m.nl", PASSWORD, "Guardian", "parent"))
+        accounts.register(ctx, accounts.NewAccount("aunt@m.nl", PASSWORD, "Aunt", "parent"))
+        accounts.register(
+            ctx,
+            accounts.NewAccount(
+                "pro@m.nl",
+                PASSWORD,
+                "Pro",
+                "professional",
+                organisation="JT",
+                registration_number="123456",
+            ),
+        )
+        accounts.create_staff(ctx, accounts.NewAccount("admin@m.nl", PASSWORD, "Admin", "admin"))
+        self.actors = {name: self._login(name) for name in [*PEOPLE, "admin"]}
+        accounts.verify_professional(ctx, self.actors["admin"], self.actors["pro"].user_id)
+        self.actors["pro"] = self._login("pro")
+        youth = self.actors["youth"]
+        dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
+        dossiers.join(
+            ctx,
+            self.actors["guardian"],
+            dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code,
+        )
+        self.dossier_id = dossier.id
+        self.sections = {
+            name: next(s.id for s in dossier.sections if s.default_name == name)
+            for name in SECTIONS
+        }
+        for name, section_id in self.sections.items():
+            entries.write_entry(ctx, youth, dossier.id, section_id, f"About {name}", "Text", "note")
+
+    def _login(self, name: str):  # type: ignore[no-untyped-def]
+        ticket = sessions.log_in(self.ctx, f"{name}@m.nl", PASSWORD, SessionKind.API)
+        return sessions.authenticate(self.ctx, ticket.token, SessionKind.API)
+
+    @rule(
+        grantee=st.sampled_from(GRANTEES),
+        by=st.sampled_from(("youth", "guardian")),
+        sections=st.sets(st.sampled_from(SECTIONS), min_size=1),
+        permission=st.sampled_from(("read", "contribute")),
+        hours=st.one_of(st.none(), st.integers(min_value=1, max_value=72)),
+    )
+    def share(
+        self, grantee: str, by: str, sections: set[str], permission: str, hours: int | None
+    ) -> None:
+        model = self.model
+        expires = self.ctx.now() + timedelta(hours=hours) - timedelta(seconds=1) if hours else None
+        try:
+            shared = sharing.share(
+                self.ctx,
+                self.actors[by],
+                self.dossier_id,
+                grantee_email=f"{grantee}@m.nl",
+                section_ids=[self.sections[s] for s in sections],
+                permission=permission,
+                expires_at=expires,
+            )
+        except REFUSED:
+            assert not model.decides(by)
+            return
+        except InvalidInput:
+            assert model.decides(by) and model.live(grantee) is not None
+            return
+        assert model.decides(by) and model.live(grantee) is None
+        approvals = {model.relation(by)}
+        status = "active" if model.required() <= approvals else "pending"
+        model.grants[grantee] = ModelGrant(
+            frozenset(sections),
+            permission,
+            approvals,
+            status,
+            model.hour + hours if hours else None,
+            shared.grant_id,
+        )
+        assert shared.status == status
+
+    @rule(grantee=st.sampled_from(GRANTEES), by=st.sampled_from(("youth", "guardian")))
+    def approve(self, grantee: str, by: str) -> None:
+        model = self.model
+        grant = model.grants.get(grantee)
+        if grant is None:
+            return
+        try:
+            status = sharing.approve(self.ctx, self.actors[by], self.dossier_id, grant.grant_id)
+        except REFUSED:
+            assert not model.decides(by)
+            return
+        except InvalidInput:
+            assert grant.status != "pending"
+            return
+        assert model.decides(by) and grant.status == "pending"
+        grant.approvals.add(model.relation(by))
+        if model.required() <= grant.approvals:
+            grant.status = "active"
+        assert status == grant.status
+
+    @rule(
+        grantee=st.sampled_from((*GRANTEES, "guardian")), by=st.sampled_from(("youth", "guardian"))
+    )
+    def revoke(self, grantee: str, by: str) -> None:
+        model = self.model
+        grant = model.grants.get(grantee)
+        if grant is None:
+            return
+        try:
+            sharing.revoke(self.ctx, self.actors[by], self.dossier_id, grant.grant_id)
+        except REFUSED:
+            assert not model.decides(by)
+            return
+        except InvalidInput:
+            assert grant.status in ("revoked", "expired")
+            return
+        assert model.decides(by) and grant.status in ("pending", "active")
+        grant.status = "revoked"
+
+    @rule(hours=st.integers(min_value=1, max_value=100))
+    def time_passes(self, hours: int) -> None:
+        model = self.model
+        was_sixteen = model.sixteen
+        model.hour += hours
+        self.clock.advance(hours=hours)  # type: ignore[attr-defined]
+        for grant in model.grants.values():
+            if (
+                grant.status in ("pending", "active")
+                and grant.ends_at_hour is not None
+                and grant.ends_at_hour <= model.hour
+            ):
+                grant.status = "expired"
+        if model.sixteen and not was_sixteen:
+            # The guardian's ownership turns into a grant on all sections; pending grants the
+            # youth approved count as approved, settled at the youth's next look at access.
+            model.grants["guardian"] = ModelGrant(
+                frozenset(SECTIONS), "contribute", set(), "active", None
+            )
+            overview = sharing.overview(self.ctx, self.actors["youth"], self.dossier_id)
+            converted = next(g for g in overview.grants if g.basis == "ownership")
+            model.grants["guardian"].grant_id = converted.id
+            for name, grant in model.grants.items():
+                if (
+                    name != "guardian"
+                    and grant.status == "pending"
+                    and "subject" in grant.approvals
+                ):
+                    grant.status = "active"
+
+    @rule(who=st.sampled_from(PEOPLE), section=st.sampled_from(SECTIONS))
+    def write(self, who: str, section: str) -> None:
+        try:
+            entries.write_entry(
+                self.ctx,
+                self.actors[who],
+                self.dossier_id,
+                self.sections[section],
+                "Written",
+                "Words",
+                "note",
+            )
+            allowed = True
+        except REFUSED:
+            allowed = False
+        assert allowed is self.model.can_write(who, section), (who, section)
+
+    @invariant()
+    def reading_matches_the_model(self) -> None:
+        if not hasattr(self, "model"):
+            return
+        for who in PEOPLE:
+            for section in SECTIONS:
+                try:
+                    page = entries.list_entries(
+                        self.ctx,
+                        self.actors[who],
+                        self.dossier_id,
+                        entries.Filters(section_id=self.sections[section]),
+                    )
+                    readable = bool(page.items)
+                except NotFound:
+                    readable = False
+                assert readable is self.model.can_read(who, section), (who, section, self.model)
+
+
+def test_the_service_agrees_with_the_model(ctx, engine, clock, app) -> None:  # type: ignore[no-untyped-def]
+    SharingMachine.ctx = ctx
+    SharingMachine.engine = engine
+    SharingMachine.clock = clock
+    run_state_machine_as_test(
+        SharingMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
