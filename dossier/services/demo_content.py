@@ -6,14 +6,8 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from dossier.audit import append
-from dossier.models import Grant, GrantSection, KeyVersion, Section, User
-from dossier.services import dossiers, entries
-from dossier.services.access import resolve
+from dossier.services import dossiers, entries, sharing
 from dossier.services.context import Actor, Context
-from dossier.services.keychain import keychain, seal_to_user
 
 
 def letter_pdf(lines: list[str]) -> bytes:
@@ -58,51 +52,29 @@ def _at(ctx: Context, moment: datetime) -> Context:
 
 
 def _share(
-    ctx: Context, owner: Actor, dossier_id: uuid.UUID, grantee: Actor, section_names: list[str]
+    ctx: Context,
+    owner: Actor,
+    approver: Actor | None,
+    dossier_id: uuid.UUID,
+    grantee_email: str,
+    section_names: list[str],
+    permission: str,
+    expires_at: datetime | None = None,
 ) -> None:
-    """Demo access for the care worker: her sections' keys sealed to her, recorded as a grant."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, owner, dossier_id, "grant.create")
-        keys = keychain(db, owner, dossier_id)
-        user = db.get(User, grantee.user_id)
-        sections = list(
-            db.scalars(
-                select(Section).where(
-                    Section.dossier_id == dossier_id, Section.default_name.in_(section_names)
-                )
-            )
-        )
-        grant = Grant(
-            id=uuid.uuid4(),
-            dossier_id=dossier_id,
-            grantee_id=grantee.user_id,
-            permission="contribute",
-            status="active",
-            created_by=owner.user_id,
-            created_at=ctx.now(),
-        )
-        db.add(grant)
-        db.flush()
-        section_ids = [s.id for s in sections]
-        for section_id in section_ids:
-            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
-        for key_version in db.scalars(
-            select(KeyVersion).where(
-                KeyVersion.dossier_id == dossier_id,
-                KeyVersion.section_id.in_(section_ids) | KeyVersion.section_id.is_(None),
-            )
-        ):
-            seal_to_user(
-                db, key_version, keys.key(key_version.section_id, key_version.version), user
-            )
-        append(
-            db,
-            access.event(
-                "grant.create", object_type="grant", object_id=str(grant.id), reason="demo"
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
+    """Shared the way a family would: one owner shares, the other approves when the rules ask."""
+    summary = dossiers.get_dossier(ctx, owner, dossier_id)
+    shared = sharing.share(
+        ctx,
+        owner,
+        dossier_id,
+        grantee_email=grantee_email,
+        section_ids=[s.id for s in summary.sections if s.default_name in section_names],
+        permission=permission,
+        expires_at=expires_at,
+        message="Fijn dat je meekijkt. Lees vooral ook mijn eigen verhaal.",
+    )
+    if shared.status == "pending" and approver is not None:
+        sharing.approve(ctx, approver, dossier_id, shared.grant_id)
 
 
 def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -> None:
@@ -115,7 +87,8 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
     sections = {s.default_name: s.id for s in own.sections}
     ticket = dossiers.invite_owner(ago(1199), sanne, own.id, "guardian")
     dossiers.join(ago(1198), marieke, ticket.code)
-    _share(ago(1190), sanne, own.id, anne, ["care", "school", "family"])
+    # Sanne was 10 then: her mother decided alone, as the rules say for under 12.
+    _share(ago(1190), marieke, None, own.id, anne.email, ["care", "school", "family"], "contribute")
 
     intake, _ = entries.write_entry(
         ago(1180),
@@ -232,4 +205,15 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
         "Stage",
         "Ik loop stage bij een garage. Na de zomer wil ik de opleiding tot monteur doen.",
         "plan",
+    )
+    # At 17 Daan decides alone: his school plans, for Anne to read for a while.
+    _share(
+        ago(10),
+        daan,
+        None,
+        daans.id,
+        anne.email,
+        ["school"],
+        "read",
+        expires_at=now + timedelta(days=20),
     )

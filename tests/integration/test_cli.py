@@ -197,7 +197,20 @@ def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: 
     years = {e.created_at.year for e in current + older}
     assert len(years) >= 3 and all(e.trusted for e in current + older)
     anne = actor("anne@demo.eigendossier.nl", "anne-demo-wachtwoord")
-    assert [d.subject_name for d in dossiers.list_dossiers(ctx, anne)] == ["Sanne de Vries"]
+    shared = {d.subject_name: d for d in dossiers.list_dossiers(ctx, anne)}
+    assert set(shared) == {"Sanne de Vries", "Daan Bakker"}
+    assert [s.default_name for s in shared["Sanne de Vries"].sections] == [
+        "care",
+        "family",
+        "school",
+    ] or {s.default_name for s in shared["Sanne de Vries"].sections} == {"care", "family", "school"}
+    assert shared["Daan Bakker"].permission == "read"
+    assert {
+        e.title
+        for e in entries.list_entries(
+            ctx, anne, shared["Sanne de Vries"].id, entries.Filters()
+        ).items
+    } >= {"Plan van aanpak"}
     daan = actor("daan@demo.eigendossier.nl", "daan-demo-wachtwoord")
     [daans] = dossiers.list_dossiers(ctx, daan)
     assert len(entries.list_entries(ctx, daan, daans.id, entries.Filters()).items) == 2
