@@ -7,7 +7,7 @@ PORT ?= 5000
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard dossier/translations/*/LC_MESSAGES/messages.po))
 export DOSSIER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run demo install keys migrate translations messages lint test test-fast chromium clean
+.PHONY: run demo install keys migrate translations messages lint test bench chromium clean
 
 run: install keys migrate ## set everything up and serve on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
@@ -47,11 +47,14 @@ chromium: ## the real browser the end-to-end tests drive
 	fi
 
 lint: install
-	$(BIN)/ruff check dossier tests
+	$(BIN)/ruff check dossier tests bench
 	$(BIN)/lint-imports
 
 test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint and layer contracts
 	$(BIN)/pytest
+
+bench: install ## benchmarks, each printed as a ratio against a baseline run beside it
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info tests/e2e/screenshots $(CATALOGS)

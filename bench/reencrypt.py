@@ -1,0 +1,151 @@
+"""Re-encryption after a revocation: entries per second, against raw AES-GCM on the same data.
+
+A dossier of ENTRIES entries is shared with a care worker and revoked. The revoking request runs
+under its time budget (the owner waits at most that long); later owner actions finish the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dossier import migrations
+from dossier.config import Settings
+from dossier.crypto import KdfCost
+from dossier.db import make_engine, make_session_factory
+from dossier.models import Entry, SessionKind
+from dossier.services import accounts, dossiers, sessions, sharing
+from dossier.services.context import Context
+from dossier.services.entries import _seal_version
+from dossier.services.keychain import keychain
+from dossier.services.rotation import continue_rotation
+
+ENTRIES = int(os.environ.get("BENCH_ENTRIES", "10000"))
+PASSWORD = "a bench password long enough"
+TITLE = "Verslag van een gesprek"
+BODY = "Een tekst van gemiddelde lengte over hoe het gaat, thuis en op school. " * 12
+
+
+def _actor(ctx: Context, email: str):  # type: ignore[no-untyped-def]
+    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
+    return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+
+
+def _fill(ctx: Context, owner, dossier_id: uuid.UUID, section_id: uuid.UUID) -> None:  # type: ignore[no-untyped-def]
+    with ctx.unit_of_work() as db:
+        keys = keychain(db, owner, dossier_id)
+        now = ctx.now()
+        for _ in range(ENTRIES):
+            entry = Entry(
+                id=uuid.uuid4(),
+                dossier_id=dossier_id,
+                section_id=section_id,
+                author_id=owner.user_id,
+                author_role="youth",
+                perspective="client",
+                kind="note",
+                current_version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(entry)
+            db.add(_seal_version(keys, keys.keyring, entry, 1, TITLE, BODY, owner.user_id, now))
+        db.flush()
+
+
+def _baseline_per_second() -> float:
+    """Raw AES-GCM: open and re-seal title and body of every entry, nothing else."""
+    old, new = AESGCM(os.urandom(32)), AESGCM(os.urandom(32))
+    nonce = os.urandom(12)
+    blobs = [
+        (old.encrypt(nonce, TITLE.encode(), None), old.encrypt(nonce, BODY.encode(), None))
+    ] * ENTRIES
+    start = time.perf_counter()
+    for title, body in blobs:
+        new.encrypt(os.urandom(12), old.decrypt(nonce, title, None), None)
+        new.encrypt(os.urandom(12), old.decrypt(nonce, body, None), None)
+    return ENTRIES / (time.perf_counter() - start)
+
+
+def run() -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory() as folder:
+        keys_dir = Path(folder) / "keys"
+        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        migrations.upgrade(engine)
+        ctx = Context(
+            make_session_factory(engine),
+            Settings(
+                env="test", database_url="sqlite://", keys_dir=keys_dir, kdf_cost=KdfCost(1, 8, 1)
+            ),
+        )
+        accounts.register(
+            ctx,
+            accounts.NewAccount("y@bench.nl", PASSWORD, "Y", "youth", birth_date=date(2008, 1, 1)),
+        )
+        accounts.register(
+            ctx,
+            accounts.NewAccount(
+                "p@bench.nl",
+                PASSWORD,
+                "P",
+                "professional",
+                organisation="JT",
+                registration_number="123456",
+            ),
+        )
+        accounts.create_staff(ctx, accounts.NewAccount("a@bench.nl", PASSWORD, "A", "admin"))
+        accounts.verify_professional(
+            ctx, _actor(ctx, "a@bench.nl"), _actor(ctx, "p@bench.nl").user_id
+        )
+        owner = _actor(ctx, "y@bench.nl")
+        dossier = dossiers.create_dossier(ctx, owner, "Y", None, for_self=True)
+        care = dossier.sections[1].id
+        _fill(ctx, owner, dossier.id, care)
+        shared = sharing.share(
+            ctx,
+            owner,
+            dossier.id,
+            grantee_email="p@bench.nl",
+            section_ids=[care],
+            permission="read",
+        )
+        start = time.perf_counter()
+        sharing.revoke(ctx, owner, dossier.id, shared.grant_id)
+        wait = time.perf_counter() - start
+        total = wait
+        while True:
+            began = time.perf_counter()
+            with ctx.unit_of_work() as db:
+                progress = continue_rotation(db, keychain(db, owner, dossier.id))
+            total += time.perf_counter() - began
+            if progress.remaining == 0:
+                break
+        engine.dispose()
+    rate = ENTRIES / total
+    baseline = _baseline_per_second()
+    return [
+        {
+            "name": "reencrypt-rate",
+            "value": rate,
+            "unit": "entries/s",
+            "ratio": rate / baseline,
+            "baseline_name": "raw AES-GCM",
+            "baseline": baseline,
+            "entries": ENTRIES,
+        },
+        {
+            "name": "reencrypt-revoke-wait",
+            "value": wait,
+            "unit": "s",
+            "ratio": wait / (ENTRIES / baseline),
+            "baseline_name": "raw AES-GCM for all entries",
+            "baseline": ENTRIES / baseline,
+            "entries": ENTRIES,
+        },
+    ]
