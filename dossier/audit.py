@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dossier.models import AuditChainHead, AuditEvent
+from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 ACCOUNT_CHAIN = "account"
 GENESIS_HASH = "0" * 64
@@ -145,25 +148,237 @@ class BrokenLink:
     reason: str
 
 
-def verify_chain(db: Session, chain: str) -> BrokenLink | None:
-    """Recompute one chain from its stored bytes; the full verifier comes with checkpoints."""
+@dataclass(frozen=True)
+class Report:
+    ok: bool
+    chains: int
+    events: int
+    checkpoints: int
+    last_checkpoint: int | None
+    first_broken: BrokenLink | None
+
+
+# --- checkpoints ----------------------------------------------------------------------------------
+
+CHECKPOINT_LABEL = b"eigen-dossier/v1/audit-checkpoint\x00"
+
+
+def merkle_root(heads: list[tuple[str, int, str]]) -> str:
+    """Root over every chain head, sorted by chain; leaves and nodes are domain-separated."""
+    level = [
+        hashlib.sha256(b"\x00" + event_bytes({"chain": c, "seq": n, "hash": h})).digest()
+        for c, n, h in sorted(heads)
+    ]
+    if not level:
+        return hashlib.sha256(b"\x00").hexdigest()
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level), 2)
+        ]
+    return level[0].hex()
+
+
+def make_checkpoint(db: Session, signing_key: Ed25519PrivateKey, at: datetime) -> AuditCheckpoint:
+    """Sign the current head of every chain, linked to the previous checkpoint."""
+    last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
+    heads = [
+        (h.chain, h.seq, h.hash)
+        for h in db.scalars(select(AuditChainHead).order_by(AuditChainHead.chain))
+    ]
+    number = (last.number + 1) if last else 1
+    prev = last.hash if last else GENESIS_HASH
+    root = merkle_root(heads)
+    fields: dict[str, object] = {
+        "v": EVENT_FORMAT,
+        "number": number,
+        "at": at.isoformat(timespec="microseconds"),
+        "merkle_root": root,
+        "prev_hash": prev,
+        "heads": [[c, n, h] for c, n, h in heads],
+    }
+    body = event_bytes(fields)
+    public = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    row = AuditCheckpoint(
+        number=number,
+        created_at=at,
+        merkle_root=root,
+        prev_hash=prev,
+        hash=link_hash(prev, body),
+        body=body.decode("ascii"),
+        public_key=public,
+        signature=signing_key.sign(CHECKPOINT_LABEL + body).hex(),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def events_since_checkpoint(db: Session) -> int:
+    last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
+    heads_total = db.scalar(select(func.coalesce(func.sum(AuditChainHead.seq), 0))) or 0
+    if last is None:
+        return int(heads_total)
+    recorded = sum(n for _c, n, _h in json.loads(last.body)["heads"])
+    return int(heads_total) - recorded
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "id",
+    "chain",
+    "seq",
+    "actor_id",
+    "actor_role",
+    "on_behalf_of",
+    "action",
+    "dossier_id",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "basis",
+    "client_address",
+    "request_id",
+    "prev_hash",
+)
+
+
+def _columns_match(row: AuditEvent, fields: dict[str, object]) -> bool:
+    for name in _COLUMNS:
+        value = getattr(row, name)
+        if (None if value is None else str(value)) != (
+            None if fields.get(name) is None else str(fields.get(name))
+        ):
+            return False
+    return row.at.isoformat(timespec="microseconds") == fields.get("at")
+
+
+def verify(db: Session, public_key: bytes | None = None) -> Report:
+    """Recompute every chain and checkpoint; name the first broken link."""
+    events = 0
+    chain_ends: dict[str, tuple[int, str]] = {}
+    first: BrokenLink | None = None
+    current: str | None = None
     expected_prev = GENESIS_HASH
     expected_seq = 0
     rows = db.execute(
-        select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.body)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq)
+        select(AuditEvent)
+        .order_by(AuditEvent.chain, AuditEvent.seq)
+        .execution_options(yield_per=2000)
     )
-    for seq, prev_hash, digest, body in rows:
+    for (row,) in rows:
+        events += 1
+        if row.chain != current:
+            if current is not None:
+                chain_ends[current] = (expected_seq, expected_prev)
+            current, expected_prev, expected_seq = row.chain, GENESIS_HASH, 0
+        if first is not None:
+            continue
         expected_seq += 1
-        if seq != expected_seq:
-            return BrokenLink(chain, expected_seq, "missing event")
-        if prev_hash != expected_prev or json.loads(body).get("prev_hash") != expected_prev:
-            return BrokenLink(chain, seq, "previous hash does not match")
-        if link_hash(expected_prev, body.encode("ascii")) != digest:
-            return BrokenLink(chain, seq, "hash does not match the event")
-        expected_prev = digest
+        try:
+            fields = json.loads(row.body)
+        except ValueError:
+            first = BrokenLink(row.chain, row.seq, "event bytes are not the stored event")
+            continue
+        if row.seq != expected_seq:
+            reason = (
+                "event missing before this one" if row.seq > expected_seq else "event out of order"
+            )
+            first = BrokenLink(row.chain, expected_seq, reason)
+        elif fields.get("chain") != row.chain or fields.get("seq") != row.seq:
+            first = BrokenLink(row.chain, row.seq, "event moved from another place in the chain")
+        elif row.prev_hash != expected_prev or fields.get("prev_hash") != expected_prev:
+            first = BrokenLink(
+                row.chain, row.seq, "previous hash does not match: inserted, removed or reordered"
+            )
+        elif link_hash(expected_prev, row.body.encode("ascii")) != row.hash:
+            first = BrokenLink(row.chain, row.seq, "hash does not match the event: edited")
+        elif not _columns_match(row, fields):
+            first = BrokenLink(row.chain, row.seq, "a field differs from the hashed event: edited")
+        expected_prev = row.hash
+    if current is not None:
+        chain_ends[current] = (expected_seq, expected_prev)
+    heads = {h.chain: (h.seq, h.hash) for h in db.scalars(select(AuditChainHead))}
+    if first is None:
+        for chain, (seq, digest) in sorted(heads.items()):
+            if seq and chain_ends.get(chain, (0, GENESIS_HASH)) != (seq, digest):
+                end = chain_ends.get(chain, (0, GENESIS_HASH))[0]
+                first = BrokenLink(
+                    chain, end + 1, "chain ends before its head: events removed at the end"
+                )
+                break
+    checkpoints = list(db.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.number)))
+    if first is None:
+        first = _verify_checkpoints(checkpoints, chain_ends, public_key)
+    return Report(
+        ok=first is None,
+        chains=len(set(heads) | set(chain_ends)),
+        events=events,
+        checkpoints=len(checkpoints),
+        last_checkpoint=checkpoints[-1].number if checkpoints else None,
+        first_broken=first,
+    )
+
+
+def _verify_checkpoints(
+    checkpoints: list[AuditCheckpoint],
+    chain_ends: dict[str, tuple[int, str]],
+    public_key: bytes | None,
+) -> BrokenLink | None:
+    prev = GENESIS_HASH
+    for number, checkpoint in enumerate(checkpoints, start=1):
+        where = f"checkpoint:{checkpoint.number}"
+        body = checkpoint.body.encode("ascii")
+        fields = json.loads(checkpoint.body)
+        if checkpoint.number != number or fields.get("number") != number:
+            return BrokenLink(where, number, "checkpoint missing or renumbered")
+        if fields.get("prev_hash") != prev or checkpoint.prev_hash != prev:
+            return BrokenLink(where, number, "checkpoint does not follow the one before")
+        if link_hash(prev, body) != checkpoint.hash:
+            return BrokenLink(where, number, "checkpoint edited")
+        key = public_key or bytes.fromhex(checkpoint.public_key)
+        try:
+            Ed25519PublicKey.from_public_bytes(key).verify(
+                bytes.fromhex(checkpoint.signature), CHECKPOINT_LABEL + body
+            )
+        except (InvalidSignature, ValueError):
+            return BrokenLink(where, number, "checkpoint signature is not valid")
+        heads = [(c, n, h) for c, n, h in fields["heads"]]
+        if merkle_root(heads) != checkpoint.merkle_root:
+            return BrokenLink(where, number, "checkpoint root does not match its heads")
+        prev = checkpoint.hash
+    if checkpoints:
+        for chain, seq, _digest in json.loads(checkpoints[-1].body)["heads"]:
+            end_seq, _end_hash = chain_ends.get(chain, (0, GENESIS_HASH))
+            if end_seq < seq:
+                return BrokenLink(chain, end_seq + 1, "chain cut short before the last checkpoint")
+    return None
+
+
+def verify_chain(db: Session, chain: str) -> BrokenLink | None:
+    """One chain on its own: its links, and that it reaches its head."""
+    expected_prev, expected_seq = GENESIS_HASH, 0
+    for row in db.scalars(
+        select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
+    ):
+        expected_seq += 1
+        if row.seq != expected_seq:
+            return BrokenLink(chain, expected_seq, "event missing before this one")
+        if (
+            row.prev_hash != expected_prev
+            or link_hash(expected_prev, row.body.encode("ascii")) != row.hash
+        ):
+            return BrokenLink(chain, row.seq, "hash does not match the event: edited")
+        if not _columns_match(row, json.loads(row.body)):
+            return BrokenLink(chain, row.seq, "a field differs from the hashed event: edited")
+        expected_prev = row.hash
     head = db.get(AuditChainHead, chain)
-    if head is not None and (head.seq != expected_seq or head.hash != expected_prev):
-        return BrokenLink(chain, expected_seq + 1, "chain ends before its head")
+    if head is not None and (head.seq, head.hash) != (expected_seq, expected_prev):
+        return BrokenLink(
+            chain, expected_seq + 1, "chain ends before its head: events removed at the end"
+        )
     return None

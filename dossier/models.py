@@ -168,6 +168,24 @@ class AuditEvent(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class AuditCheckpoint(Base):
+    """A signed statement of every chain's head at one moment, linked to the checkpoint before.
+
+    `body` is the canonical JSON that was signed; copies exported elsewhere catch a database owner
+    who rewrites the log with the triggers switched off."""
+
+    __tablename__ = "audit_checkpoints"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    merkle_root: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
 class Relation(StrEnum):
     """How an owner stands to a dossier: the subject themself, or a guardian."""
 

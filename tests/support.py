@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tests.conftest import PASSWORD
@@ -110,3 +112,14 @@ def grant_access(
                 db, key_version, keys.key(key_version.section_id, key_version.version), grantee
             )
         return grant.id
+
+
+@contextmanager
+def as_database_owner(engine: Any) -> Iterator[Any]:
+    """A connection that bypasses the append-only triggers, as a database owner could."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        yield connection
