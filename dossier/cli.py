@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import click
 
@@ -23,18 +26,25 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _context() -> Iterator[Context]:
+def _context(with_keys: bool = False) -> Iterator[Context]:
     """A service context for one command; its connections close when the command ends."""
     from dossier.audit import Origin
     from dossier.db import make_engine, make_session_factory
 
     settings = _settings()
+    audit_key = None
+    if with_keys:
+        try:
+            audit_key = server_keys.load_keys(settings.keys_dir).audit_signing_key
+        except ServerKeysMissing as error:
+            raise click.ClickException(str(error)) from None
     engine = make_engine(settings.database_url)
     try:
         yield Context(
             sessions=make_session_factory(engine),
             settings=settings,
             origin=Origin(client_address="cli", request_id=None),
+            audit_key=audit_key,
         )
     finally:
         engine.dispose()
@@ -133,6 +143,90 @@ def demo() -> None:
     for person in people:
         who = f"{person.display_name}, {person.description}"
         click.echo(f"  {person.email:<{width}}  {person.password:<26} {who}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The access log: verify it, sign a checkpoint, export it."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute every chain and checkpoint. Exit 0 when intact, 1 naming the first broken link."""
+    from dossier.services import audit_views
+
+    with _context(with_keys=True) as ctx:
+        state = audit_views.verify_now(ctx, None)
+    report = state.report
+    click.echo(f"{report.chains} chains, {report.events} events, {report.checkpoints} checkpoints")
+    if report.ok:
+        click.echo("intact")
+        return
+    broken = report.first_broken
+    assert broken is not None
+    click.echo(
+        f"BROKEN: chain {broken.chain}, sequence {broken.sequence}: {broken.reason}", err=True
+    )
+    sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of every chain head now, and print it to keep a copy elsewhere."""
+    from dossier.services import audit_views
+
+    with _context(with_keys=True) as ctx:
+        made = audit_views.checkpoint(ctx)
+    click.echo(
+        json.dumps(
+            {
+                "number": made.number,
+                "created_at": made.created_at.isoformat(),
+                "merkle_root": made.merkle_root,
+                "hash": made.hash,
+                "public_key": made.public_key,
+                "signature": made.signature,
+                "body": made.body,
+            }
+        )
+    )
+
+
+@audit_group.command("export")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (UTC).")
+@click.option(
+    "--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day after the last (UTC)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+def audit_export(since: datetime | None, until: datetime | None, fmt: str) -> None:
+    """Write the events of a period to standard output."""
+    from dossier.services import audit_views
+
+    filters = audit_views.EventFilters(
+        since=since.replace(tzinfo=UTC) if since else None,
+        until=until.replace(tzinfo=UTC) if until else None,
+    )
+    with _context() as ctx:
+        click.echo(audit_views.export(ctx, None, filters, fmt).decode(), nl=False)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Do what is due now, then stop.")
+@click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
+def worker(once: bool, interval: int) -> None:
+    """Background work that needs no one's keys: signed checkpoints when they are due."""
+    from dossier.services import audit_views
+
+    while True:
+        with _context(with_keys=True) as ctx:
+            made = audit_views.checkpoint_if_due(ctx)
+        if made:
+            click.echo(f"checkpoint {made.number}")
+        if once:
+            return
+        time.sleep(interval)
 
 
 @main.command()

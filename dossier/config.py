@@ -54,6 +54,8 @@ class Settings:
     address_limits: str = "30 per minute;300 per hour"
     trusted_proxies: int = 0
     youth_alone_12_15: bool = False
+    checkpoint_every_events: int = 1000
+    checkpoint_every_minutes: int = 60
 
     @property
     def production(self) -> bool:
@@ -96,6 +98,8 @@ class Settings:
             address_limits=environ.get("DOSSIER_ADDRESS_LIMITS") or defaults.address_limits,
             trusted_proxies=_int(environ, "DOSSIER_TRUSTED_PROXIES", 0),
             youth_alone_12_15=_flag(environ, "DOSSIER_YOUTH_ALONE_12_15"),
+            checkpoint_every_events=_int(environ, "DOSSIER_CHECKPOINT_EVERY_EVENTS", 1000),
+            checkpoint_every_minutes=_int(environ, "DOSSIER_CHECKPOINT_EVERY_MINUTES", 60),
         )
 
     def check_production(self) -> None:

@@ -31,6 +31,7 @@ def service_context() -> Context:
         settings=state["settings"],
         origin=Origin(client_address=request.remote_addr, request_id=request_id()),
         clock=state["clock"],
+        audit_key=state["server_keys"].audit_signing_key,
     )
 
 

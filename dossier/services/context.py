@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.audit import Event, Origin, append
@@ -36,6 +37,7 @@ class Context:
     settings: Settings
     origin: Origin = field(default_factory=Origin)
     clock: Callable[[], datetime] = utcnow
+    audit_key: Ed25519PrivateKey | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,0 +1,532 @@
+"""Reading the access log: the owner's timeline in plain words, and the auditor's console.
+
+Auditors see who did what, when and on what basis, never content or titles. Owners see titles of
+what was read in their own dossier, opened with their own keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from dossier import audit
+from dossier.audit import Event, Outcome, append
+from dossier.errors import N_, AccessDenied, InvalidInput
+from dossier.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    DossierOwner,
+    Entry,
+    EntryVersion,
+    Role,
+    User,
+)
+from dossier.services.access import resolve
+from dossier.services.content import Untrusted
+from dossier.services.context import Actor, Context, Refused
+from dossier.services.entries import open_version
+from dossier.services.keychain import keychain
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 200
+READS = (
+    "entry.read",
+    "entry.list",
+    "entry.history",
+    "attachment.read",
+    "dossier.export",
+    "dossier.open",
+)
+EXPORT_FIELDS = (
+    "at",
+    "chain",
+    "seq",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "on_behalf_of",
+    "action",
+    "dossier_id",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "basis",
+    "client_address",
+    "request_id",
+    "hash",
+)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One line of the log as an auditor sees it: no content, no titles."""
+
+    id: uuid.UUID
+    at: datetime
+    chain: str
+    seq: int
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    actor_role: str | None
+    on_behalf_of: uuid.UUID | None
+    action: str
+    dossier_id: uuid.UUID | None
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    reason: str | None
+    basis: str | None
+    client_address: str | None
+    request_id: str | None
+    hash: str
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[EventRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    dossier_id: uuid.UUID | None = None
+    actor: str | None = None  # an id, or part of a name or e-mail address
+    action: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: str | None = None
+    limit: int = PAGE_DEFAULT
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str
+    actor_role: str | None
+    organisation: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    title: str | None
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    items: list[TimelineItem]
+    next_cursor: str | None
+    people: list[tuple[uuid.UUID, str]]
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    number: int
+    created_at: datetime
+    merkle_root: str
+    hash: str
+    public_key: str
+    signature: str
+    body: str
+
+
+# --- paging -------------------------------------------------------------------------------------
+
+
+def _cursor(row: AuditEvent) -> str:
+    raw = json.dumps([row.at.isoformat(), str(row.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(statement: Select, cursor: str | None) -> Select:  # type: ignore[type-arg]
+    if not cursor:
+        return statement
+    try:
+        at, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at, event_id = datetime.fromisoformat(at), uuid.UUID(event_id)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
+        ) from None
+    # Keyset paging on (at, id): the index serves every page at the same cost, however deep.
+    return statement.where(
+        (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
+    )
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
+    return limit
+
+
+def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    wanted = [i for i in ids if i is not None]
+    return (
+        {user.id: user for user in db.scalars(select(User).where(User.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+
+
+# --- the auditor's console ----------------------------------------------------------------------
+
+
+def _require_auditor(ctx: Context, actor: Actor, action: str) -> None:
+    if actor.role != Role.AUDITOR:
+        raise Refused(
+            AccessDenied(),
+            Event(
+                action=action,
+                outcome=Outcome.DENIED,
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                reason="not an auditor",
+            ),
+        )
+
+
+def _filtered(db: Session, filters: EventFilters) -> Select:  # type: ignore[type-arg]
+    statement = select(AuditEvent)
+    if filters.dossier_id is not None:
+        statement = statement.where(AuditEvent.dossier_id == filters.dossier_id)
+    if filters.actor:
+        try:
+            statement = statement.where(AuditEvent.actor_id == uuid.UUID(filters.actor))
+        except ValueError:
+            pattern = f"%{filters.actor.strip().lower()}%"
+            matching = select(User.id).where(
+                User.email.ilike(pattern) | User.display_name.ilike(pattern)
+            )
+            statement = statement.where(AuditEvent.actor_id.in_(matching))
+    if filters.action:
+        statement = statement.where(AuditEvent.action == filters.action)
+    if filters.outcome:
+        if filters.outcome not in tuple(Outcome):
+            raise InvalidInput({"outcome": [N_("Choose success, denied or error.")]})
+        statement = statement.where(AuditEvent.outcome == filters.outcome)
+    if filters.since is not None:
+        statement = statement.where(AuditEvent.at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(AuditEvent.at < filters.until)
+    return statement
+
+
+def _row(event: AuditEvent, people: dict[uuid.UUID, User]) -> EventRow:
+    person = people.get(event.actor_id) if event.actor_id else None
+    return EventRow(
+        id=event.id,
+        at=event.at,
+        chain=event.chain,
+        seq=event.seq,
+        actor_id=event.actor_id,
+        actor_name=person.display_name if person else None,
+        actor_role=event.actor_role,
+        on_behalf_of=event.on_behalf_of,
+        action=event.action,
+        dossier_id=event.dossier_id,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        outcome=event.outcome,
+        reason=event.reason,
+        basis=event.basis,
+        client_address=event.client_address,
+        request_id=event.request_id,
+        hash=event.hash,
+    )
+
+
+def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
+    """Newest first, keyset-paged, across every dossier."""
+    with ctx.unit_of_work() as db:
+        _require_auditor(ctx, actor, "audit.search")
+        limit = _limit(filters.limit)
+        statement = _after(_filtered(db, filters), filters.cursor)
+        rows = list(
+            db.scalars(
+                statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
+            )
+        )
+        people = _names(db, {row.actor_id for row in rows})
+        append(
+            db,
+            Event(
+                action="audit.search",
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                basis="auditor role",
+                reason=f"{min(len(rows), limit)} events",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+        return EventPage([_row(row, people) for row in rows[:limit]], next_cursor)
+
+
+def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -> bytes:
+    """Every matching event, oldest first, as CSV or JSON. `actor` None: the operator's CLI."""
+    if fmt not in ("csv", "json"):
+        raise InvalidInput({"format": [N_("Choose csv or json.")]})
+    with ctx.unit_of_work() as db:
+        if actor is not None:
+            _require_auditor(ctx, actor, "audit.export")
+        rows = list(db.scalars(_filtered(db, filters).order_by(AuditEvent.at, AuditEvent.id)))
+        people = _names(db, {row.actor_id for row in rows})
+        records = [_row(row, people) for row in rows]
+        append(
+            db,
+            Event(
+                action="audit.export",
+                actor_id=actor.user_id if actor else None,
+                actor_role=actor.role if actor else "operator",
+                basis="auditor role" if actor else "command line",
+                reason=f"{len(records)} events, {fmt}",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+    return render_export(records, fmt)
+
+
+def render_export(records: list[EventRow], fmt: str) -> bytes:
+    plain = [
+        {
+            name: (None if getattr(r, name) is None else str(getattr(r, name)))
+            for name in EXPORT_FIELDS
+        }
+        for r in records
+    ]
+    for item, record in zip(plain, records, strict=True):
+        item["at"] = record.at.isoformat()
+    if fmt == "json":
+        return json.dumps(plain, ensure_ascii=False, indent=1).encode()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    writer.writerows(plain)
+    return buffer.getvalue().encode()
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    report: audit.Report
+    last_checkpoint_at: datetime | None
+
+
+def verify_now(ctx: Context, actor: Actor | None) -> VerificationState:
+    """Recompute every chain and checkpoint. `actor` None: the operator, from the command line."""
+    with ctx.unit_of_work() as db:
+        if actor is not None:
+            _require_auditor(ctx, actor, "audit.verify")
+        public = ctx.audit_key.public_key().public_bytes_raw() if ctx.audit_key else None
+        report = audit.verify(db, public)
+        last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
+        append(
+            db,
+            Event(
+                action="audit.verify",
+                actor_id=actor.user_id if actor else None,
+                actor_role=actor.role if actor else "operator",
+                outcome=Outcome.SUCCESS if report.ok else Outcome.ERROR,
+                basis="auditor role" if actor else "command line",
+                reason="intact" if report.ok else f"broken at {report.first_broken.chain}",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return VerificationState(report, last.created_at if last else None)
+
+
+def checkpoint(ctx: Context) -> CheckpointInfo:
+    """A signed checkpoint now. Needs the server's audit key."""
+    if ctx.audit_key is None:
+        raise RuntimeError("the audit signing key is not loaded")
+    with ctx.unit_of_work() as db:
+        row = audit.make_checkpoint(db, ctx.audit_key, ctx.now())
+        return CheckpointInfo(
+            row.number,
+            row.created_at,
+            row.merkle_root,
+            row.hash,
+            row.public_key,
+            row.signature,
+            row.body,
+        )
+
+
+def checkpoint_if_due(ctx: Context) -> CheckpointInfo | None:
+    """Every N events or M minutes, whichever comes first."""
+    with ctx.unit_of_work() as db:
+        last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
+        pending = audit.events_since_checkpoint(db)
+        stale = last is None or ctx.now() - last.created_at >= timedelta(
+            minutes=ctx.settings.checkpoint_every_minutes
+        )
+    if pending and (pending >= ctx.settings.checkpoint_every_events or stale):
+        return checkpoint(ctx)
+    return None
+
+
+def checkpoints(ctx: Context) -> list[CheckpointInfo]:
+    """Every checkpoint, to keep copies outside the database."""
+    with ctx.unit_of_work() as db:
+        return [
+            CheckpointInfo(
+                r.number, r.created_at, r.merkle_root, r.hash, r.public_key, r.signature, r.body
+            )
+            for r in db.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.number))
+        ]
+
+
+# --- the owner's timeline -----------------------------------------------------------------------
+
+
+def _entry_title(
+    db: Session, keys, entry_id: str | None, cache: dict[str, str | None]
+) -> str | None:  # type: ignore[no-untyped-def]
+    if entry_id is None:
+        return None
+    if entry_id not in cache:
+        title = None
+        try:
+            entry = db.get(Entry, uuid.UUID(entry_id))
+        except ValueError:
+            entry = None
+        if entry is not None:
+            version = db.scalar(
+                select(EntryVersion).where(
+                    EntryVersion.entry_id == entry.id, EntryVersion.version == entry.current_version
+                )
+            )
+            try:
+                title = open_version(db, keys, entry, version)[0] if version else None
+            except Untrusted:
+                title = None
+        cache[entry_id] = title
+    return cache[entry_id]
+
+
+def timeline(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    *,
+    person: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_DEFAULT,
+    reads_only: bool = False,
+) -> Timeline:
+    """Who looked at my dossier, newest first, in words a person can read. Owners only."""
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "audit.timeline")
+        if not access.is_owner:
+            raise access.refuse("audit.timeline", "not an owner")
+        limit = _limit(limit)
+        statement = select(AuditEvent).where(
+            AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)
+        )
+        if person is not None:
+            statement = statement.where(AuditEvent.actor_id == person)
+        if since is not None:
+            statement = statement.where(AuditEvent.at >= since)
+        if until is not None:
+            statement = statement.where(AuditEvent.at < until)
+        if reads_only:
+            statement = statement.where(
+                AuditEvent.action.in_(READS), AuditEvent.outcome == "success"
+            )
+        rows = list(
+            db.scalars(
+                _after(statement, cursor)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                .limit(limit + 1)
+            )
+        )
+        everyone = set(
+            db.scalars(
+                select(AuditEvent.actor_id).where(AuditEvent.dossier_id == dossier_id).distinct()
+            )
+        )
+        people = _names(db, {row.actor_id for row in rows} | everyone)
+        keys = keychain(db, actor, dossier_id)
+        titles: dict[str, str | None] = {}
+        items = []
+        for row in rows[:limit]:
+            user = people.get(row.actor_id) if row.actor_id else None
+            title = (
+                _entry_title(db, keys, row.object_id, titles)
+                if row.object_type == "entry"
+                else None
+            )
+            items.append(
+                TimelineItem(
+                    row.at,
+                    row.actor_id,
+                    user.display_name if user else "?",
+                    row.actor_role,
+                    user.organisation if user else None,
+                    row.action,
+                    row.object_type,
+                    row.object_id,
+                    title,
+                    row.outcome,
+                )
+            )
+        append(
+            db,
+            access.event("audit.timeline", object_type="dossier", object_id=str(dossier_id)),
+            ctx.origin,
+            ctx.now(),
+        )
+        listed = sorted(
+            ((uid, user.display_name) for uid, user in people.items() if uid in everyone),
+            key=lambda pair: pair[1].casefold(),
+        )
+        return Timeline(items, _cursor(rows[limit - 1]) if len(rows) > limit else None, listed)
+
+
+def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
+    """People other than the owners who read something since this owner's previous visit."""
+    with ctx.unit_of_work() as db:
+        opens = list(
+            db.scalars(
+                select(AuditEvent.at)
+                .where(
+                    AuditEvent.dossier_id == dossier_id,
+                    AuditEvent.actor_id == actor.user_id,
+                    AuditEvent.action == "dossier.open",
+                    AuditEvent.outcome == "success",
+                )
+                .order_by(AuditEvent.at.desc())
+                .limit(2)
+            )
+        )
+        if len(opens) < 2:
+            return []
+        owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id)
+        readers = db.scalars(
+            select(AuditEvent.actor_id)
+            .where(
+                AuditEvent.dossier_id == dossier_id,
+                AuditEvent.at > opens[1],
+                AuditEvent.action.in_(READS),
+                AuditEvent.outcome == "success",
+                AuditEvent.actor_id.not_in(owners),
+            )
+            .distinct()
+        )
+        people = _names(db, set(readers))
+        return sorted(user.display_name for user in people.values())
