@@ -344,3 +344,77 @@ class NoticeOut(Schema):
 
 class NoticeList(Schema):
     items = fields.List(fields.Nested(NoticeOut))
+
+
+class TimelineItemOut(Schema):
+    at = fields.AwareDateTime()
+    actor_name = fields.String()
+    actor_role = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    action = fields.String()
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
+    title = fields.String(
+        allow_none=True, metadata={"description": "Owners only: the entry's title."}
+    )
+    outcome = fields.String()
+
+
+class AccessLogPage(Schema):
+    items = fields.List(fields.Nested(TimelineItemOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AuditEventOut(Schema):
+    """What an auditor sees of an event: never content, never titles."""
+
+    id = fields.UUID()
+    at = fields.AwareDateTime()
+    chain = fields.String()
+    seq = fields.Integer()
+    actor_id = fields.UUID(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    actor_role = fields.String(allow_none=True)
+    on_behalf_of = fields.UUID(allow_none=True)
+    action = fields.String()
+    dossier_id = fields.UUID(allow_none=True)
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+    basis = fields.String(allow_none=True)
+    hash = fields.String()
+
+
+class AuditEventPage(Schema):
+    items = fields.List(fields.Nested(AuditEventOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BrokenLinkOut(Schema):
+    chain = fields.String()
+    sequence = fields.Integer()
+    reason = fields.String()
+
+
+class VerificationOut(Schema):
+    ok = fields.Boolean()
+    chains = fields.Integer()
+    events = fields.Integer()
+    checkpoints = fields.Integer()
+    last_checkpoint = fields.Integer(allow_none=True)
+    first_broken = fields.Nested(BrokenLinkOut, allow_none=True)
+
+
+class CheckpointOut(Schema):
+    number = fields.Integer()
+    created_at = fields.AwareDateTime()
+    merkle_root = fields.String()
+    hash = fields.String()
+    public_key = fields.String()
+    signature = fields.String()
+    body = fields.String()
+
+
+class CheckpointList(Schema):
+    items = fields.List(fields.Nested(CheckpointOut))

@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from dossier.api import (  # noqa: F401  (they attach their routes)
         accounts,
         admin,
+        audit,
         dossiers,
         entries,
         openapi,

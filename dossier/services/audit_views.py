@@ -378,6 +378,12 @@ def checkpoint_if_due(ctx: Context) -> CheckpointInfo | None:
     return None
 
 
+def require_auditor(ctx: Context, actor: Actor) -> None:
+    """For reads with no event of their own (the checkpoints are public statements)."""
+    with ctx.unit_of_work():
+        _require_auditor(ctx, actor, "audit.checkpoints")
+
+
 def checkpoints(ctx: Context) -> list[CheckpointInfo]:
     """Every checkpoint, to keep copies outside the database."""
     with ctx.unit_of_work() as db:

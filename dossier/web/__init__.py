@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from dossier.web import account, admin, dossiers, entries, pages, sharing  # noqa: F401
+    from dossier.web import account, admin, audit, dossiers, entries, pages, sharing  # noqa: F401
     from dossier.web.blueprint import bp
 
     app.register_blueprint(bp)

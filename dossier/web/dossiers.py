@@ -11,7 +11,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.errors import InvalidInput
-from dossier.services import dossiers, entries, sharing
+from dossier.services import audit_views, dossiers, entries, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import bp, show_errors
 from dossier.web.forms import (
@@ -82,6 +82,9 @@ def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     next_args = {**args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
     return render_template(
         "dossiers/dossier.html",
+        new_lookers=audit_views.new_lookers(ctx, me, dossier_id)
+        if summary.permission == "own"
+        else [],
         dossier=summary,
         page=page,
         filters=filters,

@@ -48,6 +48,7 @@ PAGES = [
     ("get", "/dossiers/{d}/export", None, OWNERS),
     ("get", "/dossiers/{d}/destroy", None, OWNERS),
     ("get", "/dossiers/{d}/access", None, OWNERS),
+    ("get", "/dossiers/{d}/log", None, OWNERS),
     ("get", "/dossiers/{d}/share", None, OWNERS),
     ("get", "/dossiers/{d}/grants/{g}/revoke", None, OWNERS),
     (
@@ -111,6 +112,7 @@ API = [
         (403, 403, 403, 200),
     ),
     ("get", "/api/v1/dossiers/{d}/grants", None, OWNERS),
+    ("get", "/api/v1/dossiers/{d}/access-log", None, OWNERS),
     (
         "post",
         "/api/v1/dossiers/{d}/grants",

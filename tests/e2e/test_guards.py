@@ -131,6 +131,13 @@ PUBLIC_PAGES = [
 ]
 MEMBER_PAGES = ["/start", "/account", "/account/password"]
 ADMIN_PAGES = ["/admin/professionals"]
+AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]
+AUDITOR_API = [
+    ("get", "/api/v1/audit/events"),
+    ("get", "/api/v1/audit/export?format=json"),
+    ("post", "/api/v1/audit/verification"),
+    ("get", "/api/v1/audit/checkpoints"),
+]
 PUBLIC_API = [
     ("post", "/api/v1/accounts"),
     ("post", "/api/v1/sessions"),
@@ -172,8 +179,11 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/account/logout-everywhere",
         "/admin/professionals/<uuid:professional_id>/verify",
     ]
-    listed = {_shape(p) for p in PUBLIC_PAGES + MEMBER_PAGES + ADMIN_PAGES + page_posts}
-    listed |= {_shape(p) for _m, p in PUBLIC_API + MEMBER_API + ADMIN_API}
+    page_posts.append("/audit/verify")
+    listed = {
+        _shape(p) for p in PUBLIC_PAGES + MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + page_posts
+    }
+    listed |= {_shape(p) for _m, p in PUBLIC_API + MEMBER_API + ADMIN_API + AUDITOR_API}
     listed |= {_shape(p) for _m, p, *_ in PAGES + API}
     listed |= {_shape(p) for p in OTHER_ROUTES}
     routes = {_shape(rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
@@ -213,7 +223,12 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
         status = client.get(path).status_code
         expected = {"anonymous": 302, "admin": 200}.get(role, 403)
         assert status == expected, (path, role)
+    for path in AUDITOR_PAGES:
+        status = client.get(path).status_code
+        assert status == {"anonymous": 302, "auditor": 200}.get(role, 403), (path, role)
     token = csrf_token(client, "/forgot-password")
+    verified_log = client.post("/audit/verify", data={"csrf_token": token})
+    assert verified_log.status_code == {"anonymous": 302, "auditor": 302}.get(role, 403)
     verify = client.post(
         f"/admin/professionals/{people['professional']}/verify",
         data={"csrf_token": token, "checked": "y"},
@@ -229,6 +244,12 @@ def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped
         response = getattr(client, method)(path.format(pro=people["professional"]), headers=headers)
         expected = {"anonymous": 401, "admin": 200}.get(role, 403)
         assert response.status_code == expected, (path, role)
+    for method, path in AUDITOR_API:
+        response = getattr(client, method)(path, headers=headers)
+        assert response.status_code == {"anonymous": 401, "auditor": 200}.get(role, 403), (
+            path,
+            role,
+        )
     for method, path in MEMBER_API:
         response = getattr(client, method)(path, headers=headers, json={})
         if role == "anonymous":

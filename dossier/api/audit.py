@@ -1,0 +1,153 @@
+"""The access log in the API: owners' timelines, the auditor's search, export and verification."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask import Response, request
+
+from dossier.api.blueprint import Operation, bp, documented, dump
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.errors import N_, InvalidInput
+from dossier.schemas import AccessLogPage, AuditEventPage, CheckpointList, VerificationOut
+from dossier.services import audit_views
+
+
+def _time(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput({name: [N_("Use a time like 2026-03-14T12:00:00+01:00.")]}) from None
+    if value.tzinfo is None:
+        raise InvalidInput({name: [N_("Give the time zone, for example +01:00.")]})
+    return value
+
+
+def _uuid(name: str) -> uuid.UUID | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit():
+        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
+    return int(raw)
+
+
+def _filters() -> audit_views.EventFilters:
+    return audit_views.EventFilters(
+        dossier_id=_uuid("dossier"),
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        outcome=request.args.get("outcome") or None,
+        since=_time("since"),
+        until=_time("until"),
+        cursor=request.args.get("cursor") or None,
+        limit=_limit(),
+    )
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/access-log")
+@login_required
+@documented(
+    Operation(
+        "/dossiers/{id}/access-log",
+        "get",
+        "Who looked at this dossier (owners; ?person=&since=&until=&all=&cursor=)",
+        "audit",
+        responses={200: AccessLogPage},
+        errors=(401, 403, 404, 422),
+    )
+)
+def access_log(dossier_id: uuid.UUID) -> Response:
+    log = audit_views.timeline(
+        service_context(),
+        actor(),
+        dossier_id,
+        person=_uuid("person"),
+        since=_time("since"),
+        until=_time("until"),
+        cursor=request.args.get("cursor") or None,
+        limit=_limit(),
+        reads_only=request.args.get("all", "").lower() not in ("1", "true"),
+    )
+    return dump(AccessLogPage, log)
+
+
+@bp.get("/audit/events")
+@login_required
+@documented(
+    Operation(
+        "/audit/events",
+        "get",
+        "Auditors: search the log (?dossier=&actor=&action=&outcome=&since=&until=&cursor=)",
+        "audit",
+        responses={200: AuditEventPage},
+        errors=(401, 403, 422),
+    )
+)
+def audit_events() -> Response:
+    return dump(AuditEventPage, audit_views.search(service_context(), actor(), _filters()))
+
+
+@bp.get("/audit/export")
+@login_required
+@documented(
+    Operation(
+        "/audit/export",
+        "get",
+        "Auditors: export matching events (?format=csv|json)",
+        "audit",
+        responses={200: None},
+        errors=(401, 403, 422),
+    )
+)
+def audit_export() -> Response:
+    fmt = request.args.get("format", "json")
+    data = audit_views.export(service_context(), actor(), _filters(), fmt)
+    return Response(data, mimetype="text/csv" if fmt == "csv" else "application/json")
+
+
+@bp.post("/audit/verification")
+@login_required
+@documented(
+    Operation(
+        "/audit/verification",
+        "post",
+        "Auditors: verify every chain now",
+        "audit",
+        responses={200: VerificationOut},
+        errors=(401, 403),
+    )
+)
+def audit_verification() -> Response:
+    report = audit_views.verify_now(service_context(), actor()).report
+    return dump(VerificationOut, report)
+
+
+@bp.get("/audit/checkpoints")
+@login_required
+@documented(
+    Operation(
+        "/audit/checkpoints",
+        "get",
+        "Auditors: every signed checkpoint, to keep elsewhere",
+        "audit",
+        responses={200: CheckpointList},
+        errors=(401, 403),
+    )
+)
+def audit_checkpoints() -> Response:
+    audit_views.require_auditor(service_context(), actor())
+    return dump(CheckpointList, {"items": audit_views.checkpoints(service_context())})

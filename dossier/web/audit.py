@@ -1,0 +1,147 @@
+"""The access log as pages: an owner's "who looked", and the auditor's console."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.errors import N_, InvalidInput
+from dossier.services import audit_views, dossiers
+from dossier.web.blueprint import bp
+from dossier.web.forms import ConfirmForm
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+
+def _day(name: str, end: bool = False) -> datetime | None:
+    """A date field as the start of that Dutch day (or of the day after, for an end)."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput({name: [N_("Use a date like 2026-03-14.")]}) from None
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=LOCAL).astimezone(UTC)
+
+
+def _uuid(name: str) -> uuid.UUID | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/log")
+@login_required
+def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
+    try:
+        log = audit_views.timeline(
+            ctx,
+            actor(),
+            dossier_id,
+            person=_uuid("person"),
+            since=_day("since"),
+            until=_day("until", end=True),
+            cursor=request.args.get("cursor") or None,
+            limit=30,
+            reads_only=request.args.get("all") != "1",
+        )
+    except InvalidInput as error:
+        flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        return redirect(url_for("web.access_log", dossier_id=dossier_id))
+    next_args = {**request.args.to_dict(), "cursor": log.next_cursor} if log.next_cursor else None
+    return render_template(
+        "audit/timeline.html", dossier=summary, log=log, args=request.args, next_args=next_args
+    )
+
+
+def _filters() -> audit_views.EventFilters:
+    return audit_views.EventFilters(
+        dossier_id=_uuid("dossier"),
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        outcome=request.args.get("outcome") or None,
+        since=_day("since"),
+        until=_day("until", end=True),
+        cursor=request.args.get("cursor") or None,
+        limit=50,
+    )
+
+
+@bp.get("/audit")
+@login_required
+def audit_console():  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    try:
+        page = audit_views.search(ctx, actor(), _filters())
+    except InvalidInput as error:
+        flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        return redirect(url_for("web.audit_console"))
+    next_args = {**request.args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
+    export_args = {k: v for k, v in request.args.items() if k != "cursor"}
+    return render_template(
+        "audit/console.html",
+        page=page,
+        args=request.args,
+        next_args=next_args,
+        export_args=export_args,
+        checkpoints=audit_views.checkpoints(ctx)[-3:],
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/audit/export")
+@login_required
+def audit_export() -> Response:
+    fmt = request.args.get("format", "csv")
+    data = audit_views.export(service_context(), actor(), _filters(), fmt)
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="audit-log.{fmt}"'},
+    )
+
+
+@bp.post("/audit/verify")
+@login_required
+def audit_verify():  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        state = audit_views.verify_now(service_context(), actor())
+        report = state.report
+        if report.ok:
+            flash(
+                _(
+                    "The log is intact: %(chains)s chains, %(events)s events checked.",
+                    chains=report.chains,
+                    events=report.events,
+                ),
+                "success",
+            )
+        else:
+            broken = report.first_broken
+            flash(
+                _(
+                    "The log is broken. First broken link: chain %(chain)s, "
+                    "number %(seq)s: %(reason)s.",
+                    chain=broken.chain,
+                    seq=broken.sequence,
+                    reason=broken.reason,
+                ),
+                "error",
+            )
+    return redirect(url_for("web.audit_console"))
