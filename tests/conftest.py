@@ -24,7 +24,7 @@ from dossier.config import Settings
 from dossier.crypto import KdfCost
 from dossier.db import make_engine, make_session_factory, normalize_url
 from dossier.edge.limits import limiter
-from dossier.keys import init_keys
+from dossier.keys import init_keys, load_keys
 from dossier.models import AuditChainHead, Base
 from dossier.services.context import Context
 
@@ -157,3 +157,87 @@ def client(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def session_factory(engine: Engine):  # type: ignore[no-untyped-def]
     return make_session_factory(engine)
+
+
+def login_actor(ctx: Context, email: str):  # type: ignore[no-untyped-def]
+    """The actor behind a fresh browser session, for calling services directly."""
+    from dossier.models import SessionKind
+    from dossier.services import sessions
+
+    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
+    return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+
+
+@pytest.fixture
+def keyed(ctx: Context, keys_dir) -> Context:  # type: ignore[no-untyped-def]
+    return Context(
+        ctx.sessions, ctx.settings, clock=ctx.clock, audit_key=load_keys(keys_dir).audit_signing_key
+    )
+
+
+@pytest.fixture
+def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
+    """The sharing scenario: a youth of 14 and her parent share Care with a care worker."""
+    from dossier.services import accounts, dossiers, entries, sharing
+
+    ctx = keyed
+    today = ctx.now().date()
+    accounts.register(
+        ctx,
+        accounts.NewAccount(
+            "sanne@example.nl",
+            PASSWORD,
+            "Sanne",
+            "youth",
+            birth_date=today.replace(year=today.year - 14) - timedelta(days=9),
+        ),
+    )
+    accounts.register(ctx, accounts.NewAccount("marieke@example.nl", PASSWORD, "Marieke", "parent"))
+    accounts.register(
+        ctx,
+        accounts.NewAccount(
+            "anne@example.nl",
+            PASSWORD,
+            "Anne",
+            "professional",
+            organisation="Jeugdteam Zuid",
+            registration_number="SKJ 100012345",
+        ),
+    )
+    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
+    accounts.create_staff(
+        ctx, accounts.NewAccount("auditor@example.nl", PASSWORD, "Pieter", "auditor")
+    )
+    accounts.verify_professional(
+        ctx, login_actor(ctx, "admin@example.nl"), login_actor(ctx, "anne@example.nl").user_id
+    )
+    sanne, marieke, anne = (
+        login_actor(ctx, "sanne@example.nl"),
+        login_actor(ctx, "marieke@example.nl"),
+        login_actor(ctx, "anne@example.nl"),
+    )
+    dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
+    dossiers.join(ctx, marieke, dossiers.invite_owner(ctx, sanne, dossier.id, "guardian").code)
+    care = dossier.sections[1].id
+    plan, _ = entries.write_entry(
+        ctx, sanne, dossier.id, care, "Plan van aanpak", "Stappen", "plan"
+    )
+    shared = sharing.share(
+        ctx,
+        sanne,
+        dossier.id,
+        grantee_email="anne@example.nl",
+        section_ids=[care],
+        permission="contribute",
+    )
+    sharing.approve(ctx, marieke, dossier.id, shared.grant_id)
+    entries.read_entry(ctx, anne, dossier.id, plan)
+    return {
+        "ctx": ctx,
+        "sanne": sanne,
+        "marieke": marieke,
+        "anne": anne,
+        "dossier": dossier.id,
+        "plan": plan,
+        "auditor": login_actor(ctx, "auditor@example.nl"),
+    }

@@ -17,89 +17,11 @@ from dossier.audit import ACCOUNT_CHAIN, chain_for, verify
 from dossier.cli import main
 from dossier.errors import AccessDenied
 from dossier.keys import load_keys
-from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent, SessionKind
-from dossier.services import accounts, audit_views, dossiers, entries, sessions, sharing
+from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from dossier.services import accounts, audit_views, dossiers, entries
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, wipe
+from tests.conftest import PASSWORD, login_actor, wipe
 from tests.support import as_database_owner
-
-
-@pytest.fixture
-def keyed(ctx: Context, keys_dir) -> Context:  # type: ignore[no-untyped-def]
-    return Context(
-        ctx.sessions, ctx.settings, clock=ctx.clock, audit_key=load_keys(keys_dir).audit_signing_key
-    )
-
-
-def login(ctx: Context, email: str):  # type: ignore[no-untyped-def]
-    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
-    return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
-
-
-@pytest.fixture
-def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
-    """The sharing scenario: a youth of 14 and her parent share Care with a care worker."""
-    ctx = keyed
-    today = ctx.now().date()
-    accounts.register(
-        ctx,
-        accounts.NewAccount(
-            "sanne@example.nl",
-            PASSWORD,
-            "Sanne",
-            "youth",
-            birth_date=today.replace(year=today.year - 14) - timedelta(days=9),
-        ),
-    )
-    accounts.register(ctx, accounts.NewAccount("marieke@example.nl", PASSWORD, "Marieke", "parent"))
-    accounts.register(
-        ctx,
-        accounts.NewAccount(
-            "anne@example.nl",
-            PASSWORD,
-            "Anne",
-            "professional",
-            organisation="Jeugdteam Zuid",
-            registration_number="SKJ 100012345",
-        ),
-    )
-    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
-    accounts.create_staff(
-        ctx, accounts.NewAccount("auditor@example.nl", PASSWORD, "Pieter", "auditor")
-    )
-    accounts.verify_professional(
-        ctx, login(ctx, "admin@example.nl"), login(ctx, "anne@example.nl").user_id
-    )
-    sanne, marieke, anne = (
-        login(ctx, "sanne@example.nl"),
-        login(ctx, "marieke@example.nl"),
-        login(ctx, "anne@example.nl"),
-    )
-    dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
-    dossiers.join(ctx, marieke, dossiers.invite_owner(ctx, sanne, dossier.id, "guardian").code)
-    care = dossier.sections[1].id
-    plan, _ = entries.write_entry(
-        ctx, sanne, dossier.id, care, "Plan van aanpak", "Stappen", "plan"
-    )
-    shared = sharing.share(
-        ctx,
-        sanne,
-        dossier.id,
-        grantee_email="anne@example.nl",
-        section_ids=[care],
-        permission="contribute",
-    )
-    sharing.approve(ctx, marieke, dossier.id, shared.grant_id)
-    entries.read_entry(ctx, anne, dossier.id, plan)
-    return {
-        "ctx": ctx,
-        "sanne": sanne,
-        "marieke": marieke,
-        "anne": anne,
-        "dossier": dossier.id,
-        "plan": plan,
-        "auditor": login(ctx, "auditor@example.nl"),
-    }
 
 
 def test_the_owner_reads_who_looked_in_plain_words(shared_world) -> None:  # type: ignore[no-untyped-def]
@@ -381,7 +303,7 @@ def test_writers_on_many_dossiers_at_once_leave_intact_chains(keyed: Context, en
                 birth_date=date(2009, 1, 1 + number),
             ),
         )
-        owner = login(ctx, f"y{number}@example.nl")
+        owner = login_actor(ctx, f"y{number}@example.nl")
         owners.append(
             (owner, dossiers.create_dossier(ctx, owner, f"Y{number}", None, for_self=True))
         )

@@ -1,0 +1,79 @@
+"""The access log over HTTP: the owner's "who looked", the auditor's console, and the API."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import PASSWORD
+from tests.support import api_login, post_form
+
+
+def page_login(app, email: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    client.get("/language/en")
+    assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+    from dossier.services import entries
+
+    w = shared_world
+    sanne = page_login(app, "sanne@example.nl")
+    dossier_url = f"/dossiers/{w['dossier']}"
+    sanne.get(dossier_url)
+    entries.read_entry(w["ctx"], w["anne"], w["dossier"], w["plan"])
+    page = sanne.get(dossier_url).get_data(as_text=True)
+    assert "Since your last visit, these people looked in your dossier: Anne." in page
+    log = sanne.get(dossier_url + "/log").get_data(as_text=True)
+    assert "<strong>Anne</strong>, Care professional at Jeugdteam Zuid" in log
+    assert "read “Plan van aanpak”" in log
+    only_anne = sanne.get(dossier_url + f"/log?person={w['anne'].user_id}&all=1").get_data(
+        as_text=True
+    )
+    assert "<strong>Sanne</strong>" not in only_anne
+    bad = sanne.get(dossier_url + "/log?since=yesterday")
+    assert bad.status_code == 302  # back to the page, with a message
+    assert "Use a date like 2026-03-14." in sanne.get(bad.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_auditor_console_search_export_verify(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+    auditor = page_login(app, "auditor@example.nl")
+    console = auditor.get("/audit?action=entry.read").get_data(as_text=True)
+    assert "entry.read" in console and "Anne" in console and "Plan van aanpak" not in console
+    csv = auditor.get("/audit/export?format=csv&action=entry.read")
+    assert csv.mimetype == "text/csv" and csv.data.decode().count("entry.read") >= 1
+    verified = post_form(auditor, "/audit/verify", {}, form_page="/audit")
+    assert verified.status_code == 302
+    assert "The log is intact" in auditor.get("/audit").get_data(as_text=True)
+
+
+def test_access_log_and_audit_api(client, shared_world) -> None:  # type: ignore[no-untyped-def]
+    w = shared_world
+    sanne = api_login(client, "sanne@example.nl")
+    log = client.get(f"/api/v1/dossiers/{w['dossier']}/access-log", headers=sanne).get_json()
+    item = next(i for i in log["items"] if i["action"] == "entry.read")
+    assert {
+        "at",
+        "actor_name",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+    } <= set(item)
+    assert item["actor_name"] == "Anne" and item["title"] == "Plan van aanpak"
+    auditor = api_login(client, "auditor@example.nl")
+    events = client.get(
+        "/api/v1/audit/events?action=entry.read&limit=1", headers=auditor
+    ).get_json()
+    assert len(events["items"]) == 1 and "title" not in events["items"][0]
+    bad = client.get("/api/v1/audit/events?since=yesterday", headers=auditor)
+    assert bad.status_code == 422 and "since" in bad.get_json()["errors"]
+    exported = client.get("/api/v1/audit/export?format=json", headers=auditor)
+    assert {e["action"] for e in json.loads(exported.data)} >= {"entry.read", "grant.approve"}
+    report = client.post("/api/v1/audit/verification", headers=auditor).get_json()
+    assert report["ok"] is True and report["first_broken"] is None and report["events"] > 10
+    assert client.get("/api/v1/audit/checkpoints", headers=auditor).get_json() == {"items": []}
