@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from bench import reencrypt
+from bench import audit, reencrypt
 
-BENCHMARKS = {"reencrypt": reencrypt.run}
+BENCHMARKS = {"reencrypt": reencrypt.run, "audit": audit.run}
 OUT = Path(__file__).resolve().parent / "out"
 
 
