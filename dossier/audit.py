@@ -296,7 +296,9 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
                 row.chain, row.seq, "previous hash does not match: inserted, removed or reordered"
             )
         elif link_hash(expected_prev, row.body.encode("ascii")) != row.hash:
-            first = BrokenLink(row.chain, row.seq, "hash does not match the event: edited or forged")
+            first = BrokenLink(
+                row.chain, row.seq, "hash does not match the event: edited or forged"
+            )
         elif not _columns_match(row, fields):
             first = BrokenLink(row.chain, row.seq, "a field differs from the hashed event: edited")
         expected_prev = row.hash

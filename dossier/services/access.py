@@ -82,6 +82,7 @@ class Access:
             action=action,
             actor_id=self.actor.user_id,
             actor_role=self.actor.role,
+            on_behalf_of=self.dossier.subject_user_id,
             dossier_id=self.dossier.id,
             basis=self.basis,
             **fields,  # type: ignore[arg-type]

@@ -698,17 +698,32 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
 
 
 def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | None:
-    """The personal message that came with a grant, opened with the grantee's own key."""
+    """The personal message that came with a grant, opened with the grantee's own key (logged)."""
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, grant_id)
         if grant is None or grant.grantee_id != actor.user_id or grant.message_sealed is None:
             return None
         try:
-            return crypto.open_from_public_key(
+            text = crypto.open_from_public_key(
                 grant.message_sealed, unlock_keyring(db, actor).exchange, _message_info(grant.id)
             ).decode()
         except crypto.CryptoError:
             return None
+        append(
+            db,
+            Event(
+                action="grant.message_read",
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                dossier_id=grant.dossier_id,
+                object_type="grant",
+                object_id=str(grant.id),
+                basis=f"grant:{grant.id}",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        return text
 
 
 def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
@@ -727,3 +742,17 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         if is_owner_invitation:
             return dossiers.join(ctx, actor, code)
     return accept_invitation(ctx, actor, code)
+
+
+def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str | None:
+    """The message of the actor's current grant in this dossier, if there is one."""
+    with ctx.unit_of_work() as db:
+        grant_id = db.scalar(
+            select(Grant.id).where(
+                Grant.dossier_id == dossier_id,
+                Grant.grantee_id == actor.user_id,
+                Grant.status == "active",
+                Grant.message_sealed.is_not(None),
+            )
+        )
+    return message_for_me(ctx, actor, grant_id) if grant_id else None

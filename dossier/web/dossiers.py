@@ -85,6 +85,9 @@ def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
         new_lookers=audit_views.new_lookers(ctx, me, dossier_id)
         if summary.permission == "own"
         else [],
+        message=sharing.message_in_dossier(ctx, me, dossier_id)
+        if summary.permission != "own"
+        else None,
         dossier=summary,
         page=page,
         filters=filters,

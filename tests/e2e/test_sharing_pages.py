@@ -87,7 +87,8 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
 
     anne_start = anne.get("/start").get_data(as_text=True)
     assert "Dossier of Sanne" in anne_start and "A dossier is shared with you." in anne_start
-    assert anne.get(dossier_url).status_code == 200
+    shared_page = anne.get(dossier_url).get_data(as_text=True)
+    assert "A message with this sharing:" in shared_page and "<p>Welcome</p>" in shared_page
     read = post_form(anne, "/notices/read", {}, form_page="/start")
     assert read.headers["Location"] == "/start"
     assert "Mark all as read" not in anne.get("/start").get_data(as_text=True)
