@@ -36,12 +36,11 @@ from dossier.services.content import Place, Untrusted, open_text, seal_text
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
-    invitation_recipient,
     keychain,
     new_key_version,
-    seal_info,
     seal_to_invitation,
     seal_to_user,
+    take_over_invitation,
 )
 
 DEFAULT_SECTIONS = (
@@ -555,20 +554,9 @@ def join(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
                 InvalidInput({"code": [problem]}),
                 replace(refusal_event, reason="wrong account"),
             )
-        private = crypto.invitation_private_key(raw)
-        recipient = invitation_recipient(invitation.id)
-        for sealed, key_version in db.execute(
-            select(SealedKey, KeyVersion)
-            .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
-            .where(SealedKey.invitation_id == invitation.id)
-        ):
-            key = crypto.open_from_public_key(
-                sealed.sealed,
-                private,
-                seal_info(dossier.id, key_version.scope, key_version.version, recipient),
-            )
-            seal_to_user(db, key_version, key, user)
-            db.delete(sealed)
+        take_over_invitation(
+            db, dossier.id, invitation.id, crypto.invitation_private_key(raw), user
+        )
         now = ctx.now()
         invitation.used_at = now
         invitation.used_by = user.id

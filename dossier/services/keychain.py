@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -173,3 +174,33 @@ def seal_to_invitation(
             ),
         )
     )
+
+
+def take_over_invitation(
+    db: Session,
+    dossier_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    private_key: X25519PrivateKey,
+    user: User,
+    share_link: bool = False,
+) -> None:
+    """Keys that waited in an invitation code are sealed to the person who used it, then the
+    invitation's copies are deleted."""
+    held_by = SealedKey.grant_link_id if share_link else SealedKey.invitation_id
+    for sealed, key_version in db.execute(
+        select(SealedKey, KeyVersion)
+        .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
+        .where(held_by == invitation_id)
+    ):
+        key = crypto.open_from_public_key(
+            sealed.sealed,
+            private_key,
+            seal_info(
+                dossier_id,
+                key_version.scope,
+                key_version.version,
+                invitation_recipient(invitation_id),
+            ),
+        )
+        seal_to_user(db, key_version, key, user)
+        db.delete(sealed)

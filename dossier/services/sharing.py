@@ -27,7 +27,6 @@ from dossier.models import (
     KeyVersion,
     Permission,
     Role,
-    SealedKey,
     Section,
     User,
 )
@@ -37,9 +36,9 @@ from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
     keychain,
-    seal_info,
     seal_to_invitation,
     seal_to_user,
+    take_over_invitation,
 )
 from dossier.services.lifecycle import rules
 from dossier.services.notices import notify
@@ -539,23 +538,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
             raise InvalidInput({"code": [N_("You are an owner of this dossier already.")]})
         user = db.get(User, actor.user_id)
         private = crypto.grant_invitation_private_key(raw)
-        for sealed, key_version in db.execute(
-            select(SealedKey, KeyVersion)
-            .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
-            .where(SealedKey.grant_link_id == grant.id)
-        ):
-            key = crypto.open_from_public_key(
-                sealed.sealed,
-                private,
-                seal_info(
-                    grant.dossier_id,
-                    key_version.scope,
-                    key_version.version,
-                    f"invitation:{grant.id}",
-                ),
-            )
-            seal_to_user(db, key_version, key, user)
-            db.delete(sealed)
+        take_over_invitation(db, grant.dossier_id, grant.id, private, user, share_link=True)
         if grant.message_sealed is not None:
             message = crypto.open_from_public_key(
                 grant.message_sealed, private, _message_info(grant.id)
