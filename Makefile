@@ -7,7 +7,7 @@ PORT ?= 5000
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard dossier/translations/*/LC_MESSAGES/messages.po))
 export DOSSIER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run demo install keys migrate translations messages lint test bench chromium clean
+.PHONY: run demo install keys migrate translations messages lint test bench chromium design-system clean
 
 run: install keys migrate ## set everything up and serve on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
@@ -55,6 +55,21 @@ test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint a
 
 bench: install ## benchmarks, each printed as a ratio against a baseline run beside it
 	$(BIN)/python -m bench
+
+UTRECHT_CSS_VERSION := 9.0.4
+NLDS_THEME_VERSION := 7.4.1
+VENDOR := dossier/static/vendor
+
+design-system: ## refresh the NL Design System CSS from npm at the pinned versions
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	npm pack --silent @utrecht/component-library-css@$(UTRECHT_CSS_VERSION) \
+		@nl-design-system-unstable/voorbeeld-design-tokens@$(NLDS_THEME_VERSION) >/dev/null && \
+	mkdir components theme && \
+	tar xzf utrecht-component-library-css-$(UTRECHT_CSS_VERSION).tgz -C components && \
+	tar xzf nl-design-system-unstable-voorbeeld-design-tokens-$(NLDS_THEME_VERSION).tgz -C theme && \
+	cp components/package/dist/index.css $(CURDIR)/$(VENDOR)/utrecht-component-library.css && \
+	cp theme/package/dist/theme.css $(CURDIR)/$(VENDOR)/nlds-voorbeeld-theme.css && \
+	rm -rf $$tmp && echo "NL Design System CSS refreshed in $(VENDOR)"
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info tests/e2e/screenshots $(CATALOGS)
