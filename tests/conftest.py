@@ -239,5 +239,7 @@ def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
         "anne": anne,
         "dossier": dossier.id,
         "plan": plan,
+        "grant": shared.grant_id,
+        "dossier_sections": [section.id for section in dossier.sections],
         "auditor": login_actor(ctx, "auditor@example.nl"),
     }

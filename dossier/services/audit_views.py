@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dossier import audit
@@ -536,3 +536,34 @@ def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
         )
         people = _names(db, set(readers))
         return sorted(user.display_name for user in people.values())
+
+
+@dataclass(frozen=True)
+class RecentLook:
+    dossier_id: uuid.UUID
+    name: str
+    at: datetime
+
+
+def recent_looks(ctx: Context, actor: Actor, limit: int = 5) -> list[RecentLook]:
+    """For the start page: the latest reads by others in the dossiers this person owns."""
+    with ctx.unit_of_work() as db:
+        owned = select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
+        owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id.in_(owned))
+        rows = db.execute(
+            select(AuditEvent.dossier_id, AuditEvent.actor_id, func.max(AuditEvent.at))
+            .where(
+                AuditEvent.dossier_id.in_(owned),
+                AuditEvent.action.in_(READS),
+                AuditEvent.outcome == "success",
+                AuditEvent.actor_id.not_in(owners),
+            )
+            .group_by(AuditEvent.dossier_id, AuditEvent.actor_id)
+            .order_by(func.max(AuditEvent.at).desc())
+            .limit(limit)
+        ).all()
+        people = _names(db, {actor_id for _d, actor_id, _at in rows})
+        return [
+            RecentLook(dossier_id, people[actor_id].display_name if actor_id in people else "?", at)
+            for dossier_id, actor_id, at in rows
+        ]

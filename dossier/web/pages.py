@@ -8,7 +8,7 @@ from flask_login import current_user
 from dossier.edge.auth import actor, login_required, safe_next
 from dossier.edge.context import service_context
 from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
-from dossier.services import accounts, dossiers, entries, notices, sharing
+from dossier.services import accounts, audit_views, dossiers, entries, notices, sharing
 from dossier.web.blueprint import bp
 from dossier.web.forms import ConfirmForm
 
@@ -36,6 +36,7 @@ def start():  # type: ignore[no-untyped-def]
         dossiers=mine,
         corrections=entries.waiting_for_me(ctx, me),
         approvals=sharing.waiting_for_me(ctx, me),
+        recent_looks=audit_views.recent_looks(ctx, me) if me.role in ("youth", "parent") else [],
         notices=notices.my_notices(ctx, me, limit=5),
         confirm=ConfirmForm(),
     )

@@ -77,3 +77,11 @@ def test_access_log_and_audit_api(client, shared_world) -> None:  # type: ignore
     report = client.post("/api/v1/audit/verification", headers=auditor).get_json()
     assert report["ok"] is True and report["first_broken"] is None and report["events"] > 10
     assert client.get("/api/v1/audit/checkpoints", headers=auditor).get_json() == {"items": []}
+
+
+def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+    sanne = page_login(app, "sanne@example.nl")
+    start = sanne.get("/start").get_data(as_text=True)
+    assert "Who looked recently?" in start and "Anne" in start.split("Who looked recently?")[1]
+    anne = page_login(app, "anne@example.nl")
+    assert "Who looked recently?" not in anne.get("/start").get_data(as_text=True)
