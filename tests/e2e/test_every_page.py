@@ -93,3 +93,23 @@ def test_every_page_on_a_phone(browser: Browser, base_url: str, ctx, shared_worl
     visit(browser, base_url, "jan@example.nl", PARENT, ids, "parent")
     visit(browser, base_url, "admin@example.nl", ADMIN, ids, "admin")
     visit(browser, base_url, "auditor@example.nl", AUDITOR, ids, "auditor")
+
+
+def test_focus_is_visible_when_moving_by_keyboard(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(base_url + "/login")
+    seen = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                """() => { const e = document.activeElement; const s = getComputedStyle(e);
+                       return [e.tagName, s.outlineStyle, s.outlineWidth, s.boxShadow]; }"""
+            )
+        )
+    context.close()
+    focused = [item for item in seen if item[0] in ("A", "BUTTON", "INPUT")]
+    assert len(focused) >= 5
+    for tag, style, width, shadow in focused:
+        assert (style != "none" and width != "0px") or shadow != "none", (tag, style, width, shadow)
