@@ -56,6 +56,8 @@ class Settings:
     youth_alone_12_15: bool = False
     checkpoint_every_events: int = 1000
     checkpoint_every_minutes: int = 60
+    max_concurrent_kdf: int = 4
+    kdf_wait_seconds: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -100,6 +102,7 @@ class Settings:
             youth_alone_12_15=_flag(environ, "DOSSIER_YOUTH_ALONE_12_15"),
             checkpoint_every_events=_int(environ, "DOSSIER_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_minutes=_int(environ, "DOSSIER_CHECKPOINT_EVERY_MINUTES", 60),
+            max_concurrent_kdf=_int(environ, "DOSSIER_MAX_CONCURRENT_KDF", 4),
         )
 
     def check_production(self) -> None:

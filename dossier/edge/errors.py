@@ -51,15 +51,19 @@ def _page(status: int, title: str, detail: str | None = None) -> tuple[str, int]
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
-def _domain_error(error: DomainError) -> Response | tuple[str, int]:
+def _domain_error(error: DomainError) -> Response | tuple[str, int, dict[str, str]]:
     title = gettext(error.title)
     detail = gettext(error.detail)
+    retry = {"Retry-After": "5"} if error.status == 503 else {}
     if is_api_request():
         extra = (
             {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}
         )
-        return problem(error.status, title, detail, **extra)
-    return _page(error.status, title, detail)
+        response = problem(error.status, title, detail, **extra)
+        response.headers.update(retry)
+        return response
+    page, status = _page(error.status, title, detail)
+    return page, status, retry
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:

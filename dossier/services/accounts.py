@@ -210,7 +210,7 @@ def change_password(ctx: Context, actor: Actor, current_password: str, new_passw
         user = db.get(User, actor.user_id)
         if user is None:
             raise NotFound()
-        keyring = check_password(user, current_password or "")
+        keyring = check_password(ctx, user, current_password or "")
         if keyring is not None:
             set_password(db, ctx, user, new_password, keyring)
             for other in db.scalars(

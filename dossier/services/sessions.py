@@ -13,6 +13,7 @@ from dossier import crypto
 from dossier.audit import Event, Outcome, append
 from dossier.errors import InvalidCredentials
 from dossier.models import SessionKind, User, UserSession
+from dossier.services import kdf
 from dossier.services.context import Actor, Context
 
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -82,8 +83,10 @@ def open_session(
     )
 
 
-def unlock_password_keys(user: User, password: str) -> crypto.PasswordKeys:
-    return crypto.derive_password_keys(password, user.kdf_salt, user_kdf_cost(user))
+def derive(ctx: Context, password: str, salt: bytes, cost: crypto.KdfCost) -> crypto.PasswordKeys:
+    """Argon2id within the process's cap on concurrent derivations."""
+    settings = ctx.settings
+    return kdf.derive(password, salt, cost, settings.max_concurrent_kdf, settings.kdf_wait_seconds)
 
 
 def user_kdf_cost(user: User) -> crypto.KdfCost:
@@ -96,7 +99,7 @@ def set_password(
     """Fresh salt at the configured cost; the keyring itself (and so every key) stays the same."""
     salt = crypto.new_salt()
     cost = ctx.settings.kdf_cost
-    keys = crypto.derive_password_keys(password, salt, cost)
+    keys = derive(ctx, password, salt, cost)
     user.kdf_salt = salt
     user.kdf_time_cost = cost.time_cost
     user.kdf_memory_kib = cost.memory_kib
@@ -108,9 +111,9 @@ def set_password(
     user.password_changed_at = ctx.now()
 
 
-def check_password(user: User, password: str) -> crypto.Keyring | None:
+def check_password(ctx: Context, user: User, password: str) -> crypto.Keyring | None:
     """One Argon2id run; the keyring if the password is right, otherwise None."""
-    keys = unlock_password_keys(user, password)
+    keys = derive(ctx, password, user.kdf_salt, user_kdf_cost(user))
     if not crypto.same_bytes(keys.verifier, user.auth_verifier):
         return None
     return crypto.open_keyring(
@@ -123,10 +126,10 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
     with ctx.unit_of_work() as db:
         user = db.scalar(select(User).where(User.email == email))
         if user is None:
-            crypto.derive_password_keys(password or "", _DUMMY_SALT, ctx.settings.kdf_cost)
+            derive(ctx, password or "", _DUMMY_SALT, ctx.settings.kdf_cost)
             keyring = None
         else:
-            keyring = check_password(user, password or "")
+            keyring = check_password(ctx, user, password or "")
         if user is not None and keyring is not None:
             if user_kdf_cost(user).weaker_than(ctx.settings.kdf_cost):
                 set_password(db, ctx, user, password, keyring)

@@ -257,3 +257,43 @@ def test_a_failure_midway_leaves_no_half_account(ctx: Context, monkeypatch) -> N
     with ctx.unit_of_work() as db:
         assert db.scalars(select(User)).all() == []
         assert db.scalars(select(UserSession)).all() == []
+
+
+def test_key_derivations_are_capped_and_a_full_house_says_busy(ctx: Context) -> None:
+    from dossier.services import kdf
+
+    accounts.register(ctx, youth())
+    tight = Context(
+        ctx.sessions,
+        ctx.settings.with_overrides(max_concurrent_kdf=1, kdf_wait_seconds=0.05),
+        clock=ctx.clock,
+    )
+    slot = kdf._semaphore(1)
+    assert slot.acquire(timeout=1)
+    try:
+        with pytest.raises(kdf.Busy):
+            sessions.log_in(tight, "sanne@example.nl", PASSWORD, SessionKind.WEB)
+    finally:
+        slot.release()
+    assert sessions.log_in(tight, "sanne@example.nl", PASSWORD, SessionKind.WEB).token
+
+
+def test_a_busy_login_is_a_503_with_retry_after(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    from dossier.services import kdf
+
+    accounts.register(ctx, youth())
+    limit = app.extensions["dossier"]["settings"].max_concurrent_kdf
+    slot = kdf._semaphore(limit)
+    held = [slot.acquire(timeout=1) for _ in range(limit)]
+    original = app.extensions["dossier"]["settings"]
+    app.extensions["dossier"]["settings"] = original.with_overrides(kdf_wait_seconds=0.05)
+    try:
+        response = client.post(
+            "/api/v1/sessions", json={"email": "sanne@example.nl", "password": PASSWORD}
+        )
+    finally:
+        app.extensions["dossier"]["settings"] = original
+        for _ in held:
+            slot.release()
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert response.mimetype == "application/problem+json"
