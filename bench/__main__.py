@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from bench import audit, reencrypt
+from bench import audit, http, reencrypt
 
-BENCHMARKS = {"reencrypt": reencrypt.run, "audit": audit.run}
+BENCHMARKS = {"http": http.run, "reencrypt": reencrypt.run, "audit": audit.run}
 OUT = Path(__file__).resolve().parent / "out"
 
 

@@ -181,8 +181,11 @@ def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, r
 
 
 def _public_key(db: Session, user_id: uuid.UUID) -> bytes:
-    user = db.get(User, user_id)
-    return user.signing_public_key if user is not None else b""
+    """Authors' signing keys, looked up once per unit of work (a page shows many entries)."""
+    known: dict[uuid.UUID, bytes] = db.info.setdefault("signing_keys", {})
+    if user_id not in known:
+        known[user_id] = db.scalar(select(User.signing_public_key).where(User.id == user_id)) or b""
+    return known[user_id]
 
 
 def version_place(entry: Entry, version: EntryVersion) -> Place:
@@ -340,17 +343,22 @@ def card_for(
     keys: KeyChain,
     entry: Entry,
     authors: dict[uuid.UUID, Author],
+    version: EntryVersion | None = None,
+    view_authors: list[uuid.UUID] | None = None,
 ) -> tuple[EntryCard, str]:
-    version = _current_version(db, entry)
+    """An entry as a list shows it. A list passes what it loaded for all its rows at once."""
+    version = version or _current_version(db, entry)
     try:
         title, body = open_version(db, keys, entry, version)
         trusted = True
     except Untrusted:
         title, body, trusted = UNTRUSTED_TEXT, "", False
         _log_untrusted(db, ctx, access, "entry", entry.id)
-    views = db.scalars(
-        select(EntryPerspective.author_id).where(EntryPerspective.entry_id == entry.id)
-    ).all()
+    views = view_authors
+    if views is None:
+        views = db.scalars(
+            select(EntryPerspective.author_id).where(EntryPerspective.entry_id == entry.id)
+        ).all()
     card = EntryCard(
         id=entry.id,
         section_id=entry.section_id,
@@ -434,8 +442,31 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
         authors: dict[uuid.UUID, Author] = {}
         items: list[EntryCard] = []
         rows: list[Entry] = []
-        for entry in db.scalars(statement):
-            card, body = card_for(db, ctx, access, keys, entry, authors)
+        found = list(db.scalars(statement))
+        ids = [entry.id for entry in found]
+        versions = {
+            v.entry_id: v
+            for v in db.scalars(
+                select(EntryVersion)
+                .join(
+                    Entry,
+                    (Entry.id == EntryVersion.entry_id)
+                    & (Entry.current_version == EntryVersion.version),
+                )
+                .where(Entry.id.in_(ids))
+            )
+        }
+        views: dict[uuid.UUID, list[uuid.UUID]] = {entry_id: [] for entry_id in ids}
+        for entry_id, author_id in db.execute(
+            select(EntryPerspective.entry_id, EntryPerspective.author_id).where(
+                EntryPerspective.entry_id.in_(ids)
+            )
+        ):
+            views[entry_id].append(author_id)
+        for entry in found:
+            card, body = card_for(
+                db, ctx, access, keys, entry, authors, versions.get(entry.id), views[entry.id]
+            )
             if (
                 query_text
                 and query_text not in card.title.casefold()
