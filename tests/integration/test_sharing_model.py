@@ -5,7 +5,7 @@ allow what the model forbids, nor forbid what it allows."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -43,12 +43,12 @@ class ModelGrant:
 @dataclass
 class Model:
     hour: int = 0
-    birthday_hour: int = 24 * 10
+    hours_to_birthday: float = 24 * 10  # set from the real clock: the rules count calendar days
     grants: dict[str, ModelGrant] = field(default_factory=dict)
 
     @property
     def sixteen(self) -> bool:
-        return self.hour >= self.birthday_hour
+        return self.hour >= self.hours_to_birthday
 
     def required(self) -> set[str]:
         return {"subject"} if self.sixteen else {"subject", "guardian"}
@@ -99,6 +99,8 @@ class SharingMachine(RuleBasedStateMachine):
         self.model = Model()
         today = ctx.now().date()
         birth = today.replace(year=today.year - 16) + timedelta(days=10)
+        birthday_starts = datetime.combine(today + timedelta(days=10), time(0), tzinfo=UTC)
+        self.model.hours_to_birthday = (birthday_starts - ctx.now()).total_seconds() / 3600
         accounts.register(
             ctx, accounts.NewAccount("youth@m.nl", PASSWORD, "Youth", "youth", birth_date=birth)
         )
