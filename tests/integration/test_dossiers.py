@@ -534,7 +534,8 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
         ctx, pro, dossier.id, section(dossier, "care"), "Rapport", "Origineel", "report"
     )
     entries.add_view(ctx, parent, dossier.id, report, "Mijn view")
-    assert entries.read_entry(ctx, parent, dossier.id, report).card.trusted  # checked, and remembered
+    # Read once: the signature is checked, and remembered.
+    assert entries.read_entry(ctx, parent, dossier.id, report).card.trusted
     # Someone holding the section key writes new words and claims Anne wrote them.
     with ctx.unit_of_work() as db:
         from dossier.services.content import seal_text
