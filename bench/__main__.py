@@ -6,9 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from bench import audit, http, reencrypt
+from bench import audit, http, reencrypt, scale
 
-BENCHMARKS = {"http": http.run, "reencrypt": reencrypt.run, "audit": audit.run}
+BENCHMARKS = {
+    "http": http.run,
+    "scale": scale.run,
+    "reencrypt": reencrypt.run,
+    "audit": audit.run,
+}
 OUT = Path(__file__).resolve().parent / "out"
 
 
