@@ -10,6 +10,7 @@ from flask import Response, request
 from dossier.api.blueprint import Operation, bp, documented, dump
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.params import limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import AccessLogPage, AuditEventPage, CheckpointList, VerificationOut
 from dossier.services import audit_views
@@ -28,33 +29,16 @@ def _time(name: str) -> datetime | None:
     return value
 
 
-def _uuid(name: str) -> uuid.UUID | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
-
-
-def _limit() -> int:
-    raw = request.args.get("limit", "50")
-    if not raw.isdigit():
-        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
-    return int(raw)
-
-
 def _filters() -> audit_views.EventFilters:
     return audit_views.EventFilters(
-        dossier_id=_uuid("dossier"),
+        dossier_id=uuid_arg("dossier"),
         actor=request.args.get("actor") or None,
         action=request.args.get("action") or None,
         outcome=request.args.get("outcome") or None,
         since=_time("since"),
         until=_time("until"),
         cursor=request.args.get("cursor") or None,
-        limit=_limit(),
+        limit=limit_arg(50),
     )
 
 
@@ -75,11 +59,11 @@ def access_log(dossier_id: uuid.UUID) -> Response:
         service_context(),
         actor(),
         dossier_id,
-        person=_uuid("person"),
+        person=uuid_arg("person"),
         since=_time("since"),
         until=_time("until"),
         cursor=request.args.get("cursor") or None,
-        limit=_limit(),
+        limit=limit_arg(50),
         reads_only=request.args.get("all", "").lower() not in ("1", "true"),
     )
     return dump(AccessLogPage, log)

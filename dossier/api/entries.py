@@ -9,6 +9,7 @@ from flask import Response, request
 from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.params import limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
     AttachmentOut,
@@ -30,23 +31,6 @@ ENTRIES = "/dossiers/{id}/entries"
 ENTRY = ENTRIES + "/{entry_id}"
 
 
-def _uuid_arg(name: str) -> uuid.UUID | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
-
-
-def _limit() -> int:
-    raw = request.args.get("limit", str(entries.PAGE_DEFAULT))
-    if not raw.isdigit() or not 1 <= int(raw) <= entries.PAGE_MAX:
-        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
-    return int(raw)
-
-
 @bp.get("/dossiers/<uuid:dossier_id>/entries")
 @login_required
 @documented(
@@ -63,14 +47,14 @@ def _limit() -> int:
 def list_entries(dossier_id: uuid.UUID) -> Response:
     has_my_view = {"true": True, "false": False}.get(request.args.get("has_my_view", "").lower())
     filters = entries.Filters(
-        section_id=_uuid_arg("section"),
+        section_id=uuid_arg("section"),
         kind=request.args.get("kind") or None,
-        author_id=_uuid_arg("author"),
+        author_id=uuid_arg("author"),
         has_my_view=has_my_view,
         query=request.args.get("q") or None,
         older=request.args.get("older", "").lower() in ("1", "true"),
         cursor=request.args.get("cursor") or None,
-        limit=_limit(),
+        limit=limit_arg(entries.PAGE_DEFAULT),
     )
     return dump(EntryPageOut, entries.list_entries(service_context(), actor(), dossier_id, filters))
 

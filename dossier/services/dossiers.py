@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dossier import crypto
+from dossier import consent, crypto
 from dossier.audit import Event, Outcome, append, start_chain
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
@@ -42,6 +42,7 @@ from dossier.services.keychain import (
     seal_to_user,
     take_over_invitation,
 )
+from dossier.services.lifecycle import rules as lifecycle_rules
 
 DEFAULT_SECTIONS = (
     ("my_story", N_("My story")),
@@ -52,7 +53,6 @@ DEFAULT_SECTIONS = (
 )
 DEFAULT_SECTION_NAMES = dict(DEFAULT_SECTIONS)
 SECTION_NAME_MAX = 60
-GUARDIAN_UNTIL_AGE = 16
 CHILD_MAX_AGE = 17
 INVITATION_DAYS = 7
 UNREADABLE = N_("(cannot be read)")
@@ -201,7 +201,7 @@ def _validated_subject(
         errors.add("subject_birth_date", N_("Fill in your child's date of birth."))
     elif birth_date > today:
         errors.add("subject_birth_date", N_("This date is in the future."))
-    elif validation.age_on(birth_date, today) > CHILD_MAX_AGE:
+    elif consent.age_on(birth_date, today) > CHILD_MAX_AGE:
         errors.add(
             "subject_birth_date",
             N_("Your child is 18 or older. They can make their own dossier."),
@@ -431,7 +431,7 @@ def invite_owner(
     with ctx.unit_of_work() as db:
         access = _owner_access(db, ctx, actor, dossier_id, "invitation.create")
         dossier = access.dossier
-        age = validation.age_on(dossier.subject_birth_date, ctx.now().date())
+        age = consent.age_on(dossier.subject_birth_date, ctx.now().date())
         if relation is None:
             subject_can_join = dossier.subject_user_id is None and age >= validation.YOUTH_MIN_AGE
             relation = Relation.SUBJECT if subject_can_join else Relation.GUARDIAN
@@ -441,7 +441,7 @@ def invite_owner(
             if age < validation.YOUTH_MIN_AGE:
                 raise InvalidInput({"relation": [N_("Your child can join from 12 years old.")]})
         elif relation == Relation.GUARDIAN:
-            if age >= GUARDIAN_UNTIL_AGE:
+            if not lifecycle_rules(ctx).guardians_own(dossier.subject_birth_date, ctx.now().date()):
                 raise InvalidInput(
                     {
                         "relation": [

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 
+from dossier.consent import age_on
 from dossier.errors import N_, InvalidInput
 
 PASSWORD_MIN = 12
@@ -71,10 +72,6 @@ def text(value: str, errors: Errors, field: str, *, maximum: int, required_messa
     elif len(cleaned) > maximum:
         errors.add(field, N_("This is too long."))
     return cleaned
-
-
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def youth_birth_date(value: date | None, today: date, errors: Errors) -> date | None:

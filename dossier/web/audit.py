@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.params import uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.services import audit_views, dossiers
 from dossier.web.blueprint import bp
@@ -33,16 +34,6 @@ def _day(name: str, end: bool = False) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=LOCAL).astimezone(UTC)
 
 
-def _uuid(name: str) -> uuid.UUID | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
-
-
 @bp.get("/dossiers/<uuid:dossier_id>/log")
 @login_required
 def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
@@ -53,7 +44,7 @@ def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
             ctx,
             actor(),
             dossier_id,
-            person=_uuid("person"),
+            person=uuid_arg("person"),
             since=_day("since"),
             until=_day("until", end=True),
             cursor=request.args.get("cursor") or None,
@@ -71,7 +62,7 @@ def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 def _filters() -> audit_views.EventFilters:
     return audit_views.EventFilters(
-        dossier_id=_uuid("dossier"),
+        dossier_id=uuid_arg("dossier"),
         actor=request.args.get("actor") or None,
         action=request.args.get("action") or None,
         outcome=request.args.get("outcome") or None,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
+from dossier.edge.params import uuid_arg
 from dossier.errors import InvalidInput
 from dossier.services import audit_views, dossiers, entries, sharing
 from dossier.services.export import export_zip
@@ -22,13 +23,6 @@ from dossier.web.forms import (
     JoinForm,
     SectionForm,
 )
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
@@ -64,9 +58,9 @@ def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     args = request.args
     view_filter = args.get("view")
     filters = entries.Filters(
-        section_id=_uuid(args.get("section")),
+        section_id=uuid_arg("section"),
         kind=args.get("kind") or None,
-        author_id=_uuid(args.get("author")),
+        author_id=uuid_arg("author"),
         has_my_view={"mine": True, "none": False}.get(view_filter or ""),
         query=args.get("q") or None,
         older=args.get("older") == "1",

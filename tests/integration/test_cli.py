@@ -131,8 +131,8 @@ def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Contex
 def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
+    from dossier.consent import age_on
     from dossier.models import User
-    from dossier.services.validation import age_on
 
     run("demo")
     with ctx.unit_of_work() as db:

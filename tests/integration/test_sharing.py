@@ -62,6 +62,18 @@ def youth_and_parent(ctx: Context, age: int):  # type: ignore[no-untyped-def]
     return youth, parent, dossier
 
 
+def key_versions(ctx: Context, dossier_id, section_id) -> list[int]:  # type: ignore[no-untyped-def]
+    """The versions of a section's key that still exist."""
+    with ctx.unit_of_work() as db:
+        return list(
+            db.scalars(
+                select(KeyVersion.version).where(
+                    KeyVersion.dossier_id == dossier_id, KeyVersion.scope == str(section_id)
+                )
+            )
+        )
+
+
 def section(dossier, name: str):  # type: ignore[no-untyped-def]
     return next(s.id for s in dossier.sections if s.default_name == name)
 
@@ -382,12 +394,8 @@ def test_after_revocation_the_grantees_keys_open_nothing_they_lost(ctx: Context,
     sharing.revoke(ctx, youth, dossier.id, shared.grant_id)
     with ctx.unit_of_work() as db:
         assert db.scalars(select(SealedKey).where(SealedKey.holder_id == pro.user_id)).all() == []
-        versions = db.scalars(
-            select(KeyVersion.version).where(
-                KeyVersion.dossier_id == dossier.id, KeyVersion.scope == str(care)
-            )
-        ).all()
-        assert versions == [2]  # the old version is gone once everything moved to the new one
+    # The old version is gone once everything moved to the new one.
+    assert key_versions(ctx, dossier.id, care) == [2]
     # A copy of the database from after the revocation, tried with everything she held.
     blobs = []
     with engine.connect() as connection:
@@ -469,13 +477,7 @@ def test_re_encryption_resumes_across_owner_actions(ctx: Context) -> None:
         ctx, youth, dossier.id
     ).rotation_remaining  # an owner action continues it
     assert remaining == 0
-    with ctx.unit_of_work() as db:
-        versions = db.scalars(
-            select(KeyVersion.version).where(
-                KeyVersion.dossier_id == dossier.id, KeyVersion.scope == str(care)
-            )
-        ).all()
-    assert versions == [2]
+    assert key_versions(ctx, dossier.id, care) == [2]
 
 
 def test_expiry_rotates_at_the_next_owner_action(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
@@ -494,13 +496,7 @@ def test_expiry_rotates_at_the_next_owner_action(ctx: Context, clock) -> None:  
     )
     clock.advance(hours=2)
     sharing.overview(ctx, youth, dossier.id)
-    with ctx.unit_of_work() as db:
-        versions = db.scalars(
-            select(KeyVersion.version).where(
-                KeyVersion.dossier_id == dossier.id, KeyVersion.scope == str(care)
-            )
-        ).all()
-    assert versions == [2]
+    assert key_versions(ctx, dossier.id, care) == [2]
 
 
 def test_notices_are_mailed_or_logged(ctx: Context, caplog) -> None:  # type: ignore[no-untyped-def]

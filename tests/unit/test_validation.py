@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from dossier.consent import age_on
 from dossier.errors import InvalidInput
 from dossier.services import validation
 
@@ -88,5 +89,5 @@ def test_bad_registration_numbers(raw: str) -> None:
 
 
 def test_age_on_birthday() -> None:
-    assert validation.age_on(date(2010, 3, 1), date(2026, 2, 28)) == 15
-    assert validation.age_on(date(2010, 3, 1), date(2026, 3, 1)) == 16
+    assert age_on(date(2010, 3, 1), date(2026, 2, 28)) == 15
+    assert age_on(date(2010, 3, 1), date(2026, 3, 1)) == 16

@@ -1,0 +1,28 @@
+"""Query-string arguments, read the same way by pages and API: a bad one is a clear 422."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import request
+
+from dossier.errors import N_, InvalidInput
+
+PAGE_MAX = 200
+
+
+def uuid_arg(name: str) -> uuid.UUID | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidInput({name: [N_("This is not a valid id.")]}) from None
+
+
+def limit_arg(default: int) -> int:
+    raw = request.args.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
+        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
+    return int(raw)
