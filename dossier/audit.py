@@ -13,11 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -71,10 +72,6 @@ def link_hash(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
 def start_chain(db: Session, dossier_id: uuid.UUID | None) -> None:
     """Create the head row of a new chain, in the transaction that creates its dossier."""
     db.add(
@@ -89,19 +86,30 @@ def append(db: Session, event: Event, origin: Origin, at: datetime) -> AuditEven
     head = db.scalar(select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update())
     if head is None:
         raise LookupError(f"audit chain {chain} has no head")
-    event_id = uuid.uuid4()
-    seq = head.seq + 1
-    fields: dict[str, object] = {
-        "v": EVENT_FORMAT,
-        "id": str(event_id),
+    values = linked_values(event, origin, at, chain, head.seq + 1, head.hash)
+    row = AuditEvent(**values)
+    db.add(row)
+    head.seq = row.seq
+    head.hash = row.hash
+    db.flush()
+    return row
+
+
+def linked_values(
+    event: Event, origin: Origin, at: datetime, chain: str, seq: int, prev_hash: str
+) -> dict[str, Any]:
+    """The stored columns of one event hashed onto `prev_hash`: `append` without the database,
+    so that bulk tools write exactly the bytes the verifier expects."""
+    columns: dict[str, Any] = {
+        "id": uuid.uuid4(),
         "chain": chain,
         "seq": seq,
-        "at": at.isoformat(timespec="microseconds"),
-        "actor_id": _text(event.actor_id),
+        "at": at,
+        "actor_id": event.actor_id,
         "actor_role": event.actor_role,
-        "on_behalf_of": _text(event.on_behalf_of),
+        "on_behalf_of": event.on_behalf_of,
         "action": event.action,
-        "dossier_id": _text(event.dossier_id),
+        "dossier_id": event.dossier_id,
         "object_type": event.object_type,
         "object_id": event.object_id,
         "outcome": str(event.outcome),
@@ -109,36 +117,20 @@ def append(db: Session, event: Event, origin: Origin, at: datetime) -> AuditEven
         "basis": event.basis,
         "client_address": origin.client_address,
         "request_id": origin.request_id,
-        "prev_hash": head.hash,
+        "prev_hash": prev_hash,
     }
-    body = event_bytes(fields)
-    digest = link_hash(head.hash, body)
-    row = AuditEvent(
-        id=event_id,
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role,
-        on_behalf_of=event.on_behalf_of,
-        action=event.action,
-        dossier_id=event.dossier_id,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        outcome=str(event.outcome),
-        reason=event.reason,
-        basis=event.basis,
-        client_address=origin.client_address,
-        request_id=origin.request_id,
-        prev_hash=head.hash,
-        hash=digest,
-        body=body.decode("ascii"),
-    )
-    db.add(row)
-    head.seq = seq
-    head.hash = digest
-    db.flush()
-    return row
+    fields = {name: _hashed(value) for name, value in columns.items()}
+    body = event_bytes({"v": EVENT_FORMAT, **fields})
+    return {**columns, "hash": link_hash(prev_hash, body), "body": body.decode("ascii")}
+
+
+def _hashed(value: object) -> object:
+    """How a column appears in the hashed event: ids as text, times to the microsecond."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    return value
 
 
 @dataclass(frozen=True)
@@ -247,12 +239,18 @@ _COLUMNS = (
 )
 
 
-def _columns_match(row: AuditEvent, fields: dict[str, object]) -> bool:
-    for name in _COLUMNS:
-        value = getattr(row, name)
-        if (None if value is None else str(value)) != (
-            None if fields.get(name) is None else str(fields.get(name))
-        ):
+def _stored_events() -> Select[Any]:
+    """Plain rows, not ORM objects: verification reads every event ever written."""
+    table = AuditEvent.__table__
+    return select(*(table.c[name] for name in (*_COLUMNS, "at", "body", "hash"))).order_by(
+        table.c.chain, table.c.seq
+    )
+
+
+def _columns_match(row: Row[Any], fields: dict[str, object]) -> bool:
+    for value, name in zip(row, _COLUMNS, strict=False):
+        expected = fields.get(name)
+        if value != expected and (value is None or expected is None or str(value) != expected):
             return False
     return row.at.isoformat(timespec="microseconds") == fields.get("at")
 
@@ -265,12 +263,7 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
     current: str | None = None
     expected_prev = GENESIS_HASH
     expected_seq = 0
-    rows = db.execute(
-        select(AuditEvent)
-        .order_by(AuditEvent.chain, AuditEvent.seq)
-        .execution_options(yield_per=2000)
-    )
-    for (row,) in rows:
+    for row in db.execute(_stored_events().execution_options(yield_per=5000)):
         events += 1
         if row.chain != current:
             if current is not None:
@@ -364,9 +357,7 @@ def _verify_checkpoints(
 def verify_chain(db: Session, chain: str) -> BrokenLink | None:
     """One chain on its own: its links, and that it reaches its head."""
     expected_prev, expected_seq = GENESIS_HASH, 0
-    for row in db.scalars(
-        select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
-    ):
+    for row in db.execute(_stored_events().where(AuditEvent.chain == chain)):
         expected_seq += 1
         if row.seq != expected_seq:
             return BrokenLink(chain, expected_seq, "event missing before this one")
