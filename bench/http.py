@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from bench import peer
 from dossier import crypto, migrations
 from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
@@ -33,42 +34,42 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 PASSWORD = "a bench password long enough"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, on loopback
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app,
-        ],
-        env={**os.environ, **env},
-        cwd=Path(__file__).resolve().parents[1],
+def serving(command: list[str], env: dict[str, str], port: int, wait: float = 10.0):  # type: ignore[no-untyped-def]
+    """Start a server on 127.0.0.1:`port`, wait until it accepts connections, always stop it."""
+    process = subprocess.Popen(  # noqa: S603 - our own servers, on loopback
+        command, env={**os.environ, **env}, cwd=Path(__file__).resolve().parents[1]
     )
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + wait
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{command[0]} did not start on port {port}") from None
                 time.sleep(0.1)
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def gunicorn(app: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    return serving([*command, "--log-level", "warning", app], env, port)
 
 
 def load(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None):  # type: ignore[no-untyped-def]
@@ -183,6 +184,11 @@ def run() -> list[dict[str, object]]:
         with gunicorn("bench.apps:minimal()", env) as port:
             minimal = load(port, "GET", "/page", {})
             minimal_write = load(port, "POST", "/write", {}, b"")
+        peer_read = None
+        if peer.wanted():
+            port = free_port()
+            with peer.css(Path(folder) / "pod", port, serving) as resource:
+                peer_read = load(port, "GET", resource, {})
     started = time.perf_counter()
     rounds = 5
     for _ in range(rounds):
@@ -192,7 +198,7 @@ def run() -> list[dict[str, object]]:
     for _ in range(rounds):
         crypto._hkdf(PASSWORD.encode(), "bench")  # the same derivation without the stretching
     hkdf_ms = (time.perf_counter() - hashed) / rounds * 1000
-    return [
+    figures: list[dict[str, object]] = [
         {
             "name": "read-rps",
             "value": full["rps"],
@@ -242,6 +248,21 @@ def run() -> list[dict[str, object]]:
             "memory_mib_per_login": cost.memory_kib / 1024,
         },
     ]
+    if peer_read is not None:
+        figures.append(
+            {
+                "name": "read-rps-vs-peer",
+                "value": full["rps"],
+                "unit": "req/s",
+                "ratio": full["rps"] / peer_read["rps"],
+                "baseline_name": "Community Solid Server, plain 2 KB read",
+                "baseline": peer_read["rps"],
+                "target": 4.0,
+                "peer_p50_ms": peer_read["p50"],
+                "peer_failures": peer_read["failures"],
+            }
+        )
+    return figures
 
 
 def _lat(result: dict[str, float]) -> dict[str, float]:
