@@ -58,6 +58,18 @@ class Settings:
     checkpoint_every_minutes: int = 60
     max_concurrent_kdf: int = 4
     kdf_wait_seconds: float = 10.0
+    dossier_secrets_dir: Path | None = None
+    debug: bool = False
+    bind: str = "127.0.0.1:8000"
+    workers: int = field(default_factory=lambda: min(2 * (os.cpu_count() or 1) + 1, 9))
+    threads: int = 4
+    timeout_seconds: int = 60
+    create_keys: bool = False
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Where each dossier's secret lives: never in the database, never in its backups."""
+        return self.dossier_secrets_dir or self.keys_dir / "dossiers"
 
     @property
     def production(self) -> bool:
@@ -86,6 +98,7 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(f"DOSSIER_KDF_*: {exc}") from None
         keys_dir = environ.get("DOSSIER_KEYS_DIR")
+        secrets_dir = environ.get("DOSSIER_SECRETS_DIR")
         return cls(
             env=env,
             database_url=environ.get("DOSSIER_DATABASE_URL") or defaults.database_url,
@@ -103,6 +116,13 @@ class Settings:
             checkpoint_every_events=_int(environ, "DOSSIER_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_minutes=_int(environ, "DOSSIER_CHECKPOINT_EVERY_MINUTES", 60),
             max_concurrent_kdf=_int(environ, "DOSSIER_MAX_CONCURRENT_KDF", 4),
+            dossier_secrets_dir=Path(secrets_dir) if secrets_dir else None,
+            debug=_flag(environ, "DOSSIER_DEBUG"),
+            bind=environ.get("DOSSIER_BIND") or defaults.bind,
+            workers=_int(environ, "DOSSIER_WORKERS", defaults.workers),
+            threads=_int(environ, "DOSSIER_THREADS", defaults.threads),
+            timeout_seconds=_int(environ, "DOSSIER_TIMEOUT_SECONDS", defaults.timeout_seconds),
+            create_keys=_flag(environ, "DOSSIER_CREATE_KEYS"),
         )
 
     def check_production(self) -> None:
@@ -111,5 +131,7 @@ class Settings:
             return
         if self.database_url.startswith("sqlite"):
             raise ConfigError("Production needs PostgreSQL: set DOSSIER_DATABASE_URL.")
+        if self.debug:
+            raise ConfigError("Production never runs with DOSSIER_DEBUG on: it shows internals.")
         if self.kdf_cost.weaker_than(PRODUCTION_KDF_COST):
             raise ConfigError("Production needs at least the default Argon2id cost.")

@@ -318,6 +318,16 @@ def new_key(rng: Rng = os.urandom) -> bytes:
     return rng(KEY_BYTES)
 
 
+def mask_key(key: bytes, secret: bytes, binding: Mapping[str, object]) -> bytes:
+    """`key` XOR a pad derived from `secret` for exactly this key: what holders' sealed copies
+    carry, so that opening one needs the secret as well. Applying it twice gives the key back."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("a key is 32 bytes")
+    info = label("key-mask") + b"\x00" + canonical(binding)
+    pad = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(secret)
+    return bytes(a ^ b for a, b in zip(key, pad, strict=True))
+
+
 def digest(data: bytes) -> str:
     """SHA-256 in hex, for signing what was written without signing ciphertext."""
     return hashlib.sha256(data).hexdigest()

@@ -67,5 +67,13 @@ class Conflict(DomainError):
     title = N_("This conflicts with what is already there.")
 
 
+class DossierKeyGone(DomainError):
+    """The dossier's secret outside the database is gone: it was destroyed, and what is left of
+    it (an old backup, say) can never be opened again."""
+
+    status = 410
+    title = N_("This dossier was destroyed. It can no longer be opened.")
+
+
 class ServerKeysMissing(RuntimeError):
     """The server keys in keys/ are absent or unreadable; the app refuses to start."""

@@ -1,4 +1,5 @@
-"""Server keys in keys/: the Flask secret key and the Ed25519 key that signs audit checkpoints.
+"""Server keys in keys/: the Flask secret key, the Ed25519 key that signs audit checkpoints, and
+one secret per dossier.
 
 They are made once by `dossier keys init`, readable only by their owner, and never have a
 built-in fallback: without them the app does not start.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +33,13 @@ class ServerKeys:
     audit_signing_key: Ed25519PrivateKey = field(repr=False)
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes, sync: bool = False) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def init_keys(keys_dir: Path) -> list[Path]:
@@ -70,3 +75,50 @@ def load_keys(keys_dir: Path) -> ServerKeys:
     if not isinstance(key, Ed25519PrivateKey):
         raise ServerKeysMissing(f"{audit_path} is not an Ed25519 private key.")
     return ServerKeys(secret_key=secret, audit_signing_key=key)
+
+
+DOSSIER_SECRETS_DIR = "dossiers"
+SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class DossierSecrets:
+    """One random secret per dossier, kept as a file beside the server keys and never in the
+    database. Every sealed copy of a dossier's keys is masked with it, so deleting the file when a
+    dossier is destroyed makes every database backup of that dossier unreadable for good."""
+
+    folder: Path
+
+    def _path(self, dossier_id: uuid.UUID) -> Path:
+        return self.folder / f"{dossier_id}.key"
+
+    def get(self, dossier_id: uuid.UUID) -> bytes | None:
+        try:
+            return self._path(dossier_id).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def get_or_create(self, dossier_id: uuid.UUID) -> bytes:
+        """Two processes making the same secret at once agree: the first file wins."""
+        existing = self.get(dossier_id)
+        if existing is not None:
+            return existing
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret = secrets.token_bytes(SECRET_BYTES)
+        partial = self.folder / f".{dossier_id}.{secrets.token_hex(4)}.tmp"
+        _write_new(partial, secret, sync=True)
+        try:
+            os.link(partial, self._path(dossier_id))  # fails if another process was first
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+        return self._path(dossier_id).read_bytes()
+
+    def destroy(self, dossier_id: uuid.UUID) -> None:
+        self._path(dossier_id).unlink(missing_ok=True)
+        directory = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -282,6 +283,8 @@ class KeyVersion(Base):
     )
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Sealed copies carry the key masked with the dossier's secret outside the database.
+    masked: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
 class SealedKey(Base):

@@ -15,7 +15,16 @@ from dossier.audit import Event, Origin, append
 from dossier.config import Settings
 from dossier.db import unit_of_work
 from dossier.errors import DomainError
+from dossier.keys import DossierSecrets
 from dossier.services.mail import send
+
+SECRETS = "dossier_secrets"
+AFTER_COMMIT = "after_commit"
+
+
+def after_commit(db: Session, action: Callable[[], None]) -> None:
+    """Work that must not happen unless the unit of work commits, such as shredding a secret."""
+    db.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 class Refused(Exception):
@@ -47,13 +56,17 @@ class Context:
         """One transaction. A `Refused` inside it rolls the work back, then is logged on its own."""
         try:
             with unit_of_work(self.sessions) as db:
+                db.info[SECRETS] = DossierSecrets(self.settings.secrets_dir)
                 yield db
                 outbox = db.info.pop("outbox", [])
+                after_commit = db.info.pop(AFTER_COMMIT, [])
         except Refused as refusal:
             self.record_denied(refusal.event)
             raise refusal.error from None
         for mail in outbox:  # only after the work committed
             send(self.settings.smtp_url, mail)
+        for action in after_commit:
+            action()
 
     def record_denied(self, event: Event) -> None:
         """Denied attempts are logged in a transaction of their own, since the use case fails."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -33,9 +34,10 @@ from dossier.models import (
 from dossier.services import validation
 from dossier.services.access import Access, owners, resolve
 from dossier.services.content import Place, Untrusted, open_text, seal_text
-from dossier.services.context import Actor, Context, Refused
+from dossier.services.context import Actor, Context, Refused, after_commit
 from dossier.services.keychain import (
     KeyChain,
+    dossier_secrets,
     keychain,
     new_key_version,
     seal_to_invitation,
@@ -643,3 +645,5 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
         for model in _DOSSIER_TABLES:
             db.execute(delete(model).where(model.dossier_id == dossier_id))
         db.execute(delete(Dossier).where(Dossier.id == dossier_id))
+        # Last, and only once the rows are gone for good: the secret that every backup needs.
+        after_commit(db, partial(dossier_secrets(db).destroy, dossier_id))

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
-from dossier.errors import AccessDenied
+from dossier.errors import AccessDenied, DossierKeyGone
+from dossier.keys import DossierSecrets
 from dossier.models import KeyVersion, SealedKey, User
-from dossier.services.context import Actor
+from dossier.services.context import SECRETS, Actor
 from dossier.services.sessions import unlock_keyring
 
 DOSSIER_SCOPE = "dossier"
@@ -76,8 +77,8 @@ class KeyChain:
         cached = self._opened.get((scope, version))
         if cached is not None:
             return cached
-        sealed = self.db.scalar(
-            select(SealedKey.sealed)
+        found = self.db.execute(
+            select(SealedKey.sealed, KeyVersion.masked)
             .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
             .where(
                 KeyVersion.dossier_id == self.dossier_id,
@@ -85,14 +86,17 @@ class KeyChain:
                 KeyVersion.version == version,
                 SealedKey.holder_id == self.holder_id,
             )
-        )
-        if sealed is None:
+        ).first()
+        if found is None:
             raise AccessDenied()
+        sealed, masked = found
         key = crypto.open_from_public_key(
             sealed,
             self.keyring.exchange,
             seal_info(self.dossier_id, scope, version, str(self.holder_id)),
         )
+        if masked:
+            key = _unmasked(self.db, self.dossier_id, scope, version, key)
         self._opened[(scope, version)] = key
         return key
 
@@ -106,6 +110,28 @@ class KeyChain:
         except AccessDenied:
             return False
         return True
+
+
+def _mask(db: Session, dossier_id: uuid.UUID, scope: str, version: int, key: bytes) -> bytes:
+    secret = dossier_secrets(db).get(dossier_id)
+    if secret is None:
+        raise DossierKeyGone()
+    binding = {"dossier": str(dossier_id), "section": scope, "key_version": version}
+    return crypto.mask_key(key, secret, binding)
+
+
+_unmasked = _mask  # masking is its own inverse
+
+
+def dossier_secrets(db: Session) -> DossierSecrets:
+    """The store of per-dossier secrets, handed to every unit of work by its context."""
+    return db.info[SECRETS]
+
+
+def _sealable(db: Session, key_version: KeyVersion, key: bytes) -> bytes:
+    if not key_version.masked:
+        return key
+    return _mask(db, key_version.dossier_id, key_version.scope, key_version.version, key)
 
 
 def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
@@ -123,7 +149,9 @@ def new_key_version(
         section_id=section_id,
         version=version,
         created_at=now,
+        masked=True,
     )
+    dossier_secrets(db).get_or_create(dossier_id)
     db.add(row)
     db.flush()
     return row, crypto.new_key()
@@ -137,7 +165,7 @@ def seal_to_user(db: Session, key_version: KeyVersion, key: bytes, user: User) -
             key_version_id=key_version.id,
             holder_id=user.id,
             sealed=crypto.seal_to_public_key(
-                key,
+                _sealable(db, key_version, key),
                 user.exchange_public_key,
                 seal_info(
                     key_version.dossier_id, key_version.scope, key_version.version, str(user.id)
@@ -163,7 +191,7 @@ def seal_to_invitation(
             invitation_id=None if share_link else invitation_id,
             grant_link_id=invitation_id if share_link else None,
             sealed=crypto.seal_to_public_key(
-                key,
+                _sealable(db, key_version, key),
                 public_key,
                 seal_info(
                     key_version.dossier_id,
@@ -202,5 +230,7 @@ def take_over_invitation(
                 invitation_recipient(invitation_id),
             ),
         )
+        if key_version.masked:
+            key = _unmasked(db, dossier_id, key_version.scope, key_version.version, key)
         seal_to_user(db, key_version, key, user)
         db.delete(sealed)

@@ -81,7 +81,7 @@ def test_database_holds_no_password_recovery_code_or_private_key(
     for secret in secrets:
         for form in forms_of(secret):
             assert form not in dump, f"found a secret in the database ({len(secret)} bytes)"
-    for key_file in keys_dir.iterdir():
+    for key_file in (path for path in keys_dir.rglob("*") if path.is_file()):
         for secret in secrets:
             assert secret not in key_file.read_bytes()
 
@@ -104,7 +104,7 @@ def test_database_and_server_keys_cannot_open_a_session_without_its_cookie(
     # Every 32-byte value the attacker holds (database rows and server key files) as a key.
     dump = dump_database(engine)
     candidates = {dump[i : i + 32] for i in range(0, len(dump) - 31)}
-    for key_file in keys_dir.iterdir():
+    for key_file in (path for path in keys_dir.rglob("*") if path.is_file()):
         data = key_file.read_bytes()
         candidates |= {data[i : i + 32] for i in range(0, len(data) - 31)}
         candidates.add(crypto.session_key(data.strip()))
