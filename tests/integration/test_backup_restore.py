@@ -1,0 +1,144 @@
+"""Backups as an operator makes them (README, "Backups"): `pg_dump` of the database, the keys
+apart. A restored copy works; a copy older than a destruction cannot bring the dossier back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from dossier import migrations
+from dossier.db import make_engine, make_session_factory
+from dossier.errors import DossierKeyGone
+from dossier.keys import init_keys
+from dossier.models import SessionKind
+from dossier.services import accounts, dossiers, entries, sessions
+from dossier.services.context import Context
+from tests.conftest import PASSWORD, _postgres_admin_url, make_settings
+
+
+class Databases:
+    """Empty PostgreSQL databases made on demand, and contexts on them; all gone afterwards."""
+
+    def __init__(self) -> None:
+        self.admin_url = make_url(_postgres_admin_url())
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+        self.engines: list[Engine] = []
+
+    def new(self) -> str:
+        name = f"dossier_backup_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def context(self, url: str, keys_dir: Path) -> Context:
+        engine = make_engine(url)
+        self.engines.append(engine)
+        return Context(make_session_factory(engine), make_settings(url, keys_dir))
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+        with self.admin.connect() as connection:
+            for name in self.names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def databases() -> Iterator[Databases]:
+    made = Databases()
+    yield made
+    made.close()
+
+
+def libpq(url: str) -> str:
+    """The same database as the command-line tools name it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def dump(url: str, into: Path) -> None:
+    subprocess.run(["pg_dump", "--format=custom", f"--file={into}", libpq(url)], check=True)
+
+
+def restore(dump_file: Path, url: str) -> None:
+    command = ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq(url)}"]
+    subprocess.run([*command, str(dump_file)], check=True)
+
+
+def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stays_gone(
+    databases: Databases, tmp_path: Path
+) -> None:
+    keys_dir = tmp_path / "keys"
+    init_keys(keys_dir)
+    live_url = databases.new()
+    live = databases.context(live_url, keys_dir)
+    migrations.upgrade(live.sessions.kw["bind"])
+    accounts.register(
+        live,
+        accounts.NewAccount(
+            "lisa@example.nl", PASSWORD, "Lisa", "youth", birth_date=date(2008, 5, 1)
+        ),
+    )
+    lisa = sessions.authenticate(
+        live, sessions.log_in(live, "lisa@example.nl", PASSWORD, SessionKind.API).token, "api"
+    )
+    assert lisa is not None
+    kept = dossiers.create_dossier(live, lisa, "Lisa", None, for_self=True)
+    entries.write_entry(
+        live, lisa, kept.id, kept.sections[0].id, "Mijn plan", "Ik wil naar de havo.", "note"
+    )
+    accounts.register(
+        live,
+        accounts.NewAccount("anne@example.nl", PASSWORD, "Anne", "parent"),
+    )
+    anne = sessions.authenticate(
+        live, sessions.log_in(live, "anne@example.nl", PASSWORD, SessionKind.API).token, "api"
+    )
+    assert anne is not None
+    doomed = dossiers.create_dossier(live, anne, "Tim", date(2016, 3, 1), for_self=False)
+    entries.write_entry(
+        live, anne, doomed.id, doomed.sections[0].id, "Oud verhaal", "De scheiding.", "note"
+    )
+    older_dump = tmp_path / "before-destroy.dump"
+    dump(live_url, older_dump)
+
+    dossiers.destroy(live, anne, doomed.id, "Tim")
+    assert not (keys_dir / "dossiers" / f"{doomed.id}.key").exists()
+
+    restored_url = databases.new()
+    restore(older_dump, restored_url)
+    restored = databases.context(restored_url, keys_dir)
+
+    def log_in_again(email: str):  # type: ignore[no-untyped-def]
+        ticket = sessions.log_in(restored, email, PASSWORD, SessionKind.API)
+        return sessions.authenticate(restored, ticket.token, SessionKind.API)
+
+    page = entries.list_entries(
+        restored, log_in_again("lisa@example.nl"), kept.id, entries.Filters()
+    )
+    assert [(card.title, card.trusted) for card in page.items] == [("Mijn plan", True)]
+    with pytest.raises(DossierKeyGone):
+        entries.list_entries(
+            restored, log_in_again("anne@example.nl"), doomed.id, entries.Filters()
+        )
+
+    verified = subprocess.run(
+        [sys.executable, "-m", "dossier.cli", "audit", "verify"],
+        env={**os.environ, "DOSSIER_DATABASE_URL": restored_url, "DOSSIER_KEYS_DIR": str(keys_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout.lower()
