@@ -25,7 +25,7 @@ def create_app(
     """Build the app; nothing is created at import time, so tests can make as many as they need."""
     from dossier import api, keys, web
     from dossier.db import make_engine, make_session_factory
-    from dossier.edge import auth, context, errors, i18n, limits, security
+    from dossier.edge import auth, context, errors, health, i18n, limits, logs, security
     from dossier.services.context import utcnow
 
     settings = settings or Settings.from_env()
@@ -63,6 +63,8 @@ def create_app(
     auth.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    logs.init_app(app)
+    health.init_app(app)
     web.init_app(app)
     api.init_app(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -32,10 +33,10 @@ def _context(with_keys: bool = False) -> Iterator[Context]:
     from dossier.db import make_engine, make_session_factory
 
     settings = _settings()
-    audit_key = None
+    loaded = None
     if with_keys:
         try:
-            audit_key = server_keys.load_keys(settings.keys_dir).audit_signing_key
+            loaded = server_keys.load_keys(settings.keys_dir)
         except ServerKeysMissing as error:
             raise click.ClickException(str(error)) from None
     engine = make_engine(settings.database_url)
@@ -44,7 +45,8 @@ def _context(with_keys: bool = False) -> Iterator[Context]:
             sessions=make_session_factory(engine),
             settings=settings,
             origin=Origin(client_address="cli", request_id=None),
-            audit_key=audit_key,
+            audit_key=loaded.audit_signing_key if loaded else None,
+            job_key=loaded.job_key if loaded else None,
         )
     finally:
         engine.dispose()
@@ -213,20 +215,66 @@ def audit_export(since: datetime | None, until: datetime | None, fmt: str) -> No
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Do what is due now, then stop.")
-@click.option("--interval", default=60, show_default=True, help="Seconds between rounds.")
-def worker(once: bool, interval: int) -> None:
-    """Background work that needs no one's keys: signed checkpoints when they are due."""
-    from dossier.services import audit_views
+@click.option("--once", is_flag=True, help="Do what is due now (and empty the queue), then stop.")
+def worker(once: bool) -> None:
+    """Background work: due checkpoints, ended grants, and with DOSSIER_REDIS_URL the queue
+    (e-mail, the rest of a re-encryption)."""
+    from dossier.edge import logs
+    from dossier.services import jobs, queue
 
+    settings = _settings()
+    if settings.production:
+        logs.configure()
+    try:
+        server_keys.load_keys(settings.keys_dir)
+    except ServerKeysMissing as error:
+        raise click.ClickException(str(error)) from None
+    if settings.redis_url:
+        from rq import Worker
+
+        jobs.tick()  # puts the next tick on the queue
+        rq_worker = Worker([queue.QUEUE_NAME], connection=queue.connection(settings.redis_url))
+        rq_worker.work(burst=once, with_scheduler=not once)
+        return
     while True:
-        with _context(with_keys=True) as ctx:
-            made = audit_views.checkpoint_if_due(ctx)
-        if made:
-            click.echo(f"checkpoint {made.number}")
+        done = jobs.tick()
+        if done["checkpoint"]:
+            click.echo(f"checkpoint {done['checkpoint']}")
         if once:
             return
-        time.sleep(interval)
+        time.sleep(settings.worker_interval_seconds)
+
+
+@main.command()
+def serve() -> None:
+    """The production server: gunicorn with DOSSIER_WORKERS, DOSSIER_THREADS and
+    DOSSIER_TIMEOUT_SECONDS on DOSSIER_BIND. Refuses to start without keys, on SQLite in
+    production, with debug on, or on a database whose migrations are not current."""
+    from dossier import migrations, production
+    from dossier.edge import logs
+
+    settings = _settings()
+    logs.configure()
+    try:
+        settings.check_production()
+        if settings.create_keys:
+            for path in server_keys.init_keys(settings.keys_dir):
+                logging.getLogger("dossier.keys").info(
+                    "created server key", extra={"fields": {"file": path.name}}
+                )
+        server_keys.load_keys(settings.keys_dir)
+    except (ServerKeysMissing, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    from dossier.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        current = migrations.is_current(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        raise click.ClickException("The database schema is not current: run `dossier db upgrade`.")
+    production.Production(settings).run()
 
 
 @main.command()

@@ -65,6 +65,7 @@ class Settings:
     threads: int = 4
     timeout_seconds: int = 60
     create_keys: bool = False
+    worker_interval_seconds: int = 60
 
     @property
     def secrets_dir(self) -> Path:
@@ -123,6 +124,7 @@ class Settings:
             threads=_int(environ, "DOSSIER_THREADS", defaults.threads),
             timeout_seconds=_int(environ, "DOSSIER_TIMEOUT_SECONDS", defaults.timeout_seconds),
             create_keys=_flag(environ, "DOSSIER_CREATE_KEYS"),
+            worker_interval_seconds=_int(environ, "DOSSIER_WORKER_INTERVAL_SECONDS", 60),
         )
 
     def check_production(self) -> None:

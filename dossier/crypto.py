@@ -66,6 +66,7 @@ class Kind(IntEnum):
     KEYRING_BY_SESSION = 3
     SEALED_TO_PUBLIC_KEY = 4
     CONTENT = 5
+    JOB = 6
 
 
 def label(name: str) -> bytes:

@@ -1,5 +1,5 @@
-"""Server keys in keys/: the Flask secret key, the Ed25519 key that signs audit checkpoints, and
-one secret per dossier.
+"""Server keys in keys/: the Flask secret key, the Ed25519 key that signs audit checkpoints, the
+key that seals what queued jobs carry, and one secret per dossier.
 
 They are made once by `dossier keys init`, readable only by their owner, and never have a
 built-in fallback: without them the app does not start.
@@ -25,12 +25,14 @@ from dossier.errors import ServerKeysMissing
 
 SECRET_KEY_FILE = "flask-secret.key"  # noqa: S105 - a file name, not a secret
 AUDIT_KEY_FILE = "audit-signing.pem"
+JOB_KEY_FILE = "job-sealing.key"
 
 
 @dataclass(frozen=True)
 class ServerKeys:
     secret_key: bytes = field(repr=False)
     audit_signing_key: Ed25519PrivateKey = field(repr=False)
+    job_key: bytes = field(repr=False)  # seals what a queued job must carry, e.g. section keys
 
 
 def _write_new(path: Path, data: bytes, sync: bool = False) -> None:
@@ -57,13 +59,18 @@ def init_keys(keys_dir: Path) -> list[Path]:
         )
         _write_new(audit_path, pem)
         written.append(audit_path)
+    job_path = keys_dir / JOB_KEY_FILE
+    if not job_path.exists():
+        _write_new(job_path, secrets.token_bytes(32))
+        written.append(job_path)
     return written
 
 
 def load_keys(keys_dir: Path) -> ServerKeys:
     secret_path = keys_dir / SECRET_KEY_FILE
     audit_path = keys_dir / AUDIT_KEY_FILE
-    missing = [p.name for p in (secret_path, audit_path) if not p.is_file()]
+    job_path = keys_dir / JOB_KEY_FILE
+    missing = [p.name for p in (secret_path, audit_path, job_path) if not p.is_file()]
     if missing:
         raise ServerKeysMissing(
             f"Server keys missing in {keys_dir}: {', '.join(missing)}. Run `dossier keys init`."
@@ -74,7 +81,10 @@ def load_keys(keys_dir: Path) -> ServerKeys:
     key = load_pem_private_key(audit_path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ServerKeysMissing(f"{audit_path} is not an Ed25519 private key.")
-    return ServerKeys(secret_key=secret, audit_signing_key=key)
+    job_key = job_path.read_bytes()
+    if len(job_key) != 32:
+        raise ServerKeysMissing(f"{job_path} is not a 32-byte key.")
+    return ServerKeys(secret_key=secret, audit_signing_key=key, job_key=job_key)
 
 
 DOSSIER_SECRETS_DIR = "dossiers"

@@ -243,3 +243,13 @@ def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
         "dossier_sections": [section.id for section in dossier.sections],
         "auditor": login_actor(ctx, "auditor@example.nl"),
     }
+
+
+@pytest.fixture
+def databases() -> Iterator[object]:
+    """Fresh PostgreSQL databases on demand, for tests that need one of their own."""
+    from tests.support import Databases
+
+    made = Databases(_postgres_admin_url())
+    yield made
+    made.close()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import PASSWORD
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from dossier.db import make_engine, make_session_factory
+from dossier.services.context import Context
+from tests.conftest import PASSWORD, make_settings
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _CODE = re.compile(r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>")
@@ -123,3 +130,33 @@ def as_database_owner(engine: Any) -> Iterator[Any]:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SET LOCAL session_replication_role = replica"))
         yield connection
+
+
+class Databases:
+    """Empty PostgreSQL databases made on demand, and contexts on them; all gone afterwards."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = make_url(admin_url)
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+        self.engines: list[Engine] = []
+
+    def new(self) -> str:
+        name = f"dossier_own_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def context(self, url: str, keys_dir: Path) -> Context:
+        engine = make_engine(url)
+        self.engines.append(engine)
+        return Context(make_session_factory(engine), make_settings(url, keys_dir))
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+        with self.admin.connect() as connection:
+            for name in self.names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()

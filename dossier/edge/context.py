@@ -32,6 +32,7 @@ def service_context() -> Context:
         origin=Origin(client_address=request.remote_addr, request_id=request_id()),
         clock=state["clock"],
         audit_key=state["server_keys"].audit_signing_key,
+        job_key=state["server_keys"].job_key,
     )
 
 

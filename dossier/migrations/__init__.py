@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
 from alembic import command
@@ -32,7 +33,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head()
+
+
+@cache
+def _head() -> str | None:
+    """The scripts ship with the package, so their head never changes while a process runs."""
+    config = Config()
+    config.set_main_option("script_location", str(files("dossier.migrations")))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def is_current(engine: Engine) -> bool:

@@ -16,6 +16,7 @@ from dossier.config import Settings
 from dossier.db import unit_of_work
 from dossier.errors import DomainError
 from dossier.keys import DossierSecrets
+from dossier.services import queue
 from dossier.services.mail import send
 
 SECRETS = "dossier_secrets"
@@ -47,6 +48,7 @@ class Context:
     origin: Origin = field(default_factory=Origin)
     clock: Callable[[], datetime] = utcnow
     audit_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+    job_key: bytes | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -64,7 +66,10 @@ class Context:
             self.record_denied(refusal.event)
             raise refusal.error from None
         for mail in outbox:  # only after the work committed
-            send(self.settings.smtp_url, mail)
+            if self.settings.redis_url:
+                queue.enqueue(self.settings.redis_url, queue.SEND_MAIL, mail)
+            else:
+                send(self.settings.smtp_url, mail)
         for action in after_commit:
             action()
 

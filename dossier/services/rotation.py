@@ -1,22 +1,29 @@
 """Key rotation (DESIGN.md Encryption 6): when someone loses access, every key they held is
 replaced by a new version for the remaining holders, and older content is re-encrypted to it.
 
-Re-encryption needs an owner's keys, so it runs inside owner actions, in batches: the revoking
-request does what fits in its time budget, and every later owner action continues where the last
-one stopped. Until a scope is done, its old versions stay sealed to the remaining holders only,
-so the person who lost access opens nothing, at once.
+Re-encryption needs an owner's keys, so it starts inside owner actions, in batches: the revoking
+request does what fits in its time budget. With a queue (Redis), the request hands the rest to
+`dossier worker` with the keys sealed for it; without one, every later owner action continues
+where the last one stopped. Until a scope is done, its old versions stay sealed to the remaining
+holders only, so the person who lost access opens nothing, at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dossier import crypto
+from dossier.errors import AccessDenied
 from dossier.models import (
     Attachment,
     CorrectionRequest,
@@ -34,7 +41,9 @@ from dossier.models import (
     Section,
     User,
 )
+from dossier.services import queue
 from dossier.services.content import Place, Untrusted, open_bytes, seal_bytes
+from dossier.services.context import Context, after_commit
 from dossier.services.keychain import (
     DOSSIER_SCOPE,
     KeyChain,
@@ -230,10 +239,11 @@ def _stale_rows(
 
 
 def continue_rotation(
-    db: Session, keys: KeyChain, budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    db: Session, keys: OpensKeys, budget_seconds: float | None = None
 ) -> Progress:
     """Re-encrypt what still uses an old key version, within the budget; retire finished scopes."""
-    deadline = time.monotonic() + budget_seconds
+    budget = DEFAULT_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
     dossier_id = keys.dossier_id
     rewritten = 0
     remaining = 0
@@ -294,6 +304,86 @@ def continue_rotation(
     return Progress(rewritten, remaining)
 
 
+class OpensKeys(Protocol):
+    """What re-encryption needs: a dossier's key versions, by scope and version."""
+
+    dossier_id: uuid.UUID
+
+    def key(self, section_id: uuid.UUID | None, version: int) -> bytes: ...
+
+
+JOB_PURPOSE = "continue-rotation"
+
+
+@dataclass(frozen=True)
+class CarriedKeys:
+    """The key versions a queued re-encryption carries, opened in the worker."""
+
+    dossier_id: uuid.UUID
+    keys: dict[tuple[str, int], bytes] = dataclasses.field(repr=False)
+
+    def key(self, section_id: uuid.UUID | None, version: int) -> bytes:
+        try:
+            return self.keys[(scope_of(section_id), version)]
+        except KeyError:
+            raise AccessDenied() from None
+
+
+def carry_keys(db: Session, keys: KeyChain, job_key: bytes) -> bytes:
+    """Every version of every scope still being re-encrypted, sealed with the server's job key:
+    Redis only ever holds this ciphertext, and only until the job is done."""
+    rotating = select(RotationDue.scope).where(
+        RotationDue.dossier_id == keys.dossier_id, ~RotationDue.scope.like("pending:%")
+    )
+    carried = []
+    for key_version in db.scalars(
+        select(KeyVersion).where(
+            KeyVersion.dossier_id == keys.dossier_id, KeyVersion.scope.in_(rotating)
+        )
+    ):
+        opened = keys.key(key_version.section_id, key_version.version)
+        carried.append([key_version.scope, key_version.version, opened.hex()])
+    return crypto.seal(
+        job_key,
+        json.dumps(carried).encode(),
+        kind=crypto.Kind.JOB,
+        purpose=JOB_PURPOSE,
+        context={"dossier": str(keys.dossier_id)},
+    )
+
+
+def carried_keys(dossier_id: uuid.UUID, sealed: bytes, job_key: bytes) -> CarriedKeys:
+    opened = crypto.open_sealed(
+        job_key,
+        sealed,
+        kind=crypto.Kind.JOB,
+        purpose=JOB_PURPOSE,
+        context={"dossier": str(dossier_id)},
+    )
+    return CarriedKeys(
+        dossier_id,
+        {(scope, version): bytes.fromhex(key) for scope, version, key in json.loads(opened)},
+    )
+
+
+def hand_over(ctx: Context, db: Session, keys: KeyChain, progress: Progress) -> None:
+    """With a queue, the worker finishes what the owner's request left, once it commits;
+    without one, the owner's next action continues (see `settle_due`)."""
+    if not progress.remaining or not ctx.settings.redis_url or ctx.job_key is None:
+        return
+    sealed = carry_keys(db, keys, ctx.job_key)
+    after_commit(
+        db,
+        partial(
+            queue.enqueue,
+            ctx.settings.redis_url,
+            queue.CONTINUE_ROTATION,
+            str(keys.dossier_id),
+            sealed,
+        ),
+    )
+
+
 def scopes_of_grant(db: Session, grant: Grant) -> list[str]:
     sections = db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
     return [DOSSIER_SCOPE, *(scope_of(section_id) for section_id in sections)]
@@ -330,9 +420,7 @@ def mark_due(db: Session, dossier_id: uuid.UUID, scopes: list[str], now) -> None
         db.merge(RotationDue(dossier_id=dossier_id, scope=f"pending:{scope}", since=now))
 
 
-def settle_due(
-    db: Session, keys: KeyChain, now, budget_seconds: float = DEFAULT_BUDGET_SECONDS
-) -> Progress:  # type: ignore[no-untyped-def]
+def settle_due(db: Session, keys: KeyChain, now, budget_seconds: float | None = None) -> Progress:  # type: ignore[no-untyped-def]
     """Run the rotations that waited for an owner, then continue re-encryption."""
     waiting = list(
         db.scalars(

@@ -45,6 +45,7 @@ from dossier.services.notices import notify
 from dossier.services.rotation import (
     continue_rotation,
     forget_holder,
+    hand_over,
     rotate,
     scopes_of_grant,
     settle_due,
@@ -194,6 +195,7 @@ def _settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
     """Owner actions finish what waited for an owner: due rotations, and grants that the age
     rules now find approved (for instance after a 16th birthday)."""
     progress = settle_due(db, keys, ctx.now())
+    hand_over(ctx, db, keys, progress)
     today = ctx.now().date()
     for grant in db.scalars(
         select(Grant).where(Grant.dossier_id == access.dossier.id, Grant.status == "pending")
@@ -408,7 +410,9 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
                 invitation_id=None if grant.grantee_id else grant.id,
             )
             rotate(db, keys, scopes_of_grant(db, grant), now)
-            remaining = continue_rotation(db, keys).remaining
+            progress = continue_rotation(db, keys)
+            hand_over(ctx, db, keys, progress)
+            remaining = progress.remaining
         append(
             db,
             access.event(
@@ -482,7 +486,7 @@ def change(
                 )
                 keys = keychain(db, actor, dossier_id)
                 rotate(db, keys, scopes, now)
-                continue_rotation(db, keys)
+                hand_over(ctx, db, keys, continue_rotation(db, keys))
         append(
             db,
             access.event(

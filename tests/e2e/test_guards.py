@@ -128,6 +128,8 @@ PUBLIC_PAGES = [
     "/register/professional",
     "/forgot-password",
     "/language/en",
+    "/healthz",
+    "/readyz",
 ]
 MEMBER_PAGES = ["/start", "/account", "/account/password"]
 ADMIN_PAGES = ["/admin/professionals"]

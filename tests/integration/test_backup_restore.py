@@ -6,60 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from dossier import migrations
-from dossier.db import make_engine, make_session_factory
 from dossier.errors import DossierKeyGone
 from dossier.keys import init_keys
 from dossier.models import SessionKind
 from dossier.services import accounts, dossiers, entries, sessions
-from dossier.services.context import Context
-from tests.conftest import PASSWORD, _postgres_admin_url, make_settings
-
-
-class Databases:
-    """Empty PostgreSQL databases made on demand, and contexts on them; all gone afterwards."""
-
-    def __init__(self) -> None:
-        self.admin_url = make_url(_postgres_admin_url())
-        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        self.names: list[str] = []
-        self.engines: list[Engine] = []
-
-    def new(self) -> str:
-        name = f"dossier_backup_{uuid.uuid4().hex[:10]}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        self.names.append(name)
-        return self.admin_url.set(database=name).render_as_string(hide_password=False)
-
-    def context(self, url: str, keys_dir: Path) -> Context:
-        engine = make_engine(url)
-        self.engines.append(engine)
-        return Context(make_session_factory(engine), make_settings(url, keys_dir))
-
-    def close(self) -> None:
-        for engine in self.engines:
-            engine.dispose()
-        with self.admin.connect() as connection:
-            for name in self.names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
-
-
-@pytest.fixture
-def databases() -> Iterator[Databases]:
-    made = Databases()
-    yield made
-    made.close()
+from tests.conftest import PASSWORD
+from tests.support import Databases
 
 
 def libpq(url: str) -> str:

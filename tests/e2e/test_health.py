@@ -1,0 +1,51 @@
+"""/healthz and /readyz: open to anyone, cheap, and telling an orchestrator only ok or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier import create_app
+from tests.conftest import make_settings
+
+
+def test_health_says_the_process_lives_and_sets_no_cookie(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
+
+
+def test_ready_checks_database_migrations_and_keys(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "keys": "ok", "migrations": "ok"},
+    }
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_not_ready_on_an_unmigrated_database_or_without_redis(
+    tmp_path: Path, keys_dir: Path
+) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    behind = create_app(make_settings(empty, keys_dir)).test_client().get("/readyz")
+    assert behind.status_code == 503
+    assert behind.get_json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "keys": "ok", "migrations": "failing"},
+    }
+    no_redis = make_settings(empty, keys_dir, redis_url="redis://127.0.0.1:1/0")
+    answer = create_app(no_redis).test_client().get("/readyz").get_json()
+    assert answer["checks"]["redis"] == "failing" and answer["status"] == "unavailable"
+
+
+def test_not_ready_when_new_dossiers_could_not_keep_their_secret(
+    tmp_path: Path, keys_dir: Path
+) -> None:
+    locked = tmp_path / "not-a-folder"
+    locked.write_text("a file where the secrets' folder should be")
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}", keys_dir, dossier_secrets_dir=locked / "dossiers"
+    )
+    answer = create_app(settings).test_client().get("/readyz")
+    assert answer.status_code == 503 and answer.get_json()["checks"]["keys"] == "failing"

@@ -1,0 +1,93 @@
+"""The queue (Redis + RQ): a revocation too large for the owner's request is finished by the
+worker with keys that wait on the queue sealed, and nothing of the job stays behind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from dossier.keys import load_keys
+from dossier.models import KeyVersion, RotationDue
+from dossier.services import entries, jobs, queue, rotation, sharing
+from dossier.services.context import Context
+from dossier.services.dossiers import create_dossier
+from dossier.services.keychain import keychain
+from tests.integration.test_sharing import person, section, years_ago
+
+REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+@pytest.fixture
+def queued(ctx: Context, keys_dir: Path) -> Iterator[Context]:
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    yield replace(
+        ctx,
+        settings=ctx.settings.with_overrides(redis_url=REDIS_URL),
+        job_key=load_keys(keys_dir).job_key,
+    )
+    redis.flushdb()
+    redis.close()
+
+
+def test_the_worker_finishes_a_revocation_with_sealed_keys_and_leaves_nothing(
+    queued: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    youth = person(queued, "sanne@example.nl", "youth", birth_date=years_ago(queued, 17))
+    grandma = person(queued, "oma@example.nl", "parent")
+    dossier = create_dossier(queued, youth, "Sanne", None, for_self=True)
+    care = section(dossier, "care")
+    for number in range(12):
+        entries.write_entry(queued, youth, dossier.id, care, f"Bericht {number}", "Tekst", "note")
+    shared = sharing.share(
+        queued,
+        youth,
+        dossier.id,
+        grantee_email="oma@example.nl",
+        section_ids=[care],
+        permission="read",
+    )
+    assert shared.status == "active"
+
+    monkeypatch.setattr(rotation, "DEFAULT_BUDGET_SECONDS", 0.0)  # nothing fits in the request
+    assert sharing.revoke(queued, youth, dossier.id, shared.grant_id) > 0
+    redis = queue.connection(REDIS_URL)
+    waiting = queue.queue(REDIS_URL).jobs
+    [job] = [job for job in waiting if job.func_name == queue.CONTINUE_ROTATION]
+    stored = b"".join(redis.hgetall(job.key).values())
+    with queued.unit_of_work() as db:
+        keys = keychain(db, youth, dossier.id)
+        plain_keys = [keys.key(care, 1), keys.key(care, 2)]
+    for key in plain_keys:
+        assert key not in stored and key.hex().encode() not in stored
+
+    monkeypatch.setattr(jobs, "worker_context", lambda: queued)
+    SimpleWorker([queue.QUEUE_NAME], connection=redis).work(burst=True)
+
+    with queued.unit_of_work() as db:
+        assert (
+            list(db.scalars(select(RotationDue).where(RotationDue.dossier_id == dossier.id))) == []
+        )
+        left = db.scalars(
+            select(KeyVersion.version).where(
+                KeyVersion.dossier_id == dossier.id, KeyVersion.scope == str(care)
+            )
+        )
+        assert list(left) == [2]  # every entry moved to the new key; the old one is gone
+    page = entries.list_entries(queued, youth, dossier.id, entries.Filters(section_id=care))
+    assert len(page.items) == 12 and all(card.trusted for card in page.items)
+    assert redis.keys("rq:job:*") == []
+    assert not sharing_visible(queued, grandma, dossier.id)
+
+
+def sharing_visible(ctx: Context, who, dossier_id) -> bool:  # type: ignore[no-untyped-def]
+    from tests.integration.test_sharing import readable
+
+    return readable(ctx, who, dossier_id)
