@@ -71,7 +71,7 @@ def keys() -> None:
 
 @keys.command("init")
 def keys_init() -> None:
-    """Create the Flask secret key and the audit signing key, if missing (mode 0600)."""
+    """Create the server keys that are missing (mode 0600); never replace one."""
     settings = _settings()
     written = server_keys.init_keys(settings.keys_dir)
     for path in written:
@@ -98,6 +98,23 @@ def db_upgrade(revision: str) -> None:
         click.echo(f"database at revision {migrations.current_revision(engine)}")
     finally:
         engine.dispose()
+
+
+@main.command()
+def prepare() -> None:
+    """Before the app takes traffic: create missing server keys when DOSSIER_CREATE_KEYS allows
+    it, then migrate the database. One container runs this; the app and worker wait for it."""
+    settings = _settings()
+    if settings.create_keys:
+        for path in server_keys.init_keys(settings.keys_dir):
+            click.echo(f"created {path.name}")
+    try:
+        server_keys.load_keys(settings.keys_dir)
+    except ServerKeysMissing as error:
+        raise click.ClickException(
+            f"{error} Or set DOSSIER_CREATE_KEYS=true for the first start."
+        ) from None
+    db_upgrade.callback("head")  # type: ignore[misc]
 
 
 @main.group()
