@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard dossier/translations/*/LC_MESSAGES/messages.po))
 export DOSSIER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export DOSSIER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
 
-.PHONY: run demo install keys migrate translations messages lint test bench chromium design-system clean
+.PHONY: run demo install keys migrate translations messages lint test prod-smoke bench chromium design-system clean
 
 run: install keys migrate ## set everything up and serve on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
@@ -52,6 +53,9 @@ lint: install
 
 test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint and layer contracts
 	$(BIN)/pytest
+
+prod-smoke: install ## `dossier serve` in production mode on local PostgreSQL and Redis, over HTTP
+	$(BIN)/pytest -q tests/e2e/test_production.py tests/integration/test_backup_restore.py
 
 bench: install ## benchmarks, each printed as a ratio against a baseline run beside it
 	$(BIN)/python -m bench

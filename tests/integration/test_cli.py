@@ -40,7 +40,7 @@ def test_keys_init_and_db_upgrade_on_a_fresh_machine(tmp_path: Path) -> None:
     }
     runner = CliRunner()
     first = runner.invoke(main, ["keys", "init"], env=env)
-    assert first.exit_code == 0 and first.output.count("created") == 2
+    assert first.exit_code == 0 and first.output.count("created") == 3
     again = runner.invoke(main, ["keys", "init"], env=env)
     assert "already present" in again.output
     upgraded = runner.invoke(main, ["db", "upgrade"], env=env)

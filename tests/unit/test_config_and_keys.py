@@ -10,7 +10,7 @@ import pytest
 from dossier import create_app
 from dossier.config import ConfigError, Settings
 from dossier.errors import ServerKeysMissing
-from dossier.keys import AUDIT_KEY_FILE, SECRET_KEY_FILE, init_keys, load_keys
+from dossier.keys import AUDIT_KEY_FILE, JOB_KEY_FILE, SECRET_KEY_FILE, init_keys, load_keys
 
 
 def test_settings_come_from_dossier_variables(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_production_refuses_sqlite_and_cheap_password_cost(tmp_path: Path) -> No
 
 def test_keys_init_writes_owner_only_files_and_never_overwrites(tmp_path: Path) -> None:
     written = init_keys(tmp_path)
-    assert {p.name for p in written} == {SECRET_KEY_FILE, AUDIT_KEY_FILE}
+    assert {p.name for p in written} == {SECRET_KEY_FILE, AUDIT_KEY_FILE, JOB_KEY_FILE}
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     before = (tmp_path / SECRET_KEY_FILE).read_bytes()
@@ -73,6 +73,16 @@ def test_keys_init_writes_owner_only_files_and_never_overwrites(tmp_path: Path) 
     assert (tmp_path / SECRET_KEY_FILE).read_bytes() == before
     keys = load_keys(tmp_path)
     assert keys.secret_key == before.strip()
+    assert keys.job_key == (tmp_path / JOB_KEY_FILE).read_bytes() and len(keys.job_key) == 32
+
+
+def test_a_keys_folder_from_before_the_job_key_is_refused_until_keys_init(tmp_path: Path) -> None:
+    init_keys(tmp_path)
+    (tmp_path / JOB_KEY_FILE).unlink()
+    with pytest.raises(ServerKeysMissing, match=JOB_KEY_FILE):
+        load_keys(tmp_path)
+    assert [p.name for p in init_keys(tmp_path)] == [JOB_KEY_FILE]
+    assert load_keys(tmp_path).job_key
 
 
 @pytest.mark.parametrize("env", ["production", "development"])

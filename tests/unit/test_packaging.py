@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_wheel_holds_every_module_template_translation_and_migration(tmp_path: Path) -> None:
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
         check=True,
         capture_output=True,
