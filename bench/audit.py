@@ -13,9 +13,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
+from bench.databases import temporary_postgres
 from dossier import migrations
 from dossier.audit import GENESIS_HASH, Event, Origin, Outcome, chain_for, linked_values, verify
 from dossier.db import make_engine, make_session_factory, unit_of_work
@@ -170,17 +170,10 @@ def run() -> list[dict[str, object]]:
         engine = make_engine(f"sqlite:///{Path(folder) / 'audit.sqlite3'}")
         figures = _figures(engine)
         engine.dispose()
-    admin_url = make_url(POSTGRES)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"dossier_bench_audit_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        figures += _figures(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres(POSTGRES, "audit") as url:
+        engine = make_engine(url)
+        try:
+            figures += _figures(engine)
+        finally:
+            engine.dispose()
     return figures

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import peer
+from bench.databases import temporary_postgres
 from dossier import crypto, migrations
 from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
@@ -112,95 +113,104 @@ def run() -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory() as folder:
         keys_dir = Path(folder) / "keys"
         init_keys(keys_dir)
-        url = f"sqlite:///{Path(folder) / 'http.sqlite3'}"
-        engine = make_engine(url)
-        migrations.upgrade(engine)
-        cost = crypto.PRODUCTION_KDF_COST
-        settings = Settings(
-            env="test",
-            database_url=url,
-            keys_dir=keys_dir,
-            kdf_cost=crypto.KdfCost(1, 8, 1),
-            login_limits="100000 per minute",
-            address_limits="100000 per minute",
-        )
-        ctx = Context(make_session_factory(engine), settings)
-        accounts.register(
-            ctx,
-            accounts.NewAccount("y@bench.nl", PASSWORD, "Y", "youth", birth_date=date(2008, 1, 1)),
-        )
-        ticket = sessions.log_in(ctx, "y@bench.nl", PASSWORD, SessionKind.API)
-        owner = sessions.authenticate(ctx, ticket.token, SessionKind.API)
-        dossier = dossiers.create_dossier(ctx, owner, "Y", None, for_self=True)
-        section = dossier.sections[1].id
-        for number in range(200):
-            entries.write_entry(
-                ctx,
-                owner,
-                dossier.id,
-                section,
-                f"Bericht {number}",
-                "Een tekst van gemiddelde lengte. " * 20,
-                "note",
-            )
-        with ctx.unit_of_work() as db:
-            section_key = keychain(db, owner, dossier.id).key(section, 1).hex()
-        engine.dispose()
-        env = {
-            "DOSSIER_DATABASE_URL": url,
-            "DOSSIER_KEYS_DIR": str(keys_dir),
-            "DOSSIER_ENV": "development",
-            "DOSSIER_LOGIN_LIMITS": "100000 per minute",
-            "DOSSIER_ADDRESS_LIMITS": "100000 per minute",
-            "DOSSIER_KDF_TIME_COST": "1",
-            "DOSSIER_KDF_MEMORY_KIB": "8",
-            "BENCH_SECTION_KEY": section_key,
-            "BENCH_DOSSIER_ID": str(dossier.id),
-        }
-        auth = {"Authorization": f"Bearer {ticket.token}"}
-        page = f"/api/v1/dossiers/{dossier.id}/entries?limit=50"
-        with gunicorn("dossier:create_app()", env) as port:
-            full = load(port, "GET", page, auth)
-            connection = http.client.HTTPConnection("127.0.0.1", port)
-            connection.request("GET", page, headers=auth)
-            size = len(connection.getresponse().read())
-            body = json.dumps(
-                {
-                    "section_id": str(section),
-                    "title": "Nieuw",
-                    "body": "Tekst " * 50,
-                    "kind": "note",
-                }
-            ).encode()
-            written = load(
-                port,
-                "POST",
-                f"/api/v1/dossiers/{dossier.id}/entries",
-                {**auth, "Content-Type": "application/json"},
-                body,
-            )
-        with gunicorn("bench.apps:bare()", {**env, "BENCH_BYTES": str(size)}) as port:
-            bare = load(port, "GET", "/page", {})
-        with gunicorn("bench.apps:minimal()", env) as port:
-            minimal = load(port, "GET", "/page", {})
-            minimal_write = load(port, "POST", "/write", {}, b"")
-        peer_read = None
+        figures, full = _database_figures(f"sqlite:///{Path(folder) / 'http.sqlite3'}", keys_dir)
         if peer.wanted():
             port = free_port()
             with peer.css(Path(folder) / "pod", port, serving) as resource:
-                peer_read = load(port, "GET", resource, {})
-    started = time.perf_counter()
-    rounds = 5
-    for _ in range(rounds):
-        crypto.derive_password_keys(PASSWORD, bytes(16), cost)
-    argon_ms = (time.perf_counter() - started) / rounds * 1000
-    hashed = time.perf_counter()
-    for _ in range(rounds):
-        crypto._hkdf(PASSWORD.encode(), "bench")  # the same derivation without the stretching
-    hkdf_ms = (time.perf_counter() - hashed) / rounds * 1000
+                plain = load(port, "GET", resource, {})
+            figures.append(
+                {
+                    "name": "read-rps-vs-peer",
+                    "value": full["rps"],
+                    "unit": "req/s",
+                    "ratio": full["rps"] / plain["rps"],
+                    "baseline_name": "Community Solid Server, plain 2 KB read",
+                    "baseline": plain["rps"],
+                    "target": 4.0,
+                    "peer_p50_ms": plain["p50"],
+                    "peer_failures": plain["failures"],
+                }
+            )
+        postgres = os.environ.get("DOSSIER_BENCH_POSTGRES_URL")
+        if postgres:
+            with temporary_postgres(postgres, "http") as url:
+                more, _ = _database_figures(url, keys_dir, suffix="-postgresql")
+                figures += more
+    return [*figures, _login_figure()]
+
+
+def _database_figures(
+    url: str, keys_dir: Path, suffix: str = ""
+) -> tuple[list[dict[str, object]], dict[str, float]]:
+    """Read and write on one database, beside the minimal app on the same database."""
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    settings = Settings(
+        env="test",
+        database_url=url,
+        keys_dir=keys_dir,
+        kdf_cost=crypto.KdfCost(1, 8, 1),
+        login_limits="100000 per minute",
+        address_limits="100000 per minute",
+    )
+    ctx = Context(make_session_factory(engine), settings)
+    accounts.register(
+        ctx,
+        accounts.NewAccount("y@bench.nl", PASSWORD, "Y", "youth", birth_date=date(2008, 1, 1)),
+    )
+    ticket = sessions.log_in(ctx, "y@bench.nl", PASSWORD, SessionKind.API)
+    owner = sessions.authenticate(ctx, ticket.token, SessionKind.API)
+    dossier = dossiers.create_dossier(ctx, owner, "Y", None, for_self=True)
+    section = dossier.sections[1].id
+    for number in range(200):
+        entries.write_entry(
+            ctx,
+            owner,
+            dossier.id,
+            section,
+            f"Bericht {number}",
+            "Een tekst van gemiddelde lengte. " * 20,
+            "note",
+        )
+    with ctx.unit_of_work() as db:
+        section_key = keychain(db, owner, dossier.id).key(section, 1).hex()
+    engine.dispose()
+    env = {
+        "DOSSIER_DATABASE_URL": url,
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_ENV": "development",
+        "DOSSIER_LOGIN_LIMITS": "100000 per minute",
+        "DOSSIER_ADDRESS_LIMITS": "100000 per minute",
+        "DOSSIER_KDF_TIME_COST": "1",
+        "DOSSIER_KDF_MEMORY_KIB": "8",
+        "BENCH_SECTION_KEY": section_key,
+        "BENCH_DOSSIER_ID": str(dossier.id),
+    }
+    auth = {"Authorization": f"Bearer {ticket.token}"}
+    page = f"/api/v1/dossiers/{dossier.id}/entries?limit=50"
+    with gunicorn("dossier:create_app()", env) as port:
+        full = load(port, "GET", page, auth)
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection.request("GET", page, headers=auth)
+        size = len(connection.getresponse().read())
+        body = json.dumps(
+            {"section_id": str(section), "title": "Nieuw", "body": "Tekst " * 50, "kind": "note"}
+        ).encode()
+        written = load(
+            port,
+            "POST",
+            f"/api/v1/dossiers/{dossier.id}/entries",
+            {**auth, "Content-Type": "application/json"},
+            body,
+        )
+    with gunicorn("bench.apps:bare()", {**env, "BENCH_BYTES": str(size)}) as port:
+        bare = load(port, "GET", "/page", {})
+    with gunicorn("bench.apps:minimal()", env) as port:
+        minimal = load(port, "GET", "/page", {})
+        minimal_write = load(port, "POST", "/write", {}, b"")
     figures: list[dict[str, object]] = [
         {
-            "name": "read-rps",
+            "name": f"read-rps{suffix}",
             "value": full["rps"],
             "unit": "req/s",
             "ratio": full["rps"] / minimal["rps"],
@@ -210,7 +220,7 @@ def run() -> list[dict[str, object]]:
             **_lat(full),
         },
         {
-            "name": "read-rps-vs-bare",
+            "name": f"read-rps-vs-bare{suffix}",
             "value": full["rps"],
             "unit": "req/s",
             "ratio": full["rps"] / bare["rps"],
@@ -219,7 +229,7 @@ def run() -> list[dict[str, object]]:
             "target": 0.2,
         },
         {
-            "name": "read-p50",
+            "name": f"read-p50{suffix}",
             "value": full["p50"],
             "unit": "ms",
             "ratio": full["p50"] / minimal["p50"],
@@ -228,7 +238,7 @@ def run() -> list[dict[str, object]]:
             "p99": full["p99"],
         },
         {
-            "name": "write-rps",
+            "name": f"write-rps{suffix}",
             "value": written["rps"],
             "unit": "req/s",
             "ratio": written["rps"] / minimal_write["rps"],
@@ -237,32 +247,31 @@ def run() -> list[dict[str, object]]:
             "target": 0.5,
             **_lat(written),
         },
-        {
-            "name": "login-argon2id",
-            "value": argon_ms,
-            "unit": "ms",
-            "ratio": argon_ms / max(hkdf_ms, 1e-6),
-            "baseline_name": "HKDF alone",
-            "baseline": hkdf_ms,
-            "concurrent_cap": Settings().max_concurrent_kdf,
-            "memory_mib_per_login": cost.memory_kib / 1024,
-        },
     ]
-    if peer_read is not None:
-        figures.append(
-            {
-                "name": "read-rps-vs-peer",
-                "value": full["rps"],
-                "unit": "req/s",
-                "ratio": full["rps"] / peer_read["rps"],
-                "baseline_name": "Community Solid Server, plain 2 KB read",
-                "baseline": peer_read["rps"],
-                "target": 4.0,
-                "peer_p50_ms": peer_read["p50"],
-                "peer_failures": peer_read["failures"],
-            }
-        )
-    return figures
+    return figures, full
+
+
+def _login_figure() -> dict[str, object]:
+    cost = crypto.PRODUCTION_KDF_COST
+    rounds = 5
+    started = time.perf_counter()
+    for _ in range(rounds):
+        crypto.derive_password_keys(PASSWORD, bytes(16), cost)
+    argon_ms = (time.perf_counter() - started) / rounds * 1000
+    hashed = time.perf_counter()
+    for _ in range(rounds):
+        crypto._hkdf(PASSWORD.encode(), "bench")  # the same derivation without the stretching
+    hkdf_ms = (time.perf_counter() - hashed) / rounds * 1000
+    return {
+        "name": "login-argon2id",
+        "value": argon_ms,
+        "unit": "ms",
+        "ratio": argon_ms / max(hkdf_ms, 1e-6),
+        "baseline_name": "HKDF alone",
+        "baseline": hkdf_ms,
+        "concurrent_cap": Settings().max_concurrent_kdf,
+        "memory_mib_per_login": cost.memory_kib / 1024,
+    }
 
 
 def _lat(result: dict[str, float]) -> dict[str, float]:

@@ -17,9 +17,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
 
+from bench.databases import temporary_postgres
 from dossier import crypto, migrations
 from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
@@ -201,17 +202,10 @@ def run() -> list[dict[str, object]]:
             engine.dispose()
     postgres = os.environ.get("DOSSIER_BENCH_POSTGRES_URL")
     if postgres:
-        admin_url = make_url(postgres)
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        name = f"dossier_bench_scale_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
-        try:
-            figures.append(_measure(engine))
-        finally:
-            engine.dispose()
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with temporary_postgres(postgres, "scale") as url:
+            engine = make_engine(url)
+            try:
+                figures.append(_measure(engine))
+            finally:
+                engine.dispose()
     return figures

@@ -141,6 +141,8 @@ def test_a_production_server_serves_queues_and_logs_no_secret(production: dict[s
             process.wait(timeout=30)
     assert process.returncode == 0
 
+    limits = [key for key in production["redis"].keys() if key.startswith(b"LIMITER")]
+    assert limits, "the login limits are counted in Redis, shared by every process"
     queued = production["redis"].llen("rq:queue:dossier")
     assert queued >= 1  # the e-mail telling the mother she was given access waits on the queue
     worked = dossier_command("worker", "--once", env=env)
