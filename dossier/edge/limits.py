@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,12 +14,14 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
 def account_key() -> str:
-    """The account being tried, whichever face (form or JSON) the attempt came through."""
+    """The account being tried, whichever face (form or JSON) the attempt came through. Hashed,
+    so the counters (in Redis, in production) hold no e-mail addresses."""
     email = request.form.get("email")
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    return "account:" + (str(email) if email is not None else "").strip().lower()
+    typed = (str(email) if email is not None else "").strip().lower()
+    return "account:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:32]
 
 
 def address_key() -> str:
