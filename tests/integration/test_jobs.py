@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,40 @@ def sharing_visible(ctx: Context, who, dossier_id) -> bool:  # type: ignore[no-u
     from tests.integration.test_sharing import readable
 
     return readable(ctx, who, dossier_id)
+
+
+def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
+    ctx: Context, clock, keys_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func
+
+    from dossier.models import AuditCheckpoint, Grant, SealedKey
+
+    youth = person(ctx, "daan@example.nl", "youth", birth_date=years_ago(ctx, 17))
+    person(ctx, "oom@example.nl", "parent")
+    dossier = create_dossier(ctx, youth, "Daan", None, for_self=True)
+    shared = sharing.share(
+        ctx,
+        youth,
+        dossier.id,
+        grantee_email="oom@example.nl",
+        section_ids=[section(dossier, "school")],
+        permission="read",
+        expires_at=ctx.now() + timedelta(days=7),
+    )
+    ctx = replace(ctx, audit_key=load_keys(keys_dir).audit_signing_key)
+    assert jobs.tick(ctx) == {"checkpoint": 1, "dossiers_swept": 0}  # the first is due at once
+    clock.advance(days=7, seconds=1)
+    done = jobs.tick(ctx)
+    assert done == {"checkpoint": 2, "dossiers_swept": 1}  # an hour passed: due again
+    with ctx.unit_of_work() as db:
+        grant = db.get(Grant, shared.grant_id)
+        assert grant is not None and grant.status == "expired"
+        held = db.scalar(
+            select(func.count())
+            .select_from(SealedKey)
+            .where(SealedKey.holder_id == grant.grantee_id)
+        )
+        assert held == 0
+        assert db.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
+    assert jobs.tick(ctx) == {"checkpoint": 0, "dossiers_swept": 0}
