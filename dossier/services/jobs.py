@@ -7,6 +7,7 @@ nobody opened. Jobs build their own context from the same settings and keys as t
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from functools import lru_cache
 
@@ -43,17 +44,22 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
     if ctx.settings.redis_url:
-        queue.enqueue(
-            ctx.settings.redis_url,
-            queue.TICK,
-            delay_seconds=ctx.settings.worker_interval_seconds,
-            job_id=queue.TICK_ID,
-        )
+        schedule_next_tick(ctx.settings.redis_url, ctx.settings.worker_interval_seconds)
     log.info(
         "tick",
         extra={"fields": {"checkpoint": made.number if made else None, "dossiers_swept": ended}},
     )
     return {"checkpoint": made.number if made else 0, "dossiers_swept": ended}
+
+
+def schedule_next_tick(redis_url: str, interval: int) -> str:
+    """The next tick, at the start of the next interval. Named after that moment, so that every
+    worker starting at once schedules the same one, and a running tick never replaces itself."""
+    now = time.time()
+    slot = int(now // interval) + 1
+    job_id = f"dossier-tick-{slot}"
+    queue.enqueue(redis_url, queue.TICK, delay_seconds=slot * interval - now, job_id=job_id)
+    return job_id
 
 
 def send_mail(mail: Mail) -> None:

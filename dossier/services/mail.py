@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -17,9 +17,9 @@ SENDER = "Eigen Dossier <noreply@eigendossier.nl>"
 
 @dataclass(frozen=True)
 class Mail:
-    to: str
+    to: str = field(repr=False)
     subject: str
-    body: str
+    body: str = field(repr=False)
 
 
 def send(smtp_url: str | None, mail: Mail) -> None:

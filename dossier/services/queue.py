@@ -12,7 +12,6 @@ QUEUE_NAME = "dossier"
 SEND_MAIL = "dossier.services.jobs.send_mail"
 CONTINUE_ROTATION = "dossier.services.jobs.continue_rotation"
 TICK = "dossier.services.jobs.tick"
-TICK_ID = "dossier-tick"
 JOB_TIMEOUT_SECONDS = 300
 FAILED_KEPT_SECONDS = 24 * 3600
 
@@ -42,6 +41,7 @@ def enqueue(
         "result_ttl": 0,  # nothing of a finished job stays in Redis
         "failure_ttl": FAILED_KEPT_SECONDS,
         "job_id": job_id,
+        "description": job,  # RQ logs the description; by default it shows the arguments
     }
     if delay_seconds:
         queue(redis_url).enqueue_in(timedelta(seconds=delay_seconds), job, *args, **options)

@@ -4,6 +4,7 @@ worker with keys that wait on the queue sealed, and nothing of the job stays beh
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -130,3 +131,28 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
     assert jobs.tick(ctx) == {"checkpoint": 2, "dossiers_swept": 0}  # the expiry, signed
     with ctx.unit_of_work() as db:
         assert db.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
+
+
+def test_the_tick_keeps_itself_scheduled_one_interval_ahead(
+    queued: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rq.registry import ScheduledJobRegistry
+    from rq.scheduler import RQScheduler
+
+    redis = queue.connection(REDIS_URL)
+    registry = ScheduledJobRegistry(queue.QUEUE_NAME, connection=redis)
+    queued = replace(queued, settings=queued.settings.with_overrides(worker_interval_seconds=1))
+    monkeypatch.setattr(jobs, "worker_context", lambda: queued)
+    jobs.tick(queued)
+    jobs.tick(queued)  # a second worker starting at the same moment adds nothing
+    [first] = registry.get_job_ids()
+    assert first.startswith("dossier-tick-")
+    time.sleep(1.2)
+    scheduler = RQScheduler([queue.QUEUE_NAME], connection=redis)
+    assert scheduler.acquire_locks()
+    scheduler.enqueue_scheduled_jobs()
+    scheduler.release_locks()
+    assert registry.get_job_ids() == []
+    SimpleWorker([queue.QUEUE_NAME], connection=redis).work(burst=True)
+    [following] = registry.get_job_ids()
+    assert following != first and redis.exists(f"rq:job:{following}")
