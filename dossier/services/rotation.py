@@ -162,44 +162,38 @@ class _Target:
     place: Callable[[object, int], Place]
 
 
-def _section_targets(db: Session) -> list[_Target]:
-    def entry_of(row):  # type: ignore[no-untyped-def]
-        return db.get(Entry, row.entry_id)
-
+def _section_targets(section_id: uuid.UUID) -> list[_Target]:
+    """Stale rows are found by the section's entries, so every place lies in `section_id`."""
     return [
         _Target(
             EntryVersion,
             "key_version",
             (("title_sealed", "title"), ("body_sealed", "body")),
-            lambda r, v: Place(
-                r.dossier_id, entry_of(r).section_id, "entry", r.entry_id, r.version, v
-            ),
+            lambda r, v: Place(r.dossier_id, section_id, "entry", r.entry_id, r.version, v),
         ),
         _Target(
             EntryPerspective,
             "key_version",
             (("body_sealed", "body"),),
-            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "perspective", r.id, 1, v),
+            lambda r, v: Place(r.dossier_id, section_id, "perspective", r.id, 1, v),
         ),
         _Target(
             Attachment,
             "key_version",
             (("filename_sealed", "filename"), ("content_sealed", "content")),
-            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "attachment", r.id, 1, v),
+            lambda r, v: Place(r.dossier_id, section_id, "attachment", r.id, 1, v),
         ),
         _Target(
             CorrectionRequest,
             "key_version",
             (("reason_sealed", "reason"),),
-            lambda r, v: Place(r.dossier_id, entry_of(r).section_id, "correction", r.id, 1, v),
+            lambda r, v: Place(r.dossier_id, section_id, "correction", r.id, 1, v),
         ),
         _Target(
             CorrectionRequest,
             "answer_key_version",
             (("answer_sealed", "answer"),),
-            lambda r, v: Place(
-                r.dossier_id, entry_of(r).section_id, "correction-answer", r.id, 1, v
-            ),
+            lambda r, v: Place(r.dossier_id, section_id, "correction-answer", r.id, 1, v),
         ),
     ]
 
@@ -255,7 +249,7 @@ def continue_rotation(
         section_id = _section_of(scope)
         current = current_version(db, dossier_id, scope)
         new_key = keys.key(section_id, current)
-        targets = _dossier_targets() if scope == DOSSIER_SCOPE else _section_targets(db)
+        targets = _dossier_targets() if section_id is None else _section_targets(section_id)
         left = 0
         for target in targets:
             while True:
