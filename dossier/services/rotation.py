@@ -17,9 +17,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -217,19 +217,53 @@ def _dossier_targets() -> list[_Target]:
 
 def _stale_rows(
     db: Session, target: _Target, dossier_id: uuid.UUID, scope: str, current: int, limit: int
-):  # type: ignore[no-untyped-def]
-    model = target.model
-    version = getattr(model, target.version_column)
-    dossier_column = model.id if model is Dossier else model.dossier_id
-    statement = select(model).where(
+) -> list[Row[Any]]:
+    """Plain rows, not ORM objects: a rotation may touch every row of a large dossier."""
+    table = target.model.__table__
+    version = table.c[target.version_column]
+    dossier_column = table.c.id if target.model is Dossier else table.c.dossier_id
+    statement = select(table).where(
         dossier_column == dossier_id, version.is_not(None), version < current
     )
     if scope != DOSSIER_SCOPE:
         entries = select(Entry.id).where(Entry.section_id == uuid.UUID(scope))
-        statement = statement.where(model.entry_id.in_(entries))
-    elif model is Section:
-        statement = statement.where(Section.name_sealed.is_not(None))
-    return list(db.scalars(statement.limit(limit)))
+        statement = statement.where(table.c.entry_id.in_(entries))
+    elif target.model is Section:
+        statement = statement.where(table.c.name_sealed.is_not(None))
+    return list(db.execute(statement.limit(limit)))
+
+
+def _rewrite(
+    db: Session,
+    target: _Target,
+    rows: list[Row[Any]],
+    keys: OpensKeys,
+    section_id: uuid.UUID | None,
+    current: int,
+    new_key: bytes,
+) -> None:
+    """One batch moved to the current key version, written with one executemany."""
+    table = target.model.__table__
+    changes = []
+    for row in rows:
+        old_version = getattr(row, target.version_column)
+        old_key = keys.key(section_id, old_version)
+        change: dict[str, object] = {"row_id": row.id, target.version_column: current}
+        for column, field in target.fields:
+            blob = getattr(row, column)
+            change[column] = blob
+            if blob is None:
+                continue
+            try:
+                plain = open_bytes(old_key, blob, target.place(row, old_version), field)
+            except Untrusted:
+                # Tampered content cannot be re-sealed; it stays unreadable, and is reported as
+                # untrusted wherever it is shown.
+                continue
+            change[column] = seal_bytes(new_key, plain, target.place(row, current), field)
+        changes.append(change)
+    db.execute(update(table).where(table.c.id == bindparam("row_id")), changes)
+    db.expire_all()  # objects this unit of work loaded before must not show the old version
 
 
 def continue_rotation(
@@ -259,27 +293,8 @@ def continue_rotation(
                 rows = _stale_rows(db, target, dossier_id, scope, current, BATCH)
                 if not rows:
                     break
-                for row in rows:
-                    old_version = getattr(row, target.version_column)
-                    old_key = keys.key(section_id, old_version)
-                    for column, field in target.fields:
-                        blob = getattr(row, column)
-                        if blob is None:
-                            continue
-                        try:
-                            plain = open_bytes(old_key, blob, target.place(row, old_version), field)
-                        except Untrusted:
-                            # Tampered content cannot be re-sealed; it stays unreadable, and is
-                            # reported as untrusted wherever it is shown.
-                            continue
-                        setattr(
-                            row,
-                            column,
-                            seal_bytes(new_key, plain, target.place(row, current), field),
-                        )
-                    setattr(row, target.version_column, current)
-                    rewritten += 1
-                db.flush()
+                _rewrite(db, target, rows, keys, section_id, current, new_key)
+                rewritten += len(rows)
         if left:
             remaining += left
             continue
