@@ -39,10 +39,16 @@ TITLE, BODY = (
 BATCH = 5000
 
 
-def _setup(engine: Engine) -> tuple[Context, object, object]:  # type: ignore[type-arg]
+def _setup(engine: Engine, keys_dir: Path) -> tuple[Context, object, object]:  # type: ignore[type-arg]
+    """The measured dossier, made through the services; its secret goes to a scratch folder."""
     ctx = Context(
         make_session_factory(engine),
-        Settings(env="test", database_url="sqlite://", kdf_cost=crypto.KdfCost(1, 8, 1)),
+        Settings(
+            env="test",
+            database_url="sqlite://",
+            keys_dir=keys_dir,
+            kdf_cost=crypto.KdfCost(1, 8, 1),
+        ),
     )
     accounts.register(
         ctx, accounts.NewAccount("y@scale.nl", PASSWORD, "Y", "youth", birth_date=date(2008, 1, 1))
@@ -172,7 +178,12 @@ def _page_ms(ctx: Context, owner, dossier_id: uuid.UUID, rounds: int = 30) -> fl
 
 def _measure(engine: Engine) -> dict[str, object]:
     migrations.upgrade(engine)
-    ctx, owner, dossier = _setup(engine)
+    with tempfile.TemporaryDirectory() as keys_dir:
+        return _measure_with(engine, Path(keys_dir))
+
+
+def _measure_with(engine: Engine, keys_dir: Path) -> dict[str, object]:
+    ctx, owner, dossier = _setup(engine, keys_dir)
     _fill(engine, owner.user_id, 1000 - 200)
     small = _page_ms(ctx, owner, dossier.id)
     fill_started = time.perf_counter()
