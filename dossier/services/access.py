@@ -9,18 +9,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dossier.audit import Event, Outcome
-from dossier.errors import AccessDenied, NotFound
+from dossier.errors import AccessDenied, DossierKeyGone, NotFound
 from dossier.models import (
     Dossier,
     DossierOwner,
     Grant,
     GrantSection,
+    KeyVersion,
     Permission,
     Perspective,
     Role,
     User,
 )
 from dossier.services.context import Actor, Context, Refused
+from dossier.services.keychain import dossier_secrets
 from dossier.services.lifecycle import sweep
 
 ACTIVE = "active"
@@ -116,6 +118,20 @@ def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, acti
     )
     if dossier is None:
         raise stranger
+    if destroyed(db, dossier_id):
+        raise Refused(
+            DossierKeyGone(),
+            Event(
+                action=action,
+                outcome=Outcome.DENIED,
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+                dossier_id=dossier_id,
+                object_type="dossier",
+                object_id=str(dossier_id),
+                reason="dossier destroyed: its secret is gone",
+            ),
+        )
     sweep(db, ctx, dossier)
     owner = db.scalar(
         select(DossierOwner).where(
@@ -131,6 +147,15 @@ def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, acti
         db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
     )
     return Access(dossier, actor, "grantee", grant.permission, sections, grant.id)
+
+
+def destroyed(db: Session, dossier_id: uuid.UUID) -> bool:
+    """Rows without their secret: what a backup from before a destruction brings back. Such a
+    dossier can never be opened again, so it is treated as gone everywhere."""
+    if dossier_secrets(db).get(dossier_id) is not None:
+        return False
+    masked = select(KeyVersion.id).where(KeyVersion.dossier_id == dossier_id, KeyVersion.masked)
+    return db.scalar(masked.limit(1)) is not None
 
 
 def active_grant(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> Grant | None:

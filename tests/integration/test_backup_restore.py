@@ -87,10 +87,10 @@ def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stay
         restored, log_in_again("lisa@example.nl"), kept.id, entries.Filters()
     )
     assert [(card.title, card.trusted) for card in page.items] == [("Mijn plan", True)]
+    anne_again = log_in_again("anne@example.nl")
     with pytest.raises(DossierKeyGone):
-        entries.list_entries(
-            restored, log_in_again("anne@example.nl"), doomed.id, entries.Filters()
-        )
+        entries.list_entries(restored, anne_again, doomed.id, entries.Filters())
+    assert dossiers.list_dossiers(restored, anne_again) == []  # gone from her start page too
 
     verified = subprocess.run(
         [sys.executable, "-m", "dossier.cli", "audit", "verify"],
