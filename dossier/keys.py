@@ -126,6 +126,8 @@ class DossierSecrets:
         return self._path(dossier_id).read_bytes()
 
     def destroy(self, dossier_id: uuid.UUID) -> None:
+        if not self.folder.is_dir():
+            return  # a dossier from before secrets were kept has none to destroy
         self._path(dossier_id).unlink(missing_ok=True)
         directory = os.open(self.folder, os.O_RDONLY)
         try:

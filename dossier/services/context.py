@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,8 +19,9 @@ from dossier.db import unit_of_work
 from dossier.errors import DomainError
 from dossier.keys import DossierSecrets
 from dossier.services import queue
-from dossier.services.mail import send
+from dossier.services.mail import Mail, send
 
+log = logging.getLogger(__name__)
 SECRETS = "dossier_secrets"
 AFTER_COMMIT = "after_commit"
 
@@ -65,13 +68,25 @@ class Context:
         except Refused as refusal:
             self.record_denied(refusal.event)
             raise refusal.error from None
-        for mail in outbox:  # only after the work committed
-            if self.settings.redis_url:
-                queue.enqueue(self.settings.redis_url, queue.SEND_MAIL, mail)
-            else:
-                send(self.settings.smtp_url, mail)
+        # Only after the work committed, and none of it may undo or fail the use case: a mail
+        # server or queue that is down is logged for the operator, and the answer stays true.
+        for mail in outbox:
+            self._after_commit(partial(self._deliver, mail), "mail not delivered")
         for action in after_commit:
+            self._after_commit(action, "after-commit action failed")
+
+    def _deliver(self, mail: Mail) -> None:
+        if self.settings.redis_url:
+            queue.enqueue(self.settings.redis_url, queue.SEND_MAIL, mail)
+        else:
+            send(self.settings.smtp_url, mail)
+
+    @staticmethod
+    def _after_commit(action: Callable[[], None], failure: str) -> None:
+        try:
             action()
+        except Exception:
+            log.exception(failure)
 
     def record_denied(self, event: Event) -> None:
         """Denied attempts are logged in a transaction of their own, since the use case fails."""

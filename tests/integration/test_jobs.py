@@ -156,3 +156,24 @@ def test_the_tick_keeps_itself_scheduled_one_interval_ahead(
     SimpleWorker([queue.QUEUE_NAME], connection=redis).work(burst=True)
     [following] = registry.get_job_ids()
     assert following != first and redis.exists(f"rq:job:{following}")
+
+
+def test_a_queue_that_is_down_loses_a_notice_but_never_the_sharing(
+    ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = replace(ctx, settings=ctx.settings.with_overrides(redis_url="redis://127.0.0.1:1/0"))
+    youth = person(down, "sanne@example.nl", "youth", birth_date=years_ago(down, 17))
+    person(down, "oma@example.nl", "parent")
+    dossier = create_dossier(down, youth, "Sanne", None, for_self=True)
+    with caplog.at_level("ERROR"):
+        shared = sharing.share(
+            down,
+            youth,
+            dossier.id,
+            grantee_email="oma@example.nl",
+            section_ids=[section(dossier, "family")],
+            permission="read",
+        )
+    assert shared.status == "active"
+    assert [o.status for o in sharing.overview(down, youth, dossier.id).grants] == ["active"]
+    assert "mail not delivered" in caplog.text
