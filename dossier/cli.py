@@ -247,10 +247,14 @@ def worker(once: bool) -> None:
     except ServerKeysMissing as error:
         raise click.ClickException(str(error)) from None
     if settings.redis_url:
-        from rq import Worker
+        # Jobs run in this process, one at a time: a forked child would share the parent's
+        # database connections.
+        from rq import SimpleWorker
 
         jobs.tick()  # puts the next tick on the queue
-        rq_worker = Worker([queue.QUEUE_NAME], connection=queue.connection(settings.redis_url))
+        rq_worker = SimpleWorker(
+            [queue.QUEUE_NAME], connection=queue.connection(settings.redis_url)
+        )
         rq_worker.work(burst=once, with_scheduler=not once)
         return
     while True:
