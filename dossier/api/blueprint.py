@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
+from dossier.api.serialize import dumper
 from dossier.edge.errors import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -65,7 +66,7 @@ def _bad_body(error: BadBody) -> Response:
 
 
 def dump(schema: type[Schema], obj: Any, status: int = 200) -> Response:
-    response = jsonify(schema().dump(obj))
+    response = jsonify(dumper(schema)(obj))
     response.status_code = status
     return response
 
