@@ -11,6 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -346,7 +347,8 @@ def card_for(
     version: EntryVersion | None = None,
     view_authors: list[uuid.UUID] | None = None,
 ) -> tuple[EntryCard, str]:
-    """An entry as a list shows it. A list passes what it loaded for all its rows at once."""
+    """An entry as a list shows it. A list passes what it loaded for all its rows at once, as
+    plain rows with the same columns as `Entry` and `EntryVersion`."""
     version = version or _current_version(db, entry)
     try:
         title, body = open_version(db, keys, entry, version)
@@ -411,7 +413,9 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
             for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
             if access.can_read(section_id)
         ]
-        statement = select(Entry).where(
+        # Plain rows rather than ORM objects for the page and its versions: card_for reads
+        # only their columns, and building objects was a tenth of the page's time.
+        statement = select(Entry.__table__).where(
             Entry.dossier_id == dossier_id, Entry.section_id.in_(readable)
         )
         hidden = (Entry.outdated_at.is_not(None)) | (Entry.archived_at.is_not(None))
@@ -441,13 +445,13 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
         keys = keychain(db, actor, dossier_id)
         authors: dict[uuid.UUID, Author] = {}
         items: list[EntryCard] = []
-        rows: list[Entry] = []
-        found = list(db.scalars(statement))
+        rows: list[Any] = []
+        found = list(db.execute(statement))
         ids = [entry.id for entry in found]
         versions = {
             v.entry_id: v
-            for v in db.scalars(
-                select(EntryVersion)
+            for v in db.execute(
+                select(EntryVersion.__table__)
                 .join(
                     Entry,
                     (Entry.id == EntryVersion.entry_id)
