@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -104,17 +104,20 @@ def db_upgrade(revision: str) -> None:
 def prepare() -> None:
     """Before the app takes traffic: create missing server keys when DOSSIER_CREATE_KEYS allows
     it, then migrate the database. One container runs this; the app and worker wait for it."""
-    settings = _settings()
+    _ready_keys(_settings(), lambda name: click.echo(f"created {name}"))
+    db_upgrade.callback("head")  # type: ignore[misc]
+
+
+def _ready_keys(settings: Settings, report: Callable[[str], None]) -> None:
+    """The server keys, made first where DOSSIER_CREATE_KEYS allows it; a clear stop otherwise."""
     if settings.create_keys:
         for path in server_keys.init_keys(settings.keys_dir):
-            click.echo(f"created {path.name}")
+            report(path.name)
     try:
         server_keys.load_keys(settings.keys_dir)
     except ServerKeysMissing as error:
-        raise click.ClickException(
-            f"{error} Or set DOSSIER_CREATE_KEYS=true for the first start."
-        ) from None
-    db_upgrade.callback("head")  # type: ignore[misc]
+        hint = "" if settings.create_keys else " Or set DOSSIER_CREATE_KEYS=true on first start."
+        raise click.ClickException(f"{error}{hint}") from None
 
 
 @main.group()
@@ -278,14 +281,14 @@ def serve() -> None:
     logs.configure()
     try:
         settings.check_production()
-        if settings.create_keys:
-            for path in server_keys.init_keys(settings.keys_dir):
-                logging.getLogger("dossier.keys").info(
-                    "created server key", extra={"fields": {"file": path.name}}
-                )
-        server_keys.load_keys(settings.keys_dir)
-    except (ServerKeysMissing, ConfigError) as error:
+    except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    _ready_keys(
+        settings,
+        lambda name: logging.getLogger("dossier.keys").info(
+            "created server key", extra={"fields": {"file": name}}
+        ),
+    )
     from dossier.db import make_engine
 
     engine = make_engine(settings.database_url)

@@ -98,15 +98,19 @@ class DossierSecrets:
     dossier is destroyed makes every database backup of that dossier unreadable for good."""
 
     folder: Path
+    # Read once per store; each unit of work gets a store of its own, so nothing goes stale.
+    _read: dict[uuid.UUID, bytes | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _path(self, dossier_id: uuid.UUID) -> Path:
         return self.folder / f"{dossier_id}.key"
 
     def get(self, dossier_id: uuid.UUID) -> bytes | None:
-        try:
-            return self._path(dossier_id).read_bytes()
-        except FileNotFoundError:
-            return None
+        if dossier_id not in self._read:
+            try:
+                self._read[dossier_id] = self._path(dossier_id).read_bytes()
+            except FileNotFoundError:
+                self._read[dossier_id] = None
+        return self._read[dossier_id]
 
     def get_or_create(self, dossier_id: uuid.UUID) -> bytes:
         """Two processes making the same secret at once agree: the first file wins."""
@@ -123,12 +127,14 @@ class DossierSecrets:
             pass
         finally:
             partial.unlink()
-        return self._path(dossier_id).read_bytes()
+        self._read.pop(dossier_id, None)
+        return self.get(dossier_id)  # type: ignore[return-value]
 
     def destroy(self, dossier_id: uuid.UUID) -> None:
         if not self.folder.is_dir():
             return  # a dossier from before secrets were kept has none to destroy
         self._path(dossier_id).unlink(missing_ok=True)
+        self._read[dossier_id] = None
         directory = os.open(self.folder, os.O_RDONLY)
         try:
             os.fsync(directory)

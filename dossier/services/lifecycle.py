@@ -4,8 +4,9 @@ the subject's 16th birthday the guardians' ownership becomes an ordinary grant."
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from dossier import consent
@@ -30,17 +31,7 @@ def sweep_everywhere(ctx: Context) -> int:
     its keys on time even when no one looks. One dossier per transaction; returns how many."""
     now = ctx.now()
     with ctx.unit_of_work() as db:
-        due = list(
-            db.scalars(
-                select(Grant.dossier_id)
-                .where(
-                    Grant.status.in_(("active", "pending")),
-                    Grant.expires_at.is_not(None),
-                    Grant.expires_at <= now,
-                )
-                .distinct()
-            )
-        )
+        due = list(db.scalars(select(Grant.dossier_id).where(*_ended(now)).distinct()))
     for dossier_id in due:
         with ctx.unit_of_work() as db:
             dossier = db.get(Dossier, dossier_id)
@@ -49,17 +40,19 @@ def sweep_everywhere(ctx: Context) -> int:
     return len(due)
 
 
+def _ended(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Grants, active or still waiting, whose end date has come."""
+    return (
+        Grant.status.in_(("active", "pending")),
+        Grant.expires_at.is_not(None),
+        Grant.expires_at <= now,
+    )
+
+
 def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
     """Grants past their end lose their keys at once; rotation waits for the next owner action."""
     now = ctx.now()
-    for grant in db.scalars(
-        select(Grant).where(
-            Grant.dossier_id == dossier.id,
-            Grant.status.in_(("active", "pending")),
-            Grant.expires_at.is_not(None),
-            Grant.expires_at <= now,
-        )
-    ):
+    for grant in db.scalars(select(Grant).where(Grant.dossier_id == dossier.id, *_ended(now))):
         was_active = grant.status == "active"
         grant.status = "expired"
         if was_active:

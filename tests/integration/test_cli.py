@@ -211,3 +211,19 @@ def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: 
     daan = actor("daan@demo.eigendossier.nl", "daan-demo-wachtwoord")
     [daans] = dossiers.list_dossiers(ctx, daan)
     assert len(entries.list_entries(ctx, daan, daans.id, entries.Filters()).items) == 2
+
+
+def test_prepare_makes_keys_only_when_allowed_then_migrates(tmp_path: Path) -> None:
+    env = {
+        "DOSSIER_KEYS_DIR": str(tmp_path / "keys"),
+        "DOSSIER_DATABASE_URL": f"sqlite:///{tmp_path / 'prepared.sqlite3'}",
+    }
+    runner = CliRunner()
+    refused = runner.invoke(main, ["prepare"], env=env)
+    assert refused.exit_code != 0 and "DOSSIER_CREATE_KEYS=true" in refused.output
+    assert not (tmp_path / "prepared.sqlite3").exists()
+    prepared = runner.invoke(main, ["prepare"], env={**env, "DOSSIER_CREATE_KEYS": "true"})
+    assert prepared.exit_code == 0, prepared.output
+    assert prepared.output.count("created") == 3 and "database at revision" in prepared.output
+    again = runner.invoke(main, ["prepare"], env={**env, "DOSSIER_CREATE_KEYS": "true"})
+    assert again.exit_code == 0 and "created" not in again.output

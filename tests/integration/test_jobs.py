@@ -21,7 +21,7 @@ from dossier.services import entries, jobs, queue, rotation, sharing
 from dossier.services.context import Context
 from dossier.services.dossiers import create_dossier
 from dossier.services.keychain import keychain
-from tests.integration.test_sharing import person, section, years_ago
+from tests.integration.test_sharing import person, readable, section, years_ago
 
 REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
@@ -86,13 +86,7 @@ def test_the_worker_finishes_a_revocation_with_sealed_keys_and_leaves_nothing(
     page = entries.list_entries(queued, youth, dossier.id, entries.Filters(section_id=care))
     assert len(page.items) == 12 and all(card.trusted for card in page.items)
     assert redis.keys("rq:job:*") == []
-    assert not sharing_visible(queued, grandma, dossier.id)
-
-
-def sharing_visible(ctx: Context, who, dossier_id) -> bool:  # type: ignore[no-untyped-def]
-    from tests.integration.test_sharing import readable
-
-    return readable(ctx, who, dossier_id)
+    assert not readable(queued, grandma, dossier.id)
 
 
 def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
