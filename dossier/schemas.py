@@ -1,8 +1,139 @@
-"""marshmallow schemas, one per audience and direction. None ever carries ciphertext or keys."""
+"""marshmallow schemas, one per audience and direction. None ever carries ciphertext or keys.
+
+A request field states the rules the services apply to it (length, not blank, which characters),
+taken from the services' own limits, so the OpenAPI document cannot promise more or less than the
+server does; loading a body enforces exactly what the document states.
+"""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from dossier.services import dossiers, entries, sharing, validation
+
+
+def _codes(*ranges: tuple[int, int]) -> frozenset[int]:
+    return frozenset(code for start, end in ranges for code in range(start, end + 1))
+
+
+_CONTROL = _codes((0x00, 0x1F), (0x7F, 0x9F))
+_TABS_AND_LINE_BREAKS = frozenset(map(ord, "\t\n\r"))
+# Bidi controls and zero-width characters: in a name or an address they let one person pose as
+# another in "Who looked?", so names and e-mail addresses refuse them.
+_INVISIBLE = _codes((0x061C, 0x061C), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2069))
+_INVISIBLE |= {0xFEFF}
+# What `str.strip()` and `str.split()` take away, so a text of only these is blank to a service
+# (every such character is below U+3001).
+_WHITESPACE = frozenset(code for code in range(0x3001) if chr(code).isspace())
+
+
+def _class(codes: Iterable[int]) -> str:
+    """The inside of a character class, as `\\uXXXX` ranges, which Python, ECMAScript (how JSON
+    Schema reads a pattern) and the Rust engine schemathesis validates with all read alike."""
+    ordered = sorted(set(codes))
+    runs: list[list[int]] = []
+    for code in ordered:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(
+        f"\\u{start:04x}" if start == end else f"\\u{start:04x}-\\u{end:04x}" for start, end in runs
+    )
+
+
+class Whole(validate.Validator):
+    """The value is made of `pattern` from start to end, or, with `refuse`, it is not. The
+    document states it anchored, `^(?:...)$`, which `fullmatch` checks alike (a `match` with
+    Python's `$` would also let a final line break through)."""
+
+    def __init__(self, pattern: str, error: str, *, refuse: bool = False) -> None:
+        self.anchored = f"^(?:{pattern})$"
+        self.error = error
+        self.refuse = refuse
+        self._regex = re.compile(self.anchored)
+
+    def __call__(self, value: str) -> str:
+        if (self._regex.fullmatch(value) is not None) == self.refuse:
+            raise ValidationError(self.error)
+        return value
+
+
+def _string(rules: list[validate.Validator], options: dict[str, Any]) -> fields.String:
+    """A string field with its `Whole` rules stated in the document: one as `pattern`, one to
+    refuse as `not` (as two patterns they would make schemathesis build strings of thousands of
+    characters one by one)."""
+    metadata = dict(options.pop("metadata", {}))
+    for rule in rules:
+        if isinstance(rule, Whole):
+            key, value = (
+                ("not", {"pattern": rule.anchored}) if rule.refuse else ("pattern", rule.anchored)
+            )
+            assert key not in metadata, f"one {key} per field"
+            metadata[key] = value
+    return fields.String(validate=rules, metadata=metadata, **options)
+
+
+def Text(
+    maximum: int | None,
+    *,
+    multiline: bool = False,
+    name: bool = False,
+    blank_allowed: bool = False,
+    **options: Any,
+) -> fields.String:
+    """A text a person writes, as the services take it: at most `maximum` characters, not only
+    spaces (unless `blank_allowed`), no control characters (line breaks and tabs only in a
+    `multiline` text), and in a `name` no bidi controls or zero-width characters."""
+    forbidden = (_CONTROL - _TABS_AND_LINE_BREAKS if multiline else _CONTROL) | (
+        _INVISIBLE if name else frozenset()
+    )
+    rules: list[validate.Validator] = [
+        validate.Length(min=0 if blank_allowed else 1, max=maximum),
+        Whole(f"[^{_class(forbidden)}]*", "Leave out control characters."),
+    ]
+    if not blank_allowed:
+        rules.append(Whole(f"[{_class(_WHITESPACE)}]*", "Write more than spaces.", refuse=True))
+    return _string(rules, options)
+
+
+EMAIL_MAX = 254  # as `validation.email` counts
+
+
+def Email(**options: Any) -> fields.String:
+    """An e-mail address as `validation.email` takes it: something@domain.tld without spaces,
+    control or invisible characters, at most 254 characters."""
+    refused = _CONTROL | _INVISIBLE | _WHITESPACE | {ord("@")}
+    part, last = f"[^{_class(refused)}]", f"[^{_class(refused | {ord('.')})}]"
+    rules: list[validate.Validator] = [
+        validate.Length(min=1, max=EMAIL_MAX),
+        Whole(
+            f"{part}+@{part}+\\.{last}+",
+            "This does not look like an e-mail address, for example name@example.nl.",
+        ),
+    ]
+    return _string(rules, options)
+
+
+def NewPassword(**options: Any) -> fields.String:
+    return fields.String(
+        load_only=True,
+        validate=validate.Length(min=validation.PASSWORD_MIN, max=validation.PASSWORD_MAX),
+        **options,
+    )
+
+
+class Flag(fields.Boolean):
+    """JSON `true` or `false`, as the document says; not marshmallow's 0, 1, "yes" or "off"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class StrictSchema(Schema):
@@ -10,15 +141,24 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class ChangeSchema(StrictSchema):
+    """A PATCH body: every field optional, at least one of them given."""
+
+
 class AccountCreate(StrictSchema):
-    email = fields.String(required=True, metadata={"example": "sanne@example.nl"})
-    password = fields.String(required=True, load_only=True, metadata={"minLength": 12})
-    display_name = fields.String(required=True)
+    email = Email(required=True, metadata={"example": "sanne@example.nl"})
+    password = NewPassword(required=True)
+    display_name = Text(validation.NAME_MAX, name=True, required=True)
     role = fields.String(
         required=True, validate=validate.OneOf(["youth", "parent", "professional"])
     )
     birth_date = fields.Date(load_default=None, metadata={"description": "Required for youth."})
-    organisation = fields.String(load_default=None, metadata={"description": "Professionals."})
+    organisation = Text(
+        validation.ORGANISATION_MAX,
+        name=True,
+        load_default=None,
+        metadata={"description": "Professionals."},
+    )
     registration_number = fields.String(
         load_default=None, metadata={"description": "Professionals: SKJ or BIG number."}
     )
@@ -43,9 +183,9 @@ class SessionCreated(Schema):
 
 
 class PasswordResetCreate(StrictSchema):
-    email = fields.String(required=True)
-    recovery_code = fields.String(required=True, load_only=True)
-    new_password = fields.String(required=True, load_only=True)
+    email = Email(required=True)
+    recovery_code = Text(None, required=True, load_only=True)
+    new_password = NewPassword(required=True)
 
 
 class PasswordResetDone(Schema):
@@ -54,7 +194,7 @@ class PasswordResetDone(Schema):
 
 class PasswordChange(StrictSchema):
     current_password = fields.String(required=True, load_only=True)
-    new_password = fields.String(required=True, load_only=True)
+    new_password = NewPassword(required=True)
 
 
 class Me(Schema):
@@ -85,10 +225,13 @@ class ProfessionalPage(Schema):
 
 
 class Problem(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
+    """RFC 9457 problem details; `errors` names each field (a nested one by its path, such as
+    `section_ids.0`) with its messages."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
@@ -99,9 +242,14 @@ class SectionOut(Schema):
 
 
 class DossierCreate(StrictSchema):
-    subject_name = fields.String(load_default="")
+    subject_name = Text(
+        validation.NAME_MAX,
+        name=True,
+        load_default=None,
+        metadata={"description": "Leave out for your own dossier to use your own name."},
+    )
     subject_birth_date = fields.Date(load_default=None)
-    for_self = fields.Boolean(required=True)
+    for_self = Flag(required=True)
 
 
 class DossierOut(Schema):
@@ -121,12 +269,12 @@ class DossierPage(Schema):
 
 
 class SectionCreate(StrictSchema):
-    name = fields.String(required=True)
+    name = Text(dossiers.SECTION_NAME_MAX, required=True)
 
 
-class SectionChange(StrictSchema):
-    name = fields.String()
-    archived = fields.Boolean()
+class SectionChange(ChangeSchema):
+    name = Text(dossiers.SECTION_NAME_MAX)
+    archived = Flag()
 
 
 class SectionList(Schema):
@@ -144,7 +292,7 @@ class InvitationOut(Schema):
 
 
 class InvitationAccept(StrictSchema):
-    code = fields.String(required=True)
+    code = Text(None, required=True)
 
 
 class Joined(Schema):
@@ -218,8 +366,8 @@ class EntryOut(Schema):
 
 class EntryCreate(StrictSchema):
     section_id = fields.UUID(required=True)
-    title = fields.String(required=True)
-    body = fields.String(required=True)
+    title = Text(entries.TITLE_MAX, required=True)
+    body = Text(entries.BODY_MAX, multiline=True, required=True)
     kind = fields.String(
         required=True, validate=validate.OneOf(["note", "report", "plan", "agreement", "letter"])
     )
@@ -230,10 +378,18 @@ class EntryCreated(Schema):
     version = fields.Integer()
 
 
-class EntryChange(StrictSchema):
-    title = fields.String()
-    body = fields.String()
-    outdated = fields.Boolean()
+class EntryChanged(Schema):
+    id = fields.UUID()
+    version = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The new version; null if only `outdated` changed."},
+    )
+
+
+class EntryChange(ChangeSchema):
+    title = Text(entries.TITLE_MAX)
+    body = Text(entries.BODY_MAX, multiline=True)
+    outdated = Flag()
 
 
 class VersionOut(Schema):
@@ -251,7 +407,7 @@ class VersionList(Schema):
 
 
 class PerspectiveCreate(StrictSchema):
-    body = fields.String(required=True)
+    body = Text(entries.VIEW_MAX, multiline=True, required=True)
 
 
 class Created(Schema):
@@ -259,17 +415,17 @@ class Created(Schema):
 
 
 class CorrectionCreate(StrictSchema):
-    reason = fields.String(required=True)
-    removal = fields.Boolean(load_default=False)
+    reason = Text(entries.REASON_MAX, multiline=True, required=True)
+    removal = Flag(load_default=False)
 
 
 class CorrectionAnswer(StrictSchema):
     outcome = fields.String(
         required=True, validate=validate.OneOf(["corrected", "removed", "declined"])
     )
-    message = fields.String(required=True)
-    title = fields.String(load_default=None)
-    body = fields.String(load_default=None)
+    message = Text(entries.REASON_MAX, multiline=True, required=True)
+    title = Text(entries.TITLE_MAX, load_default=None)
+    body = Text(entries.BODY_MAX, multiline=True, load_default=None)
 
 
 class PersonOut(Schema):
@@ -309,13 +465,13 @@ class AccessOut(Schema):
 
 
 class GrantCreate(StrictSchema):
-    grantee_email = fields.String(
+    grantee_email = Email(
         load_default=None, metadata={"description": "Leave out for an invitation code."}
     )
-    section_ids = fields.List(fields.UUID(), required=True)
+    section_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     permission = fields.String(required=True, validate=validate.OneOf(["read", "contribute"]))
     expires_at = fields.AwareDateTime(load_default=None)
-    message = fields.String(load_default=None)
+    message = Text(sharing.MESSAGE_MAX, multiline=True, blank_allowed=True, load_default=None)
 
 
 class GrantCreated(Schema):
@@ -325,8 +481,8 @@ class GrantCreated(Schema):
     invitation_expires_at = fields.AwareDateTime(allow_none=True)
 
 
-class GrantChange(StrictSchema):
-    section_ids = fields.List(fields.UUID())
+class GrantChange(ChangeSchema):
+    section_ids = fields.List(fields.UUID(), validate=validate.Length(min=1))
     expires_at = fields.AwareDateTime()
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from flask import Response, request
 
-from dossier.api.blueprint import Operation, bp, documented, dump
+from dossier.api.blueprint import Operation, Query, bp, documented, dump, flag, paged, uuid_query
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
-from dossier.edge.params import limit_arg, uuid_arg
+from dossier.edge.params import flag_arg, limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import AccessLogPage, AuditEventPage, CheckpointList, VerificationOut
 from dossier.services import audit_views
@@ -27,6 +27,18 @@ def _time(name: str) -> datetime | None:
     if value.tzinfo is None:
         raise InvalidInput({name: [N_("Give the time zone, for example +01:00.")]})
     return value
+
+
+_SINCE = Query("since", {"type": "string", "format": "date-time"}, "From this time on, with zone.")
+_UNTIL = Query("until", {"type": "string", "format": "date-time"}, "Before this time, with zone.")
+_SEARCH = (
+    uuid_query("dossier", "Only this dossier."),
+    Query("actor", {"type": "string"}, "An account id, or part of a name or e-mail address."),
+    Query("action", {"type": "string"}, "Only this action, for example entry.read."),
+    Query("outcome", {"type": "string", "enum": list(audit_views.OUTCOMES)}, "Only this outcome."),
+    _SINCE,
+    _UNTIL,
+)
 
 
 def _filters() -> audit_views.EventFilters:
@@ -48,10 +60,17 @@ def _filters() -> audit_views.EventFilters:
     Operation(
         "/dossiers/{id}/access-log",
         "get",
-        "Who looked at this dossier (owners; ?person=&since=&until=&all=&cursor=)",
+        "Who looked at this dossier (owners)",
         "audit",
         responses={200: AccessLogPage},
         errors=(401, 403, 404, 422),
+        query=(
+            uuid_query("person", "Only what this person did."),
+            _SINCE,
+            _UNTIL,
+            flag("all", "Every event, not only reads."),
+            *paged(audit_views.PAGE_DEFAULT),
+        ),
     )
 )
 def access_log(dossier_id: uuid.UUID) -> Response:
@@ -64,7 +83,7 @@ def access_log(dossier_id: uuid.UUID) -> Response:
         until=_time("until"),
         cursor=request.args.get("cursor") or None,
         limit=limit_arg(50),
-        reads_only=request.args.get("all", "").lower() not in ("1", "true"),
+        reads_only=not flag_arg("all"),
     )
     return dump(AccessLogPage, log)
 
@@ -75,10 +94,11 @@ def access_log(dossier_id: uuid.UUID) -> Response:
     Operation(
         "/audit/events",
         "get",
-        "Auditors: search the log (?dossier=&actor=&action=&outcome=&since=&until=&cursor=)",
+        "Auditors: search the log",
         "audit",
         responses={200: AuditEventPage},
         errors=(401, 403, 422),
+        query=(*_SEARCH, *paged(audit_views.PAGE_DEFAULT)),
     )
 )
 def audit_events() -> Response:
@@ -91,10 +111,19 @@ def audit_events() -> Response:
     Operation(
         "/audit/export",
         "get",
-        "Auditors: export matching events (?format=csv|json)",
+        "Auditors: export matching events",
         "audit",
         responses={200: None},
         errors=(401, 403, 422),
+        query=(
+            Query(
+                "format",
+                {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                empty_is_absent=False,
+            ),
+            *_SEARCH,
+        ),
+        download=("application/json", "text/csv"),
     )
 )
 def audit_export() -> Response:

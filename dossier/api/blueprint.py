@@ -11,10 +11,45 @@ from marshmallow import Schema, ValidationError
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem
+from dossier.edge.params import PAGE_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query-string argument the view reads, with the JSON Schema of what it accepts."""
+
+    name: str
+    schema: dict[str, object]
+    description: str = ""
+    required: bool = False
+    # Most views read an empty argument (`?section=`) as one not given, as a form sends it.
+    empty_is_absent: bool = True
+
+
+def paged(default: int) -> tuple[Query, ...]:
+    """`limit` and `cursor`, as `limit_arg` and the services' cursors read them."""
+    return (
+        Query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": default},
+            "How many items on this page.",
+            empty_is_absent=False,
+        ),
+        Query("cursor", {"type": "string"}, "The `next_cursor` of the page before."),
+    )
+
+
+def flag(name: str, description: str) -> Query:
+    """A yes/no argument, as `flag_arg` reads it."""
+    return Query(name, {"type": "boolean"}, description)
+
+
+def uuid_query(name: str, description: str) -> Query:
+    return Query(name, {"type": "string", "format": "uuid"}, description)
 
 
 @dataclass(frozen=True)
@@ -27,6 +62,11 @@ class Operation:
     responses: dict[int, type[Schema] | None] = field(default_factory=dict)
     authenticated: bool = True
     errors: tuple[int, ...] = ()
+    query: tuple[Query, ...] = ()
+    # Instead of a JSON body: a multipart form with these file fields.
+    files: tuple[str, ...] = ()
+    # The media types of a 200 answer that is a file rather than JSON.
+    download: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -48,6 +88,21 @@ class BadBody(Exception):
         self.response = response
 
 
+def field_errors(messages: Any, path: str = "") -> dict[str, list[str]]:
+    """marshmallow's messages as the problem schema has them, `{field: [message]}`: a nested
+    field or a list item is named by its path, `section_ids.0`, rather than nested itself."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(field_errors(value, f"{path}.{key}" if path else str(key)))
+        return flat
+    if isinstance(messages, list) and all(isinstance(message, str) for message in messages):
+        return {path or "_": list(messages)}
+    if isinstance(messages, list):
+        return field_errors(dict(enumerate(messages)), path)
+    return {path or "_": [str(messages)]}
+
+
 def load(schema: type[Schema]) -> dict[str, Any]:
     """Parse and validate a JSON body: 400 when it is not JSON at all, 422 per field otherwise."""
     body = request.get_json(silent=True)
@@ -56,8 +111,8 @@ def load(schema: type[Schema]) -> dict[str, Any]:
     try:
         return schema().load(body)
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        raise BadBody(problem(422, "Some fields need another look.", errors=messages)) from None
+        errors = field_errors(error.messages)
+        raise BadBody(problem(422, "Some fields need another look.", errors=errors)) from None
 
 
 @bp.errorhandler(BadBody)

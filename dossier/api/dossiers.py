@@ -6,7 +6,7 @@ import uuid
 
 from flask import Response, request
 
-from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
+from dossier.api.blueprint import Operation, Query, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
@@ -67,7 +67,7 @@ def create_dossier() -> Response:
     created = dossiers.create_dossier(
         service_context(),
         actor(),
-        data["subject_name"],
+        data["subject_name"] or "",
         data["subject_birth_date"],
         data["for_self"],
     )
@@ -96,10 +96,18 @@ def get_dossier(dossier_id: uuid.UUID) -> Response:
     Operation(
         DOSSIER,
         "delete",
-        "Destroy the dossier (owners; ?confirm=<subject name>)",
+        "Destroy the dossier (owners)",
         "dossiers",
         responses={204: None},
         errors=(401, 403, 404, 422),
+        query=(
+            Query(
+                "confirm",
+                {"type": "string"},
+                "The subject's name, exactly as the dossier shows it.",
+                required=True,
+            ),
+        ),
     )
 )
 def destroy_dossier(dossier_id: uuid.UUID) -> Response:
@@ -218,6 +226,7 @@ def accept_invitation() -> Response:
         "dossiers",
         responses={200: None},
         errors=(401, 403, 404),
+        download=("application/zip",),
     )
 )
 def export(dossier_id: uuid.UUID) -> Response:

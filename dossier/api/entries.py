@@ -6,10 +6,21 @@ import uuid
 
 from flask import Response, request
 
-from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
+from dossier.api.blueprint import (
+    Operation,
+    Query,
+    bp,
+    documented,
+    dump,
+    flag,
+    load,
+    no_content,
+    paged,
+    uuid_query,
+)
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
-from dossier.edge.params import limit_arg, uuid_arg
+from dossier.edge.params import flag_arg, limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
     AttachmentOut,
@@ -18,6 +29,7 @@ from dossier.schemas import (
     CorrectionOut,
     Created,
     EntryChange,
+    EntryChanged,
     EntryCreate,
     EntryCreated,
     EntryOut,
@@ -37,22 +49,29 @@ ENTRY = ENTRIES + "/{entry_id}"
     Operation(
         ENTRIES,
         "get",
-        "Entries I may read, newest first (?section=&kind=&author=&has_my_view=&q="
-        "&older=&limit=&cursor=)",
+        "Entries I may read, newest first",
         "entries",
         responses={200: EntryPageOut},
         errors=(401, 404, 422),
+        query=(
+            uuid_query("section", "Only this section."),
+            Query("kind", {"type": "string", "enum": list(entries.KINDS)}, "Only this kind."),
+            uuid_query("author", "Only by this person."),
+            flag("has_my_view", "Only entries with (true) or without (false) my view."),
+            Query("q", {"type": "string"}, "Words in the title or text."),
+            flag("older", "Outdated and withdrawn entries instead of the current ones."),
+            *paged(entries.PAGE_DEFAULT),
+        ),
     )
 )
 def list_entries(dossier_id: uuid.UUID) -> Response:
-    has_my_view = {"true": True, "false": False}.get(request.args.get("has_my_view", "").lower())
     filters = entries.Filters(
         section_id=uuid_arg("section"),
         kind=request.args.get("kind") or None,
         author_id=uuid_arg("author"),
-        has_my_view=has_my_view,
+        has_my_view=flag_arg("has_my_view"),
         query=request.args.get("q") or None,
-        older=request.args.get("older", "").lower() in ("1", "true"),
+        older=flag_arg("older") or False,
         cursor=request.args.get("cursor") or None,
         limit=limit_arg(entries.PAGE_DEFAULT),
     )
@@ -111,7 +130,7 @@ def read_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
         "Edit (a new version, by its author) or mark outdated",
         "entries",
         body=EntryChange,
-        responses={200: EntryCreated},
+        responses={200: EntryChanged},
         errors=(400, 401, 403, 404, 422),
     )
 )
@@ -127,7 +146,7 @@ def change_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
         )
     if "outdated" in data:
         entries.mark_outdated(ctx, actor(), dossier_id, entry_id, data["outdated"])
-    return dump(EntryCreated, {"id": entry_id, "version": version})
+    return dump(EntryChanged, {"id": entry_id, "version": version})
 
 
 @bp.delete("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
@@ -194,6 +213,7 @@ def add_perspective(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
         "entries",
         responses={201: AttachmentOut},
         errors=(400, 401, 403, 404, 413, 422),
+        files=("file",),
     )
 )
 def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
@@ -216,6 +236,7 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
         "entries",
         responses={200: None},
         errors=(401, 404, 422),
+        download=entries.MEDIA_TYPES,
     )
 )
 def download_attachment(

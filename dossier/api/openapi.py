@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 
-from dossier.api.blueprint import OPERATIONS, Operation, bp
-from dossier.schemas import Problem
+from dossier.api.blueprint import OPERATIONS, Operation, Query, bp
+from dossier.schemas import ChangeSchema, Problem
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
@@ -17,42 +18,73 @@ _PATH_PARAMETER = re.compile(r"{(\w+)}")
 def _operation(op: Operation) -> dict[str, object]:
     responses: dict[str, object] = {}
     for status, schema in op.responses.items():
-        if schema is None:
-            responses[str(status)] = {"description": "Done."}
+        if schema is not None:
+            content = {"application/json": {"schema": schema}}
+        elif op.download and status == 200:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            content = {media_type: binary for media_type in op.download}
         else:
-            responses[str(status)] = {
-                "description": "Done.",
-                "content": {"application/json": {"schema": schema}},
-            }
+            content = None
+        responses[str(status)] = {"description": "Done."} | (
+            {"content": content} if content else {}
+        )
     for status in op.errors:
         responses[str(status)] = {
             "description": "Problem.",
             "content": {"application/problem+json": {"schema": "Problem"}},
         }
+    path_parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"},
+        }
+        for name in _PATH_PARAMETER.findall(op.path)
+    ]
+    query_parameters = [_query(query) for query in op.query]
     body: dict[str, object] = {
         "summary": op.summary,
         "tags": [op.tag],
         "responses": responses,
-        "parameters": [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "format": "uuid"},
-            }
-            for name in _PATH_PARAMETER.findall(op.path)
-        ],
+        "parameters": path_parameters + query_parameters,
     }
     if op.body is not None:
         body["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
+    if op.files:
+        form = {
+            "type": "object",
+            "required": list(op.files),
+            "properties": {name: {"type": "string", "format": "binary"} for name in op.files},
+        }
+        body["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": form}},
+        }
     body["security"] = [{"bearer": []}] if op.authenticated else []
     return body
 
 
-def build_spec() -> dict[str, object]:
+def _query(query: Query) -> dict[str, object]:
+    schema = query.schema
+    if query.empty_is_absent and schema != {"type": "string"}:
+        schema = {"anyOf": [schema, {"const": ""}]}
+    parameter = {"name": query.name, "in": "query", "required": query.required, "schema": schema}
+    return parameter | ({"description": query.description} if query.description else {})
+
+
+def _at_least_one_field(spec: dict[str, Any]) -> None:
+    """A PATCH body with no field changes nothing; the views refuse it, the document says so."""
+    schemas = spec["components"]["schemas"]
+    for op in OPERATIONS:
+        if op.body is not None and issubclass(op.body, ChangeSchema):
+            schemas[op.body.__name__]["minProperties"] = 1
+
+
+def build_spec() -> dict[str, Any]:
     spec = APISpec(
         title="Eigen Dossier API",
         version="1",
@@ -68,7 +100,9 @@ def build_spec() -> dict[str, object]:
         paths.setdefault(op.path, {})[op.method] = _operation(op)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _at_least_one_field(document)
+    return document
 
 
 @bp.get("/openapi.json")

@@ -66,12 +66,24 @@ def _domain_error(error: DomainError) -> Response | tuple[str, int, dict[str, st
     return page, status, retry
 
 
-def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+def _protocol_headers(error: HTTPException) -> dict[str, str]:
+    """The headers HTTP asks of this status (`Allow` on 405, `Retry-After` on 429), which the
+    exception carries; only its own body's Content-Type is left behind."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int, dict[str, str]]:
     status = error.code or 500
     title = gettext(_HTTP_TITLES.get(status, error.name))
     if isinstance(error, CSRFError):
         title = gettext(N_("This form has expired. Go back, reload the page and try again."))
-    return problem(status, title) if is_api_request() else _page(status, title)
+    headers = _protocol_headers(error)
+    if is_api_request():
+        response = problem(status, title)
+        response.headers.update(headers)
+        return response
+    page, status = _page(status, title)
+    return page, status, headers
 
 
 def _unexpected(error: Exception) -> Response | tuple[str, int]:

@@ -26,3 +26,17 @@ def limit_arg(default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
         raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
     return int(raw)
+
+
+def flag_arg(name: str) -> bool | None:
+    """`true` or `false`; None when absent or empty. Anything else is a clear 422, not silently
+    "no"."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    if raw not in _FLAGS:
+        raise InvalidInput({name: [N_("Use true or false.")]})
+    return _FLAGS[raw]
+
+
+_FLAGS = {"true": True, "false": False}

@@ -36,6 +36,7 @@ from dossier.services.entries import open_version
 from dossier.services.keychain import keychain
 
 PAGE_DEFAULT = 50
+OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 PAGE_MAX = 200
 READS = (
     "entry.read",

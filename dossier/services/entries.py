@@ -985,6 +985,7 @@ _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
 )
+MEDIA_TYPES = (*(media_type for _, media_type in _SIGNATURES), "text/plain")
 
 
 def sniff(content: bytes) -> str | None:
