@@ -1,18 +1,19 @@
 """marshmallow schemas, one per audience and direction. None ever carries ciphertext or keys.
 
-A request field states the rules the services apply to it (length, not blank, which characters),
-taken from the services' own limits, so the OpenAPI document cannot promise more or less than the
-server does; loading a body enforces exactly what the document states.
+A request field states in the OpenAPI document the rules the server applies to it, taken from the
+services' own limits so the two cannot drift. Loading a body enforces what a service would never
+see (characters, and length before a service trims spaces); the services check the rest (not
+blank, the shape of an address, a password's length) and report every field at once.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from dossier.errors import N_
 from dossier.services import dossiers, entries, sharing, validation
 
 
@@ -34,9 +35,8 @@ _WHITESPACE = frozenset(code for code in range(0x3001) if chr(code).isspace())
 def _class(codes: Iterable[int]) -> str:
     """The inside of a character class, as `\\uXXXX` ranges, which Python, ECMAScript (how JSON
     Schema reads a pattern) and the Rust engine schemathesis validates with all read alike."""
-    ordered = sorted(set(codes))
     runs: list[list[int]] = []
-    for code in ordered:
+    for code in sorted(set(codes)):
         if runs and code == runs[-1][1] + 1:
             runs[-1][1] = code
         else:
@@ -46,36 +46,20 @@ def _class(codes: Iterable[int]) -> str:
     )
 
 
-class Whole(validate.Validator):
-    """The value is made of `pattern` from start to end, or, with `refuse`, it is not. The
-    document states it anchored, `^(?:...)$`, which `fullmatch` checks alike (a `match` with
-    Python's `$` would also let a final line break through)."""
+class Characters(validate.Validator):
+    """None of the `refused` characters; the document states it as the pattern `^[^...]*$`."""
 
-    def __init__(self, pattern: str, error: str, *, refuse: bool = False) -> None:
-        self.anchored = f"^(?:{pattern})$"
-        self.error = error
-        self.refuse = refuse
-        self._regex = re.compile(self.anchored)
+    def __init__(self, refused: frozenset[int]) -> None:
+        self.refused = refused
+        self.pattern = f"^[^{_class(refused)}]*$"
 
     def __call__(self, value: str) -> str:
-        if (self._regex.fullmatch(value) is not None) == self.refuse:
-            raise ValidationError(self.error)
+        if any(ord(character) in self.refused for character in value):
+            raise ValidationError(N_("Leave out control characters and invisible characters."))
         return value
 
 
-def _string(rules: list[validate.Validator], options: dict[str, Any]) -> fields.String:
-    """A string field with its `Whole` rules stated in the document: one as `pattern`, one to
-    refuse as `not` (as two patterns they would make schemathesis build strings of thousands of
-    characters one by one)."""
-    metadata = dict(options.pop("metadata", {}))
-    for rule in rules:
-        if isinstance(rule, Whole):
-            key, value = (
-                ("not", {"pattern": rule.anchored}) if rule.refuse else ("pattern", rule.anchored)
-            )
-            assert key not in metadata, f"one {key} per field"
-            metadata[key] = value
-    return fields.String(validate=rules, metadata=metadata, **options)
+_BLANK = {"not": {"pattern": f"^[{_class(_WHITESPACE)}]*$"}}
 
 
 def Text(
@@ -86,43 +70,44 @@ def Text(
     blank_allowed: bool = False,
     **options: Any,
 ) -> fields.String:
-    """A text a person writes, as the services take it: at most `maximum` characters, not only
-    spaces (unless `blank_allowed`), no control characters (line breaks and tabs only in a
-    `multiline` text), and in a `name` no bidi controls or zero-width characters."""
-    forbidden = (_CONTROL - _TABS_AND_LINE_BREAKS if multiline else _CONTROL) | (
+    """A text a person writes: at most `maximum` characters, no control characters (line breaks
+    and tabs only in a `multiline` text), in a `name` no bidi controls or zero-width characters,
+    and not only spaces unless `blank_allowed` (which the service checks)."""
+    refused = (_CONTROL - _TABS_AND_LINE_BREAKS if multiline else _CONTROL) | (
         _INVISIBLE if name else frozenset()
     )
-    rules: list[validate.Validator] = [
-        validate.Length(min=0 if blank_allowed else 1, max=maximum),
-        Whole(f"[^{_class(forbidden)}]*", "Leave out control characters."),
-    ]
+    characters = Characters(refused)
+    stated: dict[str, Any] = {"pattern": characters.pattern}
     if not blank_allowed:
-        rules.append(Whole(f"[{_class(_WHITESPACE)}]*", "Write more than spaces.", refuse=True))
-    return _string(rules, options)
+        stated |= {"minLength": 1, **_BLANK}
+    metadata = {**options.pop("metadata", {}), **stated}
+    rules = [validate.Length(max=maximum), characters]
+    return fields.String(validate=rules, metadata=metadata, **options)
 
 
 EMAIL_MAX = 254  # as `validation.email` counts
 
 
 def Email(**options: Any) -> fields.String:
-    """An e-mail address as `validation.email` takes it: something@domain.tld without spaces,
-    control or invisible characters, at most 254 characters."""
-    refused = _CONTROL | _INVISIBLE | _WHITESPACE | {ord("@")}
-    part, last = f"[^{_class(refused)}]", f"[^{_class(refused | {ord('.')})}]"
-    rules: list[validate.Validator] = [
-        validate.Length(min=1, max=EMAIL_MAX),
-        Whole(
-            f"{part}+@{part}+\\.{last}+",
-            "This does not look like an e-mail address, for example name@example.nl.",
-        ),
-    ]
-    return _string(rules, options)
+    """An e-mail address as `validation.email` reads it: something@domain.tld, spaces around it
+    ignored, none inside, and no control or invisible characters anywhere."""
+    characters = Characters(_CONTROL | _INVISIBLE)
+    around = f"[{_class(_WHITESPACE - characters.refused)}]*"
+    refused = characters.refused | _WHITESPACE | {ord("@")}
+    part, last = f"[^{_class(refused)}]+", f"[^{_class(refused | {ord('.')})}]+"
+    metadata = {
+        **options.pop("metadata", {}),
+        "pattern": f"^{around}{part}@{part}\\.{last}{around}$",
+    }
+    rules = [validate.Length(max=EMAIL_MAX), characters]
+    return fields.String(validate=rules, metadata=metadata, **options)
 
 
 def NewPassword(**options: Any) -> fields.String:
     return fields.String(
         load_only=True,
-        validate=validate.Length(min=validation.PASSWORD_MIN, max=validation.PASSWORD_MAX),
+        validate=validate.Length(max=validation.PASSWORD_MAX),
+        metadata={"minLength": validation.PASSWORD_MIN},
         **options,
     )
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 
 from dossier.api.serialize import dumper
-from dossier.edge.errors import problem
+from dossier.edge.errors import problem, translate_errors
 from dossier.edge.params import PAGE_MAX
+from dossier.errors import InvalidInput
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -111,8 +113,8 @@ def load(schema: type[Schema]) -> dict[str, Any]:
     try:
         return schema().load(body)
     except ValidationError as error:
-        errors = field_errors(error.messages)
-        raise BadBody(problem(422, "Some fields need another look.", errors=errors)) from None
+        errors = translate_errors(field_errors(error.messages))
+        raise BadBody(problem(422, gettext(InvalidInput.title), errors=errors)) from None
 
 
 @bp.errorhandler(BadBody)

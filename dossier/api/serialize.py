@@ -77,7 +77,7 @@ def _converter(field: fields.Field) -> Convert | None:
         return str
     if kind is fields.Integer and not field.strict:
         return int
-    if kind is fields.Boolean:
+    if isinstance(field, fields.Boolean) and kind._serialize is fields.Boolean._serialize:
         truthy, falsy = field.truthy, field.falsy
         return lambda value: True if value in truthy else False if value in falsy else bool(value)
     if kind in (fields.AwareDateTime, fields.DateTime, fields.NaiveDateTime, fields.Date):
