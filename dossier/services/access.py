@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from dossier.models import (
 )
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import dossier_secrets
-from dossier.services.lifecycle import sweep
+from dossier.services.lifecycle import sweep, sweep_by_id
 
 ACTIVE = "active"
 
@@ -142,7 +143,8 @@ def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, acti
         return Access(dossier, actor, owner.relation, "own", None)
     grant = active_grant(db, ctx, actor, dossier_id)
     if grant is None:
-        raise stranger
+        # The refusal rolls this transaction back; what the sweep ended must end all the same.
+        raise Refused(stranger.error, stranger.event, keep=partial(sweep_by_id, ctx, dossier_id))
     sections = frozenset(
         db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
     )

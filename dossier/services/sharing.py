@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
 from dossier.audit import Event, Outcome, append
-from dossier.errors import N_, InvalidInput, NotFound
+from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
+    LIVE_GRANT_STATUSES,
     AuditEvent,
     DossierOwner,
     Grant,
@@ -137,7 +139,9 @@ def _deciding_owner(
 
 
 def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: str) -> Grant:
-    grant = db.get(Grant, grant_id)
+    """The grant, locked for this unit of work: two owners deciding on it at once take turns,
+    and the second sees what the first did."""
+    grant = db.get(Grant, grant_id, with_for_update=True, populate_existing=True)
     if grant is None or grant.dossier_id != access.dossier.id:
         raise access.refuse(
             action, "no such grant", NotFound(), object_type="grant", object_id=str(grant_id)
@@ -232,6 +236,48 @@ def _validate(
     return chosen, text
 
 
+def _who_may_not_receive(db: Session, dossier_id: uuid.UUID, person: User) -> str | None:
+    """Why this person cannot be given access to the dossier, or None. One rule for every way
+    in: a share by e-mail and a share link accepted by whoever holds it."""
+    if person.role in (Role.ADMIN, Role.AUDITOR):
+        return N_(
+            "Dossiers cannot be shared with administrators or auditors: "
+            "they check the service, not the people in it."
+        )
+    if person.role == Role.PROFESSIONAL and person.verified_at is None:
+        return N_(
+            "This professional account is not checked yet. "
+            "It can be used once an administrator has checked it."
+        )
+    if db.scalar(
+        select(DossierOwner.id).where(
+            DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == person.id
+        )
+    ):
+        return N_("This person is an owner already.")
+    if db.scalar(
+        select(Grant.id).where(
+            Grant.dossier_id == dossier_id,
+            Grant.grantee_id == person.id,
+            Grant.status.in_(LIVE_GRANT_STATUSES),
+        )
+    ):
+        return ALREADY_SHARED
+    return None
+
+
+ALREADY_SHARED = N_("This person has access already. Change it on the page who has access.")
+
+
+def _one_live_grant(db: Session, field: str) -> None:
+    """Flush, and turn a second live grant for one person (two forms sent at once) into the
+    same clear answer as the check before it."""
+    try:
+        db.flush()
+    except IntegrityError:
+        raise InvalidInput({field: [ALREADY_SHARED]}) from None
+
+
 # --- sharing ------------------------------------------------------------------------------------
 
 
@@ -263,26 +309,8 @@ def share(
                     "Nobody has an account with this address. "
                     "Share with an invitation link instead."
                 )
-            elif grantee.role in (Role.ADMIN, Role.AUDITOR):
-                problem = N_("Dossiers cannot be shared with administrators or auditors.")
-            elif grantee.role == Role.PROFESSIONAL and grantee.verified_at is None:
-                problem = N_("This professional is not checked yet. Try again when they are.")
-            elif db.scalar(
-                select(DossierOwner.id).where(
-                    DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == grantee.id
-                )
-            ):
-                problem = N_("This person is an owner already.")
-            elif db.scalar(
-                select(Grant.id).where(
-                    Grant.dossier_id == dossier_id,
-                    Grant.grantee_id == grantee.id,
-                    Grant.status.in_(("pending", "active")),
-                )
-            ):
-                problem = N_(
-                    "This person has access already. Change it on the page who has access."
-                )
+            else:
+                problem = _who_may_not_receive(db, dossier_id, grantee)
             if problem:
                 raise InvalidInput({"grantee_email": [problem]})
         now = ctx.now()
@@ -311,7 +339,7 @@ def share(
                 text.encode(), recipient, _message_info(grant.id)
             )
         db.add(grant)
-        db.flush()
+        _one_live_grant(db, "grantee_email")
         for section_id in chosen:
             db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
         db.add(
@@ -393,8 +421,8 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.revoke")
         grant = _grant_in(db, access, grant_id, "grant.revoke")
-        if grant.status in ("revoked", "expired"):
-            raise InvalidInput({"grant": [N_("This access has ended already.")]})
+        if grant.status not in LIVE_GRANT_STATUSES:
+            raise Conflict(N_("This access has ended already."))
         was_active = grant.status == "active"
         now = ctx.now()
         grant.status = "revoked"
@@ -443,7 +471,7 @@ def change(
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.change")
         grant = _grant_in(db, access, grant_id, "grant.change")
-        if grant.status not in ("pending", "active"):
+        if grant.status not in LIVE_GRANT_STATUSES:
             raise InvalidInput({"grant": [N_("This access has ended already.")]})
         errors = validation.Errors()
         current = _grant_sections(db, grant)
@@ -512,15 +540,15 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         raise refused from None
     with ctx.unit_of_work() as db:
         grant = db.scalar(
-            select(Grant).where(
-                Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw)
-            )
+            select(Grant)
+            .where(Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw))
+            .with_for_update()
         )
         now = ctx.now()
         if (
             grant is None
             or grant.grantee_id is not None
-            or grant.status not in ("pending", "active")
+            or grant.status not in LIVE_GRANT_STATUSES
             or (grant.invitation_expires_at is not None and grant.invitation_expires_at <= now)
         ):
             raise Refused(
@@ -534,13 +562,23 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
                     reason="unknown, used or expired",
                 ),
             )
-        if db.scalar(
-            select(DossierOwner.id).where(
-                DossierOwner.dossier_id == grant.dossier_id, DossierOwner.user_id == actor.user_id
-            )
-        ):
-            raise InvalidInput({"code": [N_("You are an owner of this dossier already.")]})
         user = db.get(User, actor.user_id)
+        assert user is not None
+        problem = _who_may_not_receive(db, grant.dossier_id, user)
+        if problem:
+            raise Refused(
+                InvalidInput({"code": [problem]}),
+                Event(
+                    action="grant.accept",
+                    outcome=Outcome.DENIED,
+                    actor_id=actor.user_id,
+                    actor_role=actor.role,
+                    dossier_id=grant.dossier_id,
+                    object_type="grant",
+                    object_id=str(grant.id),
+                    reason="may not receive access",
+                ),
+            )
         private = crypto.grant_invitation_private_key(raw)
         take_over_invitation(db, grant.dossier_id, grant.id, private, user, share_link=True)
         if grant.message_sealed is not None:
@@ -553,6 +591,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         grant.grantee_id = user.id
         grant.accepted_at = now
         grant.invitation_lookup_hash = None
+        _one_live_grant(db, "code")
         append(
             db,
             Event(
@@ -604,7 +643,7 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
             expires_at=grant.expires_at,
             now=ctx.now(),
         )
-        if grant.status in ("pending", "active")
+        if grant.status in LIVE_GRANT_STATUSES
         else consent.State(grant.status)
     )
     deciding = bool(

@@ -18,7 +18,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from dossier.errors import AccessDenied, InvalidInput, NotFound
+from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.models import SessionKind
 from dossier.services import accounts, dossiers, entries, sessions, sharing
 from dossier.services.context import Context
@@ -214,7 +214,7 @@ class SharingMachine(RuleBasedStateMachine):
         except REFUSED:
             assert not model.decides(by)
             return
-        except InvalidInput:
+        except Conflict:
             assert grant.status in ("revoked", "expired")
             return
         assert model.decides(by) and grant.status in ("pending", "active")
