@@ -141,6 +141,12 @@ class InvitationOut(Schema):
     code = fields.String(metadata={"description": "Shown once; give it to the invitee."})
     relation = fields.String()
     expires_at = fields.AwareDateTime()
+    status = fields.String(
+        metadata={
+            "description": "approved: the code works at once; pending: it opens nothing "
+            "until everyone the consent rules name has approved"
+        }
+    )
 
 
 class InvitationAccept(StrictSchema):
@@ -149,6 +155,21 @@ class InvitationAccept(StrictSchema):
 
 class Joined(Schema):
     dossier_id = fields.UUID()
+    status = fields.String(
+        metadata={"description": "done: you have access now; pending: waiting for approval"}
+    )
+
+
+class Decision(Schema):
+    """What came of asking for an ownership change: done, or waiting for others."""
+
+    change_id = fields.UUID()
+    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
+    status = fields.String(metadata={"description": "done, approved or pending"})
+    waiting_for = fields.List(
+        fields.String(),
+        metadata={"description": "subject, guardian, or the names of owners still asked"},
+    )
 
 
 class AuthorOut(Schema):
@@ -295,15 +316,43 @@ class GrantOut(Schema):
     waiting_for = fields.List(fields.String())
 
 
+class ApproverOut(Schema):
+    name = fields.String()
+    relation = fields.String()
+    at = fields.AwareDateTime()
+
+
 class OwnerOut(Schema):
     person = fields.Nested(PersonOut)
     relation = fields.String()
     since = fields.AwareDateTime()
     last_access = fields.AwareDateTime(allow_none=True)
+    approved_by = fields.List(
+        fields.Nested(ApproverOut),
+        metadata={"description": "who approved this owner; empty for whoever made the dossier"},
+    )
+    can_remove = fields.Boolean()
+
+
+class ChangeOut(Schema):
+    id = fields.UUID()
+    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
+    status = fields.String()
+    relation = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    proposed_by = fields.String()
+    created_at = fields.AwareDateTime()
+    approvals = fields.List(fields.Nested(ApproverOut))
+    waiting_for = fields.List(fields.String())
+    can_approve = fields.Boolean()
+    can_cancel = fields.Boolean()
 
 
 class AccessOut(Schema):
     owners = fields.List(fields.Nested(OwnerOut))
+    changes = fields.List(
+        fields.Nested(ChangeOut), metadata={"description": "ownership changes that wait"}
+    )
     items = fields.List(fields.Nested(GrantOut), attribute="grants")
     next_cursor = fields.Constant(None, allow_none=True)
 

@@ -3,48 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from functools import partial
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
-from dossier.audit import Event, Outcome, append, start_chain
+from dossier.audit import append, start_chain
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
-    Attachment,
-    CorrectionRequest,
     Dossier,
     DossierOwner,
-    Entry,
-    EntryPerspective,
-    EntryVersion,
     Grant,
-    GrantSection,
     Invitation,
-    KeyVersion,
     Relation,
     Role,
-    SealedKey,
     Section,
     User,
 )
 from dossier.services import validation
 from dossier.services.access import Access, owners, resolve
 from dossier.services.content import Place, Untrusted, open_text, seal_text
-from dossier.services.context import Actor, Context, Refused, after_commit
+from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
-    dossier_secrets,
     keychain,
     new_key_version,
     seal_to_invitation,
     seal_to_user,
-    take_over_invitation,
 )
-from dossier.services.lifecycle import rules as lifecycle_rules
 
 DEFAULT_SECTIONS = (
     ("my_story", N_("My story")),
@@ -410,7 +398,7 @@ def archive_section(
         )
 
 
-# --- co-owners ----------------------------------------------------------------------------------
+# --- invitations that hold keys ----------------------------------------------------------------
 
 
 def _open_invitations(db: Session, ctx: Context, dossier_id: uuid.UUID) -> list[Invitation]:
@@ -419,231 +407,8 @@ def _open_invitations(db: Session, ctx: Context, dossier_id: uuid.UUID) -> list[
             select(Invitation).where(
                 Invitation.dossier_id == dossier_id,
                 Invitation.used_at.is_(None),
+                Invitation.approved_at.is_not(None),
                 Invitation.expires_at > ctx.now(),
             )
         )
     )
-
-
-def invite_owner(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, relation: str | None = None
-) -> InvitationTicket:
-    """A one-time code for a co-owner: the young person (from 12, once) or a guardian (while the
-    young person is under 16). Single use, seven days."""
-    with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "invitation.create")
-        dossier = access.dossier
-        age = consent.age_on(dossier.subject_birth_date, ctx.now().date())
-        if relation is None:
-            subject_can_join = dossier.subject_user_id is None and age >= validation.YOUTH_MIN_AGE
-            relation = Relation.SUBJECT if subject_can_join else Relation.GUARDIAN
-        if relation == Relation.SUBJECT:
-            if dossier.subject_user_id is not None:
-                raise InvalidInput({"relation": [N_("The young person has joined already.")]})
-            if age < validation.YOUTH_MIN_AGE:
-                raise InvalidInput({"relation": [N_("Your child can join from 12 years old.")]})
-        elif relation == Relation.GUARDIAN:
-            if not lifecycle_rules(ctx).guardians_own(dossier.subject_birth_date, ctx.now().date()):
-                raise InvalidInput(
-                    {
-                        "relation": [
-                            N_("From 16 you decide alone. Parents can no longer be co-owners.")
-                        ]
-                    }
-                )
-        else:
-            raise InvalidInput({"relation": [N_("Choose who you invite.")]})
-        code = crypto.new_recovery_code()
-        raw = crypto.parse_recovery_code(code)
-        private = crypto.invitation_private_key(raw)
-        now = ctx.now()
-        invitation = Invitation(
-            id=uuid.uuid4(),
-            dossier_id=dossier_id,
-            relation=relation,
-            lookup_hash=crypto.invitation_lookup_hash(raw),
-            public_key=crypto.public_bytes(private),
-            created_by=actor.user_id,
-            created_at=now,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-        )
-        db.add(invitation)
-        db.flush()
-        keys = keychain(db, actor, dossier_id)
-        for key_version in _held_key_versions(db, dossier_id, actor.user_id):
-            key = keys.key(key_version.section_id, key_version.version)
-            seal_to_invitation(db, key_version, key, invitation.id, invitation.public_key)
-        append(
-            db,
-            access.event(
-                "invitation.create",
-                object_type="invitation",
-                object_id=str(invitation.id),
-                reason=relation,
-            ),
-            ctx.origin,
-            now,
-        )
-        return InvitationTicket(code=code, relation=relation, expires_at=invitation.expires_at)
-
-
-def _held_key_versions(
-    db: Session, dossier_id: uuid.UUID, holder_id: uuid.UUID
-) -> list[KeyVersion]:
-    return list(
-        db.scalars(
-            select(KeyVersion)
-            .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
-            .where(KeyVersion.dossier_id == dossier_id, SealedKey.holder_id == holder_id)
-        )
-    )
-
-
-INVITATION_REFUSED = N_("This invitation code is not valid. It may be used already or expired.")
-
-
-def join(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
-    """Accept an invitation: the keys sealed to the code are re-sealed to the new co-owner."""
-    try:
-        raw = crypto.parse_recovery_code(code)
-    except crypto.CryptoError:
-        raise InvalidInput({"code": [INVITATION_REFUSED]}) from None
-    with ctx.unit_of_work() as db:
-        invitation = db.scalar(
-            select(Invitation).where(Invitation.lookup_hash == crypto.invitation_lookup_hash(raw))
-        )
-        refusal_event = Event(
-            action="invitation.accept",
-            outcome=Outcome.DENIED,
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            dossier_id=invitation.dossier_id if invitation else None,
-            object_type="invitation",
-            object_id=str(invitation.id) if invitation else None,
-        )
-        if (
-            invitation is None
-            or invitation.used_at is not None
-            or invitation.expires_at <= ctx.now()
-        ):
-            raise Refused(
-                InvalidInput({"code": [INVITATION_REFUSED]}),
-                replace(refusal_event, reason="unknown, used or expired"),
-            )
-        user = db.get(User, actor.user_id)
-        dossier = db.get(Dossier, invitation.dossier_id)
-        assert user is not None and dossier is not None
-        problem = None
-        if db.scalar(
-            select(DossierOwner.id).where(
-                DossierOwner.dossier_id == dossier.id, DossierOwner.user_id == user.id
-            )
-        ):
-            problem = N_("You are already an owner of this dossier.")
-        elif invitation.relation == Relation.SUBJECT and (
-            user.role != Role.YOUTH or user.birth_date != dossier.subject_birth_date
-        ):
-            problem = N_(
-                "This invitation is for the young person the dossier is about. "
-                "Log in with their account, with the same date of birth."
-            )
-        elif invitation.relation == Relation.GUARDIAN and user.role != Role.PARENT:
-            problem = N_(
-                "This invitation is for a parent or guardian. Log in with a parent account."
-            )
-        if problem:
-            raise Refused(
-                InvalidInput({"code": [problem]}),
-                replace(refusal_event, reason="wrong account"),
-            )
-        take_over_invitation(
-            db, dossier.id, invitation.id, crypto.invitation_private_key(raw), user
-        )
-        now = ctx.now()
-        invitation.used_at = now
-        invitation.used_by = user.id
-        db.add(
-            DossierOwner(
-                dossier_id=dossier.id, user_id=user.id, relation=invitation.relation, since=now
-            )
-        )
-        if invitation.relation == Relation.SUBJECT:
-            dossier.subject_user_id = user.id
-        append(
-            db,
-            Event(
-                action="invitation.accept",
-                actor_id=user.id,
-                actor_role=user.role,
-                dossier_id=dossier.id,
-                object_type="invitation",
-                object_id=str(invitation.id),
-                reason=invitation.relation,
-                basis=f"invitation:{invitation.id}",
-            ),
-            ctx.origin,
-            now,
-        )
-        return dossier.id
-
-
-# --- destruction ---------------------------------------------------------------------------------
-
-_DOSSIER_TABLES = (
-    CorrectionRequest,
-    Attachment,
-    EntryPerspective,
-    EntryVersion,
-    Entry,
-    GrantSection,
-    Grant,
-    Invitation,
-    KeyVersion,
-    Section,
-    DossierOwner,
-)
-
-
-def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> dict[str, int]:
-    """What destroying would take away, so the confirmation can name it."""
-    with ctx.unit_of_work() as db:
-        _owner_access(db, ctx, actor, dossier_id, "dossier.destroy_preview")
-        count = lambda model: db.scalar(  # noqa: E731
-            select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
-        )
-        return {
-            "entries": count(Entry),
-            "versions": count(EntryVersion),
-            "perspectives": count(EntryPerspective),
-            "attachments": count(Attachment),
-            "sections": count(Section),
-            "people_with_access": count(DossierOwner) + count(Grant),
-        }
-
-
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
-def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str) -> None:
-    """Crypto-shredding first (every sealed key), then every row. The audit trail stays."""
-    with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "dossier.destroy")
-        name = subject_name(keychain(db, actor, dossier_id), access.dossier)
-        if not _same_name(confirm_name or "", name):
-            raise InvalidInput(
-                {"confirm": [N_("Type the name exactly as it is shown to confirm.")]}
-            )
-        append(
-            db,
-            access.event("dossier.destroy", object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        db.execute(delete(SealedKey).where(SealedKey.dossier_id == dossier_id))
-        db.flush()
-        for model in _DOSSIER_TABLES:
-            db.execute(delete(model).where(model.dossier_id == dossier_id))
-        db.execute(delete(Dossier).where(Dossier.id == dossier_id))
-        # Last, and only once the rows are gone for good: the secret that every backup needs.
-        after_commit(db, partial(dossier_secrets(db).destroy, dossier_id))

@@ -21,6 +21,11 @@ SUBJECTS = {
     "grant.ended": "Je toegang tot een dossier is gestopt",
     "birthday.sixteen": "Je bent 16: vanaf nu beslis jij alleen",
     "birthday.guardian": "Je kind is 16: je bent nu meekijker",
+    "owner.waiting": "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
+    "owner.added": "Je bent nu eigenaar van een dossier",
+    "owner.removed": "Je bent geen eigenaar meer van een dossier",
+    "ownership.cancelled": "Een wijziging van eigenaren is gestopt",
+    "destroy.waiting": "Iemand vraagt om een dossier te vernietigen",
 }
 
 

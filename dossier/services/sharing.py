@@ -32,7 +32,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import dossiers, validation
+from dossier.services import ownership, validation
 from dossier.services.access import Access, resolve
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
@@ -92,11 +92,14 @@ class OwnerAccess:
     relation: str
     since: datetime
     last_access: datetime | None
+    approved_by: list[ownership.Approver]
+    can_remove: bool
 
 
 @dataclass(frozen=True)
 class AccessOverview:
     owners: list[OwnerAccess]
+    changes: list[ownership.ChangeInfo]
     grants: list[GrantInfo]
     rotation_remaining: int
 
@@ -529,7 +532,7 @@ def change(
         )
 
 
-def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
     """Someone new joins through a share link: keys waiting in the code are re-sealed to them."""
     refused = InvalidInput(
         {"code": [N_("This invitation code is not valid. It may be used already or expired.")]}
@@ -606,7 +609,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
             ctx.origin,
             now,
         )
-        return grant.dossier_id
+        return ownership.Joined(grant.dossier_id, "done" if grant.status == "active" else "pending")
 
 
 # --- what people see ----------------------------------------------------------------------------
@@ -676,9 +679,18 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
         if not access.is_owner:
             raise access.refuse("grant.list", "not an owner")
         remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
+        deciding = rules(ctx).may_decide(
+            access.relation, access.dossier.subject_birth_date, ctx.now().date()
+        )
         owners = [
             OwnerAccess(
-                _person(user), owner.relation, owner.since, _last_access(db, dossier_id, user.id)
+                _person(user),
+                owner.relation,
+                owner.since,
+                _last_access(db, dossier_id, user.id),
+                ownership.approvers(db, owner.change_id),
+                can_remove=owner.relation != consent.SUBJECT
+                and (deciding or user.id == actor.user_id),
             )
             for owner, user in db.execute(
                 select(DossierOwner, User)
@@ -701,7 +713,9 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
             ctx.origin,
             ctx.now(),
         )
-        return AccessOverview(owners, grants, remaining)
+        return AccessOverview(
+            owners, ownership.open_changes(db, ctx, access), grants, remaining
+        )
 
 
 def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
@@ -752,7 +766,7 @@ def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | Non
         return text
 
 
-def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
     """One field for every invitation code: a co-owner invitation or a share link."""
     try:
         raw = crypto.parse_recovery_code(code)
@@ -766,7 +780,7 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
                 )
             )
         if is_owner_invitation:
-            return dossiers.join(ctx, actor, code)
+            return ownership.join(ctx, actor, code)
     return accept_invitation(ctx, actor, code)
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, sessions, sharing
+from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
 from tests.conftest import PASSWORD
 from tests.support import api_login, csrf_token
 
@@ -173,7 +173,7 @@ def world(app, ctx, clock):  # type: ignore[no-untyped-def]
         accounts.verify_professional(ctx, admin, _who(ctx, f"{name}@example.nl").user_id)
     youth, guardian = _who(ctx, "youth@example.nl"), _who(ctx, "guardian@example.nl")
     dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
-    dossiers.join(ctx, guardian, dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code)
+    ownership.join(ctx, guardian, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
     care, spare = dossier.sections[1].id, dossier.sections[4].id
 
     def grant(email, permission, **extra):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from dossier import crypto
 from dossier.audit import chain_for, verify_chain
 from dossier.errors import AccessDenied, InvalidInput, NotFound
 from dossier.models import AuditEvent, KeyVersion, Notice, SealedKey, SessionKind
-from dossier.services import accounts, dossiers, entries, sessions, sharing
+from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
 from dossier.services.context import Context
 from dossier.services.keychain import keychain
 from dossier.services.rotation import continue_rotation
@@ -58,7 +58,7 @@ def youth_and_parent(ctx: Context, age: int):  # type: ignore[no-untyped-def]
     parent = person(ctx, "marieke@example.nl", "parent")
     dossier = dossiers.create_dossier(ctx, youth, "Sanne", None, for_self=True)
     if age < 16:
-        dossiers.join(ctx, parent, dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code)
+        ownership.join(ctx, parent, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
     return youth, parent, dossier
 
 
@@ -204,7 +204,7 @@ def test_at_16_the_guardian_becomes_a_grantee_the_youth_controls(ctx: Context, c
     )  # 16 in 2 days
     parent = person(ctx, "marieke@example.nl", "parent")
     dossier = dossiers.create_dossier(ctx, youth, "Sanne", None, for_self=True)
-    dossiers.join(ctx, parent, dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code)
+    ownership.join(ctx, parent, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
     assert dossiers.get_dossier(ctx, parent, dossier.id).my_relation == "guardian"
     clock.advance(days=2)
     seen = dossiers.get_dossier(ctx, parent, dossier.id)
@@ -240,9 +240,9 @@ def test_12_to_15_waits_for_the_youth_to_join_and_approve(ctx: Context) -> None:
         permission="read",
     )
     assert shared.status == "pending" and not readable(ctx, pro, dossier.id)
-    invitation = dossiers.invite_owner(ctx, parent, dossier.id)
+    invitation = ownership.invite_owner(ctx, parent, dossier.id)
     daan = person(ctx, "daan@example.nl", "youth", birth_date=birth)
-    dossiers.join(ctx, daan, invitation.code)
+    ownership.join(ctx, daan, invitation.code)
     assert [w.grant_id for w in sharing.waiting_for_me(ctx, daan)] == [shared.grant_id]
     assert sharing.approve(ctx, daan, dossier.id, shared.grant_id) == "active"
     assert readable(ctx, pro, dossier.id)
@@ -282,7 +282,7 @@ def test_share_with_someone_new_by_link(ctx: Context, clock) -> None:  # type: i
     )
     assert shared.status == "active" and shared.invitation_code
     mentor = person(ctx, "mentor@example.nl", "parent")
-    assert sharing.accept_code(ctx, mentor, shared.invitation_code.lower()) == dossier.id
+    assert sharing.accept_code(ctx, mentor, shared.invitation_code.lower()).dossier_id == dossier.id
     assert [
         c.title for c in entries.list_entries(ctx, mentor, dossier.id, entries.Filters()).items
     ] == ["Rooster"]
