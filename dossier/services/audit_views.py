@@ -44,6 +44,7 @@ READS = (
     "attachment.read",
     "dossier.export",
     "dossier.open",
+    "dossier.list",
 )
 EXPORT_FIELDS = (
     "at",

@@ -146,7 +146,18 @@ def _section_name(keys: KeyChain, section: Section) -> str:
         return UNREADABLE
 
 
-def summary(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
+def summary(
+    db: Session, ctx: Context, keys: KeyChain, access: Access, action: str, **fields: object
+) -> DossierSummary:
+    """The dossier with its subject's and sections' names opened. Opening them is a read, so the
+    event that says who read them is written here, in the same transaction, once per call: no
+    caller can hand names out without it."""
+    append(
+        db,
+        access.event(action, object_type="dossier", object_id=str(access.dossier.id), **fields),
+        ctx.origin,
+        ctx.now(),
+    )
     return DossierSummary(
         id=access.dossier.id,
         subject_name=subject_name(keys, access.dossier),
@@ -259,18 +270,13 @@ def create_dossier(
             seal_to_user(db, row, key, user)
         start_chain(db, dossier_id)
         access = Access(dossier, actor, relation, "own", None)
-        append(
-            db,
-            access.event("dossier.create", object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            now,
-        )
         db.flush()
-        return summary(db, keychain(db, actor, dossier_id), access)
+        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.create")
 
 
 def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
-    """Dossiers I own, then those shared with me; each as I may see it."""
+    """Dossiers I own, then those shared with me; each as I may see it. Their names are read, so
+    each listed dossier's log says who saw it in a list: one event per dossier per call."""
     with ctx.unit_of_work() as db:
         owned = db.scalars(
             select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
@@ -286,7 +292,8 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
                 access = resolve(db, ctx, actor, dossier_id, "dossier.list")
             except Refused:
                 continue  # an ended grant is simply no longer listed
-            result.append(summary(db, keychain(db, actor, dossier_id), access))
+            keys = keychain(db, actor, dossier_id)
+            result.append(summary(db, ctx, keys, access, "dossier.list"))
         return result
 
 
@@ -298,13 +305,7 @@ def get_dossier(
         access = resolve(db, ctx, actor, dossier_id, "dossier.open")
         if owner_only and not access.is_owner:
             raise access.refuse("dossier.manage", "not an owner")
-        append(
-            db,
-            access.event("dossier.open", object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        return summary(db, keychain(db, actor, dossier_id), access)
+        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.open")
 
 
 # --- sections -----------------------------------------------------------------------------------
