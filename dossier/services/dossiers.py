@@ -377,38 +377,58 @@ def _owned_section(db: Session, access: Access, section_id: uuid.UUID, action: s
 def rename_section(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, section_id: uuid.UUID, name: str
 ) -> SectionInfo:
-    with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "section.rename")
-        cleaned = _clean_section_name(name)
-        section = _owned_section(db, access, section_id, "section.rename")
-        _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
-        append(
-            db,
-            access.event("section.rename", object_type="section", object_id=str(section.id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        return SectionInfo(section.id, cleaned, None, section.archived_at is not None)
+    renamed = change_section(ctx, actor, dossier_id, section_id, name=name)
+    assert renamed is not None
+    return renamed
 
 
 def archive_section(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, section_id: uuid.UUID, archived: bool = True
 ) -> None:
     """Out of the way, not gone: its entries stay readable for whoever could read them."""
+    change_section(ctx, actor, dossier_id, section_id, archived=archived)
+
+
+def change_section(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    section_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    archived: bool | None = None,
+) -> SectionInfo | None:
+    """A new name and the archive mark, in one transaction: both happen or neither does.
+    Returns the section as renamed, when it was."""
+    action = "section.rename" if name is not None else "section.archive"
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "section.archive")
-        section = _owned_section(db, access, section_id, "section.archive")
-        section.archived_at = ctx.now() if archived else None
-        append(
-            db,
-            access.event(
-                "section.archive" if archived else "section.restore",
-                object_type="section",
-                object_id=str(section.id),
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
+        access = _owner_access(db, ctx, actor, dossier_id, action)
+        cleaned = _clean_section_name(name) if name is not None else None
+        section = _owned_section(db, access, section_id, action)
+        now = ctx.now()
+        if cleaned is not None:
+            _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
+            append(
+                db,
+                access.event("section.rename", object_type="section", object_id=str(section.id)),
+                ctx.origin,
+                now,
+            )
+        if archived is not None:
+            section.archived_at = now if archived else None
+            append(
+                db,
+                access.event(
+                    "section.archive" if archived else "section.restore",
+                    object_type="section",
+                    object_id=str(section.id),
+                ),
+                ctx.origin,
+                now,
+            )
+        if cleaned is None:
+            return None
+        return SectionInfo(section.id, cleaned, None, section.archived_at is not None)
 
 
 # --- co-owners ----------------------------------------------------------------------------------
