@@ -1031,6 +1031,26 @@ def sniff(content: bytes) -> str | None:
     return "text/plain"
 
 
+# The names a file of each accepted type may carry, the first being the one added when needed.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt",),
+}
+UNKNOWN_EXTENSION = ".bin"
+
+
+def stored_name(name: str, content: bytes) -> str:
+    """The name a file is written under, decided by what its bytes are (sniffed), never by the
+    name or type it came with: plain text called "page.html" or "logo.svg" would run as a page
+    or script once opened from a folder, so it becomes "page.html.txt". A fitting name is kept."""
+    extensions = EXTENSIONS.get(sniff(content) or "", (UNKNOWN_EXTENSION,))
+    if name.lower().endswith(extensions):
+        return name
+    return name + extensions[0]
+
+
 def _clean_filename(name: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>:|?*').strip(" .")

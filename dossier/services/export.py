@@ -30,6 +30,7 @@ from dossier.services.entries import (
     card_for,
     corrections_of,
     open_version,
+    stored_name,
     views_of,
 )
 from dossier.services.keychain import keychain
@@ -115,7 +116,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         content = open_bytes(key, attachment.content_sealed, place, "content")
                     except (Untrusted, crypto.CryptoError, AccessDenied):
                         continue
-                    path = f"attachments/{attachment.id}-{name}"
+                    path = f"attachments/{attachment.id}-{stored_name(name, content)}"
                     archive.writestr(path, content)
                     files[str(attachment.id)] = path
                     infos.append(
