@@ -173,11 +173,14 @@ def change_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Response:
     data = load(SectionChange)
     if not data:
         raise InvalidInput({"_": [N_("Send name or archived.")]})
-    ctx = service_context()
-    if "name" in data:
-        dossiers.rename_section(ctx, actor(), dossier_id, section_id, data["name"])
-    if "archived" in data:
-        dossiers.archive_section(ctx, actor(), dossier_id, section_id, data["archived"])
+    dossiers.change_section(
+        service_context(),
+        actor(),
+        dossier_id,
+        section_id,
+        name=data.get("name"),
+        archived=data.get("archived"),
+    )
     return no_content()
 
 

@@ -119,14 +119,15 @@ def change_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
     data = load(EntryChange)
     if not data:
         raise InvalidInput({"_": [N_("Send title, body or outdated.")]})
-    ctx = service_context()
-    version = None
-    if "title" in data or "body" in data:
-        version = entries.edit_entry(
-            ctx, actor(), dossier_id, entry_id, data.get("title"), data.get("body")
-        )
-    if "outdated" in data:
-        entries.mark_outdated(ctx, actor(), dossier_id, entry_id, data["outdated"])
+    version = entries.change_entry(
+        service_context(),
+        actor(),
+        dossier_id,
+        entry_id,
+        title=data.get("title"),
+        body=data.get("body"),
+        outdated=data.get("outdated"),
+    )
     return dump(EntryCreated, {"id": entry_id, "version": version})
 
 

@@ -44,6 +44,7 @@ READS = (
     "attachment.read",
     "dossier.export",
     "dossier.open",
+    "dossier.list",
 )
 EXPORT_FIELDS = (
     "at",
@@ -299,6 +300,18 @@ def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -
     return render_export(records, fmt)
 
 
+# OWASP, CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | None) -> str | None:
+    """A cell a spreadsheet shows as text, never runs. Names and reasons come from people, and
+    an auditor opens the CSV in Excel; the JSON export keeps every value exactly."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_export(records: list[EventRow], fmt: str) -> bytes:
     plain = [
         {
@@ -314,7 +327,9 @@ def render_export(records: list[EventRow], fmt: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
-    writer.writerows(plain)
+    writer.writerows(
+        {name: spreadsheet_safe(value) for name, value in row.items()} for row in plain
+    )
     return buffer.getvalue().encode()
 
 

@@ -24,11 +24,17 @@ from dossier.services.mail import Mail, send
 log = logging.getLogger(__name__)
 SECRETS = "dossier_secrets"
 AFTER_COMMIT = "after_commit"
+OUTBOX = "outbox"
 
 
 def after_commit(db: Session, action: Callable[[], None]) -> None:
     """Work that must not happen unless the unit of work commits, such as shredding a secret."""
     db.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+def mail_after_commit(db: Session, mail: Mail) -> None:
+    """A mail that leaves only if the unit of work commits, so it never tells of undone work."""
+    db.info.setdefault(OUTBOX, []).append(mail)
 
 
 class Refused(Exception):
@@ -72,7 +78,7 @@ class Context:
             with unit_of_work(self.sessions) as db:
                 db.info[SECRETS] = DossierSecrets(self.settings.secrets_dir)
                 yield db
-                outbox = db.info.pop("outbox", [])
+                outbox = db.info.pop(OUTBOX, [])
                 after_commit = db.info.pop(AFTER_COMMIT, [])
         except Refused as refusal:
             self.record_denied(refusal.event, refusal.keep)

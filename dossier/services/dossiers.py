@@ -134,7 +134,18 @@ def _section_name(keys: KeyChain, section: Section) -> str:
         return UNREADABLE
 
 
-def summary(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
+def summary(
+    db: Session, ctx: Context, keys: KeyChain, access: Access, action: str, **fields: object
+) -> DossierSummary:
+    """The dossier with its subject's and sections' names opened. Opening them is a read, so the
+    event that says who read them is written here, in the same transaction, once per call: no
+    caller can hand names out without it."""
+    append(
+        db,
+        access.event(action, object_type="dossier", object_id=str(access.dossier.id), **fields),
+        ctx.origin,
+        ctx.now(),
+    )
     return DossierSummary(
         id=access.dossier.id,
         subject_name=subject_name(keys, access.dossier),
@@ -247,18 +258,13 @@ def create_dossier(
             seal_to_user(db, row, key, user)
         start_chain(db, dossier_id)
         access = Access(dossier, actor, relation, "own", None)
-        append(
-            db,
-            access.event("dossier.create", object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            now,
-        )
         db.flush()
-        return summary(db, keychain(db, actor, dossier_id), access)
+        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.create")
 
 
 def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
-    """Dossiers I own, then those shared with me; each as I may see it."""
+    """Dossiers I own, then those shared with me; each as I may see it. Their names are read, so
+    each listed dossier's log says who saw it in a list: one event per dossier per call."""
     with ctx.unit_of_work() as db:
         owned = db.scalars(
             select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
@@ -274,7 +280,8 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
                 access = resolve(db, ctx, actor, dossier_id, "dossier.list")
             except Refused:
                 continue  # an ended grant is simply no longer listed
-            result.append(summary(db, keychain(db, actor, dossier_id), access))
+            keys = keychain(db, actor, dossier_id)
+            result.append(summary(db, ctx, keys, access, "dossier.list"))
         return result
 
 
@@ -286,13 +293,7 @@ def get_dossier(
         access = resolve(db, ctx, actor, dossier_id, "dossier.open")
         if owner_only and not access.is_owner:
             raise access.refuse("dossier.manage", "not an owner")
-        append(
-            db,
-            access.event("dossier.open", object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        return summary(db, keychain(db, actor, dossier_id), access)
+        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.open")
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -364,38 +365,58 @@ def _owned_section(db: Session, access: Access, section_id: uuid.UUID, action: s
 def rename_section(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, section_id: uuid.UUID, name: str
 ) -> SectionInfo:
-    with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "section.rename")
-        cleaned = _clean_section_name(name)
-        section = _owned_section(db, access, section_id, "section.rename")
-        _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
-        append(
-            db,
-            access.event("section.rename", object_type="section", object_id=str(section.id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        return SectionInfo(section.id, cleaned, None, section.archived_at is not None)
+    renamed = change_section(ctx, actor, dossier_id, section_id, name=name)
+    assert renamed is not None
+    return renamed
 
 
 def archive_section(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, section_id: uuid.UUID, archived: bool = True
 ) -> None:
     """Out of the way, not gone: its entries stay readable for whoever could read them."""
+    change_section(ctx, actor, dossier_id, section_id, archived=archived)
+
+
+def change_section(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    section_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    archived: bool | None = None,
+) -> SectionInfo | None:
+    """A new name and the archive mark, in one transaction: both happen or neither does.
+    Returns the section as renamed, when it was."""
+    action = "section.rename" if name is not None else "section.archive"
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "section.archive")
-        section = _owned_section(db, access, section_id, "section.archive")
-        section.archived_at = ctx.now() if archived else None
-        append(
-            db,
-            access.event(
-                "section.archive" if archived else "section.restore",
-                object_type="section",
-                object_id=str(section.id),
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
+        access = _owner_access(db, ctx, actor, dossier_id, action)
+        cleaned = _clean_section_name(name) if name is not None else None
+        section = _owned_section(db, access, section_id, action)
+        now = ctx.now()
+        if cleaned is not None:
+            _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
+            append(
+                db,
+                access.event("section.rename", object_type="section", object_id=str(section.id)),
+                ctx.origin,
+                now,
+            )
+        if archived is not None:
+            section.archived_at = now if archived else None
+            append(
+                db,
+                access.event(
+                    "section.archive" if archived else "section.restore",
+                    object_type="section",
+                    object_id=str(section.id),
+                ),
+                ctx.origin,
+                now,
+            )
+        if cleaned is None:
+            return None
+        return SectionInfo(section.id, cleaned, None, section.archived_at is not None)
 
 
 # --- invitations that hold keys ----------------------------------------------------------------

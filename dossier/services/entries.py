@@ -820,6 +820,25 @@ def edit_entry(
     note: str | None = None,
 ) -> int:
     """A new version by its author; the old ones stay in the history."""
+    version = change_entry(ctx, actor, dossier_id, entry_id, title=title, body=body, note=note)
+    assert version is not None
+    return version
+
+
+def change_entry(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    outdated: bool | None = None,
+    note: str | None = None,
+) -> int | None:
+    """A new version (by its author) and the outdated mark, in one transaction: both happen or
+    neither does. Returns the new version number when the text changed."""
+    editing = title is not None or body is not None or outdated is None
     errors = validation.Errors()
     new_title = _validate_title(errors, title) if title is not None else None
     new_body = (
@@ -828,17 +847,22 @@ def edit_entry(
         else None
     )
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.edit")
-        entry = _own_entry(db, access, entry_id, "entry.edit")
-        if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
-            raise access.refuse(
-                "entry.edit",
-                "archived or no longer writable",
-                object_type="entry",
-                object_id=str(entry_id),
-            )
-        errors.raise_if_any()
-        return _new_version(db, ctx, access, entry, new_title, new_body, note)
+        access = resolve(db, ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated")
+        version = None
+        if editing:
+            entry = _own_entry(db, access, entry_id, "entry.edit")
+            if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
+                raise access.refuse(
+                    "entry.edit",
+                    "archived or no longer writable",
+                    object_type="entry",
+                    object_id=str(entry_id),
+                )
+            errors.raise_if_any()
+            version = _new_version(db, ctx, access, entry, new_title, new_body, note)
+        if outdated is not None:
+            _mark_outdated(db, ctx, access, entry_id, outdated)
+        return version
 
 
 def _new_version(
@@ -893,26 +917,32 @@ def mark_outdated(
     """Out of the default view for everyone; still under "older entries" and in the history."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.outdated")
-        entry = _entry_in(db, access, entry_id, "entry.outdated")
-        if not (access.is_owner or entry.author_id == actor.user_id):
-            raise access.refuse(
-                "entry.outdated",
-                "neither owner nor author",
-                object_type="entry",
-                object_id=str(entry_id),
-            )
-        entry.outdated_at = ctx.now() if outdated else None
-        entry.outdated_by = actor.user_id if outdated else None
-        append(
-            db,
-            access.event(
-                "entry.outdated" if outdated else "entry.current",
-                object_type="entry",
-                object_id=str(entry.id),
-            ),
-            ctx.origin,
-            ctx.now(),
+        _mark_outdated(db, ctx, access, entry_id, outdated)
+
+
+def _mark_outdated(
+    db: Session, ctx: Context, access: Access, entry_id: uuid.UUID, outdated: bool
+) -> None:
+    entry = _entry_in(db, access, entry_id, "entry.outdated")
+    if not (access.is_owner or entry.author_id == access.actor.user_id):
+        raise access.refuse(
+            "entry.outdated",
+            "neither owner nor author",
+            object_type="entry",
+            object_id=str(entry_id),
         )
+    entry.outdated_at = ctx.now() if outdated else None
+    entry.outdated_by = access.actor.user_id if outdated else None
+    append(
+        db,
+        access.event(
+            "entry.outdated" if outdated else "entry.current",
+            object_type="entry",
+            object_id=str(entry.id),
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
 
 
 def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
@@ -999,6 +1029,26 @@ def sniff(content: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     return "text/plain"
+
+
+# The names a file of each accepted type may carry, the first being the one added when needed.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt",),
+}
+UNKNOWN_EXTENSION = ".bin"
+
+
+def stored_name(name: str, content: bytes) -> str:
+    """The name a file is written under, decided by what its bytes are (sniffed), never by the
+    name or type it came with: plain text called "page.html" or "logo.svg" would run as a page
+    or script once opened from a folder, so it becomes "page.html.txt". A fitting name is kept."""
+    extensions = EXTENSIONS.get(sniff(content) or "", (UNKNOWN_EXTENSION,))
+    if name.lower().endswith(extensions):
+        return name
+    return name + extensions[0]
 
 
 def _clean_filename(name: str) -> str:

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from dossier import crypto
-from dossier.audit import append
 from dossier.errors import AccessDenied
 from dossier.models import Attachment, Entry, EntryVersion
 from dossier.services.access import resolve
@@ -31,6 +30,7 @@ from dossier.services.entries import (
     card_for,
     corrections_of,
     open_version,
+    stored_name,
     views_of,
 )
 from dossier.services.keychain import keychain
@@ -116,7 +116,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         content = open_bytes(key, attachment.content_sealed, place, "content")
                     except (Untrusted, crypto.CryptoError, AccessDenied):
                         continue
-                    path = f"attachments/{attachment.id}-{name}"
+                    path = f"attachments/{attachment.id}-{stored_name(name, content)}"
                     archive.writestr(path, content)
                     files[str(attachment.id)] = path
                     infos.append(
@@ -140,21 +140,13 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         files=files,
                     )
                 )
-            data = ExportData(summary(db, keys, access), entries, ctx.now())
+            dossier = summary(
+                db, ctx, keys, access, "dossier.export", reason=f"{len(entries)} entries"
+            )
+            data = ExportData(dossier, entries, ctx.now())
             archive.writestr("index.html", render_html(data))
             archive.writestr(
                 "dossier.json",
                 json.dumps(asdict(data), default=_json_default, ensure_ascii=False, indent=2),
             )
-        append(
-            db,
-            access.event(
-                "dossier.export",
-                object_type="dossier",
-                object_id=str(dossier_id),
-                reason=f"{len(entries)} entries",
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
         return buffer.getvalue()

@@ -53,11 +53,7 @@ def open_session(
 ) -> SessionTicket:
     """Create a session row for an already authenticated user, inside the caller's transaction."""
     now = ctx.now()
-    lifetime = (
-        timedelta(hours=ctx.settings.api_token_hours)
-        if kind == SessionKind.API
-        else timedelta(hours=ctx.settings.session_max_hours)
-    )
+    lifetime = _lifetime(ctx, kind)
     session_id = uuid.uuid4()
     secret = crypto.new_session_secret()
     row = UserSession(
@@ -77,10 +73,35 @@ def open_session(
     )
     db.add(row)
     db.flush()
-    token = f"{session_id.hex}.{crypto.b64url(secret)}"
     return SessionTicket(
-        token=token, session_id=session_id, user_id=user.id, expires_at=row.expires_at
+        token=_token(session_id, secret),
+        session_id=session_id,
+        user_id=user.id,
+        expires_at=row.expires_at,
     )
+
+
+def decoy_ticket(ctx: Context, user_id: uuid.UUID, kind: SessionKind) -> SessionTicket:
+    """A ticket shaped like a real one that opens no session. Where an answer must not tell
+    whether an account exists, the answer without one carries this."""
+    session_id = uuid.uuid4()
+    return SessionTicket(
+        token=_token(session_id, crypto.new_session_secret()),
+        session_id=session_id,
+        user_id=user_id,
+        expires_at=ctx.now() + _lifetime(ctx, kind),
+    )
+
+
+def _lifetime(ctx: Context, kind: SessionKind) -> timedelta:
+    hours = (
+        ctx.settings.api_token_hours if kind == SessionKind.API else ctx.settings.session_max_hours
+    )
+    return timedelta(hours=hours)
+
+
+def _token(session_id: uuid.UUID, secret: bytes) -> str:
+    return f"{session_id.hex}.{crypto.b64url(secret)}"
 
 
 def derive(ctx: Context, password: str, salt: bytes, cost: crypto.KdfCost) -> crypto.PasswordKeys:

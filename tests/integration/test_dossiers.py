@@ -646,3 +646,23 @@ def test_only_owners_destroy(ctx: Context, family) -> None:  # type: ignore[no-u
     with pytest.raises(AccessDenied):
         ownership.destroy(ctx, pro, dossier.id, "Lotte")
     assert dossiers.get_dossier(ctx, parent, dossier.id).subject_name == "Lotte"
+
+
+@pytest.mark.parametrize("name", ["page.html", "logo.svg", "index.html", "Page.XHTML"])
+def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name: str) -> None:  # type: ignore[no-untyped-def]
+    parent, dossier = family
+    entry, _ = entries.write_entry(
+        ctx, parent, dossier.id, section(dossier, "care"), "Brief", "Zie bijlage", "letter"
+    )
+    active = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>'
+    attached = entries.attach(ctx, parent, dossier.id, entry, name, active)
+    assert attached.media_type == "text/plain"
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(ctx, parent, dossier.id, render)))
+    [path] = [n for n in archive.namelist() if n.startswith("attachments/")]
+    assert path == f"attachments/{attached.id}-{name}.txt" and archive.read(path) == active
+    exported = json.loads(archive.read("dossier.json"))
+    assert exported["entries"][0]["files"] == {str(attached.id): path}
+    assert [n for n in archive.namelist() if not n.startswith("attachments/")] == [
+        "index.html",
+        "dossier.json",
+    ]
