@@ -58,6 +58,7 @@ class Settings:
     checkpoint_every_minutes: int = 60
     max_concurrent_kdf: int = 4
     kdf_wait_seconds: float = 10.0
+    database_timeout_seconds: float = 30.0
     dossier_secrets_dir: Path | None = None
     debug: bool = False
     bind: str = "127.0.0.1:8000"
@@ -117,6 +118,7 @@ class Settings:
             checkpoint_every_events=_int(environ, "DOSSIER_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_minutes=_int(environ, "DOSSIER_CHECKPOINT_EVERY_MINUTES", 60),
             max_concurrent_kdf=_int(environ, "DOSSIER_MAX_CONCURRENT_KDF", 4),
+            database_timeout_seconds=_int(environ, "DOSSIER_DATABASE_TIMEOUT_SECONDS", 30),
             dossier_secrets_dir=Path(secrets_dir) if secrets_dir else None,
             debug=_flag(environ, "DOSSIER_DEBUG"),
             bind=environ.get("DOSSIER_BIND") or defaults.bind,
