@@ -130,7 +130,8 @@ class Settings:
         )
 
     def check_production(self) -> None:
-        """Production never runs on the embedded database or with a weak password cost."""
+        """Production never runs on the embedded database, with a weak password cost, or with
+        rate limits that each process counts on its own."""
         if not self.production:
             return
         if self.database_url.startswith("sqlite"):
@@ -139,3 +140,10 @@ class Settings:
             raise ConfigError("Production never runs with DOSSIER_DEBUG on: it shows internals.")
         if self.kdf_cost.weaker_than(PRODUCTION_KDF_COST):
             raise ConfigError("Production needs at least the default Argon2id cost.")
+        if not self.redis_url:
+            # Limits counted in each process's memory multiply by the number of processes: three
+            # workers let 12 of 20 wrong passwords through where the rule is 5 a minute.
+            raise ConfigError(
+                "Production needs Redis, so that every process counts login attempts together: "
+                "set DOSSIER_REDIS_URL."
+            )
