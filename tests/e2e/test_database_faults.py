@@ -1,9 +1,21 @@
-"""A database that is locked, read-only or full: pages and API answer 503 with `Retry-After`,
-`/readyz` fails, nothing is half-written and the audit log still verifies."""
+"""A database that is locked, read-only, full, or killed and started again: pages and API answer
+503 with `Retry-After`, `/readyz` fails, the same app serves again once the database is back,
+nothing is half-written and the audit log still verifies.
+
+The restart runs on a scratch PostgreSQL cluster of its own (Debian's initdb and pg_ctl, on a free
+loopback port), never on the shared server that other test runs use."""
 
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +30,7 @@ from sqlalchemy.engine import make_url
 from dossier import create_app, migrations
 from dossier.cli import main
 from dossier.db import make_engine
-from dossier.models import Base
+from dossier.models import Base, Entry
 from tests.conftest import BACKENDS, PASSWORD, make_settings
 from tests.support import Databases, api_login, api_register, csrf_token
 
@@ -236,4 +248,178 @@ def test_a_full_sqlite_database_is_not_ready_and_a_write_is_a_503(
         app_engine.dispose()
         assert rows(url) == before
         assert client.get("/readyz").status_code == 200
+    assert audit_verifies(url, keys_dir)
+
+
+# --- PostgreSQL killed and started again ------------------------------------------------------
+
+WAIT = 20.0  # seconds any one step may take before the test calls it a hang
+
+
+def postgres_binaries() -> Path:
+    """The newest PostgreSQL server binaries Debian installed (the tests' own server's)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name)
+    )
+    if not found:
+        raise pytest.UsageError(
+            "No PostgreSQL server binaries in /usr/lib/postgresql/*/bin: install Debian's "
+            "postgresql package; this test starts a cluster of its own."
+        )
+    return found[-1].parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ScratchCluster:
+    """A throw-away PostgreSQL cluster in a temporary folder, run as the `postgres` user when
+    the tests run as root (PostgreSQL refuses to run as root)."""
+
+    def __init__(self) -> None:
+        self.bin = postgres_binaries()
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="dossier-pg-"))
+        self.data = self.root / "data"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            postgres = pwd.getpwnam("postgres")
+            os.chown(self.root, postgres.pw_uid, postgres.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, program: str, *args: str, check: bool = True) -> None:
+        done = subprocess.run(
+            [*self.as_user, str(self.bin / program), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0 or not check, f"{program}: {done.stdout}{done.stderr}"
+
+    def create(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            "-c fsync=off -c max_connections=20"
+        )
+        log = str(self.root / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def kill(self) -> None:
+        """What a crash or an operator's `pg_ctl stop -m immediate` does: no clean shutdown."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+
+@pytest.fixture
+def cluster() -> Iterator[ScratchCluster]:
+    scratch = ScratchCluster()
+    try:
+        scratch.create()
+        scratch.start()
+        admin = create_engine(scratch.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE dossier"))
+        admin.dispose()
+        yield scratch
+    finally:
+        scratch.remove()
+    assert not scratch.root.exists()
+
+
+class Writer(threading.Thread):
+    """Writes entries one after another, as a busy client would, and keeps every answer."""
+
+    def __init__(self, app: Any, headers: dict[str, str], dossier_id: str, section: str) -> None:
+        super().__init__(daemon=True)
+        self.app, self.headers, self.dossier_id, self.section = app, headers, dossier_id, section
+        self.answers: list[int] = []
+        self.stop = threading.Event()
+        self.answered = threading.Condition()
+
+    def run(self) -> None:
+        client = self.app.test_client()
+        while not self.stop.is_set():
+            status = write(client, self.headers, self.dossier_id, self.section).status_code
+            with self.answered:
+                self.answers.append(status)
+                self.answered.notify_all()
+            time.sleep(0.02)
+
+    def wait_for(self, condition: Any) -> None:
+        with self.answered:
+            assert self.answered.wait_for(lambda: condition(self.answers), timeout=WAIT), (
+                f"no such answer in time: {self.answers}"
+            )
+
+
+@pytest.mark.cluster
+def test_postgres_killed_under_write_load_and_started_again(
+    cluster: ScratchCluster, keys_dir: Path, tmp_path: Path
+) -> None:
+    url = cluster.url("dossier")
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    app = create_app(
+        make_settings(url, keys_dir, database_timeout_seconds=2, dossier_secrets_dir=tmp_path)
+    )
+    app_engine = app.extensions["dossier"]["engine"]
+    headers, dossier_id, section = a_dossier(app.test_client())
+
+    # Hold one write mid-transaction, its entry sent but not committed, while the server dies.
+    arm, in_flight, killed = threading.Event(), threading.Event(), threading.Event()
+
+    @event.listens_for(app_engine, "before_cursor_execute")
+    def _hold_an_entry(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if arm.is_set() and sql.startswith("INSERT INTO entries") and not in_flight.is_set():
+            in_flight.set()
+            killed.wait(WAIT)
+
+    writer = Writer(app, headers, dossier_id, section)
+    writer.start()
+    try:
+        writer.wait_for(lambda answers: answers.count(201) >= 3)
+        arm.set()
+        assert in_flight.wait(WAIT), "no write reached the database"
+        before_kill = len(writer.answers)
+        cluster.kill()
+        killed.set()
+        writer.wait_for(lambda answers: len(answers) >= before_kill + 3)
+        while_down = writer.answers[before_kill:]
+        cluster.start()
+        back = len(writer.answers)
+        writer.wait_for(lambda answers: 201 in answers[back + 1 :])
+    finally:
+        writer.stop.set()
+        killed.set()
+        writer.join(WAIT)
+    assert not writer.is_alive(), "a request hung"
+    event.remove(app_engine, "before_cursor_execute", _hold_an_entry)
+
+    assert while_down[0] == 503, "the write in flight when the server died"
+    assert set(while_down) == {503}, while_down
+    assert set(writer.answers) <= {201, 503}, writer.answers  # never a 500
+    # Killed and started again while nobody asked: every pooled connection is dead, and the
+    # next request, on the same app, is not the one to find out.
+    cluster.kill()
+    cluster.start()
+    assert write(app.test_client(), headers, dossier_id, section).status_code == 201
+    with app_engine.connect() as connection:
+        entries = connection.scalar(select(func.count()).select_from(Entry))
+    assert entries == writer.answers.count(201) + 1, "every entry answered 201, and no other"
+    app_engine.dispose()
     assert audit_verifies(url, keys_dir)
