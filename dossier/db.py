@@ -63,9 +63,10 @@ def make_engine(
     if parsed.get_backend_name() != "sqlite":
         # pool_pre_ping: a connection that died with a restarted server is replaced when it is
         # next taken from the pool, so the app recovers without a restart of its own.
+        given = parsed.query.get("options")  # the URL's own server options stay
         connect_args = {
             "connect_timeout": max(2, math.ceil(timeout_seconds)),  # libpq's minimum is 2
-            "options": f"-c lock_timeout={milliseconds}",
+            "options": " ".join(filter(None, [f"-c lock_timeout={milliseconds}", given])),
         }
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
     if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
