@@ -49,7 +49,7 @@ def create_app(
 
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     app.extensions["dossier"] = {
         "settings": settings,
         "server_keys": server_keys,

@@ -75,5 +75,22 @@ class DossierKeyGone(DomainError):
     title = N_("This dossier was destroyed. It can no longer be opened.")
 
 
+class Unavailable(DomainError):
+    """A passing state: nothing was changed, and the same request may well succeed in a moment
+    (the edge says when, with `Retry-After`)."""
+
+    status = 503
+    title = N_("It is busy right now. Try again in a moment.")
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database is locked past the timeout, read-only, full or out of reach; the unit of
+    work was rolled back whole."""
+
+    title = N_(
+        "Nothing can be saved or read right now. Nothing was changed. Try again in a few minutes."
+    )
+
+
 class ServerKeysMissing(RuntimeError):
     """The server keys in keys/ are absent or unreadable; the app refuses to start."""
