@@ -709,12 +709,19 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
 
 def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedText | None:
     """The personal message that came with a grant, opened with the grantee's own key and checked
-    against the signature of the owner who wrote it (logged; one that fails says so)."""
+    against the signature of the owner who wrote it (logged; one that fails says so). Anyone with
+    the database can seal words to a public key, so a message without a signature (written
+    before messages were signed) is not shown at all."""
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, grant_id)
-        if grant is None or grant.grantee_id != actor.user_id or grant.message_sealed is None:
+        signer = grant.message_signed_by if grant else None
+        if (
+            grant is None
+            or grant.grantee_id != actor.user_id
+            or grant.message_sealed is None
+            or signer is None
+        ):
             return None
-        signer = grant.message_signed_by
         try:
             message = read_signed_text(
                 crypto.open_from_public_key(
