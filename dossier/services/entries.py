@@ -220,7 +220,7 @@ def correction_place(entry: Entry, correction: CorrectionRequest, answer: bool =
     )
 
 
-def correction_binding(entry: Entry) -> dict[str, str]:
+def _correction_binding(entry: Entry) -> dict[str, str]:
     """A request and its answer belong to one entry, which their place does not name."""
     return {"entry": str(entry.id)}
 
@@ -698,7 +698,7 @@ def _correction_text(
         "answer" if answer else "reason",
         signer_id=signer,
         public_key=signing_public_key(db, signer),
-        bound=correction_binding(entry),
+        bound=_correction_binding(entry),
     )
 
 
@@ -1200,7 +1200,7 @@ def request_correction(
             "reason",
             signing_key=keys.keyring.signing,
             signer_id=actor.user_id,
-            bound=correction_binding(entry),
+            bound=_correction_binding(entry),
         )
         db.add(correction)
         append(
@@ -1286,7 +1286,7 @@ def answer_correction(
             "answer",
             signing_key=keys.keyring.signing,
             signer_id=actor.user_id,
-            bound=correction_binding(entry),
+            bound=_correction_binding(entry),
         )
         append(
             db,
