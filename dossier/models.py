@@ -231,6 +231,8 @@ class Dossier(Base):
     subject_birth_date: Mapped[date] = mapped_column(Date)
     subject_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     name_key_version: Mapped[int] = mapped_column(Integer)
+    # Who signed the name (sealed with it); none for names set before names were signed.
+    name_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -321,6 +323,7 @@ class Section(Base):
     default_name: Mapped[str | None] = mapped_column(String(40))
     name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_key_version: Mapped[int | None] = mapped_column(Integer)
+    name_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     position: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -426,6 +429,7 @@ class Grant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    message_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # A grant for someone new: its key pair lives only in the invitation code.
     invitation_lookup_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     invitation_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
@@ -606,3 +610,6 @@ class CorrectionRequest(Base):
     answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     answer_key_version: Mapped[int | None] = mapped_column(Integer)
     resulting_version: Mapped[int | None] = mapped_column(Integer)
+    # The signatures are sealed with the texts; none for texts written before they were signed.
+    reason_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    answer_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -226,6 +226,12 @@ class CorrectionOut(Schema):
     answered_at = fields.AwareDateTime(allow_none=True)
     answer = fields.String(allow_none=True)
     resulting_version = fields.Integer(allow_none=True)
+    trusted = fields.Boolean(
+        metadata={"description": "False: the reason or the answer failed to open or to verify."}
+    )
+    signed = fields.Boolean(
+        metadata={"description": "False: written before correction requests were signed."}
+    )
 
 
 class EntryOut(Schema):

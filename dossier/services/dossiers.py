@@ -24,7 +24,7 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.access import Access, owners, resolve
-from dossier.services.content import Place, Untrusted, open_text, seal_text
+from dossier.services.content import Place, Untrusted, open_signed_text, seal_signed_text
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
@@ -32,6 +32,7 @@ from dossier.services.keychain import (
     new_key_version,
     seal_to_invitation,
     seal_to_user,
+    signing_public_key,
 )
 
 DEFAULT_SECTIONS = (
@@ -46,6 +47,7 @@ SECTION_NAME_MAX = 60
 CHILD_MAX_AGE = 17
 INVITATION_DAYS = 7
 UNREADABLE = N_("(cannot be read)")
+UNTRUSTED_NAME = N_("(cannot be trusted)")
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,48 @@ def _section_place(section: Section) -> Place:
     return Place(section.dossier_id, None, "section", section.id, 1, section.name_key_version or 0)
 
 
-def subject_name(keys: KeyChain, dossier: Dossier) -> str:
+def _open_name(
+    keys: KeyChain,
+    key_version: int,
+    blob: bytes,
+    place: Place,
+    field: str,
+    signer: uuid.UUID | None,
+) -> str:
+    """A name as its owner set it, checked against their signature; a name that fails to open or
+    to verify is never shown as if it were the name."""
     try:
-        key = keys.key(None, dossier.name_key_version)
-        return open_text(key, dossier.subject_name_sealed, _name_place(dossier), "subject_name")
-    except (Untrusted, AccessDenied, crypto.CryptoError):
+        key = keys.key(None, key_version)
+    except (AccessDenied, crypto.CryptoError):
         return UNREADABLE
+    try:
+        return open_signed_text(
+            key,
+            blob,
+            place,
+            field,
+            signer_id=signer,
+            public_key=signing_public_key(keys.db, signer),
+        ).text
+    except Untrusted:
+        return UNTRUSTED_NAME
+
+
+def _seal_name(keys: KeyChain, key: bytes, name: str, place: Place, field: str) -> bytes:
+    return seal_signed_text(
+        key, name, place, field, signing_key=keys.keyring.signing, signer_id=keys.holder_id
+    )
+
+
+def subject_name(keys: KeyChain, dossier: Dossier) -> str:
+    return _open_name(
+        keys,
+        dossier.name_key_version,
+        dossier.subject_name_sealed,
+        _name_place(dossier),
+        "subject_name",
+        dossier.name_signed_by,
+    )
 
 
 def section_infos(db: Session, keys: KeyChain, access: Access) -> list[SectionInfo]:
@@ -127,11 +165,14 @@ def section_infos(db: Session, keys: KeyChain, access: Access) -> list[SectionIn
 def _section_name(keys: KeyChain, section: Section) -> str:
     if section.name_sealed is None:
         return DEFAULT_SECTION_NAMES.get(section.default_name or "", section.default_name or "")
-    try:
-        key = keys.key(None, section.name_key_version or 0)
-        return open_text(key, section.name_sealed, _section_place(section), "section_name")
-    except (Untrusted, AccessDenied, crypto.CryptoError):
-        return UNREADABLE
+    return _open_name(
+        keys,
+        section.name_key_version or 0,
+        section.name_sealed,
+        _section_place(section),
+        "section_name",
+        section.name_signed_by,
+    )
 
 
 def summary(
@@ -241,8 +282,11 @@ def create_dossier(
         db.flush()
         dossier_key_row, dossier_key = new_key_version(db, dossier_id, None, 1, now)
         seal_to_user(db, dossier_key_row, dossier_key, user)
-        dossier.subject_name_sealed = seal_text(
-            dossier_key, name, _name_place(dossier), "subject_name"
+        keys = keychain(db, actor, dossier_id)
+        keys.remember(None, 1, dossier_key)
+        dossier.name_signed_by = keys.holder_id
+        dossier.subject_name_sealed = _seal_name(
+            keys, dossier_key, name, _name_place(dossier), "subject_name"
         )
         for position, (default_name, _label) in enumerate(DEFAULT_SECTIONS):
             section = Section(
@@ -259,7 +303,7 @@ def create_dossier(
         start_chain(db, dossier_id)
         access = Access(dossier, actor, relation, "own", None)
         db.flush()
-        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.create")
+        return summary(db, ctx, keys, access, "dossier.create")
 
 
 def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
@@ -320,7 +364,8 @@ def _clean_section_name(name: str) -> str:
 def _seal_section_name(keys: KeyChain, section: Section, name: str) -> None:
     version, key = keys.current(None)
     section.name_key_version = version
-    section.name_sealed = seal_text(key, name, _section_place(section), "section_name")
+    section.name_signed_by = keys.holder_id
+    section.name_sealed = _seal_name(keys, key, name, _section_place(section), "section_name")
 
 
 def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) -> SectionInfo:

@@ -32,11 +32,21 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.access import Access, resolve
-from dossier.services.content import Place, Untrusted, open_bytes, open_text, seal_bytes, seal_text
+from dossier.services.content import (
+    Place,
+    SignedText,
+    Untrusted,
+    open_bytes,
+    open_signed_text,
+    open_text,
+    seal_bytes,
+    seal_signed_text,
+    seal_text,
+)
 from dossier.services.content import sign as sign_content
 from dossier.services.content import verify as verify_content
 from dossier.services.context import Actor, Context
-from dossier.services.keychain import KeyChain, keychain
+from dossier.services.keychain import KeyChain, keychain, signing_public_key
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -114,6 +124,8 @@ class CorrectionInfo:
     answered_at: datetime | None
     answer: str | None
     resulting_version: int | None
+    trusted: bool  # False: the reason or the answer failed to open or to verify
+    signed: bool  # False: written before correction requests were signed
 
 
 @dataclass(frozen=True)
@@ -181,14 +193,6 @@ def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, r
     return cache[user_id]
 
 
-def _public_key(db: Session, user_id: uuid.UUID) -> bytes:
-    """Authors' signing keys, looked up once per unit of work (a page shows many entries)."""
-    known: dict[uuid.UUID, bytes] = db.info.setdefault("signing_keys", {})
-    if user_id not in known:
-        known[user_id] = db.scalar(select(User.signing_public_key).where(User.id == user_id)) or b""
-    return known[user_id]
-
-
 def version_place(entry: Entry, version: EntryVersion) -> Place:
     return Place(
         entry.dossier_id, entry.section_id, "entry", entry.id, version.version, version.key_version
@@ -216,6 +220,11 @@ def correction_place(entry: Entry, correction: CorrectionRequest, answer: bool =
     )
 
 
+def _correction_binding(entry: Entry) -> dict[str, str]:
+    """A request and its answer belong to one entry, which their place does not name."""
+    return {"entry": str(entry.id)}
+
+
 def open_version(
     db: Session, keys: KeyChain, entry: Entry, version: EntryVersion, kind: str | None = None
 ) -> tuple[str, str]:
@@ -228,7 +237,7 @@ def open_version(
     title = open_text(key, version.title_sealed, place, "title")
     body = open_text(key, version.body_sealed, place, "body")
     verify_content(
-        _public_key(db, version.author_id),
+        signing_public_key(db, version.author_id),
         version.signature,
         place,
         version.author_id,
@@ -310,7 +319,7 @@ def _entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> 
     return entry
 
 
-def _log_untrusted(
+def log_untrusted(
     db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
 ) -> None:
     append(
@@ -355,7 +364,7 @@ def card_for(
         trusted = True
     except Untrusted:
         title, body, trusted = UNTRUSTED_TEXT, "", False
-        _log_untrusted(db, ctx, access, "entry", entry.id)
+        log_untrusted(db, ctx, access, "entry", entry.id)
     views = view_authors
     if views is None:
         views = db.scalars(
@@ -562,7 +571,7 @@ def views_of(
                 keys.key(entry.section_id, view.key_version), view.body_sealed, place, "body"
             )
             verify_content(
-                _public_key(db, view.author_id),
+                signing_public_key(db, view.author_id),
                 view.signature,
                 place,
                 view.author_id,
@@ -571,7 +580,7 @@ def views_of(
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             body, trusted = UNTRUSTED_TEXT, False
-            _log_untrusted(db, ctx, access, "perspective", view.id)
+            log_untrusted(db, ctx, access, "perspective", view.id)
         result.append(
             ViewCard(
                 view.id,
@@ -601,7 +610,7 @@ def attachments_of(
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             filename, trusted = "?", False
-            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+            log_untrusted(db, ctx, access, "attachment", attachment.id)
         result.append(
             AttachmentInfo(
                 attachment.id,
@@ -643,23 +652,14 @@ def _correction_info(
     authors: dict[uuid.UUID, Author],
 ) -> CorrectionInfo:
     try:
-        reason = open_text(
-            keys.key(entry.section_id, correction.key_version),
-            correction.reason_sealed,
-            correction_place(entry, correction),
-            "reason",
-        )
-        answer = None
+        texts = [_correction_text(db, keys, entry, correction, answer=False)]
         if correction.answer_sealed is not None:
-            answer = open_text(
-                keys.key(entry.section_id, correction.answer_key_version or 0),
-                correction.answer_sealed,
-                correction_place(entry, correction, True),
-                "answer",
-            )
+            texts.append(_correction_text(db, keys, entry, correction, answer=True))
+        reason, answer = texts[0].text, texts[1].text if len(texts) > 1 else None
+        trusted, signed = True, all(text.signed for text in texts)
     except (Untrusted, crypto.CryptoError, AccessDenied):
-        reason, answer = UNTRUSTED_TEXT, None
-        _log_untrusted(db, ctx, access, "correction", correction.id)
+        reason, answer, trusted, signed = UNTRUSTED_TEXT, None, False, False
+        log_untrusted(db, ctx, access, "correction", correction.id)
     requester = db.get(User, correction.requested_by)
     return CorrectionInfo(
         id=correction.id,
@@ -674,6 +674,31 @@ def _correction_info(
         answered_at=correction.answered_at,
         answer=answer,
         resulting_version=correction.resulting_version,
+        trusted=trusted,
+        signed=signed,
+    )
+
+
+def _correction_text(
+    db: Session, keys: KeyChain, entry: Entry, correction: CorrectionRequest, *, answer: bool
+) -> SignedText:
+    """The reason or the answer, signed by the person shown as writing it: the owner who asked,
+    or the entry's author who answered."""
+    writer = correction.author_id if answer else correction.requested_by
+    signer = correction.answer_signed_by if answer else correction.reason_signed_by
+    if signer is not None and signer != writer:
+        raise Untrusted()
+    return open_signed_text(
+        keys.key(
+            entry.section_id,
+            (correction.answer_key_version or 0) if answer else correction.key_version,
+        ),
+        (correction.answer_sealed or b"") if answer else correction.reason_sealed,
+        correction_place(entry, correction, answer),
+        "answer" if answer else "reason",
+        signer_id=signer,
+        public_key=signing_public_key(db, signer),
+        bound=_correction_binding(entry),
     )
 
 
@@ -697,7 +722,7 @@ def history(
                 trusted = True
             except Untrusted:
                 title, body, trusted = UNTRUSTED_TEXT, "", False
-                _log_untrusted(db, ctx, access, "entry", entry.id)
+                log_untrusted(db, ctx, access, "entry", entry.id)
             result.append(
                 VersionInfo(
                     version.version,
@@ -1126,6 +1151,27 @@ def attach(
         )
 
 
+def open_attachment(
+    db: Session, keys: KeyChain, entry: Entry, attachment: Attachment
+) -> tuple[str, bytes]:
+    """Name and content, checked against the uploader's signature; raises Untrusted otherwise."""
+    place = attachment_place(entry, attachment)
+    try:
+        key = keys.key(entry.section_id, attachment.key_version)
+    except (crypto.CryptoError, AccessDenied):
+        raise Untrusted() from None
+    name = open_text(key, attachment.filename_sealed, place, "filename")
+    content = open_bytes(key, attachment.content_sealed, place, "content")
+    verify_content(
+        signing_public_key(db, attachment.uploaded_by),
+        attachment.signature,
+        place,
+        attachment.uploaded_by,
+        {"filename": name.encode(), "content": content},
+    )
+    return name, content
+
+
 def download(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> Download:
@@ -1142,20 +1188,10 @@ def download(
                 object_id=str(attachment_id),
             )
         keys = keychain(db, actor, dossier_id)
-        place = attachment_place(entry, attachment)
         try:
-            key = keys.key(entry.section_id, attachment.key_version)
-            name = open_text(key, attachment.filename_sealed, place, "filename")
-            content = open_bytes(key, attachment.content_sealed, place, "content")
-            verify_content(
-                _public_key(db, attachment.uploaded_by),
-                attachment.signature,
-                place,
-                attachment.uploaded_by,
-                {"filename": name.encode(), "content": content},
-            )
-        except (Untrusted, crypto.CryptoError, AccessDenied):
-            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+            name, content = open_attachment(db, keys, entry, attachment)
+        except Untrusted:
+            log_untrusted(db, ctx, access, "attachment", attachment.id)
             raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
         append(
             db,
@@ -1206,8 +1242,15 @@ def request_correction(
             reason_sealed=b"",
             status=CorrectionStatus.OPEN,
         )
-        correction.reason_sealed = seal_text(
-            key, text, correction_place(entry, correction), "reason"
+        correction.reason_signed_by = actor.user_id
+        correction.reason_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction),
+            "reason",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=_correction_binding(entry),
         )
         db.add(correction)
         append(
@@ -1285,8 +1328,15 @@ def answer_correction(
         key_version, key = keys.current(entry.section_id)
         correction.answer_key_version = key_version
         correction.answered_at = ctx.now()
-        correction.answer_sealed = seal_text(
-            key, text, correction_place(entry, correction, True), "answer"
+        correction.answer_signed_by = actor.user_id
+        correction.answer_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction, True),
+            "answer",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=_correction_binding(entry),
         )
         append(
             db,

@@ -12,11 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from dossier import crypto
-from dossier.errors import AccessDenied
 from dossier.models import Attachment, Entry, EntryVersion
 from dossier.services.access import resolve
-from dossier.services.content import Untrusted, open_bytes, open_text
+from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
 from dossier.services.entries import (
@@ -25,10 +23,11 @@ from dossier.services.entries import (
     EntryCard,
     VersionInfo,
     ViewCard,
-    attachment_place,
     author_of,
     card_for,
     corrections_of,
+    log_untrusted,
+    open_attachment,
     open_version,
     stored_name,
     views_of,
@@ -109,12 +108,21 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                 for attachment in db.scalars(
                     select(Attachment).where(Attachment.entry_id == entry.id)
                 ):
-                    place = attachment_place(entry, attachment)
                     try:
-                        key = keys.key(entry.section_id, attachment.key_version)
-                        name = open_text(key, attachment.filename_sealed, place, "filename")
-                        content = open_bytes(key, attachment.content_sealed, place, "content")
-                    except (Untrusted, crypto.CryptoError, AccessDenied):
+                        name, content = open_attachment(db, keys, entry, attachment)
+                    except Untrusted:
+                        # Named in the copy as untrusted, like an entry; its bytes stay out.
+                        log_untrusted(db, ctx, access, "attachment", attachment.id)
+                        infos.append(
+                            AttachmentInfo(
+                                attachment.id,
+                                "?",
+                                attachment.media_type,
+                                attachment.size,
+                                attachment.created_at,
+                                False,
+                            )
+                        )
                         continue
                     path = f"attachments/{attachment.id}-{stored_name(name, content)}"
                     archive.writestr(path, content)

@@ -8,7 +8,7 @@ their own private key open nothing they lost.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -34,12 +34,21 @@ from dossier.models import (
 )
 from dossier.services import ownership, validation
 from dossier.services.access import Access, resolve
+from dossier.services.content import (
+    Place,
+    SignedText,
+    Trust,
+    Untrusted,
+    read_signed_text,
+    signed_text,
+)
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     KeyChain,
     keychain,
     seal_to_invitation,
     seal_to_user,
+    signing_public_key,
     take_over_invitation,
 )
 from dossier.services.lifecycle import rules
@@ -125,6 +134,11 @@ class Waiting:
 
 def _message_info(grant_id: uuid.UUID) -> dict[str, object]:
     return {"purpose": "grant-message", "grant": str(grant_id)}
+
+
+def _message_place(grant: Grant) -> Place:
+    """What the owner's signature binds a message to: this grant in this dossier."""
+    return Place(grant.dossier_id, None, "grant-message", grant.id, 1, 0)
 
 
 def _deciding_owner(
@@ -338,8 +352,17 @@ def share(
             grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
         recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
         if text:
+            grant.message_signed_by = actor.user_id
             grant.message_sealed = crypto.seal_to_public_key(
-                text.encode(), recipient, _message_info(grant.id)
+                signed_text(
+                    unlock_keyring(db, actor).signing,
+                    _message_place(grant),
+                    actor.user_id,
+                    "message",
+                    text,
+                ),
+                recipient,
+                _message_info(grant.id),
             )
         db.add(grant)
         _one_live_grant(db, "grantee_email")
@@ -737,33 +760,54 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
         return result
 
 
-def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | None:
-    """The personal message that came with a grant, opened with the grantee's own key (logged)."""
+def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedText | None:
+    """The personal message that came with a grant, opened with the grantee's own key and checked
+    against the signature of the owner who wrote it (logged; one that fails says so). Anyone with
+    the database can seal words to a public key, so a message without a signature (written
+    before messages were signed) is not shown at all."""
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, grant_id)
-        if grant is None or grant.grantee_id != actor.user_id or grant.message_sealed is None:
+        signer = grant.message_signed_by if grant else None
+        if (
+            grant is None
+            or grant.grantee_id != actor.user_id
+            or grant.message_sealed is None
+            or signer is None
+        ):
             return None
         try:
-            text = crypto.open_from_public_key(
-                grant.message_sealed, unlock_keyring(db, actor).exchange, _message_info(grant.id)
-            ).decode()
-        except crypto.CryptoError:
-            return None
-        append(
-            db,
-            Event(
-                action="grant.message_read",
-                actor_id=actor.user_id,
-                actor_role=actor.role,
-                dossier_id=grant.dossier_id,
-                object_type="grant",
-                object_id=str(grant.id),
-                basis=f"grant:{grant.id}",
-            ),
-            ctx.origin,
-            ctx.now(),
+            message = read_signed_text(
+                crypto.open_from_public_key(
+                    grant.message_sealed,
+                    unlock_keyring(db, actor).exchange,
+                    _message_info(grant.id),
+                ),
+                _message_place(grant),
+                signer,
+                signing_public_key(db, signer),
+                "message",
+            )
+        except (crypto.CryptoError, Untrusted):
+            message = SignedText("", Trust.UNTRUSTED)
+        event = Event(
+            action="grant.message_read",
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            dossier_id=grant.dossier_id,
+            object_type="grant",
+            object_id=str(grant.id),
+            basis=f"grant:{grant.id}",
         )
-        return text
+        append(db, event, ctx.origin, ctx.now())
+        if not message.trusted:
+            untrusted = replace(
+                event,
+                action="content.untrusted",
+                outcome=Outcome.ERROR,
+                reason="failed to open or verify",
+            )
+            append(db, untrusted, ctx.origin, ctx.now())
+        return message
 
 
 def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
@@ -784,7 +828,7 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
     return accept_invitation(ctx, actor, code)
 
 
-def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str | None:
+def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> SignedText | None:
     """The message of the actor's current grant in this dossier, if there is one."""
     with ctx.unit_of_work() as db:
         grant_id = db.scalar(

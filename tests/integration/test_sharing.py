@@ -14,6 +14,7 @@ from dossier.audit import chain_for, verify_chain
 from dossier.errors import AccessDenied, InvalidInput, NotFound
 from dossier.models import AuditEvent, KeyVersion, Notice, SealedKey, SessionKind
 from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
+from dossier.services.content import SignedText, Trust
 from dossier.services.context import Context
 from dossier.services.keychain import keychain
 from dossier.services.rotation import continue_rotation
@@ -107,7 +108,9 @@ def test_a_youth_of_14_and_her_parent_share_care_then_the_parent_revokes(ctx: Co
     assert [w.grantee_name for w in sharing.waiting_for_me(ctx, parent)] == ["Anne"]
     assert sharing.waiting_for_me(ctx, youth) == []
     assert sharing.approve(ctx, parent, dossier.id, shared.grant_id) == "active"
-    assert sharing.message_for_me(ctx, anne, shared.grant_id) == "Fijn dat je meekijkt"
+    assert sharing.message_for_me(ctx, anne, shared.grant_id) == SignedText(
+        "Fijn dat je meekijkt", Trust.TRUSTED
+    )
 
     [seen] = dossiers.list_dossiers(ctx, anne)
     assert [s.id for s in seen.sections] == [care] and seen.permission == "contribute"
@@ -286,7 +289,9 @@ def test_share_with_someone_new_by_link(ctx: Context, clock) -> None:  # type: i
     assert [
         c.title for c in entries.list_entries(ctx, mentor, dossier.id, entries.Filters()).items
     ] == ["Rooster"]
-    assert sharing.message_for_me(ctx, mentor, shared.grant_id) == "Voor de mentor"
+    assert sharing.message_for_me(ctx, mentor, shared.grant_id) == SignedText(
+        "Voor de mentor", Trust.TRUSTED
+    )
     other = person(ctx, "other@example.nl", "parent")
     with pytest.raises(InvalidInput):
         sharing.accept_code(ctx, other, shared.invitation_code)  # single use
