@@ -49,7 +49,7 @@ def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-u
 
 
 def test_signers_arrive_without_losing_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
-    """Revision 0006 adds its columns in place. Copying a table instead (SQLite's way to add a
+    """Revision 0007 adds its columns in place. Copying a table instead (SQLite's way to add a
     foreign key) would delete every row that cascades from it: sections, entries, requests."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
     user, dossier, section, entry, request = (uuid.uuid4() for _ in range(5))
@@ -127,9 +127,9 @@ def test_signers_arrive_without_losing_a_row(tmp_path, databases) -> None:  # ty
             },
         ),
     ]
-    for url in (f"sqlite:///{tmp_path / 'before-0006.sqlite3'}", databases.new()):
+    for url in (f"sqlite:///{tmp_path / 'before-0007.sqlite3'}", databases.new()):
         engine = make_engine(url)
-        migrations.upgrade(engine, "0005")
+        migrations.upgrade(engine, "0006")
         with engine.begin() as connection:
             for model, values in rows:
                 connection.execute(model.__table__.insert().values(**values))

@@ -518,7 +518,7 @@ def test_a_tampered_grant_message_shows_as_untrusted(
 
 
 def test_texts_written_before_signing_show_as_not_signed_not_as_forged(world: World) -> None:
-    """Rows as the service wrote them before revision 0006: sealed words, no signer. Names and
+    """Rows as the service wrote them before revision 0007: sealed words, no signer. Names and
     correction texts still open only in their own place, so their words are shown, marked as not
     signed where the page has room for it. A grant message without a signature could have been
     sealed by anyone with the database, so it is not shown at all."""
