@@ -42,7 +42,7 @@ from dossier.services.content import (
     read_signed_text,
     signed_text,
 )
-from dossier.services.context import Actor, Context, Refused
+from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.keychain import (
     KeyChain,
     keychain,
@@ -52,6 +52,7 @@ from dossier.services.keychain import (
     take_over_invitation,
 )
 from dossier.services.lifecycle import rules
+from dossier.services.mail import Mail
 from dossier.services.notices import notify
 from dossier.services.rotation import (
     continue_rotation,
@@ -271,7 +272,7 @@ def _who_may_not_receive(db: Session, dossier_id: uuid.UUID, person: User) -> st
             DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == person.id
         )
     ):
-        return N_("This person is an owner already.")
+        return OWNER_ALREADY
     if db.scalar(
         select(Grant.id).where(
             Grant.dossier_id == dossier_id,
@@ -284,6 +285,7 @@ def _who_may_not_receive(db: Session, dossier_id: uuid.UUID, person: User) -> st
 
 
 ALREADY_SHARED = N_("This person has access already. Change it on the page who has access.")
+OWNER_ALREADY = N_("This person is an owner already.")
 
 
 def _one_live_grant(db: Session, field: str) -> None:
@@ -298,6 +300,45 @@ def _one_live_grant(db: Session, field: str) -> None:
 # --- sharing ------------------------------------------------------------------------------------
 
 
+def invitation_mail(address: str, code: str, permission: str) -> Mail:
+    """The code for someone reached by address: it says what they may do with it and who cannot
+    use it, since the owner was not told. Dutch first, like the app; never any content."""
+    what = "meelezen" if permission == Permission.READ else "meelezen en meeschrijven"
+    return Mail(
+        address,
+        "Er is een dossier met je gedeeld",
+        "Iemand wil een deel van een dossier met je delen in Eigen Dossier: je mag "
+        f"{what}.\n\n"
+        "Log in of maak een account. Kies dan 'Ik heb een uitnodigingscode' en vul deze code "
+        f"in:\n\n    {code}\n\n"
+        "De code werkt één keer, 7 dagen lang. Een account van een beheerder of controleur "
+        "kan de code niet gebruiken, en een account van een hulpverlener pas als het is "
+        "gecontroleerd.\n",
+    )
+
+
+def _recipient(
+    db: Session, dossier_id: uuid.UUID, grantee_email: str | None
+) -> tuple[User | None, str | None]:
+    """Whom a share by e-mail reaches: an account that may receive access, or else the address
+    itself, by an invitation code in an e-mail. Whether the address has an account, and of which
+    role, is not said to the owner: both answer alike, and the address learns the rest by mail.
+    Only someone already in this dossier (an owner, a live grant) is refused: the owner sees
+    them on "Who may look?" anyway."""
+    if not grantee_email:
+        return None, None
+    errors = validation.Errors()
+    email = validation.email(grantee_email, errors, "grantee_email")
+    errors.raise_if_any()
+    person = db.scalar(select(User).where(User.email == email))
+    problem = _who_may_not_receive(db, dossier_id, person) if person is not None else None
+    if problem in (OWNER_ALREADY, ALREADY_SHARED):
+        raise InvalidInput({"grantee_email": [problem]})
+    if person is not None and problem is None:
+        return person, None
+    return None, email
+
+
 def share(
     ctx: Context,
     actor: Actor,
@@ -309,27 +350,13 @@ def share(
     expires_at: datetime | None = None,
     message: str | None = None,
 ) -> Shared:
-    """Share sections with a registered person (by e-mail) or, without an address, with someone
-    new through a one-time invitation code. Pending until the age rules are satisfied."""
+    """Share sections by e-mail (with the account behind the address, or else through a code
+    sent to it) or, without an address, through a one-time invitation code for the owner to
+    pass on. Pending until the age rules are satisfied."""
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.create")
         chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
-        grantee = None
-        if grantee_email:
-            errors = validation.Errors()
-            email = validation.email(grantee_email, errors, "grantee_email")
-            errors.raise_if_any()
-            grantee = db.scalar(select(User).where(User.email == email))
-            problem = None
-            if grantee is None:
-                problem = N_(
-                    "Nobody has an account with this address. "
-                    "Share with an invitation link instead."
-                )
-            else:
-                problem = _who_may_not_receive(db, dossier_id, grantee)
-            if problem:
-                raise InvalidInput({"grantee_email": [problem]})
+        grantee, mail_to = _recipient(db, dossier_id, grantee_email)
         now = ctx.now()
         grant = Grant(
             id=uuid.uuid4(),
@@ -385,11 +412,14 @@ def share(
                 object_type="grant",
                 object_id=str(grant.id),
                 reason=f"{permission}, {len(chosen)} sections"
-                + (", by invitation" if grantee is None else ""),
+                + (", by e-mail" if grantee_email else ", by invitation"),
             ),
             ctx.origin,
             now,
         )
+        if mail_to is not None and code is not None:
+            mail_after_commit(db, invitation_mail(mail_to, code, permission))
+            code = None  # only the address sees it
         keys = keychain(db, actor, dossier_id)
         if rules(ctx).approved([access.relation], access.dossier.subject_birth_date, now.date()):
             _activate(db, ctx, access, keys, grant)
