@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
 from dossier.services import dossiers, entries
 from dossier.web.blueprint import bp, section_name_filter, show_errors
@@ -158,15 +159,8 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments/<uuid:attachment_id>")
 @login_required
 def attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID) -> Response:
-    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
-    safe_name = file.filename.replace('"', "")
-    return Response(
-        file.content,
-        mimetype=file.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+    return entries.download(
+        service_context(), actor(), dossier_id, entry_id, attachment_id, attachment_response
     )
 
 
