@@ -134,6 +134,8 @@ def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-unt
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, view_form=form), 422
         flash(_("Your view is added next to the entry."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, view_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -153,6 +155,8 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, attachment_form=form), 422
         flash(_("The file is added."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, attachment_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -182,6 +186,8 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ign
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, correction_form=form), 422
         flash(_("Your request is sent to the author. You see the answer here."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, correction_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -208,6 +214,8 @@ def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id:
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, answer_form=form), 422
         flash(_("Your answer is sent to the owner."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, answer_form=form), 422
     return _back(dossier_id, entry_id)
 
 

@@ -4,6 +4,7 @@ a 500, never a hang, never half a change, never a logged read that nobody receiv
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import json
 import re
@@ -16,22 +17,14 @@ from urllib.parse import quote, unquote
 import pytest
 from sqlalchemy import func, select
 
-from dossier.api import (  # noqa: F401  (importing them documents their operations)
-    accounts,
-    admin,
-    audit,
-    dossiers,
-    entries,
-    sessions,
-    sharing,
-)
 from dossier.api.blueprint import OPERATIONS
 from dossier.edge.inputs import JSON_MAX_BYTES, JSON_MAX_DEPTH
 from dossier.edge.security import ATTACHMENT_POLICY
 from dossier.models import AuditEvent, User
+from dossier.services import entries
 from dossier.services.validation import DISGUISED_NAME, UNUSABLE_TEXT
 from tests.conftest import PASSWORD
-from tests.support import api_login, api_register, post_form
+from tests.support import api_login, api_register, csrf_token, post_form
 
 PROBLEM = "application/problem+json"
 PDF = b"%PDF-1.4\n% letter\n%%EOF\n"
@@ -153,17 +146,11 @@ def test_unusable_text_anywhere_in_a_body_is_refused_and_changes_nothing(
     assert listed["items"] == []
 
 
-@pytest.mark.parametrize("bad", UNUSABLE)
+# Percent-encoded surrogates are not UTF-8: a query keeps them as the text "%ED%A0%80".
+@pytest.mark.parametrize("bad", ["\x00", "\x1b", "\x85"])
 def test_unusable_text_in_a_query_is_refused(client, youth, bad: str) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(
-        youth["base"] + "/entries?q=" + quote(bad, errors="surrogatepass"),
-        headers=youth["headers"],
-    )
-    if "\ud800" <= bad <= "\udfff":
-        # Percent-encoded, a surrogate is not UTF-8: the query keeps it as the text "%ED%A0%80".
-        assert response.status_code == 200
-    else:
-        assert list(refused(response)["errors"]) == ["q"]
+    response = client.get(youth["base"] + "/entries?q=" + quote(bad), headers=youth["headers"])
+    assert list(refused(response)["errors"]) == ["q"]
 
 
 def test_multi_line_text_keeps_its_line_breaks_and_tabs(client, youth) -> None:  # type: ignore[no-untyped-def]
@@ -219,6 +206,9 @@ def test_a_section_name_with_a_control_character_stays_on_the_page_with_a_messag
 # --- JSON: a size and a depth limit before parsing ----------------------------------------------
 
 
+# Each API module documents its operations in OPERATIONS as it is imported.
+for module in ("accounts", "admin", "audit", "dossiers", "entries", "sessions", "sharing"):
+    importlib.import_module(f"dossier.api.{module}")
 BODY_OPERATIONS = [operation for operation in OPERATIONS if operation.body is not None]
 
 
@@ -360,7 +350,7 @@ def test_names_and_addresses_are_kept_in_one_normal_form(client) -> None:  # typ
 
 # --- downloads ----------------------------------------------------------------------------------
 
-NAMES = ["brief — juni.pdf", "rekening €12.pdf", "日本.pdf"]
+NAMES = ["plan.pdf", "brief — juni.pdf", "rekening €12.pdf", "日本.pdf"]
 
 
 def attach(client, youth, name: str) -> str:  # type: ignore[no-untyped-def]
@@ -443,3 +433,56 @@ def test_a_download_whose_answer_cannot_be_built_is_not_logged_as_read(
     monkeypatch.undo()
     assert client.get(path, headers=youth["headers"]).status_code == 200
     assert reads_logged(engine) == 1
+
+
+def an_entry(client, youth) -> str:  # type: ignore[no-untyped-def]
+    created = client.post(
+        youth["base"] + "/entries",
+        headers=youth["headers"],
+        json={"section_id": youth["section"], "title": "Plan", "body": "x", "kind": "plan"},
+    )
+    return created.get_json()["id"]
+
+
+def test_a_file_name_with_a_control_character_is_refused_by_the_api(client, youth) -> None:  # type: ignore[no-untyped-def]
+    upload = client.post(
+        f"{youth['base']}/entries/{an_entry(client, youth)}/attachments",
+        headers=youth["headers"],
+        data={"file": (io.BytesIO(PDF), "plan\x1b.pdf")},
+    )
+    assert list(refused(upload)["errors"]) == ["file"]
+
+
+def test_a_file_name_with_a_control_character_gets_a_message_on_the_page(
+    app, client, youth
+) -> None:  # type: ignore[no-untyped-def]
+    browser = page_login(app, "sanne@example.nl")
+    entry = f"{youth['page']}/entries/{an_entry(client, youth)}"
+    upload = browser.post(
+        entry + "/attachments",
+        data={"csrf_token": csrf_token(browser, entry), "file": (io.BytesIO(PDF), "plan\x1b.pdf")},
+    )
+    assert upload.status_code == 422
+    assert field_message(upload.get_data(as_text=True), "file") == UNUSABLE_TEXT
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "typed"),
+    [("/views", "body", "I see it \x1b differently"), ("/corrections", "reason", "Wrong\x00 date")],
+)
+def test_a_view_or_correction_with_a_control_character_keeps_what_was_typed_and_says_why(
+    app, shared_world, action: str, field: str, typed: str
+) -> None:  # type: ignore[no-untyped-def]
+    world = shared_world
+    care = world["dossier_sections"][1]
+    report, _version = entries.write_entry(
+        world["ctx"], world["anne"], world["dossier"], care, "Report", "Text", "report"
+    )
+    browser = page_login(app, "sanne@example.nl")
+    entry = f"/dossiers/{world['dossier']}/entries/{report}"
+    answer = post_form(browser, entry + action, {field: typed}, entry)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert field_message(html, field) == UNUSABLE_TEXT
+    assert typed.split()[0] in html
+    assert entries.read_entry(world["ctx"], world["sanne"], world["dossier"], report).views == []
