@@ -8,7 +8,7 @@
   to the API. Page forms apply it field by field (`web.forms.Form`), so a person sees the message
   next to the field they typed in.
 
-The limits are stated here, once; the API documentation repeats them.
+The limits are stated here, once; the README repeats them for people.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from dossier.edge.auth import is_api_request
 from dossier.errors import N_, InvalidInput, MalformedRequest
 from dossier.services.validation import UNUSABLE_TEXT, usable
 
-# Our largest body is an entry: 50,000 characters of text plus a title, at most 6 bytes each once
-# escaped. Nothing we accept nests deeper than 3.
+# Our largest body is a corrected entry: 55,000 characters of text and a title, at most 12 bytes
+# each once escaped (an emoji is two `\u` escapes), so about 670 kB. Nothing we take nests deeper
+# than 2.
 JSON_MAX_BYTES = 1024 * 1024
 JSON_MAX_DEPTH = 20
 

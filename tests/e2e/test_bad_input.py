@@ -153,8 +153,8 @@ def test_unusable_text_in_a_query_is_refused(client, youth, bad: str) -> None:  
     assert list(refused(response)["errors"]) == ["q"]
 
 
-def test_multi_line_text_keeps_its_line_breaks_and_tabs(client, youth) -> None:  # type: ignore[no-untyped-def]
-    text = "First line\r\n\tindented\n\nlast"
+def test_multi_line_text_keeps_its_line_breaks_tabs_and_emoji(client, youth) -> None:  # type: ignore[no-untyped-def]
+    text = "First line\r\n\tindented\n\nlast 😀"  # the emoji travels as a surrogate pair
     created = client.post(
         youth["base"] + "/entries",
         headers=youth["headers"],
@@ -164,7 +164,7 @@ def test_multi_line_text_keeps_its_line_breaks_and_tabs(client, youth) -> None: 
     read = client.get(
         f"{youth['base']}/entries/{created.get_json()['id']}", headers=youth["headers"]
     )
-    assert read.get_json()["body"] == "First line\n\tindented\n\nlast"
+    assert read.get_json()["body"] == "First line\n\tindented\n\nlast 😀"
 
 
 def test_a_page_form_says_which_field_holds_the_bad_character(app, client, engine) -> None:  # type: ignore[no-untyped-def]
@@ -486,3 +486,11 @@ def test_a_view_or_correction_with_a_control_character_keeps_what_was_typed_and_
     assert field_message(html, field) == UNUSABLE_TEXT
     assert typed.split()[0] in html
     assert entries.read_entry(world["ctx"], world["sanne"], world["dossier"], report).views == []
+
+
+def test_the_api_document_names_what_bad_input_gets(client) -> None:  # type: ignore[no-untyped-def]
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            expected = {"422"} | ({"400", "413"} if "requestBody" in operation else set())
+            assert expected <= set(operation["responses"]), (method, path)
