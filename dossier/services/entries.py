@@ -45,7 +45,6 @@ FILENAME_MAX = 200
 ATTACHMENT_MAX = 20 * 1024 * 1024
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
-Answer = TypeVar("Answer")
 KINDS = tuple(str(kind) for kind in EntryKind)
 UNTRUSTED_TEXT = N_("This text cannot be trusted: it does not match what its author wrote.")
 
@@ -1059,6 +1058,9 @@ def attach(
         return AttachmentInfo(
             attachment.id, name, media_type, len(content), attachment.created_at, True
         )
+
+
+Answer = TypeVar("Answer")
 
 
 def _as_is(file: Download) -> Any:

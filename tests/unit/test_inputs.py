@@ -4,7 +4,9 @@ break the text rule, page cursors, and the file name a download carries."""
 from __future__ import annotations
 
 import base64
+import importlib
 import json
+import pkgutil
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -159,3 +161,20 @@ def test_any_name_gives_a_header_that_can_be_sent_and_reads_back(name: str) -> N
     assert header.isascii() and "\n" not in header and "\r" not in header
     assert _FALLBACK.match(header)
     assert unquote(_FILENAME_STAR.search(header).group(1)) == name
+
+
+def test_every_page_form_applies_the_text_rule() -> None:
+    from flask_wtf import FlaskForm
+
+    import dossier.web
+    from dossier.web.forms import Form
+
+    for module in pkgutil.iter_modules(dossier.web.__path__, "dossier.web."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(sub for direct in cls.__subclasses__() for sub in subclasses(direct))]
+
+    ours = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("dossier.")]
+    assert len(ours) > 20
+    assert [cls.__name__ for cls in ours if not issubclass(cls, Form)] == []
