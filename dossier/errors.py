@@ -36,6 +36,14 @@ class InvalidInput(DomainError):
         self.errors = {name: list(messages) for name, messages in errors.items()}
 
 
+class MalformedRequest(DomainError):
+    """The request cannot be read as sent, whatever its fields say: for instance JSON nested
+    deeper than any of our requests ever is."""
+
+    status = 400
+    title = N_("The request is malformed.")
+
+
 class InvalidCredentials(DomainError):
     """Wrong e-mail, password or recovery code: one message that reveals nothing more."""
 

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem
+from dossier.errors import N_, MalformedRequest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -52,7 +53,7 @@ def load(schema: type[Schema]) -> dict[str, Any]:
     """Parse and validate a JSON body: 400 when it is not JSON at all, 422 per field otherwise."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadBody(problem(400, "The request body must be a JSON object."))
+        raise MalformedRequest(N_("The request body must be a JSON object."))
     try:
         return schema().load(body)
     except ValidationError as error:

@@ -9,6 +9,7 @@ from flask import Response, request
 from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
 from dossier.edge.params import limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
@@ -222,14 +223,8 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
 def download_attachment(
     dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> Response:
-    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
-    return Response(
-        file.content,
-        mimetype=file.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{file.filename.replace(chr(34), "")}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+    return entries.download(
+        service_context(), actor(), dossier_id, entry_id, attachment_id, attachment_response
     )
 
 

@@ -14,6 +14,13 @@ from dossier.schemas import Problem
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
+def _edge_errors(op: Operation) -> set[int]:
+    """What the edge answers before any view runs (`edge.inputs`): unusable text in the query
+    (422), and for a body, JSON that cannot be read or nests too deep (400) or is too big (413).
+    """
+    return {422} | ({400, 413} if op.body is not None else set())
+
+
 def _operation(op: Operation) -> dict[str, object]:
     responses: dict[str, object] = {}
     for status, schema in op.responses.items():
@@ -24,7 +31,7 @@ def _operation(op: Operation) -> dict[str, object]:
                 "description": "Done.",
                 "content": {"application/json": {"schema": schema}},
             }
-    for status in op.errors:
+    for status in sorted(set(op.errors) | _edge_errors(op)):
         responses[str(status)] = {
             "description": "Problem.",
             "content": {"application/problem+json": {"schema": "Problem"}},

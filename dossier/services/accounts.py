@@ -83,7 +83,7 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
     errors = validation.Errors()
     email = validation.email(account.email, errors)
     password = validation.password(account.password, errors, email_address=email)
-    name = validation.text(
+    name = validation.name(
         account.display_name,
         errors,
         "display_name",
@@ -98,7 +98,7 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
     if account.role == Role.YOUTH:
         birth_date = validation.youth_birth_date(account.birth_date, ctx.now().date(), errors)
     elif account.role == Role.PROFESSIONAL:
-        organisation = validation.text(
+        organisation = validation.name(
             account.organisation or "",
             errors,
             "organisation",

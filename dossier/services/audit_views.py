@@ -6,7 +6,6 @@ what was read in their own dossier, opened with their own keys.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -29,6 +28,7 @@ from dossier.models import (
     Role,
     User,
 )
+from dossier.services import paging
 from dossier.services.access import resolve
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
@@ -145,20 +145,13 @@ class CheckpointInfo:
 
 
 def _cursor(row: AuditEvent) -> str:
-    raw = json.dumps([row.at.isoformat(), str(row.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.encode(row.at, row.id)
 
 
 def _after(statement: Select, cursor: str | None) -> Select:  # type: ignore[type-arg]
     if not cursor:
         return statement
-    try:
-        at, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at, event_id = datetime.fromisoformat(at), uuid.UUID(event_id)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
-        ) from None
+    at, event_id = paging.decode(cursor)
     # Keyset paging on (at, id): the index serves every page at the same cost, however deep.
     return statement.where(
         (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))

@@ -218,7 +218,7 @@ def _validated_subject(
     if for_self:
         if actor_user.role != Role.YOUTH or actor_user.birth_date is None:
             raise AccessDenied(N_("Only a young person can make a dossier about themselves."))
-        clean_name = validation.text(
+        clean_name = validation.name(
             name or actor_user.display_name,
             errors,
             "subject_name",
@@ -231,7 +231,7 @@ def _validated_subject(
         return clean_name, actor_user.birth_date, Relation.SUBJECT
     if actor_user.role != Role.PARENT:
         raise AccessDenied(N_("Only a parent or guardian can make a dossier for a child."))
-    clean_name = validation.text(
+    clean_name = validation.name(
         name,
         errors,
         "subject_name",
@@ -354,7 +354,7 @@ def _owner_access(
 
 def _clean_section_name(name: str) -> str:
     errors = validation.Errors()
-    cleaned = validation.text(
+    cleaned = validation.name(
         name, errors, "name", maximum=SECTION_NAME_MAX, required_message=N_("Fill in a name.")
     )
     errors.raise_if_any()

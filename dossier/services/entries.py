@@ -6,12 +6,11 @@ was not logged. Content that fails to open or to verify is returned as untrusted
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import validation
+from dossier.services import paging, validation
 from dossier.services.access import Access, resolve
 from dossier.services.content import (
     Place,
@@ -389,22 +388,6 @@ def card_for(
     return card, body
 
 
-def _encode_cursor(entry: Entry) -> str:
-    raw = json.dumps([entry.created_at.isoformat(), str(entry.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, entry_id = json.loads(raw)
-        return datetime.fromisoformat(at), uuid.UUID(entry_id)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
-        ) from None
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -416,7 +399,7 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
         access = resolve(db, ctx, actor, dossier_id, "entry.list")
         if filters.kind is not None and filters.kind not in KINDS:
             raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
-        cursor = _decode_cursor(filters.cursor) if filters.cursor else None
+        cursor = paging.decode(filters.cursor) if filters.cursor else None
         readable = [
             section_id
             for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
@@ -490,7 +473,8 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
             rows.append(entry)
             if len(items) > limit:
                 break
-        next_cursor = _encode_cursor(rows[limit - 1]) if len(items) > limit else None
+        last = rows[limit - 1] if len(items) > limit else None
+        next_cursor = paging.encode(last.created_at, last.id) if last is not None else None
         items = items[:limit]
         append(
             db,
@@ -1172,9 +1156,23 @@ def open_attachment(
     return name, content
 
 
+Answer = TypeVar("Answer")
+
+
+def _as_is(file: Download) -> Any:
+    return file
+
+
 def download(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
-) -> Download:
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    respond: Callable[[Download], Answer] = _as_is,
+) -> Answer:
+    """A file, handed to `respond` (which builds the answer the reader gets) inside the unit of
+    work: the read is logged only once that answer exists, and not at all if building it fails."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "attachment.read")
         entry = _entry_in(db, access, entry_id, "attachment.read")
@@ -1193,13 +1191,14 @@ def download(
         except Untrusted:
             log_untrusted(db, ctx, access, "attachment", attachment.id)
             raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
+        answer = respond(Download(name, attachment.media_type, content))
         append(
             db,
             access.event("attachment.read", object_type="attachment", object_id=str(attachment.id)),
             ctx.origin,
             ctx.now(),
         )
-        return Download(name, attachment.media_type, content)
+        return answer
 
 
 # --- correction requests ------------------------------------------------------------------------

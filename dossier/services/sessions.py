@@ -13,7 +13,7 @@ from dossier import crypto
 from dossier.audit import Event, Outcome, append
 from dossier.errors import InvalidCredentials
 from dossier.models import SessionKind, User, UserSession
-from dossier.services import kdf
+from dossier.services import kdf, validation
 from dossier.services.context import Actor, Context
 
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -143,9 +143,11 @@ def check_password(ctx: Context, user: User, password: str) -> crypto.Keyring | 
 
 
 def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> SessionTicket:
-    email = (email or "").strip().lower()
+    email = validation.email_key(email)
     with ctx.unit_of_work() as db:
-        user = db.scalar(select(User).where(User.email == email))
+        user = (
+            db.scalar(select(User).where(User.email == email)) if validation.usable(email) else None
+        )
         if user is None:
             derive(ctx, password or "", _DUMMY_SALT, ctx.settings.kdf_cost)
             keyring = None

@@ -127,6 +127,8 @@ def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignor
             flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         else:
             flash(_("The section has a new name."), "success")
+    elif form.errors:
+        flash(" ".join(m for ms in form.errors.values() for m in ms), "error")
     return redirect(url_for("web.sections", dossier_id=dossier_id))
 
 
