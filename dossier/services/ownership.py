@@ -465,9 +465,6 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
             ctx.origin,
             now,
         )
-        if change.status != ChangeStatus.DONE:
-            for owner_id in _owner_relations(db, dossier.id):
-                notify(db, ctx, uuid.UUID(owner_id), dossier.id, "owner.waiting")
         return Joined(dossier.id, str(change.status))
 
 

@@ -21,12 +21,14 @@ from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
     LIVE_GRANT_STATUSES,
     AuditEvent,
+    ChangeStatus,
     DossierOwner,
     Grant,
     GrantApproval,
     GrantSection,
     Invitation,
     KeyVersion,
+    OwnershipChange,
     Permission,
     Role,
     Section,
@@ -124,10 +126,14 @@ class Shared:
 
 @dataclass(frozen=True)
 class Waiting:
+    """Something on a dossier this person owns that waits for their yes: a grant, or an
+    ownership change (`kind` says which)."""
+
     dossier_id: uuid.UUID
     grant_id: uuid.UUID
     grantee_name: str
     created_at: datetime
+    kind: str = "grant"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -766,9 +772,7 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
             ctx.origin,
             ctx.now(),
         )
-        return AccessOverview(
-            owners, ownership.open_changes(db, ctx, access), grants, remaining
-        )
+        return AccessOverview(owners, ownership.open_changes(db, ctx, access), grants, remaining)
 
 
 def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
@@ -787,6 +791,24 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
                 info = _info(db, ctx, grant, access)
                 if info.can_approve:
                     result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
+            if not db.scalar(
+                select(OwnershipChange.id).where(
+                    OwnershipChange.dossier_id == dossier,
+                    OwnershipChange.status == ChangeStatus.PENDING,
+                )
+            ):
+                continue
+            try:
+                access = resolve(db, ctx, actor, dossier, "ownership.waiting")
+            except Refused:
+                continue
+            result += [
+                Waiting(
+                    dossier, change.id, change.person_name or "", change.created_at, change.kind
+                )
+                for change in ownership.open_changes(db, ctx, access)
+                if change.can_approve
+            ]
         return result
 
 

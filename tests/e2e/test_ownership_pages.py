@@ -58,6 +58,10 @@ def test_a_parents_invitation_waits_for_the_youth_before_it_opens_anything(
     expect(stranger.get_by_text("Alleen van mij")).to_have_count(0)
 
     youth = log_in(browser, base_url, phone, "sanne@example.nl")
+    expect(
+        youth.get_by_text("Vreemde wordt eigenaar van een dossier als jij ja zegt.")
+    ).to_be_visible()
+    check(youth, "phone-start-owner-waits")
     youth.goto(dossier_url + "/access")
     change = youth.locator("li.change-add_owner")
     expect(change).to_contain_text("Nieuwe eigenaar: Vreemde")
