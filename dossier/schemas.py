@@ -338,6 +338,7 @@ class OwnerOut(Schema):
         metadata={"description": "who approved this owner; empty for whoever made the dossier"},
     )
     can_remove = fields.Boolean()
+    made_the_dossier = fields.Boolean()
 
 
 class ChangeOut(Schema):

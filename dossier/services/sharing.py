@@ -106,6 +106,7 @@ class OwnerAccess:
     last_access: datetime | None
     approved_by: list[ownership.Approver]
     can_remove: bool
+    made_the_dossier: bool
 
 
 @dataclass(frozen=True)
@@ -750,6 +751,7 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
                 ownership.approvers(db, owner.change_id),
                 can_remove=owner.relation != consent.SUBJECT
                 and (deciding or user.id == actor.user_id),
+                made_the_dossier=user.id == access.dossier.created_by,
             )
             for owner, user in db.execute(
                 select(DossierOwner, User)

@@ -77,6 +77,9 @@ def test_a_guardian_alone_cannot_make_a_stranger_owner_of_a_14_year_olds_dossier
     assert decision.status == "done"
     assert entries.read_entry(ctx, stranger, dossier.id, story).body == "Van mij"
     owners = {o.person.name: o for o in sharing.overview(ctx, sanne, dossier.id).owners}
+    assert owners["Sanne"].made_the_dossier and not owners["Stranger"].made_the_dossier
+    assert owners["Sanne"].approved_by == [] and not owners["Sanne"].can_remove
+    assert owners["Stranger"].can_remove  # the young person decides on it too
     assert {(a.name, a.relation) for a in owners["Stranger"].approved_by} == {
         ("Marieke", "guardian"),
         ("Sanne", "subject"),
