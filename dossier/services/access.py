@@ -207,3 +207,13 @@ def owners(db: Session, dossier_id: uuid.UUID) -> list[User]:
             .order_by(DossierOwner.since)
         )
     )
+
+
+def resolve_owner(
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+) -> Access:
+    """The actor's access if they own the dossier; anyone else with access is refused (403)."""
+    access = resolve(db, ctx, actor, dossier_id, action)
+    if not access.is_owner:
+        raise access.refuse(action, "not an owner")
+    return access

@@ -29,7 +29,7 @@ from dossier.models import (
     User,
 )
 from dossier.services import paging
-from dossier.services.access import resolve
+from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries import open_version
@@ -445,9 +445,7 @@ def timeline(
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "audit.timeline")
-        if not access.is_owner:
-            raise access.refuse("audit.timeline", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "audit.timeline")
         limit = _limit(limit)
         statement = select(AuditEvent).where(
             AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)

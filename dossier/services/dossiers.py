@@ -23,7 +23,7 @@ from dossier.models import (
     User,
 )
 from dossier.services import validation
-from dossier.services.access import Access, owners, resolve
+from dossier.services.access import Access, owners, resolve, resolve_owner
 from dossier.services.content import Place, Untrusted, open_signed_text, seal_signed_text
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
@@ -343,15 +343,6 @@ def get_dossier(
 # --- sections -----------------------------------------------------------------------------------
 
 
-def _owner_access(
-    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
-) -> Access:
-    access = resolve(db, ctx, actor, dossier_id, action)
-    if not access.is_owner:
-        raise access.refuse(action, "not an owner")
-    return access
-
-
 def _clean_section_name(name: str) -> str:
     errors = validation.Errors()
     cleaned = validation.name(
@@ -371,7 +362,7 @@ def _seal_section_name(keys: KeyChain, section: Section, name: str) -> None:
 def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) -> SectionInfo:
     """A new compartment with its own key, sealed to every owner and to open invitations."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "section.create")
+        access = resolve_owner(db, ctx, actor, dossier_id, "section.create")
         cleaned = _clean_section_name(name)
         now = ctx.now()
         position = db.scalar(
@@ -435,7 +426,7 @@ def change_section(
     Returns the section as renamed, when it was."""
     action = "section.rename" if name is not None else "section.archive"
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, action)
+        access = resolve_owner(db, ctx, actor, dossier_id, action)
         cleaned = _clean_section_name(name) if name is not None else None
         section = _owned_section(db, access, section_id, action)
         now = ctx.now()

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from dossier.models import Attachment, Entry, EntryVersion
-from dossier.services.access import resolve
+from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
@@ -67,9 +67,7 @@ def _json_default(value: object) -> object:
 def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: Renderer) -> bytes:
     """Owners only: the whole dossier leaves with them. Logged like any read of content."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "dossier.export")
-        if not access.is_owner:
-            raise access.refuse("dossier.export", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.export")
         keys = keychain(db, actor, dossier_id)
         authors: dict = {}
         buffer = io.BytesIO()

@@ -43,7 +43,7 @@ from dossier.models import (
     User,
 )
 from dossier.services import validation
-from dossier.services.access import Access, resolve
+from dossier.services.access import Access, resolve_owner
 from dossier.services.context import Actor, Context, Refused, after_commit
 from dossier.services.dossiers import subject_name
 from dossier.services.keychain import (
@@ -212,15 +212,6 @@ def _tell_the_others(db: Session, ctx: Context, access: Access, kind: str) -> No
             notify(db, ctx, uuid.UUID(user_id), access.dossier.id, kind)
 
 
-def _owner_access(
-    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
-) -> Access:
-    access = resolve(db, ctx, actor, dossier_id, action)
-    if not access.is_owner:
-        raise access.refuse(action, "not an owner")
-    return access
-
-
 def _change_in(db: Session, access: Access, change_id: uuid.UUID, action: str) -> OwnershipChange:
     change = db.get(OwnershipChange, change_id, with_for_update=True, populate_existing=True)
     if change is None or change.dossier_id != access.dossier.id:
@@ -308,7 +299,7 @@ def invite_owner(
     """A one-time code for a co-owner: the young person (from 12, once) or a guardian (while the
     young person is under 16). Single use, seven days; it opens nothing until it is approved."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "invitation.create")
+        access = resolve_owner(db, ctx, actor, dossier_id, "invitation.create")
         dossier = access.dossier
         today = ctx.now().date()
         age = consent.age_on(dossier.subject_birth_date, today)
@@ -474,7 +465,7 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UUID) -> Decision:
     """One more yes; the last one needed carries the change out in the same transaction."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "ownership.approve")
+        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.approve")
         change = _change_in(db, access, change_id, "ownership.approve")
         waiting = _waiting_for(db, ctx, access.dossier, change)
         if change.status != ChangeStatus.PENDING or not _may_approve(ctx, access, change, waiting):
@@ -505,7 +496,7 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
     """Withdraw or object: whoever proposed the change, and anyone whose yes it needs, may stop
     it while it waits. An approved invitation nobody used yet loses its keys."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "ownership.cancel")
+        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.cancel")
         change = _change_in(db, access, change_id, "ownership.cancel")
         if not _may_cancel(db, ctx, access, change):
             raise access.refuse(
@@ -554,7 +545,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
     """Take an owner away, by the same rule as sharing; a guardian may also step down alone.
     Carried out, every key they held rotates, as when a share is revoked."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "owner.remove")
+        access = resolve_owner(db, ctx, actor, dossier_id, "owner.remove")
         target = db.scalar(
             select(DossierOwner).where(
                 DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == user_id
@@ -677,7 +668,7 @@ _DOSSIER_TABLES = (
 def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> dict[str, int]:
     """What destroying would take away, so the confirmation can name it."""
     with ctx.unit_of_work() as db:
-        _owner_access(db, ctx, actor, dossier_id, "dossier.destroy_preview")
+        resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy_preview")
         count = lambda model: db.scalar(  # noqa: E731
             select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
         )
@@ -699,7 +690,7 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
     """Ask to destroy, or confirm a request that waits. Once everyone the rules name has
     confirmed: crypto-shredding first (every sealed key), then every row. The audit trail stays."""
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "dossier.destroy")
+        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy")
         name = subject_name(keychain(db, actor, dossier_id), access.dossier)
         if not _same_name(confirm_name or "", name):
             raise InvalidInput(
@@ -831,5 +822,5 @@ def has_open_destruction(db: Session, dossier_id: uuid.UUID) -> bool:
 
 def changes_of(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[ChangeInfo]:
     with ctx.unit_of_work() as db:
-        access = _owner_access(db, ctx, actor, dossier_id, "ownership.list")
+        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.list")
         return open_changes(db, ctx, access)

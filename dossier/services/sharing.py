@@ -35,7 +35,7 @@ from dossier.models import (
     User,
 )
 from dossier.services import ownership, validation
-from dossier.services.access import Access, resolve
+from dossier.services.access import Access, resolve, resolve_owner
 from dossier.services.content import (
     Place,
     SignedText,
@@ -153,9 +153,7 @@ def _deciding_owner(
     db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
 ) -> Access:
     """An owner whose approval the consent rules require today; anyone else is refused."""
-    access = resolve(db, ctx, actor, dossier_id, action)
-    if not access.is_owner:
-        raise access.refuse(action, "not an owner")
+    access = resolve_owner(db, ctx, actor, dossier_id, action)
     if not rules(ctx).may_decide(
         access.relation, access.dossier.subject_birth_date, ctx.now().date()
     ):
@@ -735,9 +733,7 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
 def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
     """Who has access: every owner and grant, with sections, permission, dates and last access."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "grant.list")
-        if not access.is_owner:
-            raise access.refuse("grant.list", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "grant.list")
         remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
         deciding = rules(ctx).may_decide(
             access.relation, access.dossier.subject_birth_date, ctx.now().date()
