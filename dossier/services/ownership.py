@@ -320,10 +320,6 @@ def invite_owner(
                         ]
                     }
                 )
-            if not rules(ctx).may_decide(access.relation, dossier.subject_birth_date, today):
-                raise access.refuse(
-                    "invitation.create", f"{access.relation} may not decide at this age"
-                )
         else:
             raise InvalidInput({"relation": [N_("Choose who you invite.")]})
         code = crypto.new_recovery_code()

@@ -96,15 +96,20 @@ def test_under_12_one_guardian_decides_on_a_new_owner(ctx: Context) -> None:
     assert dossiers.get_dossier(ctx, other, dossier.id).my_relation == "guardian"
 
 
-def test_with_youth_alone_a_guardian_of_14_cannot_invite_an_owner(
-    ctx: Context, keyed: Context
+def test_with_youth_alone_a_guardians_invitation_waits_for_the_youth_of_14(
+    ctx: Context,
 ) -> None:
     sanne, marieke, dossier, _story = youth_and_guardian(ctx)
     alone = Context(
         ctx.sessions, ctx.settings.with_overrides(youth_alone_12_15=True), clock=ctx.clock
     )
+    ticket = ownership.invite_owner(alone, marieke, dossier.id, "guardian")
+    assert ticket.status == "pending"
+    [change] = sharing.overview(alone, sanne, dossier.id).changes
+    assert change.waiting_for == ["subject"] and change.approvals == []
     with pytest.raises(AccessDenied):
-        ownership.invite_owner(alone, marieke, dossier.id, "guardian")
+        ownership.approve(alone, marieke, dossier.id, change.id)
+    assert ownership.approve(alone, sanne, dossier.id, change.id).status == "approved"
     assert ownership.invite_owner(alone, sanne, dossier.id, "guardian").status == "approved"
 
 
