@@ -25,7 +25,7 @@ def create_app(
     """Build the app; nothing is created at import time, so tests can make as many as they need."""
     from dossier import api, keys, web
     from dossier.db import make_engine, make_session_factory
-    from dossier.edge import auth, context, errors, health, i18n, limits, logs, security
+    from dossier.edge import auth, context, errors, health, i18n, inputs, limits, logs, security
     from dossier.services.context import utcnow
 
     settings = settings or Settings.from_env()
@@ -49,7 +49,7 @@ def create_app(
 
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     app.extensions["dossier"] = {
         "settings": settings,
         "server_keys": server_keys,
@@ -58,6 +58,7 @@ def create_app(
         "clock": clock or utcnow,
     }
     context.init_app(app)
+    inputs.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     auth.init_app(app)

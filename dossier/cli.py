@@ -39,7 +39,7 @@ def _context(with_keys: bool = False) -> Iterator[Context]:
             loaded = server_keys.load_keys(settings.keys_dir)
         except ServerKeysMissing as error:
             raise click.ClickException(str(error)) from None
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     try:
         yield Context(
             sessions=make_session_factory(engine),

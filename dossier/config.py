@@ -58,6 +58,7 @@ class Settings:
     checkpoint_every_minutes: int = 60
     max_concurrent_kdf: int = 4
     kdf_wait_seconds: float = 10.0
+    database_timeout_seconds: float = 30.0
     dossier_secrets_dir: Path | None = None
     debug: bool = False
     bind: str = "127.0.0.1:8000"
@@ -117,6 +118,7 @@ class Settings:
             checkpoint_every_events=_int(environ, "DOSSIER_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_minutes=_int(environ, "DOSSIER_CHECKPOINT_EVERY_MINUTES", 60),
             max_concurrent_kdf=_int(environ, "DOSSIER_MAX_CONCURRENT_KDF", 4),
+            database_timeout_seconds=_int(environ, "DOSSIER_DATABASE_TIMEOUT_SECONDS", 30),
             dossier_secrets_dir=Path(secrets_dir) if secrets_dir else None,
             debug=_flag(environ, "DOSSIER_DEBUG"),
             bind=environ.get("DOSSIER_BIND") or defaults.bind,
@@ -128,7 +130,8 @@ class Settings:
         )
 
     def check_production(self) -> None:
-        """Production never runs on the embedded database or with a weak password cost."""
+        """Production never runs on the embedded database, with a weak password cost, or with
+        rate limits that each process counts on its own."""
         if not self.production:
             return
         if self.database_url.startswith("sqlite"):
@@ -137,3 +140,10 @@ class Settings:
             raise ConfigError("Production never runs with DOSSIER_DEBUG on: it shows internals.")
         if self.kdf_cost.weaker_than(PRODUCTION_KDF_COST):
             raise ConfigError("Production needs at least the default Argon2id cost.")
+        if not self.redis_url:
+            # Limits counted in each process's memory multiply by the number of processes: three
+            # workers let 12 of 20 wrong passwords through where the rule is 5 a minute.
+            raise ConfigError(
+                "Production needs Redis, so that every process counts login attempts together: "
+                "set DOSSIER_REDIS_URL."
+            )

@@ -5,11 +5,15 @@ Pure: only the standard library. Age is the subject's age on the day of the deci
 - 12 to 15: the youth and one guardian both approve (a setting may let the youth decide alone);
 - 16 and over: the youth alone. Guardians' ownership then turns into an ordinary grant.
 Anyone whose approval is required today may revoke alone, at any time.
+
+Every way into a dossier follows these rules: a share, a share link, a new co-owner, removing an
+owner. Destroying cannot be undone, so it asks more: from 12 the young person's own confirmation
+(besides a guardian's while the rules want both), and under 12 every guardian who owns the dossier.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -82,6 +86,41 @@ class Rules:
     def guardians_own(self, birth_date: date, day: date) -> bool:
         """Guardians are owners while the subject is under 16."""
         return band(birth_date, day) is not Band.SIXTEEN_PLUS
+
+    def to_add_owner(self, relation: str, birth_date: date, day: date) -> frozenset[str]:
+        """A co-owner reads everything, so whoever decides on sharing decides on them too. The
+        young person joining her own dossier needs nobody's leave: it is about her."""
+        return frozenset() if relation == SUBJECT else self.required(birth_date, day)
+
+    def to_remove_owner(self, birth_date: date, day: date) -> frozenset[str]:
+        return self.required(birth_date, day)
+
+    def destruction_waits_for(
+        self,
+        owners: Mapping[str, str],
+        confirmed: Iterable[str],
+        birth_date: date,
+        day: date,
+    ) -> frozenset[str]:
+        """Who must still confirm a destruction: person ids of owners, or SUBJECT while the young
+        person (12 or older) has not joined. `owners` maps each owner to their relation. From 12
+        the guardians listed wait as one: any one of them confirming is enough.
+
+        Under 12 every guardian owner confirms, since nobody can take it back. From 12 the young
+        person confirms herself, and, while the rules want both, one guardian if there is one."""
+        done = frozenset(confirmed)
+        guardians = {person for person, relation in owners.items() if relation == GUARDIAN}
+        if band(birth_date, day) is Band.CHILD:
+            return frozenset(guardians - done)
+        subjects = {person for person, relation in owners.items() if relation == SUBJECT}
+        waiting: set[str] = set()
+        if not subjects:
+            waiting.add(SUBJECT)
+        elif not subjects & done:
+            waiting |= subjects
+        if GUARDIAN in self.required(birth_date, day) and guardians and not guardians & done:
+            waiting |= guardians
+        return frozenset(waiting)
 
 
 def state(

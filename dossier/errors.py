@@ -36,6 +36,14 @@ class InvalidInput(DomainError):
         self.errors = {name: list(messages) for name, messages in errors.items()}
 
 
+class MalformedRequest(DomainError):
+    """The request cannot be read as sent, whatever its fields say: for instance JSON nested
+    deeper than any of our requests ever is."""
+
+    status = 400
+    title = N_("The request is malformed.")
+
+
 class InvalidCredentials(DomainError):
     """Wrong e-mail, password or recovery code: one message that reveals nothing more."""
 
@@ -73,6 +81,23 @@ class DossierKeyGone(DomainError):
 
     status = 410
     title = N_("This dossier was destroyed. It can no longer be opened.")
+
+
+class Unavailable(DomainError):
+    """A passing state: nothing was changed, and the same request may well succeed in a moment
+    (the edge says when, with `Retry-After`)."""
+
+    status = 503
+    title = N_("It is busy right now. Try again in a moment.")
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database is locked past the timeout, read-only, full or out of reach; the unit of
+    work was rolled back whole."""
+
+    title = N_(
+        "Nothing can be saved or read right now. Nothing was changed. Try again in a few minutes."
+    )
 
 
 class ServerKeysMissing(RuntimeError):

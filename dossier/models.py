@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -230,6 +231,8 @@ class Dossier(Base):
     subject_birth_date: Mapped[date] = mapped_column(Date)
     subject_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     name_key_version: Mapped[int] = mapped_column(Integer)
+    # Who signed the name (sealed with it); none for names set before names were signed.
+    name_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -245,6 +248,66 @@ class DossierOwner(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
     relation: Mapped[str] = mapped_column(String(20))
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The approved change that made this person an owner; none for whoever made the dossier.
+    change_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("ownership_changes.id", ondelete="SET NULL")
+    )
+
+
+class ChangeKind(StrEnum):
+    """What an ownership change does. Each waits for the approvals the consent rules ask."""
+
+    ADD_OWNER = "add_owner"
+    REMOVE_OWNER = "remove_owner"
+    DESTROY = "destroy"
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"  # waiting for approvals
+    APPROVED = "approved"  # approved; a new owner still has to join with the code
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+OPEN_CHANGE_STATUSES = (ChangeStatus.PENDING, ChangeStatus.APPROVED)
+
+
+class OwnershipChange(Base):
+    """Adding or removing an owner, or destroying the dossier: proposed by one owner, carried out
+    once the people the consent rules name have approved."""
+
+    __tablename__ = "ownership_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    relation: Mapped[str | None] = mapped_column(String(20))  # of the owner added or removed
+    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("invitations.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OwnershipApproval(Base):
+    """One owner's yes to an ownership change, with the relation that made it count."""
+
+    __tablename__ = "ownership_approvals"
+
+    change_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("ownership_changes.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Section(Base):
@@ -260,6 +323,7 @@ class Section(Base):
     default_name: Mapped[str | None] = mapped_column(String(40))
     name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_key_version: Mapped[int | None] = mapped_column(Integer)
+    name_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     position: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -325,14 +389,30 @@ class Invitation(Base):
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Until the consent rules approve the new owner, no key is sealed to the code.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
+LIVE_GRANT_STATUSES = ("pending", "active")
+
+
 class Grant(Base):
-    """Access for someone who is not an owner: sections x permission x optional end."""
+    """Access for someone who is not an owner: sections x permission x optional end. One person
+    holds at most one live grant per dossier; the database says so too."""
 
     __tablename__ = "grants"
+    __table_args__ = (
+        Index(
+            "uq_grants_one_live_per_person",
+            "dossier_id",
+            "grantee_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'active') AND grantee_id IS NOT NULL"),
+            postgresql_where=text("status IN ('pending', 'active') AND grantee_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     dossier_id: Mapped[uuid.UUID] = mapped_column(
@@ -349,6 +429,7 @@ class Grant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     message_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    message_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # A grant for someone new: its key pair lives only in the invitation code.
     invitation_lookup_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     invitation_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
@@ -529,3 +610,6 @@ class CorrectionRequest(Base):
     answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     answer_key_version: Mapped[int | None] = mapped_column(Integer)
     resulting_version: Mapped[int | None] = mapped_column(Integer)
+    # The signatures are sealed with the texts; none for texts written before they were signed.
+    reason_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    answer_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

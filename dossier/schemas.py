@@ -1,9 +1,9 @@
 """marshmallow schemas, one per audience and direction. None ever carries ciphertext or keys.
 
-A request field states in the OpenAPI document the rules the server applies to it, taken from the
-services' own limits so the two cannot drift. Loading a body enforces what a service would never
-see (characters, and length before a service trims spaces); the services check the rest (not
-blank, the shape of an address, a password's length) and report every field at once.
+A request field states in the OpenAPI document the rules the server applies to it: the services'
+own limits, and the one text rule as `validation` applies it, so document and server cannot drift.
+The edge (`edge.inputs`) and the services enforce those rules and report every field at once;
+loading a body adds only the length before a service trims spaces, which it never sees.
 """
 
 from __future__ import annotations
@@ -11,25 +11,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
-from dossier.errors import N_
 from dossier.services import dossiers, entries, sharing, validation
 
+# The characters below are found by asking `validation` itself about each one, so the document
+# says exactly what the server refuses. Each rule is about characters of the Basic Multilingual
+# Plane. Lone surrogates are refused too, but a pattern cannot name them, and JSON sent as UTF-8
+# cannot carry them.
+_PLANE = range(0x10000)
+_SURROGATES = range(0xD800, 0xE000)
 
-def _codes(*ranges: tuple[int, int]) -> frozenset[int]:
-    return frozenset(code for start, end in ranges for code in range(start, end + 1))
+
+def _disguises(code: int) -> bool:
+    errors = validation.Errors()
+    validation.name(f"a{chr(code)}a", errors, "name", maximum=3, required_message="")
+    return validation.DISGUISED_NAME in errors.fields.get("name", [])
 
 
-_CONTROL = _codes((0x00, 0x1F), (0x7F, 0x9F))
-_TABS_AND_LINE_BREAKS = frozenset(map(ord, "\t\n\r"))
-# Bidi controls and zero-width characters: in a name or an address they let one person pose as
-# another in "Who looked?", so names and e-mail addresses refuse them.
-_INVISIBLE = _codes((0x061C, 0x061C), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2069))
-_INVISIBLE |= {0xFEFF}
-# What `str.strip()` and `str.split()` take away, so a text of only these is blank to a service
-# (every such character is below U+3001).
-_WHITESPACE = frozenset(code for code in range(0x3001) if chr(code).isspace())
+_UNUSABLE = frozenset(
+    code for code in _PLANE if code not in _SURROGATES and not validation.usable(chr(code))
+)
+_DISGUISING = frozenset(code for code in _PLANE if _disguises(code))
+# What `str.strip()` and `str.split()` take away, so a text of only these is blank to a service.
+_WHITESPACE = frozenset(code for code in _PLANE if chr(code).isspace())
 
 
 def _class(codes: Iterable[int]) -> str:
@@ -46,43 +51,37 @@ def _class(codes: Iterable[int]) -> str:
     )
 
 
-class Characters(validate.Validator):
-    """None of the `refused` characters; the document states it as the pattern `^[^...]*$`."""
-
-    def __init__(self, refused: frozenset[int]) -> None:
-        self.refused = refused
-        self.pattern = f"^[^{_class(refused)}]*$"
-
-    def __call__(self, value: str) -> str:
-        if any(ord(character) in self.refused for character in value):
-            raise ValidationError(N_("Leave out control characters and invisible characters."))
-        return value
+def _without(refused: frozenset[int]) -> str:
+    return f"^[^{_class(refused)}]*$"
 
 
-_BLANK = {"not": {"pattern": f"^[{_class(_WHITESPACE)}]*$"}}
+USABLE = _without(_UNUSABLE)
+"""The pattern of any text the server takes, in a body or a query string."""
+
+
+def Plain(**options: Any) -> fields.String:
+    """A string with no rule but the one every text obeys (a password, a code)."""
+    metadata = {**options.pop("metadata", {}), "pattern": USABLE}
+    return fields.String(metadata=metadata, **options)
+
+
+_NOT_BLANK = {"minLength": 1, "not": {"pattern": f"^[{_class(_WHITESPACE)}]*$"}}
 
 
 def Text(
     maximum: int | None,
     *,
-    multiline: bool = False,
     name: bool = False,
     blank_allowed: bool = False,
     **options: Any,
 ) -> fields.String:
-    """A text a person writes: at most `maximum` characters, no control characters (line breaks
-    and tabs only in a `multiline` text), in a `name` no bidi controls or zero-width characters,
-    and not only spaces unless `blank_allowed` (which the service checks)."""
-    refused = (_CONTROL - _TABS_AND_LINE_BREAKS if multiline else _CONTROL) | (
-        _INVISIBLE if name else frozenset()
-    )
-    characters = Characters(refused)
-    stated: dict[str, Any] = {"pattern": characters.pattern}
+    """A text a person writes: at most `maximum` characters, only usable characters, in a `name`
+    nothing that disguises it, and more than spaces unless `blank_allowed`."""
+    stated: dict[str, Any] = {"pattern": _without(_UNUSABLE | (_DISGUISING if name else set()))}
     if not blank_allowed:
-        stated |= {"minLength": 1, **_BLANK}
+        stated |= _NOT_BLANK
     metadata = {**options.pop("metadata", {}), **stated}
-    rules = [validate.Length(max=maximum), characters]
-    return fields.String(validate=rules, metadata=metadata, **options)
+    return fields.String(validate=validate.Length(max=maximum), metadata=metadata, **options)
 
 
 EMAIL_MAX = 254  # as `validation.email` counts
@@ -90,24 +89,23 @@ EMAIL_MAX = 254  # as `validation.email` counts
 
 def Email(**options: Any) -> fields.String:
     """An e-mail address as `validation.email` reads it: something@domain.tld, spaces around it
-    ignored, none inside, and no control or invisible characters anywhere."""
-    characters = Characters(_CONTROL | _INVISIBLE)
-    around = f"[{_class(_WHITESPACE - characters.refused)}]*"
-    refused = characters.refused | _WHITESPACE | {ord("@")}
-    part, last = f"[^{_class(refused)}]+", f"[^{_class(refused | {ord('.')})}]+"
+    ignored, none inside, and nothing unusable or disguising anywhere."""
+    refused = _UNUSABLE | _DISGUISING
+    around = f"[{_class(_WHITESPACE - refused)}]*"
+    inside = refused | _WHITESPACE | {ord("@")}
+    part, last = f"[^{_class(inside)}]+", f"[^{_class(inside | {ord('.')})}]+"
     metadata = {
         **options.pop("metadata", {}),
         "pattern": f"^{around}{part}@{part}\\.{last}{around}$",
     }
-    rules = [validate.Length(max=EMAIL_MAX), characters]
-    return fields.String(validate=rules, metadata=metadata, **options)
+    return fields.String(validate=validate.Length(max=EMAIL_MAX), metadata=metadata, **options)
 
 
 def NewPassword(**options: Any) -> fields.String:
     return fields.String(
         load_only=True,
         validate=validate.Length(max=validation.PASSWORD_MAX),
-        metadata={"minLength": validation.PASSWORD_MIN},
+        metadata={"minLength": validation.PASSWORD_MIN, "pattern": USABLE},
         **options,
     )
 
@@ -144,7 +142,7 @@ class AccountCreate(StrictSchema):
         load_default=None,
         metadata={"description": "Professionals."},
     )
-    registration_number = fields.String(
+    registration_number = Plain(
         load_default=None, metadata={"description": "Professionals: SKJ or BIG number."}
     )
 
@@ -158,8 +156,8 @@ class AccountCreated(Schema):
 
 
 class SessionCreate(StrictSchema):
-    email = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    email = Plain(required=True)
+    password = Plain(required=True, load_only=True)
 
 
 class SessionCreated(Schema):
@@ -178,7 +176,7 @@ class PasswordResetDone(Schema):
 
 
 class PasswordChange(StrictSchema):
-    current_password = fields.String(required=True, load_only=True)
+    current_password = Plain(required=True, load_only=True)
     new_password = NewPassword(required=True)
 
 
@@ -274,6 +272,12 @@ class InvitationOut(Schema):
     code = fields.String(metadata={"description": "Shown once; give it to the invitee."})
     relation = fields.String()
     expires_at = fields.AwareDateTime()
+    status = fields.String(
+        metadata={
+            "description": "approved: the code works at once; pending: it opens nothing "
+            "until everyone the consent rules name has approved"
+        }
+    )
 
 
 class InvitationAccept(StrictSchema):
@@ -282,6 +286,21 @@ class InvitationAccept(StrictSchema):
 
 class Joined(Schema):
     dossier_id = fields.UUID()
+    status = fields.String(
+        metadata={"description": "done: you have access now; pending: waiting for approval"}
+    )
+
+
+class Decision(Schema):
+    """What came of asking for an ownership change: done, or waiting for others."""
+
+    change_id = fields.UUID()
+    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
+    status = fields.String(metadata={"description": "done, approved or pending"})
+    waiting_for = fields.List(
+        fields.String(),
+        metadata={"description": "subject, guardian, or the names of owners still asked"},
+    )
 
 
 class AuthorOut(Schema):
@@ -338,6 +357,12 @@ class CorrectionOut(Schema):
     answered_at = fields.AwareDateTime(allow_none=True)
     answer = fields.String(allow_none=True)
     resulting_version = fields.Integer(allow_none=True)
+    trusted = fields.Boolean(
+        metadata={"description": "False: the reason or the answer failed to open or to verify."}
+    )
+    signed = fields.Boolean(
+        metadata={"description": "False: written before correction requests were signed."}
+    )
 
 
 class EntryOut(Schema):
@@ -352,7 +377,7 @@ class EntryOut(Schema):
 class EntryCreate(StrictSchema):
     section_id = fields.UUID(required=True)
     title = Text(entries.TITLE_MAX, required=True)
-    body = Text(entries.BODY_MAX, multiline=True, required=True)
+    body = Text(entries.BODY_MAX, required=True)
     kind = fields.String(
         required=True, validate=validate.OneOf(["note", "report", "plan", "agreement", "letter"])
     )
@@ -373,7 +398,7 @@ class EntryChanged(Schema):
 
 class EntryChange(ChangeSchema):
     title = Text(entries.TITLE_MAX)
-    body = Text(entries.BODY_MAX, multiline=True)
+    body = Text(entries.BODY_MAX)
     outdated = Flag()
 
 
@@ -392,7 +417,7 @@ class VersionList(Schema):
 
 
 class PerspectiveCreate(StrictSchema):
-    body = Text(entries.VIEW_MAX, multiline=True, required=True)
+    body = Text(entries.VIEW_MAX, required=True)
 
 
 class Created(Schema):
@@ -400,7 +425,7 @@ class Created(Schema):
 
 
 class CorrectionCreate(StrictSchema):
-    reason = Text(entries.REASON_MAX, multiline=True, required=True)
+    reason = Text(entries.REASON_MAX, required=True)
     removal = Flag(load_default=False)
 
 
@@ -408,9 +433,9 @@ class CorrectionAnswer(StrictSchema):
     outcome = fields.String(
         required=True, validate=validate.OneOf(["corrected", "removed", "declined"])
     )
-    message = Text(entries.REASON_MAX, multiline=True, required=True)
+    message = Text(entries.REASON_MAX, required=True)
     title = Text(entries.TITLE_MAX, load_default=None)
-    body = Text(entries.BODY_MAX, multiline=True, load_default=None)
+    body = Text(entries.BODY_MAX, load_default=None)
 
 
 class PersonOut(Schema):
@@ -436,15 +461,44 @@ class GrantOut(Schema):
     waiting_for = fields.List(fields.String())
 
 
+class ApproverOut(Schema):
+    name = fields.String()
+    relation = fields.String()
+    at = fields.AwareDateTime()
+
+
 class OwnerOut(Schema):
     person = fields.Nested(PersonOut)
     relation = fields.String()
     since = fields.AwareDateTime()
     last_access = fields.AwareDateTime(allow_none=True)
+    approved_by = fields.List(
+        fields.Nested(ApproverOut),
+        metadata={"description": "who approved this owner; empty for whoever made the dossier"},
+    )
+    can_remove = fields.Boolean()
+    made_the_dossier = fields.Boolean()
+
+
+class ChangeOut(Schema):
+    id = fields.UUID()
+    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
+    status = fields.String()
+    relation = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    proposed_by = fields.String()
+    created_at = fields.AwareDateTime()
+    approvals = fields.List(fields.Nested(ApproverOut))
+    waiting_for = fields.List(fields.String())
+    can_approve = fields.Boolean()
+    can_cancel = fields.Boolean()
 
 
 class AccessOut(Schema):
     owners = fields.List(fields.Nested(OwnerOut))
+    changes = fields.List(
+        fields.Nested(ChangeOut), metadata={"description": "ownership changes that wait"}
+    )
     items = fields.List(fields.Nested(GrantOut), attribute="grants")
     next_cursor = fields.Constant(None, allow_none=True)
 
@@ -456,7 +510,7 @@ class GrantCreate(StrictSchema):
     section_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     permission = fields.String(required=True, validate=validate.OneOf(["read", "contribute"]))
     expires_at = fields.AwareDateTime(load_default=None)
-    message = Text(sharing.MESSAGE_MAX, multiline=True, blank_allowed=True, load_default=None)
+    message = Text(sharing.MESSAGE_MAX, blank_allowed=True, load_default=None)
 
 
 class GrantCreated(Schema):

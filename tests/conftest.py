@@ -178,7 +178,7 @@ def keyed(ctx: Context, keys_dir) -> Context:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
     """The sharing scenario: a youth of 14 and her parent share Care with a care worker."""
-    from dossier.services import accounts, dossiers, entries, sharing
+    from dossier.services import accounts, dossiers, entries, ownership, sharing
 
     ctx = keyed
     today = ctx.now().date()
@@ -217,7 +217,7 @@ def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
         login_actor(ctx, "anne@example.nl"),
     )
     dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
-    dossiers.join(ctx, marieke, dossiers.invite_owner(ctx, sanne, dossier.id, "guardian").code)
+    ownership.join(ctx, marieke, ownership.invite_owner(ctx, sanne, dossier.id, "guardian").code)
     care = dossier.sections[1].id
     plan, _ = entries.write_entry(
         ctx, sanne, dossier.id, care, "Plan van aanpak", "Stappen", "plan"

@@ -25,7 +25,9 @@ from dossier.services import accounts
     Operation(
         "/accounts",
         "post",
-        "Register as youth, parent or professional",
+        "Register as youth, parent or professional. An address that has an account gets the"
+        " same answer (an id and a recovery code that open nothing); the address gets an e-mail"
+        " saying which of the two happened",
         "accounts",
         body=AccountCreate,
         responses={201: AccountCreated},

@@ -7,7 +7,17 @@ from datetime import datetime
 
 from flask import Response, request
 
-from dossier.api.blueprint import Operation, Query, bp, documented, dump, flag, paged, uuid_query
+from dossier.api.blueprint import (
+    Operation,
+    Query,
+    bp,
+    documented,
+    dump,
+    flag,
+    paged,
+    text,
+    uuid_query,
+)
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.params import flag_arg, limit_arg, uuid_arg
@@ -33,8 +43,8 @@ _SINCE = Query("since", {"type": "string", "format": "date-time"}, "From this ti
 _UNTIL = Query("until", {"type": "string", "format": "date-time"}, "Before this time, with zone.")
 _SEARCH = (
     uuid_query("dossier", "Only this dossier."),
-    Query("actor", {"type": "string"}, "An account id, or part of a name or e-mail address."),
-    Query("action", {"type": "string"}, "Only this action, for example entry.read."),
+    Query("actor", text(), "An account id, or part of a name or e-mail address."),
+    Query("action", text(), "Only this action, for example entry.read."),
     Query("outcome", {"type": "string", "enum": list(audit_views.OUTCOMES)}, "Only this outcome."),
     _SINCE,
     _UNTIL,

@@ -13,7 +13,8 @@ from marshmallow import Schema, ValidationError
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem, translate_errors
 from dossier.edge.params import PAGE_MAX
-from dossier.errors import InvalidInput
+from dossier.errors import N_, InvalidInput, MalformedRequest
+from dossier.schemas import USABLE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,8 +42,13 @@ def paged(default: int) -> tuple[Query, ...]:
             "How many items on this page.",
             empty_is_absent=False,
         ),
-        Query("cursor", {"type": "string"}, "The `next_cursor` of the page before."),
+        Query("cursor", text(), "The `next_cursor` of the page before."),
     )
+
+
+def text() -> dict[str, object]:
+    """A free text argument: any text, under the one rule every text obeys."""
+    return {"type": "string", "pattern": USABLE}
 
 
 def flag(name: str, description: str) -> Query:
@@ -109,7 +115,7 @@ def load(schema: type[Schema]) -> dict[str, Any]:
     """Parse and validate a JSON body: 400 when it is not JSON at all, 422 per field otherwise."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadBody(problem(400, "The request body must be a JSON object."))
+        raise MalformedRequest(N_("The request body must be a JSON object."))
     try:
         return schema().load(body)
     except ValidationError as error:

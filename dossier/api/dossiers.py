@@ -1,4 +1,4 @@
-"""Dossiers, sections, co-owner invitations, export and destruction in the API."""
+"""Dossiers, sections, owners (invitations, removal, approvals), export and destruction."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import uuid
 
 from flask import Response, request
 
-from dossier.api.blueprint import Operation, Query, bp, documented, dump, load, no_content
+from dossier.api.blueprint import Operation, Query, bp, documented, dump, load, no_content, text
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
+    Decision,
     DossierCreate,
     DossierOut,
     DossierPage,
@@ -24,7 +25,7 @@ from dossier.schemas import (
     SectionList,
     SectionOut,
 )
-from dossier.services import dossiers, sharing
+from dossier.services import dossiers, ownership, sharing
 from dossier.services.export import export_zip
 
 DOSSIER = "/dossiers/{id}"
@@ -96,14 +97,16 @@ def get_dossier(dossier_id: uuid.UUID) -> Response:
     Operation(
         DOSSIER,
         "delete",
-        "Destroy the dossier (owners)",
+        "Destroy the dossier (owners). 204 when it is destroyed; 202 while it waits for the "
+        "confirmation the consent rules ask (from 12 the young person's own, under 12 every "
+        "guardian's)",
         "dossiers",
-        responses={204: None},
-        errors=(401, 403, 404, 422),
+        responses={202: Decision, 204: None},
+        errors=(401, 403, 404, 409, 422),
         query=(
             Query(
                 "confirm",
-                {"type": "string"},
+                text(),
                 "The subject's name, exactly as the dossier shows it.",
                 required=True,
             ),
@@ -111,8 +114,17 @@ def get_dossier(dossier_id: uuid.UUID) -> Response:
     )
 )
 def destroy_dossier(dossier_id: uuid.UUID) -> Response:
-    dossiers.destroy(service_context(), actor(), dossier_id, request.args.get("confirm", ""))
-    return no_content()
+    decision = ownership.destroy(
+        service_context(), actor(), dossier_id, request.args.get("confirm", "")
+    )
+    return _decided(decision)
+
+
+def _decided(decision: ownership.Decision) -> Response:
+    """Done is 204; a change that waits for someone else's approval is accepted, 202."""
+    if decision.status == "done":
+        return no_content()
+    return dump(Decision, decision, 202)
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/sections")
@@ -169,11 +181,14 @@ def change_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Response:
     data = load(SectionChange)
     if not data:
         raise InvalidInput({"_": [N_("Send name or archived.")]})
-    ctx = service_context()
-    if "name" in data:
-        dossiers.rename_section(ctx, actor(), dossier_id, section_id, data["name"])
-    if "archived" in data:
-        dossiers.archive_section(ctx, actor(), dossier_id, section_id, data["archived"])
+    dossiers.change_section(
+        service_context(),
+        actor(),
+        dossier_id,
+        section_id,
+        name=data.get("name"),
+        archived=data.get("archived"),
+    )
     return no_content()
 
 
@@ -192,8 +207,58 @@ def change_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Response:
 )
 def invite(dossier_id: uuid.UUID) -> Response:
     data = load(InvitationCreate)
-    ticket = dossiers.invite_owner(service_context(), actor(), dossier_id, data["relation"])
+    ticket = ownership.invite_owner(service_context(), actor(), dossier_id, data["relation"])
     return dump(InvitationOut, ticket, 201)
+
+
+@bp.delete("/dossiers/<uuid:dossier_id>/owners/<uuid:user_id>")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/owners/{user_id}",
+        "delete",
+        "Remove an owner, or step down yourself: 204 when done (every key they held rotates), "
+        "202 while it waits for the approval the consent rules ask",
+        "dossiers",
+        responses={202: Decision, 204: None},
+        errors=(401, 403, 404, 409, 422),
+    )
+)
+def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID) -> Response:
+    return _decided(ownership.remove_owner(service_context(), actor(), dossier_id, user_id))
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>/approval")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/ownership-changes/{change_id}/approval",
+        "post",
+        "Approve a new owner, an owner's removal or a destruction that waits for you",
+        "dossiers",
+        responses={200: Decision},
+        errors=(401, 403, 404, 409),
+    )
+)
+def approve_change(dossier_id: uuid.UUID, change_id: uuid.UUID) -> Response:
+    return dump(Decision, ownership.approve(service_context(), actor(), dossier_id, change_id))
+
+
+@bp.delete("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>")
+@login_required
+@documented(
+    Operation(
+        DOSSIER + "/ownership-changes/{change_id}",
+        "delete",
+        "Withdraw or object to an ownership change that waits",
+        "dossiers",
+        responses={204: None},
+        errors=(401, 403, 404, 409),
+    )
+)
+def cancel_change(dossier_id: uuid.UUID, change_id: uuid.UUID) -> Response:
+    ownership.cancel(service_context(), actor(), dossier_id, change_id)
+    return no_content()
 
 
 @bp.post("/invitations/acceptance")
@@ -211,9 +276,7 @@ def invite(dossier_id: uuid.UUID) -> Response:
 )
 def accept_invitation() -> Response:
     data = load(InvitationAccept)
-    return dump(
-        Joined, {"dossier_id": sharing.accept_code(service_context(), actor(), data["code"])}
-    )
+    return dump(Joined, sharing.accept_code(service_context(), actor(), data["code"]))
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/export")

@@ -16,10 +16,12 @@ from dossier.api.blueprint import (
     load,
     no_content,
     paged,
+    text,
     uuid_query,
 )
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
 from dossier.edge.params import flag_arg, limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import (
@@ -58,7 +60,7 @@ ENTRY = ENTRIES + "/{entry_id}"
             Query("kind", {"type": "string", "enum": list(entries.KINDS)}, "Only this kind."),
             uuid_query("author", "Only by this person."),
             flag("has_my_view", "Only entries with (true) or without (false) my view."),
-            Query("q", {"type": "string"}, "Words in the title or text."),
+            Query("q", text(), "Words in the title or text."),
             flag("older", "Outdated and withdrawn entries instead of the current ones."),
             *paged(entries.PAGE_DEFAULT),
         ),
@@ -138,14 +140,15 @@ def change_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
     data = load(EntryChange)
     if not data:
         raise InvalidInput({"_": [N_("Send title, body or outdated.")]})
-    ctx = service_context()
-    version = None
-    if "title" in data or "body" in data:
-        version = entries.edit_entry(
-            ctx, actor(), dossier_id, entry_id, data.get("title"), data.get("body")
-        )
-    if "outdated" in data:
-        entries.mark_outdated(ctx, actor(), dossier_id, entry_id, data["outdated"])
+    version = entries.change_entry(
+        service_context(),
+        actor(),
+        dossier_id,
+        entry_id,
+        title=data.get("title"),
+        body=data.get("body"),
+        outdated=data.get("outdated"),
+    )
     return dump(EntryChanged, {"id": entry_id, "version": version})
 
 
@@ -242,14 +245,8 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
 def download_attachment(
     dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> Response:
-    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
-    return Response(
-        file.content,
-        mimetype=file.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{file.filename.replace(chr(34), "")}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+    return entries.download(
+        service_context(), actor(), dossier_id, entry_id, attachment_id, attachment_response
     )
 
 

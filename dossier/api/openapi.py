@@ -15,6 +15,13 @@ from dossier.schemas import ChangeSchema, Problem
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
+def _edge_errors(op: Operation) -> set[int]:
+    """What the edge answers before any view runs (`edge.inputs`): unusable text in the query
+    (422), and for a body, JSON that cannot be read or nests too deep (400) or is too big (413).
+    """
+    return {422} | ({400, 413} if op.body is not None else set())
+
+
 def _operation(op: Operation) -> dict[str, object]:
     responses: dict[str, object] = {}
     for status, schema in op.responses.items():
@@ -28,7 +35,7 @@ def _operation(op: Operation) -> dict[str, object]:
         responses[str(status)] = {"description": "Done."} | (
             {"content": content} if content else {}
         )
-    for status in op.errors:
+    for status in sorted(set(op.errors) | _edge_errors(op)):
         responses[str(status)] = {
             "description": "Problem.",
             "content": {"application/problem+json": {"schema": "Problem"}},
@@ -70,7 +77,8 @@ def _operation(op: Operation) -> dict[str, object]:
 
 def _query(query: Query) -> dict[str, object]:
     schema = query.schema
-    if query.empty_is_absent and schema != {"type": "string"}:
+    takes_empty = schema.keys() <= {"type", "pattern"} and schema["type"] == "string"
+    if query.empty_is_absent and not takes_empty:
         schema = {"anyOf": [schema, {"const": ""}]}
     parameter = {"name": query.name, "in": "query", "required": query.required, "schema": schema}
     return parameter | ({"description": query.description} if query.description else {})

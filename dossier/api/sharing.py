@@ -119,10 +119,10 @@ def change_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Response:
     Operation(
         GRANTS + "/{grant_id}",
         "delete",
-        "Revoke: at once, and the keys rotate",
+        "Revoke: at once, and the keys rotate (409 when it has ended already)",
         "sharing",
         responses={204: None},
-        errors=(401, 403, 404, 422),
+        errors=(401, 403, 404, 409),
     )
 )
 def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Response:

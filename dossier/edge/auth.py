@@ -15,7 +15,7 @@ from flask import Flask, Response, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from dossier.edge.context import service_context, settings
-from dossier.errors import NotAuthenticated
+from dossier.errors import NotAuthenticated, Unavailable
 from dossier.models import SessionKind
 from dossier.services import sessions
 from dossier.services.context import Actor
@@ -38,11 +38,21 @@ def _load_actor(_request: Any) -> Actor | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
-        return sessions.authenticate(service_context(), token.strip(), SessionKind.API)
+        return _authenticate(token.strip(), SessionKind.API)
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
-    return sessions.authenticate(service_context(), token, SessionKind.WEB)
+    return _authenticate(token, SessionKind.WEB)
+
+
+def _authenticate(token: str, kind: str) -> Actor | None:
+    try:
+        return sessions.authenticate(service_context(), token, kind)
+    except Unavailable:
+        # Nobody is known for the rest of this request, so its error page does not ask the
+        # database, which just failed, a second time.
+        login_manager._update_request_context_with_user()
+        raise
 
 
 @login_manager.user_loader

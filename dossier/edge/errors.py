@@ -10,11 +10,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dossier.edge.auth import is_api_request
-from dossier.errors import N_, DomainError, InvalidInput
+from dossier.errors import N_, DomainError, InvalidInput, Unavailable
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "about:blank"
+RETRY_AFTER_SECONDS = "5"
 
 _HTTP_TITLES = {
     400: N_("The request is malformed."),
@@ -54,7 +55,7 @@ def _page(status: int, title: str, detail: str | None = None) -> tuple[str, int]
 def _domain_error(error: DomainError) -> Response | tuple[str, int, dict[str, str]]:
     title = gettext(error.title)
     detail = gettext(error.detail)
-    retry = {"Retry-After": "5"} if error.status == 503 else {}
+    retry = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, Unavailable) else {}
     if is_api_request():
         extra = (
             {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}

@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from dossier.edge.context import settings
+from dossier.services import validation
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
@@ -20,7 +21,7 @@ def account_key() -> str:
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    typed = (str(email) if email is not None else "").strip().lower()
+    typed = validation.email_key(str(email) if email is not None else "")
     return "account:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:32]
 
 

@@ -24,9 +24,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# For files from a dossier: nothing loads, nothing runs, the document has a unique origin.
+ATTACHMENT_POLICY = "default-src 'none'; sandbox"
+
 
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # A response that brings its own policy keeps it: only downloads do, with a stricter one.
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -14,8 +15,15 @@ from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, AccessDenied, InvalidCredentials, InvalidInput, NotFound
 from dossier.models import Role, SessionKind, User, UserSession
 from dossier.services import validation
-from dossier.services.context import Actor, Context
-from dossier.services.sessions import SessionTicket, check_password, open_session, set_password
+from dossier.services.context import Actor, Context, mail_after_commit
+from dossier.services.mail import Mail
+from dossier.services.sessions import (
+    SessionTicket,
+    check_password,
+    decoy_ticket,
+    open_session,
+    set_password,
+)
 
 SELF_REGISTERED_ROLES = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
 STAFF_ROLES = (Role.ADMIN, Role.AUDITOR)
@@ -75,7 +83,7 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
     errors = validation.Errors()
     email = validation.email(account.email, errors)
     password = validation.password(account.password, errors, email_address=email)
-    name = validation.text(
+    name = validation.name(
         account.display_name,
         errors,
         "display_name",
@@ -90,7 +98,7 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
     if account.role == Role.YOUTH:
         birth_date = validation.youth_birth_date(account.birth_date, ctx.now().date(), errors)
     elif account.role == Role.PROFESSIONAL:
-        organisation = validation.text(
+        organisation = validation.name(
             account.organisation or "",
             errors,
             "organisation",
@@ -112,11 +120,24 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
     )
 
 
+def _holder_of(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == email))
+
+
 def _create(db: Session, ctx: Context, account: NewAccount) -> tuple[User, crypto.Keyring, str]:
-    if db.scalar(select(User.id).where(User.email == account.email)) is not None:
+    if _holder_of(db, account.email) is not None:
         raise InvalidInput(
             {"email": [N_("There is already an account with this e-mail address. Log in instead.")]}
         )
+    user, keyring, code = _prepare(db, ctx, account)
+    db.add(user)
+    db.flush()
+    return user, keyring, code
+
+
+def _prepare(db: Session, ctx: Context, account: NewAccount) -> tuple[User, crypto.Keyring, str]:
+    """Every key of a new account and the stretched password, not yet stored: the costly part,
+    done alike whether the account will be stored or not."""
     now = ctx.now()
     keyring = crypto.Keyring.generate()
     code = crypto.new_recovery_code()
@@ -134,8 +155,6 @@ def _create(db: Session, ctx: Context, account: NewAccount) -> tuple[User, crypt
     )
     set_password(db, ctx, user, account.password, keyring)
     _seal_for_recovery(user, keyring, code)
-    db.add(user)
-    db.flush()
     return user, keyring, code
 
 
@@ -148,13 +167,72 @@ def _seal_for_recovery(user: User, keyring: crypto.Keyring, code: str) -> None:
     )
 
 
+# Dutch first, like the app. Whoever registers sees the same answer for a new address and for
+# one that has an account; only the mailbox of that address learns which of the two happened.
+WELCOME = Mail(
+    to="",
+    subject="Je account bij Eigen Dossier is gemaakt",
+    body=(
+        "Welkom bij Eigen Dossier. Er is een account gemaakt met dit e-mailadres.\n\n"
+        "Bewaar je herstelcode goed. Daarmee kies je een nieuw wachtwoord als je het vergeet.\n\n"
+        "Heb jij geen account gemaakt? Dan heeft iemand anders jouw e-mailadres gebruikt. "
+        "Neem dan contact op met de beheerder van Eigen Dossier.\n"
+    ),
+)
+ALREADY_REGISTERED = Mail(
+    to="",
+    subject="Iemand wilde een account maken met jouw e-mailadres",
+    body=(
+        "Iemand probeerde bij Eigen Dossier een nieuw account te maken met dit e-mailadres. "
+        "Je hebt al een account, dus er is geen nieuw account gemaakt. Je account, je wachtwoord "
+        "en je herstelcode blijven zoals ze waren. De herstelcode die toen op het scherm stond, "
+        "werkt niet.\n\n"
+        "Was jij dit? Log dan in met je eigen wachtwoord. Ben je het vergeten? Kies een nieuw "
+        "wachtwoord met je herstelcode.\n\n"
+        "Was jij dit niet? Dan hoef je niets te doen.\n"
+    ),
+)
+
+
 def register(
     ctx: Context, account: NewAccount, start_session: SessionKind | None = None
 ) -> Registration:
-    """Self-registration as youth, parent or professional; professionals wait for an admin."""
+    """Self-registration as youth, parent or professional; professionals wait for an admin.
+
+    An address that has an account gets the same answer as a new one, after the same work: an
+    id and a recovery code that open nothing (and a session that does not exist), so the answer
+    tells nobody who has an account, nor in which role. The address learns by e-mail.
+    """
     account = _validated(ctx, account, SELF_REGISTERED_ROLES)
+    try:
+        return _register(ctx, account, start_session)
+    except IntegrityError:
+        # The same address was registered at this very moment in another transaction.
+        return _register(ctx, account, start_session)
+
+
+def _register(ctx: Context, account: NewAccount, start_session: SessionKind | None) -> Registration:
     with ctx.unit_of_work() as db:
-        user, keyring, code = _create(db, ctx, account)
+        user, keyring, code = _prepare(db, ctx, account)
+        holder = _holder_of(db, account.email)
+        if holder is not None:
+            append(
+                db,
+                Event(
+                    action="account.register",
+                    outcome=Outcome.DENIED,
+                    object_type="user",
+                    object_id=str(holder.id),
+                    reason="the address has an account",
+                ),
+                ctx.origin,
+                ctx.now(),
+            )
+            mail_after_commit(db, replace(ALREADY_REGISTERED, to=holder.email))
+            ticket = decoy_ticket(ctx, user.id, start_session) if start_session else None
+            return Registration(user.id, account.role, code, ticket)
+        db.add(user)
+        db.flush()
         append(
             db,
             Event(
@@ -168,6 +246,7 @@ def register(
             ctx.origin,
             ctx.now(),
         )
+        mail_after_commit(db, replace(WELCOME, to=user.email))
         ticket = open_session(db, ctx, user, keyring, start_session) if start_session else None
         return Registration(user_id=user.id, role=user.role, recovery_code=code, ticket=ticket)
 

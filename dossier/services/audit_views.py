@@ -6,7 +6,6 @@ what was read in their own dossier, opened with their own keys.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -29,7 +28,8 @@ from dossier.models import (
     Role,
     User,
 )
-from dossier.services.access import resolve
+from dossier.services import paging
+from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries import open_version
@@ -45,6 +45,7 @@ READS = (
     "attachment.read",
     "dossier.export",
     "dossier.open",
+    "dossier.list",
 )
 EXPORT_FIELDS = (
     "at",
@@ -145,20 +146,13 @@ class CheckpointInfo:
 
 
 def _cursor(row: AuditEvent) -> str:
-    raw = json.dumps([row.at.isoformat(), str(row.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.encode(row.at, row.id)
 
 
 def _after(statement: Select, cursor: str | None) -> Select:  # type: ignore[type-arg]
     if not cursor:
         return statement
-    try:
-        at, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at, event_id = datetime.fromisoformat(at), uuid.UUID(event_id)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
-        ) from None
+    at, event_id = paging.decode(cursor)
     # Keyset paging on (at, id): the index serves every page at the same cost, however deep.
     return statement.where(
         (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
@@ -300,6 +294,18 @@ def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -
     return render_export(records, fmt)
 
 
+# OWASP, CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | None) -> str | None:
+    """A cell a spreadsheet shows as text, never runs. Names and reasons come from people, and
+    an auditor opens the CSV in Excel; the JSON export keeps every value exactly."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_export(records: list[EventRow], fmt: str) -> bytes:
     plain = [
         {
@@ -315,7 +321,9 @@ def render_export(records: list[EventRow], fmt: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
-    writer.writerows(plain)
+    writer.writerows(
+        {name: spreadsheet_safe(value) for name, value in row.items()} for row in plain
+    )
     return buffer.getvalue().encode()
 
 
@@ -438,9 +446,7 @@ def timeline(
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "audit.timeline")
-        if not access.is_owner:
-            raise access.refuse("audit.timeline", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "audit.timeline")
         limit = _limit(limit)
         statement = select(AuditEvent).where(
             AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)

@@ -24,6 +24,7 @@ from dossier.services.mail import Mail, send
 log = logging.getLogger(__name__)
 SECRETS = "dossier_secrets"
 AFTER_COMMIT = "after_commit"
+OUTBOX = "outbox"
 
 
 def after_commit(db: Session, action: Callable[[], None]) -> None:
@@ -31,13 +32,27 @@ def after_commit(db: Session, action: Callable[[], None]) -> None:
     db.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
-class Refused(Exception):
-    """A use case says no: its work rolls back, the denial is logged, `error` reaches the edge."""
+def mail_after_commit(db: Session, mail: Mail) -> None:
+    """A mail that leaves only if the unit of work commits, so it never tells of undone work."""
+    db.info.setdefault(OUTBOX, []).append(mail)
 
-    def __init__(self, error: DomainError, event: Event) -> None:
+
+class Refused(Exception):
+    """A use case says no: its work rolls back, the denial is logged, `error` reaches the edge.
+
+    `keep` is work that must stand although the use case is refused, such as taking the keys of
+    a grant that ended: it runs in the denial's own transaction."""
+
+    def __init__(
+        self,
+        error: DomainError,
+        event: Event,
+        keep: Callable[[Session], None] | None = None,
+    ) -> None:
         super().__init__(error.detail)
         self.error = error
         self.event = event
+        self.keep = keep
 
 
 def utcnow() -> datetime:
@@ -63,10 +78,10 @@ class Context:
             with unit_of_work(self.sessions) as db:
                 db.info[SECRETS] = DossierSecrets(self.settings.secrets_dir)
                 yield db
-                outbox = db.info.pop("outbox", [])
+                outbox = db.info.pop(OUTBOX, [])
                 after_commit = db.info.pop(AFTER_COMMIT, [])
         except Refused as refusal:
-            self.record_denied(refusal.event)
+            self.record_denied(refusal.event, refusal.keep)
             raise refusal.error from None
         # Only after the work committed, and none of it may undo or fail the use case: a mail
         # server or queue that is down is logged for the operator, and the answer stays true.
@@ -88,9 +103,11 @@ class Context:
         except Exception:
             log.exception(failure)
 
-    def record_denied(self, event: Event) -> None:
+    def record_denied(self, event: Event, keep: Callable[[Session], None] | None = None) -> None:
         """Denied attempts are logged in a transaction of their own, since the use case fails."""
         with self.unit_of_work() as db:
+            if keep is not None:
+                keep(db)
             append(db, event, self.origin, self.now())
 
 

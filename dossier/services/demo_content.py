@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dossier.services import dossiers, entries, sharing
+from dossier.services import dossiers, entries, ownership, sharing
 from dossier.services.context import Actor, Context
 
 
@@ -85,8 +85,8 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
 
     own = dossiers.create_dossier(ago(1200), sanne, "Sanne de Vries", None, for_self=True)
     sections = {s.default_name: s.id for s in own.sections}
-    ticket = dossiers.invite_owner(ago(1199), sanne, own.id, "guardian")
-    dossiers.join(ago(1198), marieke, ticket.code)
+    ticket = ownership.invite_owner(ago(1199), sanne, own.id, "guardian")
+    ownership.join(ago(1198), marieke, ticket.code)
     # Sanne was 10 then: her mother decided alone, as the rules say for under 12.
     _share(ago(1190), marieke, None, own.id, anne.email, ["care", "school", "family"], "contribute")
 

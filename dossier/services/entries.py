@@ -6,12 +6,11 @@ was not logged. Content that fails to open or to verify is returned as untrusted
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -30,13 +29,23 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import validation
+from dossier.services import paging, validation
 from dossier.services.access import Access, resolve
-from dossier.services.content import Place, Untrusted, open_bytes, open_text, seal_bytes, seal_text
+from dossier.services.content import (
+    Place,
+    SignedText,
+    Untrusted,
+    open_bytes,
+    open_signed_text,
+    open_text,
+    seal_bytes,
+    seal_signed_text,
+    seal_text,
+)
 from dossier.services.content import sign as sign_content
 from dossier.services.content import verify as verify_content
 from dossier.services.context import Actor, Context
-from dossier.services.keychain import KeyChain, keychain
+from dossier.services.keychain import KeyChain, keychain, signing_public_key
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -114,6 +123,8 @@ class CorrectionInfo:
     answered_at: datetime | None
     answer: str | None
     resulting_version: int | None
+    trusted: bool  # False: the reason or the answer failed to open or to verify
+    signed: bool  # False: written before correction requests were signed
 
 
 @dataclass(frozen=True)
@@ -181,14 +192,6 @@ def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, r
     return cache[user_id]
 
 
-def _public_key(db: Session, user_id: uuid.UUID) -> bytes:
-    """Authors' signing keys, looked up once per unit of work (a page shows many entries)."""
-    known: dict[uuid.UUID, bytes] = db.info.setdefault("signing_keys", {})
-    if user_id not in known:
-        known[user_id] = db.scalar(select(User.signing_public_key).where(User.id == user_id)) or b""
-    return known[user_id]
-
-
 def version_place(entry: Entry, version: EntryVersion) -> Place:
     return Place(
         entry.dossier_id, entry.section_id, "entry", entry.id, version.version, version.key_version
@@ -216,6 +219,11 @@ def correction_place(entry: Entry, correction: CorrectionRequest, answer: bool =
     )
 
 
+def _correction_binding(entry: Entry) -> dict[str, str]:
+    """A request and its answer belong to one entry, which their place does not name."""
+    return {"entry": str(entry.id)}
+
+
 def open_version(
     db: Session, keys: KeyChain, entry: Entry, version: EntryVersion, kind: str | None = None
 ) -> tuple[str, str]:
@@ -228,7 +236,7 @@ def open_version(
     title = open_text(key, version.title_sealed, place, "title")
     body = open_text(key, version.body_sealed, place, "body")
     verify_content(
-        _public_key(db, version.author_id),
+        signing_public_key(db, version.author_id),
         version.signature,
         place,
         version.author_id,
@@ -310,7 +318,7 @@ def _entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> 
     return entry
 
 
-def _log_untrusted(
+def log_untrusted(
     db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
 ) -> None:
     append(
@@ -355,7 +363,7 @@ def card_for(
         trusted = True
     except Untrusted:
         title, body, trusted = UNTRUSTED_TEXT, "", False
-        _log_untrusted(db, ctx, access, "entry", entry.id)
+        log_untrusted(db, ctx, access, "entry", entry.id)
     views = view_authors
     if views is None:
         views = db.scalars(
@@ -380,22 +388,6 @@ def card_for(
     return card, body
 
 
-def _encode_cursor(entry: Entry) -> str:
-    raw = json.dumps([entry.created_at.isoformat(), str(entry.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, entry_id = json.loads(raw)
-        return datetime.fromisoformat(at), uuid.UUID(entry_id)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            {"cursor": [N_("This page link is not valid. Start from the first page.")]}
-        ) from None
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -407,7 +399,7 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
         access = resolve(db, ctx, actor, dossier_id, "entry.list")
         if filters.kind is not None and filters.kind not in KINDS:
             raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
-        cursor = _decode_cursor(filters.cursor) if filters.cursor else None
+        cursor = paging.decode(filters.cursor) if filters.cursor else None
         readable = [
             section_id
             for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
@@ -481,7 +473,8 @@ def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Fil
             rows.append(entry)
             if len(items) > limit:
                 break
-        next_cursor = _encode_cursor(rows[limit - 1]) if len(items) > limit else None
+        last = rows[limit - 1] if len(items) > limit else None
+        next_cursor = paging.encode(last.created_at, last.id) if last is not None else None
         items = items[:limit]
         append(
             db,
@@ -562,7 +555,7 @@ def views_of(
                 keys.key(entry.section_id, view.key_version), view.body_sealed, place, "body"
             )
             verify_content(
-                _public_key(db, view.author_id),
+                signing_public_key(db, view.author_id),
                 view.signature,
                 place,
                 view.author_id,
@@ -571,7 +564,7 @@ def views_of(
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             body, trusted = UNTRUSTED_TEXT, False
-            _log_untrusted(db, ctx, access, "perspective", view.id)
+            log_untrusted(db, ctx, access, "perspective", view.id)
         result.append(
             ViewCard(
                 view.id,
@@ -601,7 +594,7 @@ def attachments_of(
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             filename, trusted = "?", False
-            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+            log_untrusted(db, ctx, access, "attachment", attachment.id)
         result.append(
             AttachmentInfo(
                 attachment.id,
@@ -643,23 +636,14 @@ def _correction_info(
     authors: dict[uuid.UUID, Author],
 ) -> CorrectionInfo:
     try:
-        reason = open_text(
-            keys.key(entry.section_id, correction.key_version),
-            correction.reason_sealed,
-            correction_place(entry, correction),
-            "reason",
-        )
-        answer = None
+        texts = [_correction_text(db, keys, entry, correction, answer=False)]
         if correction.answer_sealed is not None:
-            answer = open_text(
-                keys.key(entry.section_id, correction.answer_key_version or 0),
-                correction.answer_sealed,
-                correction_place(entry, correction, True),
-                "answer",
-            )
+            texts.append(_correction_text(db, keys, entry, correction, answer=True))
+        reason, answer = texts[0].text, texts[1].text if len(texts) > 1 else None
+        trusted, signed = True, all(text.signed for text in texts)
     except (Untrusted, crypto.CryptoError, AccessDenied):
-        reason, answer = UNTRUSTED_TEXT, None
-        _log_untrusted(db, ctx, access, "correction", correction.id)
+        reason, answer, trusted, signed = UNTRUSTED_TEXT, None, False, False
+        log_untrusted(db, ctx, access, "correction", correction.id)
     requester = db.get(User, correction.requested_by)
     return CorrectionInfo(
         id=correction.id,
@@ -674,6 +658,31 @@ def _correction_info(
         answered_at=correction.answered_at,
         answer=answer,
         resulting_version=correction.resulting_version,
+        trusted=trusted,
+        signed=signed,
+    )
+
+
+def _correction_text(
+    db: Session, keys: KeyChain, entry: Entry, correction: CorrectionRequest, *, answer: bool
+) -> SignedText:
+    """The reason or the answer, signed by the person shown as writing it: the owner who asked,
+    or the entry's author who answered."""
+    writer = correction.author_id if answer else correction.requested_by
+    signer = correction.answer_signed_by if answer else correction.reason_signed_by
+    if signer is not None and signer != writer:
+        raise Untrusted()
+    return open_signed_text(
+        keys.key(
+            entry.section_id,
+            (correction.answer_key_version or 0) if answer else correction.key_version,
+        ),
+        (correction.answer_sealed or b"") if answer else correction.reason_sealed,
+        correction_place(entry, correction, answer),
+        "answer" if answer else "reason",
+        signer_id=signer,
+        public_key=signing_public_key(db, signer),
+        bound=_correction_binding(entry),
     )
 
 
@@ -697,7 +706,7 @@ def history(
                 trusted = True
             except Untrusted:
                 title, body, trusted = UNTRUSTED_TEXT, "", False
-                _log_untrusted(db, ctx, access, "entry", entry.id)
+                log_untrusted(db, ctx, access, "entry", entry.id)
             result.append(
                 VersionInfo(
                     version.version,
@@ -820,6 +829,25 @@ def edit_entry(
     note: str | None = None,
 ) -> int:
     """A new version by its author; the old ones stay in the history."""
+    version = change_entry(ctx, actor, dossier_id, entry_id, title=title, body=body, note=note)
+    assert version is not None
+    return version
+
+
+def change_entry(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    outdated: bool | None = None,
+    note: str | None = None,
+) -> int | None:
+    """A new version (by its author) and the outdated mark, in one transaction: both happen or
+    neither does. Returns the new version number when the text changed."""
+    editing = title is not None or body is not None or outdated is None
     errors = validation.Errors()
     new_title = _validate_title(errors, title) if title is not None else None
     new_body = (
@@ -828,17 +856,22 @@ def edit_entry(
         else None
     )
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.edit")
-        entry = _own_entry(db, access, entry_id, "entry.edit")
-        if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
-            raise access.refuse(
-                "entry.edit",
-                "archived or no longer writable",
-                object_type="entry",
-                object_id=str(entry_id),
-            )
-        errors.raise_if_any()
-        return _new_version(db, ctx, access, entry, new_title, new_body, note)
+        access = resolve(db, ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated")
+        version = None
+        if editing:
+            entry = _own_entry(db, access, entry_id, "entry.edit")
+            if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
+                raise access.refuse(
+                    "entry.edit",
+                    "archived or no longer writable",
+                    object_type="entry",
+                    object_id=str(entry_id),
+                )
+            errors.raise_if_any()
+            version = _new_version(db, ctx, access, entry, new_title, new_body, note)
+        if outdated is not None:
+            _mark_outdated(db, ctx, access, entry_id, outdated)
+        return version
 
 
 def _new_version(
@@ -893,26 +926,32 @@ def mark_outdated(
     """Out of the default view for everyone; still under "older entries" and in the history."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.outdated")
-        entry = _entry_in(db, access, entry_id, "entry.outdated")
-        if not (access.is_owner or entry.author_id == actor.user_id):
-            raise access.refuse(
-                "entry.outdated",
-                "neither owner nor author",
-                object_type="entry",
-                object_id=str(entry_id),
-            )
-        entry.outdated_at = ctx.now() if outdated else None
-        entry.outdated_by = actor.user_id if outdated else None
-        append(
-            db,
-            access.event(
-                "entry.outdated" if outdated else "entry.current",
-                object_type="entry",
-                object_id=str(entry.id),
-            ),
-            ctx.origin,
-            ctx.now(),
+        _mark_outdated(db, ctx, access, entry_id, outdated)
+
+
+def _mark_outdated(
+    db: Session, ctx: Context, access: Access, entry_id: uuid.UUID, outdated: bool
+) -> None:
+    entry = _entry_in(db, access, entry_id, "entry.outdated")
+    if not (access.is_owner or entry.author_id == access.actor.user_id):
+        raise access.refuse(
+            "entry.outdated",
+            "neither owner nor author",
+            object_type="entry",
+            object_id=str(entry_id),
         )
+    entry.outdated_at = ctx.now() if outdated else None
+    entry.outdated_by = access.actor.user_id if outdated else None
+    append(
+        db,
+        access.event(
+            "entry.outdated" if outdated else "entry.current",
+            object_type="entry",
+            object_id=str(entry.id),
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
 
 
 def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
@@ -1002,6 +1041,26 @@ def sniff(content: bytes) -> str | None:
     return "text/plain"
 
 
+# The names a file of each accepted type may carry, the first being the one added when needed.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt",),
+}
+UNKNOWN_EXTENSION = ".bin"
+
+
+def stored_name(name: str, content: bytes) -> str:
+    """The name a file is written under, decided by what its bytes are (sniffed), never by the
+    name or type it came with: plain text called "page.html" or "logo.svg" would run as a page
+    or script once opened from a folder, so it becomes "page.html.txt". A fitting name is kept."""
+    extensions = EXTENSIONS.get(sniff(content) or "", (UNKNOWN_EXTENSION,))
+    if name.lower().endswith(extensions):
+        return name
+    return name + extensions[0]
+
+
 def _clean_filename(name: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>:|?*').strip(" .")
@@ -1077,9 +1136,44 @@ def attach(
         )
 
 
+def open_attachment(
+    db: Session, keys: KeyChain, entry: Entry, attachment: Attachment
+) -> tuple[str, bytes]:
+    """Name and content, checked against the uploader's signature; raises Untrusted otherwise."""
+    place = attachment_place(entry, attachment)
+    try:
+        key = keys.key(entry.section_id, attachment.key_version)
+    except (crypto.CryptoError, AccessDenied):
+        raise Untrusted() from None
+    name = open_text(key, attachment.filename_sealed, place, "filename")
+    content = open_bytes(key, attachment.content_sealed, place, "content")
+    verify_content(
+        signing_public_key(db, attachment.uploaded_by),
+        attachment.signature,
+        place,
+        attachment.uploaded_by,
+        {"filename": name.encode(), "content": content},
+    )
+    return name, content
+
+
+Answer = TypeVar("Answer")
+
+
+def _as_is(file: Download) -> Any:
+    return file
+
+
 def download(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
-) -> Download:
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    respond: Callable[[Download], Answer] = _as_is,
+) -> Answer:
+    """A file, handed to `respond` (which builds the answer the reader gets) inside the unit of
+    work: the read is logged only once that answer exists, and not at all if building it fails."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "attachment.read")
         entry = _entry_in(db, access, entry_id, "attachment.read")
@@ -1093,28 +1187,19 @@ def download(
                 object_id=str(attachment_id),
             )
         keys = keychain(db, actor, dossier_id)
-        place = attachment_place(entry, attachment)
         try:
-            key = keys.key(entry.section_id, attachment.key_version)
-            name = open_text(key, attachment.filename_sealed, place, "filename")
-            content = open_bytes(key, attachment.content_sealed, place, "content")
-            verify_content(
-                _public_key(db, attachment.uploaded_by),
-                attachment.signature,
-                place,
-                attachment.uploaded_by,
-                {"filename": name.encode(), "content": content},
-            )
-        except (Untrusted, crypto.CryptoError, AccessDenied):
-            _log_untrusted(db, ctx, access, "attachment", attachment.id)
+            name, content = open_attachment(db, keys, entry, attachment)
+        except Untrusted:
+            log_untrusted(db, ctx, access, "attachment", attachment.id)
             raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
+        answer = respond(Download(name, attachment.media_type, content))
         append(
             db,
             access.event("attachment.read", object_type="attachment", object_id=str(attachment.id)),
             ctx.origin,
             ctx.now(),
         )
-        return Download(name, attachment.media_type, content)
+        return answer
 
 
 # --- correction requests ------------------------------------------------------------------------
@@ -1157,8 +1242,15 @@ def request_correction(
             reason_sealed=b"",
             status=CorrectionStatus.OPEN,
         )
-        correction.reason_sealed = seal_text(
-            key, text, correction_place(entry, correction), "reason"
+        correction.reason_signed_by = actor.user_id
+        correction.reason_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction),
+            "reason",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=_correction_binding(entry),
         )
         db.add(correction)
         append(
@@ -1236,8 +1328,15 @@ def answer_correction(
         key_version, key = keys.current(entry.section_id)
         correction.answer_key_version = key_version
         correction.answered_at = ctx.now()
-        correction.answer_sealed = seal_text(
-            key, text, correction_place(entry, correction, True), "answer"
+        correction.answer_signed_by = actor.user_id
+        correction.answer_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction, True),
+            "answer",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=_correction_binding(entry),
         )
         append(
             db,

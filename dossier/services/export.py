@@ -12,12 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from dossier import crypto
-from dossier.audit import append
-from dossier.errors import AccessDenied
 from dossier.models import Attachment, Entry, EntryVersion
-from dossier.services.access import resolve
-from dossier.services.content import Untrusted, open_bytes, open_text
+from dossier.services.access import resolve_owner
+from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
 from dossier.services.entries import (
@@ -26,11 +23,13 @@ from dossier.services.entries import (
     EntryCard,
     VersionInfo,
     ViewCard,
-    attachment_place,
     author_of,
     card_for,
     corrections_of,
+    log_untrusted,
+    open_attachment,
     open_version,
+    stored_name,
     views_of,
 )
 from dossier.services.keychain import keychain
@@ -68,9 +67,7 @@ def _json_default(value: object) -> object:
 def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: Renderer) -> bytes:
     """Owners only: the whole dossier leaves with them. Logged like any read of content."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "dossier.export")
-        if not access.is_owner:
-            raise access.refuse("dossier.export", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.export")
         keys = keychain(db, actor, dossier_id)
         authors: dict = {}
         buffer = io.BytesIO()
@@ -109,14 +106,23 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                 for attachment in db.scalars(
                     select(Attachment).where(Attachment.entry_id == entry.id)
                 ):
-                    place = attachment_place(entry, attachment)
                     try:
-                        key = keys.key(entry.section_id, attachment.key_version)
-                        name = open_text(key, attachment.filename_sealed, place, "filename")
-                        content = open_bytes(key, attachment.content_sealed, place, "content")
-                    except (Untrusted, crypto.CryptoError, AccessDenied):
+                        name, content = open_attachment(db, keys, entry, attachment)
+                    except Untrusted:
+                        # Named in the copy as untrusted, like an entry; its bytes stay out.
+                        log_untrusted(db, ctx, access, "attachment", attachment.id)
+                        infos.append(
+                            AttachmentInfo(
+                                attachment.id,
+                                "?",
+                                attachment.media_type,
+                                attachment.size,
+                                attachment.created_at,
+                                False,
+                            )
+                        )
                         continue
-                    path = f"attachments/{attachment.id}-{name}"
+                    path = f"attachments/{attachment.id}-{stored_name(name, content)}"
                     archive.writestr(path, content)
                     files[str(attachment.id)] = path
                     infos.append(
@@ -140,21 +146,13 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         files=files,
                     )
                 )
-            data = ExportData(summary(db, keys, access), entries, ctx.now())
+            dossier = summary(
+                db, ctx, keys, access, "dossier.export", reason=f"{len(entries)} entries"
+            )
+            data = ExportData(dossier, entries, ctx.now())
             archive.writestr("index.html", render_html(data))
             archive.writestr(
                 "dossier.json",
                 json.dumps(asdict(data), default=_json_default, ensure_ascii=False, indent=2),
             )
-        append(
-            db,
-            access.event(
-                "dossier.export",
-                object_type="dossier",
-                object_id=str(dossier_id),
-                reason=f"{len(entries)} entries",
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
         return buffer.getvalue()

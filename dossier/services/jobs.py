@@ -30,7 +30,9 @@ def worker_context() -> Context:
     settings = Settings.from_env()
     server_keys = load_keys(settings.keys_dir)
     return Context(
-        sessions=make_session_factory(make_engine(settings.database_url)),
+        sessions=make_session_factory(
+            make_engine(settings.database_url, settings.database_timeout_seconds)
+        ),
         settings=settings,
         origin=Origin(client_address="worker", request_id=None),
         audit_key=server_keys.audit_signing_key,

@@ -7,17 +7,14 @@ from __future__ import annotations
 import threading
 
 from dossier import crypto
-from dossier.errors import N_, DomainError
+from dossier.errors import Unavailable
 
 _slots: dict[int, threading.BoundedSemaphore] = {}
 _guard = threading.Lock()
 
 
-class Busy(DomainError):
+class Busy(Unavailable):
     """Every key-derivation slot stayed taken: the person may simply try again."""
-
-    status = 503
-    title = N_("It is busy right now. Try again in a moment.")
 
 
 def _semaphore(limit: int) -> threading.BoundedSemaphore:

@@ -134,6 +134,17 @@ def _sealable(db: Session, key_version: KeyVersion, key: bytes) -> bytes:
     return _mask(db, key_version.dossier_id, key_version.scope, key_version.version, key)
 
 
+def signing_public_key(db: Session, user_id: uuid.UUID | None) -> bytes:
+    """A writer's Ed25519 public key, looked up once per unit of work (a page shows many texts);
+    empty for nobody, which verifies nothing."""
+    if user_id is None:
+        return b""
+    known: dict[uuid.UUID, bytes] = db.info.setdefault("signing_keys", {})
+    if user_id not in known:
+        known[user_id] = db.scalar(select(User.signing_public_key).where(User.id == user_id)) or b""
+    return known[user_id]
+
+
 def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
     """The actor's keys for one dossier, opened with the keyring from their session."""
     return KeyChain(db, dossier_id, actor.user_id, unlock_keyring(db, actor))

@@ -26,6 +26,13 @@ def sweep(db: Session, ctx: Context, dossier: Dossier) -> None:
     apply_sixteenth_birthday(db, ctx, dossier)
 
 
+def sweep_by_id(ctx: Context, dossier_id: uuid.UUID, db: Session) -> None:
+    """The sweep in a transaction of its own, such as the one that logs a refused request."""
+    dossier = db.get(Dossier, dossier_id)
+    if dossier is not None:
+        sweep(db, ctx, dossier)
+
+
 def sweep_everywhere(ctx: Context) -> int:
     """What time did to dossiers nobody opened: the worker runs this, so an ended grant loses
     its keys on time even when no one looks. One dossier per transaction; returns how many."""

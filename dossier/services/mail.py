@@ -24,7 +24,8 @@ class Mail:
 
 def send(smtp_url: str | None, mail: Mail) -> None:
     if not smtp_url:
-        log.info("mail to %s: %s", mail.to, mail.subject)
+        # The log names what was sent, never to whom: an address is personal data.
+        log.info("mail not sent (no DOSSIER_SMTP_URL): %s", mail.subject)
         return
     parts = urlsplit(smtp_url)
     message = EmailMessage()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.models import Notice, User
-from dossier.services.context import Actor, Context
+from dossier.services.context import Actor, Context, mail_after_commit
 from dossier.services.mail import Mail
 
 # Dutch first, like the app; the start page translates by kind.
@@ -21,6 +21,11 @@ SUBJECTS = {
     "grant.ended": "Je toegang tot een dossier is gestopt",
     "birthday.sixteen": "Je bent 16: vanaf nu beslis jij alleen",
     "birthday.guardian": "Je kind is 16: je bent nu meekijker",
+    "owner.waiting": "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
+    "owner.added": "Je bent nu eigenaar van een dossier",
+    "owner.removed": "Je bent geen eigenaar meer van een dossier",
+    "ownership.cancelled": "Een wijziging van eigenaren is gestopt",
+    "destroy.waiting": "Iemand vraagt om een dossier te vernietigen",
 }
 
 
@@ -58,7 +63,7 @@ def notify(
             f"{SUBJECTS.get(kind, 'Bericht van Eigen Dossier')}.\n\n"
             "Log in bij Eigen Dossier om te zien wat er is veranderd.\n"
         )
-        db.info.setdefault("outbox", []).append(Mail(user.email, SUBJECTS.get(kind, kind), body))
+        mail_after_commit(db, Mail(user.email, SUBJECTS.get(kind, kind), body))
 
 
 def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:

@@ -107,6 +107,7 @@ def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  #
             select(Invitation).where(
                 Invitation.dossier_id == dossier_id,
                 Invitation.used_at.is_(None),
+                Invitation.approved_at.is_not(None),
                 Invitation.expires_at > now,
             )
         )

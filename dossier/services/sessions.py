@@ -13,7 +13,7 @@ from dossier import crypto
 from dossier.audit import Event, Outcome, append
 from dossier.errors import InvalidCredentials
 from dossier.models import SessionKind, User, UserSession
-from dossier.services import kdf
+from dossier.services import kdf, validation
 from dossier.services.context import Actor, Context
 
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -53,11 +53,7 @@ def open_session(
 ) -> SessionTicket:
     """Create a session row for an already authenticated user, inside the caller's transaction."""
     now = ctx.now()
-    lifetime = (
-        timedelta(hours=ctx.settings.api_token_hours)
-        if kind == SessionKind.API
-        else timedelta(hours=ctx.settings.session_max_hours)
-    )
+    lifetime = _lifetime(ctx, kind)
     session_id = uuid.uuid4()
     secret = crypto.new_session_secret()
     row = UserSession(
@@ -77,10 +73,35 @@ def open_session(
     )
     db.add(row)
     db.flush()
-    token = f"{session_id.hex}.{crypto.b64url(secret)}"
     return SessionTicket(
-        token=token, session_id=session_id, user_id=user.id, expires_at=row.expires_at
+        token=_token(session_id, secret),
+        session_id=session_id,
+        user_id=user.id,
+        expires_at=row.expires_at,
     )
+
+
+def decoy_ticket(ctx: Context, user_id: uuid.UUID, kind: SessionKind) -> SessionTicket:
+    """A ticket shaped like a real one that opens no session. Where an answer must not tell
+    whether an account exists, the answer without one carries this."""
+    session_id = uuid.uuid4()
+    return SessionTicket(
+        token=_token(session_id, crypto.new_session_secret()),
+        session_id=session_id,
+        user_id=user_id,
+        expires_at=ctx.now() + _lifetime(ctx, kind),
+    )
+
+
+def _lifetime(ctx: Context, kind: SessionKind) -> timedelta:
+    hours = (
+        ctx.settings.api_token_hours if kind == SessionKind.API else ctx.settings.session_max_hours
+    )
+    return timedelta(hours=hours)
+
+
+def _token(session_id: uuid.UUID, secret: bytes) -> str:
+    return f"{session_id.hex}.{crypto.b64url(secret)}"
 
 
 def derive(ctx: Context, password: str, salt: bytes, cost: crypto.KdfCost) -> crypto.PasswordKeys:
@@ -122,9 +143,11 @@ def check_password(ctx: Context, user: User, password: str) -> crypto.Keyring | 
 
 
 def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> SessionTicket:
-    email = (email or "").strip().lower()
+    email = validation.email_key(email)
     with ctx.unit_of_work() as db:
-        user = db.scalar(select(User).where(User.email == email))
+        user = (
+            db.scalar(select(User).where(User.email == email)) if validation.usable(email) else None
+        )
         if user is None:
             derive(ctx, password or "", _DUMMY_SALT, ctx.settings.kdf_cost)
             keyring = None

@@ -8,39 +8,53 @@ their own private key open nothing they lost.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
 from dossier.audit import Event, Outcome, append
-from dossier.errors import N_, InvalidInput, NotFound
+from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
+    LIVE_GRANT_STATUSES,
     AuditEvent,
+    ChangeStatus,
     DossierOwner,
     Grant,
     GrantApproval,
     GrantSection,
     Invitation,
     KeyVersion,
+    OwnershipChange,
     Permission,
     Role,
     Section,
     User,
 )
-from dossier.services import dossiers, validation
-from dossier.services.access import Access, resolve
-from dossier.services.context import Actor, Context, Refused
+from dossier.services import ownership, validation
+from dossier.services.access import Access, resolve, resolve_owner
+from dossier.services.content import (
+    Place,
+    SignedText,
+    Trust,
+    Untrusted,
+    read_signed_text,
+    signed_text,
+)
+from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.keychain import (
     KeyChain,
     keychain,
     seal_to_invitation,
     seal_to_user,
+    signing_public_key,
     take_over_invitation,
 )
 from dossier.services.lifecycle import rules
+from dossier.services.mail import Mail
 from dossier.services.notices import notify
 from dossier.services.rotation import (
     continue_rotation,
@@ -90,11 +104,15 @@ class OwnerAccess:
     relation: str
     since: datetime
     last_access: datetime | None
+    approved_by: list[ownership.Approver]
+    can_remove: bool
+    made_the_dossier: bool
 
 
 @dataclass(frozen=True)
 class AccessOverview:
     owners: list[OwnerAccess]
+    changes: list[ownership.ChangeInfo]
     grants: list[GrantInfo]
     rotation_remaining: int
 
@@ -109,10 +127,14 @@ class Shared:
 
 @dataclass(frozen=True)
 class Waiting:
+    """Something on a dossier this person owns that waits for their yes: a grant, or an
+    ownership change (`kind` says which)."""
+
     dossier_id: uuid.UUID
     grant_id: uuid.UUID
     grantee_name: str
     created_at: datetime
+    kind: str = "grant"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -122,13 +144,16 @@ def _message_info(grant_id: uuid.UUID) -> dict[str, object]:
     return {"purpose": "grant-message", "grant": str(grant_id)}
 
 
+def _message_place(grant: Grant) -> Place:
+    """What the owner's signature binds a message to: this grant in this dossier."""
+    return Place(grant.dossier_id, None, "grant-message", grant.id, 1, 0)
+
+
 def _deciding_owner(
     db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
 ) -> Access:
     """An owner whose approval the consent rules require today; anyone else is refused."""
-    access = resolve(db, ctx, actor, dossier_id, action)
-    if not access.is_owner:
-        raise access.refuse(action, "not an owner")
+    access = resolve_owner(db, ctx, actor, dossier_id, action)
     if not rules(ctx).may_decide(
         access.relation, access.dossier.subject_birth_date, ctx.now().date()
     ):
@@ -137,7 +162,9 @@ def _deciding_owner(
 
 
 def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: str) -> Grant:
-    grant = db.get(Grant, grant_id)
+    """The grant, locked for this unit of work: two owners deciding on it at once take turns,
+    and the second sees what the first did."""
+    grant = db.get(Grant, grant_id, with_for_update=True, populate_existing=True)
     if grant is None or grant.dossier_id != access.dossier.id:
         raise access.refuse(
             action, "no such grant", NotFound(), object_type="grant", object_id=str(grant_id)
@@ -232,7 +259,89 @@ def _validate(
     return chosen, text
 
 
+def _who_may_not_receive(db: Session, dossier_id: uuid.UUID, person: User) -> str | None:
+    """Why this person cannot be given access to the dossier, or None. One rule for every way
+    in: a share by e-mail and a share link accepted by whoever holds it."""
+    if person.role in (Role.ADMIN, Role.AUDITOR):
+        return N_(
+            "Dossiers cannot be shared with administrators or auditors: "
+            "they check the service, not the people in it."
+        )
+    if person.role == Role.PROFESSIONAL and person.verified_at is None:
+        return N_(
+            "This professional account is not checked yet. "
+            "It can be used once an administrator has checked it."
+        )
+    if db.scalar(
+        select(DossierOwner.id).where(
+            DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == person.id
+        )
+    ):
+        return OWNER_ALREADY
+    if db.scalar(
+        select(Grant.id).where(
+            Grant.dossier_id == dossier_id,
+            Grant.grantee_id == person.id,
+            Grant.status.in_(LIVE_GRANT_STATUSES),
+        )
+    ):
+        return ALREADY_SHARED
+    return None
+
+
+ALREADY_SHARED = N_("This person has access already. Change it on the page who has access.")
+OWNER_ALREADY = N_("This person is an owner already.")
+
+
+def _one_live_grant(db: Session, field: str) -> None:
+    """Flush, and turn a second live grant for one person (two forms sent at once) into the
+    same clear answer as the check before it."""
+    try:
+        db.flush()
+    except IntegrityError:
+        raise InvalidInput({field: [ALREADY_SHARED]}) from None
+
+
 # --- sharing ------------------------------------------------------------------------------------
+
+
+def invitation_mail(address: str, code: str, permission: str) -> Mail:
+    """The code for someone reached by address: it says what they may do with it and who cannot
+    use it, since the owner was not told. Dutch first, like the app; never any content."""
+    what = "meelezen" if permission == Permission.READ else "meelezen en meeschrijven"
+    return Mail(
+        address,
+        "Er is een dossier met je gedeeld",
+        "Iemand wil een deel van een dossier met je delen in Eigen Dossier: je mag "
+        f"{what}.\n\n"
+        "Log in of maak een account. Kies dan 'Ik heb een uitnodigingscode' en vul deze code "
+        f"in:\n\n    {code}\n\n"
+        "De code werkt één keer, 7 dagen lang. Een account van een beheerder of controleur "
+        "kan de code niet gebruiken, en een account van een hulpverlener pas als het is "
+        "gecontroleerd.\n",
+    )
+
+
+def _recipient(
+    db: Session, dossier_id: uuid.UUID, grantee_email: str | None
+) -> tuple[User | None, str | None]:
+    """Whom a share by e-mail reaches: an account that may receive access, or else the address
+    itself, by an invitation code in an e-mail. Whether the address has an account, and of which
+    role, is not said to the owner: both answer alike, and the address learns the rest by mail.
+    Only someone already in this dossier (an owner, a live grant) is refused: the owner sees
+    them on "Who may look?" anyway."""
+    if not grantee_email:
+        return None, None
+    errors = validation.Errors()
+    email = validation.email(grantee_email, errors, "grantee_email")
+    errors.raise_if_any()
+    person = db.scalar(select(User).where(User.email == email))
+    problem = _who_may_not_receive(db, dossier_id, person) if person is not None else None
+    if problem in (OWNER_ALREADY, ALREADY_SHARED):
+        raise InvalidInput({"grantee_email": [problem]})
+    if person is not None and problem is None:
+        return person, None
+    return None, email
 
 
 def share(
@@ -246,45 +355,13 @@ def share(
     expires_at: datetime | None = None,
     message: str | None = None,
 ) -> Shared:
-    """Share sections with a registered person (by e-mail) or, without an address, with someone
-    new through a one-time invitation code. Pending until the age rules are satisfied."""
+    """Share sections by e-mail (with the account behind the address, or else through a code
+    sent to it) or, without an address, through a one-time invitation code for the owner to
+    pass on. Pending until the age rules are satisfied."""
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.create")
         chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
-        grantee = None
-        if grantee_email:
-            errors = validation.Errors()
-            email = validation.email(grantee_email, errors, "grantee_email")
-            errors.raise_if_any()
-            grantee = db.scalar(select(User).where(User.email == email))
-            problem = None
-            if grantee is None:
-                problem = N_(
-                    "Nobody has an account with this address. "
-                    "Share with an invitation link instead."
-                )
-            elif grantee.role in (Role.ADMIN, Role.AUDITOR):
-                problem = N_("Dossiers cannot be shared with administrators or auditors.")
-            elif grantee.role == Role.PROFESSIONAL and grantee.verified_at is None:
-                problem = N_("This professional is not checked yet. Try again when they are.")
-            elif db.scalar(
-                select(DossierOwner.id).where(
-                    DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == grantee.id
-                )
-            ):
-                problem = N_("This person is an owner already.")
-            elif db.scalar(
-                select(Grant.id).where(
-                    Grant.dossier_id == dossier_id,
-                    Grant.grantee_id == grantee.id,
-                    Grant.status.in_(("pending", "active")),
-                )
-            ):
-                problem = N_(
-                    "This person has access already. Change it on the page who has access."
-                )
-            if problem:
-                raise InvalidInput({"grantee_email": [problem]})
+        grantee, mail_to = _recipient(db, dossier_id, grantee_email)
         now = ctx.now()
         grant = Grant(
             id=uuid.uuid4(),
@@ -307,11 +384,20 @@ def share(
             grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
         recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
         if text:
+            grant.message_signed_by = actor.user_id
             grant.message_sealed = crypto.seal_to_public_key(
-                text.encode(), recipient, _message_info(grant.id)
+                signed_text(
+                    unlock_keyring(db, actor).signing,
+                    _message_place(grant),
+                    actor.user_id,
+                    "message",
+                    text,
+                ),
+                recipient,
+                _message_info(grant.id),
             )
         db.add(grant)
-        db.flush()
+        _one_live_grant(db, "grantee_email")
         for section_id in chosen:
             db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
         db.add(
@@ -331,11 +417,14 @@ def share(
                 object_type="grant",
                 object_id=str(grant.id),
                 reason=f"{permission}, {len(chosen)} sections"
-                + (", by invitation" if grantee is None else ""),
+                + (", by e-mail" if grantee_email else ", by invitation"),
             ),
             ctx.origin,
             now,
         )
+        if mail_to is not None and code is not None:
+            mail_after_commit(db, invitation_mail(mail_to, code, permission))
+            code = None  # only the address sees it
         keys = keychain(db, actor, dossier_id)
         if rules(ctx).approved([access.relation], access.dossier.subject_birth_date, now.date()):
             _activate(db, ctx, access, keys, grant)
@@ -393,8 +482,8 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.revoke")
         grant = _grant_in(db, access, grant_id, "grant.revoke")
-        if grant.status in ("revoked", "expired"):
-            raise InvalidInput({"grant": [N_("This access has ended already.")]})
+        if grant.status not in LIVE_GRANT_STATUSES:
+            raise Conflict(N_("This access has ended already."))
         was_active = grant.status == "active"
         now = ctx.now()
         grant.status = "revoked"
@@ -443,7 +532,7 @@ def change(
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.change")
         grant = _grant_in(db, access, grant_id, "grant.change")
-        if grant.status not in ("pending", "active"):
+        if grant.status not in LIVE_GRANT_STATUSES:
             raise InvalidInput({"grant": [N_("This access has ended already.")]})
         errors = validation.Errors()
         current = _grant_sections(db, grant)
@@ -501,7 +590,7 @@ def change(
         )
 
 
-def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
     """Someone new joins through a share link: keys waiting in the code are re-sealed to them."""
     refused = InvalidInput(
         {"code": [N_("This invitation code is not valid. It may be used already or expired.")]}
@@ -512,15 +601,15 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         raise refused from None
     with ctx.unit_of_work() as db:
         grant = db.scalar(
-            select(Grant).where(
-                Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw)
-            )
+            select(Grant)
+            .where(Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw))
+            .with_for_update()
         )
         now = ctx.now()
         if (
             grant is None
             or grant.grantee_id is not None
-            or grant.status not in ("pending", "active")
+            or grant.status not in LIVE_GRANT_STATUSES
             or (grant.invitation_expires_at is not None and grant.invitation_expires_at <= now)
         ):
             raise Refused(
@@ -534,13 +623,23 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
                     reason="unknown, used or expired",
                 ),
             )
-        if db.scalar(
-            select(DossierOwner.id).where(
-                DossierOwner.dossier_id == grant.dossier_id, DossierOwner.user_id == actor.user_id
-            )
-        ):
-            raise InvalidInput({"code": [N_("You are an owner of this dossier already.")]})
         user = db.get(User, actor.user_id)
+        assert user is not None
+        problem = _who_may_not_receive(db, grant.dossier_id, user)
+        if problem:
+            raise Refused(
+                InvalidInput({"code": [problem]}),
+                Event(
+                    action="grant.accept",
+                    outcome=Outcome.DENIED,
+                    actor_id=actor.user_id,
+                    actor_role=actor.role,
+                    dossier_id=grant.dossier_id,
+                    object_type="grant",
+                    object_id=str(grant.id),
+                    reason="may not receive access",
+                ),
+            )
         private = crypto.grant_invitation_private_key(raw)
         take_over_invitation(db, grant.dossier_id, grant.id, private, user, share_link=True)
         if grant.message_sealed is not None:
@@ -553,6 +652,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
         grant.grantee_id = user.id
         grant.accepted_at = now
         grant.invitation_lookup_hash = None
+        _one_live_grant(db, "code")
         append(
             db,
             Event(
@@ -567,7 +667,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
             ctx.origin,
             now,
         )
-        return grant.dossier_id
+        return ownership.Joined(grant.dossier_id, "done" if grant.status == "active" else "pending")
 
 
 # --- what people see ----------------------------------------------------------------------------
@@ -604,7 +704,7 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
             expires_at=grant.expires_at,
             now=ctx.now(),
         )
-        if grant.status in ("pending", "active")
+        if grant.status in LIVE_GRANT_STATUSES
         else consent.State(grant.status)
     )
     deciding = bool(
@@ -633,13 +733,21 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
 def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
     """Who has access: every owner and grant, with sections, permission, dates and last access."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "grant.list")
-        if not access.is_owner:
-            raise access.refuse("grant.list", "not an owner")
+        access = resolve_owner(db, ctx, actor, dossier_id, "grant.list")
         remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
+        deciding = rules(ctx).may_decide(
+            access.relation, access.dossier.subject_birth_date, ctx.now().date()
+        )
         owners = [
             OwnerAccess(
-                _person(user), owner.relation, owner.since, _last_access(db, dossier_id, user.id)
+                _person(user),
+                owner.relation,
+                owner.since,
+                _last_access(db, dossier_id, user.id),
+                ownership.approvers(db, owner.change_id),
+                can_remove=owner.relation != consent.SUBJECT
+                and (deciding or user.id == actor.user_id),
+                made_the_dossier=user.id == access.dossier.created_by,
             )
             for owner, user in db.execute(
                 select(DossierOwner, User)
@@ -662,7 +770,7 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
             ctx.origin,
             ctx.now(),
         )
-        return AccessOverview(owners, grants, remaining)
+        return AccessOverview(owners, ownership.open_changes(db, ctx, access), grants, remaining)
 
 
 def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
@@ -681,39 +789,78 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
                 info = _info(db, ctx, grant, access)
                 if info.can_approve:
                     result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
+            if not db.scalar(
+                select(OwnershipChange.id).where(
+                    OwnershipChange.dossier_id == dossier,
+                    OwnershipChange.status == ChangeStatus.PENDING,
+                )
+            ):
+                continue
+            try:
+                access = resolve(db, ctx, actor, dossier, "ownership.waiting")
+            except Refused:
+                continue
+            result += [
+                Waiting(
+                    dossier, change.id, change.person_name or "", change.created_at, change.kind
+                )
+                for change in ownership.open_changes(db, ctx, access)
+                if change.can_approve
+            ]
         return result
 
 
-def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> str | None:
-    """The personal message that came with a grant, opened with the grantee's own key (logged)."""
+def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedText | None:
+    """The personal message that came with a grant, opened with the grantee's own key and checked
+    against the signature of the owner who wrote it (logged; one that fails says so). Anyone with
+    the database can seal words to a public key, so a message without a signature (written
+    before messages were signed) is not shown at all."""
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, grant_id)
-        if grant is None or grant.grantee_id != actor.user_id or grant.message_sealed is None:
+        signer = grant.message_signed_by if grant else None
+        if (
+            grant is None
+            or grant.grantee_id != actor.user_id
+            or grant.message_sealed is None
+            or signer is None
+        ):
             return None
         try:
-            text = crypto.open_from_public_key(
-                grant.message_sealed, unlock_keyring(db, actor).exchange, _message_info(grant.id)
-            ).decode()
-        except crypto.CryptoError:
-            return None
-        append(
-            db,
-            Event(
-                action="grant.message_read",
-                actor_id=actor.user_id,
-                actor_role=actor.role,
-                dossier_id=grant.dossier_id,
-                object_type="grant",
-                object_id=str(grant.id),
-                basis=f"grant:{grant.id}",
-            ),
-            ctx.origin,
-            ctx.now(),
+            message = read_signed_text(
+                crypto.open_from_public_key(
+                    grant.message_sealed,
+                    unlock_keyring(db, actor).exchange,
+                    _message_info(grant.id),
+                ),
+                _message_place(grant),
+                signer,
+                signing_public_key(db, signer),
+                "message",
+            )
+        except (crypto.CryptoError, Untrusted):
+            message = SignedText("", Trust.UNTRUSTED)
+        event = Event(
+            action="grant.message_read",
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            dossier_id=grant.dossier_id,
+            object_type="grant",
+            object_id=str(grant.id),
+            basis=f"grant:{grant.id}",
         )
-        return text
+        append(db, event, ctx.origin, ctx.now())
+        if not message.trusted:
+            untrusted = replace(
+                event,
+                action="content.untrusted",
+                outcome=Outcome.ERROR,
+                reason="failed to open or verify",
+            )
+            append(db, untrusted, ctx.origin, ctx.now())
+        return message
 
 
-def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
+def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
     """One field for every invitation code: a co-owner invitation or a share link."""
     try:
         raw = crypto.parse_recovery_code(code)
@@ -727,11 +874,11 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> uuid.UUID:
                 )
             )
         if is_owner_invitation:
-            return dossiers.join(ctx, actor, code)
+            return ownership.join(ctx, actor, code)
     return accept_invitation(ctx, actor, code)
 
 
-def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str | None:
+def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> SignedText | None:
     """The message of the actor's current grant in this dossier, if there is one."""
     with ctx.unit_of_work() as db:
         grant_id = db.scalar(

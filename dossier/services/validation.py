@@ -19,6 +19,23 @@ YOUTH_MAX_AGE = 23
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _REGISTRATION = re.compile(r"^(?:(SKJ|BIG)\s*)?(\d{6,11})$")
 
+# No field takes these: NUL and the other control characters (tab, newline and carriage return
+# aside, so multi-line text keeps its lines), and lone surrogates, which are not text at all:
+# PostgreSQL refuses NUL, and a surrogate cannot be encoded to be sealed, stored or sent.
+_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+UNUSABLE_TEXT = N_(
+    "This contains a character that cannot be used, such as an invisible control character. "
+    "Remove it and try again."
+)
+# Invisible in a name, yet they change how it reads: bidirectional controls (U+061C, U+200E,
+# U+200F, U+202A-U+202E, U+2066-U+2069) and zero-width characters (U+200B-U+200D, U+2060,
+# U+FEFF). With them, "Anne" could be shown where someone else's name is meant, in "Who looked?".
+_DISGUISING = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+DISGUISED_NAME = N_(
+    "This contains invisible characters, such as direction marks or zero-width spaces. "
+    "Remove them: they can make a name look like someone else's."
+)
+
 
 class Errors:
     """Collects messages per field so a person sees every problem at once."""
@@ -34,10 +51,24 @@ class Errors:
             raise InvalidInput(self.fields)
 
 
+def usable(value: str) -> bool:
+    """The one rule every text that comes in obeys, in every field, on pages and in the API."""
+    return _UNUSABLE.search(value) is None
+
+
+def email_key(value: str) -> str:
+    """An address as it is stored and looked up: the same for every way it can be typed."""
+    return unicodedata.normalize("NFC", (value or "").strip()).lower()
+
+
 def email(value: str, errors: Errors, field: str = "email") -> str:
-    cleaned = (value or "").strip().lower()
-    if not cleaned:
+    cleaned = email_key(value)
+    if not usable(cleaned):
+        errors.add(field, UNUSABLE_TEXT)
+    elif not cleaned:
         errors.add(field, N_("Fill in your e-mail address."))
+    elif _DISGUISING.search(cleaned):
+        errors.add(field, DISGUISED_NAME)
     elif len(cleaned) > 254 or not _EMAIL.match(cleaned):
         errors.add(
             field, N_("This does not look like an e-mail address, for example name@example.nl.")
@@ -48,7 +79,9 @@ def email(value: str, errors: Errors, field: str = "email") -> str:
 def password(value: str, errors: Errors, field: str = "password", email_address: str = "") -> str:
     value = value or ""
     length = len(unicodedata.normalize("NFC", value))
-    if length < PASSWORD_MIN:
+    if not usable(value):
+        errors.add(field, UNUSABLE_TEXT)
+    elif length < PASSWORD_MIN:
         errors.add(
             field,
             N_(
@@ -66,11 +99,29 @@ def password(value: str, errors: Errors, field: str = "password", email_address:
 
 
 def text(value: str, errors: Errors, field: str, *, maximum: int, required_message: str) -> str:
+    """One line of text: runs of white space, line breaks included, become one space."""
     cleaned = " ".join((value or "").split())
-    if not cleaned:
+    if not usable(value or ""):
+        errors.add(field, UNUSABLE_TEXT)
+    elif not cleaned:
         errors.add(field, required_message)
     elif len(cleaned) > maximum:
         errors.add(field, N_("This is too long."))
+    return cleaned
+
+
+def name(value: str, errors: Errors, field: str, *, maximum: int, required_message: str) -> str:
+    """A name people recognise someone by (a person, a dossier's subject, an organisation, a
+    section): one line, in one normal form, and without characters that disguise it."""
+    cleaned = text(
+        unicodedata.normalize("NFC", value or ""),
+        errors,
+        field,
+        maximum=maximum,
+        required_message=required_message,
+    )
+    if _DISGUISING.search(cleaned):
+        errors.add(field, DISGUISED_NAME)
     return cleaned
 
 

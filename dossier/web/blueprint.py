@@ -61,6 +61,10 @@ ROLE_LABELS = {
     "admin": N_("Administrator"),
     "auditor": N_("Auditor"),
 }
+RELATION_LABELS = {
+    "subject": N_("the young person"),
+    "guardian": N_("parent or guardian"),
+}
 
 
 NOTICE_TEXTS = {
@@ -73,6 +77,11 @@ NOTICE_TEXTS = {
     "birthday.guardian": N_(
         "Your child is 16 and decides alone now. You can still look, as long as your child agrees."
     ),
+    "owner.waiting": N_("A change of owners waits for your yes."),
+    "owner.added": N_("You are now an owner of a dossier."),
+    "owner.removed": N_("You are no longer an owner of a dossier."),
+    "ownership.cancelled": N_("A change of owners was stopped."),
+    "destroy.waiting": N_("Someone asks to destroy a dossier. It waits for your yes."),
 }
 
 
@@ -82,5 +91,6 @@ def labels() -> dict[str, object]:
         "notice_text": lambda notice: gettext(NOTICE_TEXTS.get(notice.kind, notice.kind)),
         "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
         "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),
+        "relation_label": lambda relation: gettext(RELATION_LABELS.get(relation, relation or "")),
         "kinds": [(kind, gettext(label)) for kind, label in KIND_LABELS.items()],
     }

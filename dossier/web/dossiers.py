@@ -1,4 +1,4 @@
-"""Dossier pages: create, open with filters, sections, co-owners, export and destruction."""
+"""Dossier pages: create, open with filters, sections, owners, export and destruction."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
-from dossier.errors import InvalidInput
-from dossier.services import audit_views, dossiers, entries, sharing
+from dossier.errors import Conflict, InvalidInput
+from dossier.services import audit_views, dossiers, entries, ownership, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import bp, show_errors
 from dossier.web.forms import (
@@ -127,6 +127,8 @@ def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignor
             flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         else:
             flash(_("The section has a new name."), "success")
+    elif form.errors:
+        flash(" ".join(m for ms in form.errors.values() for m in ms), "error")
     return redirect(url_for("web.sections", dossier_id=dossier_id))
 
 
@@ -153,7 +155,7 @@ def invite(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            ticket = dossiers.invite_owner(ctx, actor(), dossier_id, form.relation.data or None)
+            ticket = ownership.invite_owner(ctx, actor(), dossier_id, form.relation.data or None)
         except InvalidInput as error:
             show_errors(form, error)
         else:
@@ -172,12 +174,21 @@ def join():  # type: ignore[no-untyped-def]
         form.code.data = request.args["code"]
     if form.validate_on_submit():
         try:
-            dossier_id = sharing.accept_code(service_context(), actor(), form.code.data or "")
+            joined = sharing.accept_code(service_context(), actor(), form.code.data or "")
         except InvalidInput as error:
             show_errors(form, error)
         else:
+            if joined.status != "done":
+                flash(
+                    _(
+                        "Thank you. The owners of the dossier must agree first. "
+                        "You get a message when you can open it."
+                    ),
+                    "success",
+                )
+                return redirect(url_for("web.start"))
             flash(_("Welcome. You can now open this dossier."), "success")
-            return redirect(url_for("web.dossier", dossier_id=dossier_id))
+            return redirect(url_for("web.dossier", dossier_id=joined.dossier_id))
     return render_template("dossiers/join.html", form=form)
 
 
@@ -197,14 +208,96 @@ def export(dossier_id: uuid.UUID) -> Response:
 def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
-    preview = dossiers.destruction_preview(ctx, actor(), dossier_id)
+    preview = ownership.destruction_preview(ctx, actor(), dossier_id)
     form = DestroyForm()
     if form.validate_on_submit():
         try:
-            dossiers.destroy(ctx, actor(), dossier_id, form.confirm.data or "")
+            decision = ownership.destroy(ctx, actor(), dossier_id, form.confirm.data or "")
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            flash(_("The dossier is destroyed. Nobody can open it any more."), "success")
-            return redirect(url_for("web.start"))
+            if decision.status == "done":
+                flash(_("The dossier is destroyed. Nobody can open it any more."), "success")
+                return redirect(url_for("web.start"))
+            flash(
+                _(
+                    "Nothing is destroyed yet. The others who must confirm got a message. "
+                    "Anyone who owns the dossier can still stop it."
+                ),
+                "success",
+            )
+            return redirect(url_for("web.access", dossier_id=dossier_id))
     return render_template("dossiers/destroy.html", dossier=summary, preview=preview, form=form)
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/owners/<uuid:user_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    ctx = service_context()
+    overview = sharing.overview(ctx, actor(), dossier_id)
+    owner = next((o for o in overview.owners if o.person.id == user_id), None)
+    if owner is None or not owner.can_remove:
+        flash(_("You cannot take this person away as owner."), "error")
+        return redirect(url_for("web.access", dossier_id=dossier_id))
+    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            decision = ownership.remove_owner(ctx, actor(), dossier_id, user_id)
+        except InvalidInput as error:
+            flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        else:
+            if user_id == actor().user_id and decision.status == "done":
+                flash(_("You are no longer an owner of this dossier."), "success")
+                return redirect(url_for("web.start"))
+            flash(
+                _(
+                    "%(name)s is no longer an owner. This takes effect right away.",
+                    name=owner.person.name,
+                )
+                if decision.status == "done"
+                else _("Asked. It still waits for someone else to agree."),
+                "success",
+            )
+        return redirect(url_for("web.access", dossier_id=dossier_id))
+    return render_template(
+        "dossiers/remove_owner.html",
+        dossier=summary,
+        owner=owner,
+        form=form,
+        myself=user_id == actor().user_id,
+    )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>/approval")
+@login_required
+def approve_change(dossier_id: uuid.UUID, change_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        try:
+            decision = ownership.approve(service_context(), actor(), dossier_id, change_id)
+        except Conflict as error:
+            flash(_(error.detail), "error")
+        else:
+            if decision.status == "done" and decision.kind == "destroy":
+                flash(_("The dossier is destroyed. Nobody can open it any more."), "success")
+                return redirect(url_for("web.start"))
+            flash(
+                _("Approved. It still waits for someone else.")
+                if decision.waiting_for
+                else _("Approved. It is done."),
+                "success",
+            )
+    return redirect(url_for("web.access", dossier_id=dossier_id))
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>/cancel")
+@login_required
+def cancel_change(dossier_id: uuid.UUID, change_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        try:
+            ownership.cancel(service_context(), actor(), dossier_id, change_id)
+        except Conflict as error:
+            flash(_(error.detail), "error")
+        else:
+            flash(_("Stopped. Nothing changes."), "success")
+    return redirect(url_for("web.access", dossier_id=dossier_id))

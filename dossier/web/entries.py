@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
 from dossier.services import dossiers, entries
 from dossier.web.blueprint import bp, section_name_filter, show_errors
@@ -133,6 +134,8 @@ def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-unt
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, view_form=form), 422
         flash(_("Your view is added next to the entry."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, view_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -152,21 +155,16 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, attachment_form=form), 422
         flash(_("The file is added."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, attachment_form=form), 422
     return _back(dossier_id, entry_id)
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments/<uuid:attachment_id>")
 @login_required
 def attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID) -> Response:
-    file = entries.download(service_context(), actor(), dossier_id, entry_id, attachment_id)
-    safe_name = file.filename.replace('"', "")
-    return Response(
-        file.content,
-        mimetype=file.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+    return entries.download(
+        service_context(), actor(), dossier_id, entry_id, attachment_id, attachment_response
     )
 
 
@@ -188,6 +186,8 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ign
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, correction_form=form), 422
         flash(_("Your request is sent to the author. You see the answer here."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, correction_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -214,6 +214,8 @@ def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id:
             show_errors(form, error)
             return _entry_page(dossier_id, entry_id, answer_form=form), 422
         flash(_("Your answer is sent to the owner."), "success")
+    elif form.errors:  # the text rule: the message goes next to its field
+        return _entry_page(dossier_id, entry_id, answer_form=form), 422
     return _back(dossier_id, entry_id)
 
 

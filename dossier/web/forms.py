@@ -1,7 +1,11 @@
-"""Forms for the pages. They only carry fields and CSRF; the services decide what is valid."""
+"""Forms for the pages. They carry fields, CSRF and the one text rule every field obeys; the
+services decide everything else about what is valid."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -20,10 +24,26 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
+from dossier.services.validation import UNUSABLE_TEXT, usable
+
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
 
 
-class RegisterForm(FlaskForm):
+class Form(FlaskForm):
+    """Every page's form. Whatever was sent for a field (text, or an uploaded file's name) must
+    obey the text rule, or the field says why, as it would for any other mistake."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            sent = [getattr(raw, "filename", raw) for raw in field.raw_data or ()]
+            if any(isinstance(text, str) and not usable(text) for text in sent):
+                field.errors = [*field.errors, gettext(UNUSABLE_TEXT)]
+                valid = False
+        return valid
+
+
+class RegisterForm(Form):
     display_name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "email"})
     birth_date = DateField(
@@ -39,12 +59,12 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"})
 
 
-class RecoverySavedForm(FlaskForm):
+class RecoverySavedForm(Form):
     recovery_code = HiddenField(validators=[InputRequired(), Regexp(RECOVERY_CODE_PATTERN)])
     email = HiddenField()
     next = HiddenField()
@@ -54,7 +74,7 @@ class RecoverySavedForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail address"), render_kw={"autocomplete": "username"})
     recovery_code = StringField(_l("Recovery code"), render_kw={"autocomplete": "off"})
     new_password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
@@ -65,7 +85,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), render_kw={"autocomplete": "current-password"}
     )
@@ -77,18 +97,18 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only CSRF travels with it."""
 
 
-class VerifyProfessionalForm(FlaskForm):
+class VerifyProfessionalForm(Form):
     checked = BooleanField(
         _l("I checked this number in the SKJ or BIG register"),
         validators=[InputRequired(message=_l("Tick the box once you have checked the register."))],
     )
 
 
-class CreateDossierForm(FlaskForm):
+class CreateDossierForm(Form):
     subject_name = StringField(_l("Name"))
     subject_birth_date = DateField(_l("Date of birth"), validators=[Optional()])
 
@@ -102,32 +122,32 @@ KIND_CHOICES = [
 ]
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     section_id = SelectField(_l("Section"), choices=[], validate_choice=False)
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text"))
 
 
-class EditEntryForm(FlaskForm):
+class EditEntryForm(Form):
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text"))
 
 
-class ViewForm(FlaskForm):
+class ViewForm(Form):
     body = TextAreaField(_l("My view"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(_l("File"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     reason = TextAreaField(_l("What is wrong?"))
     removal = BooleanField(_l("Remove the entry instead of correcting it"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     outcome = RadioField(
         _l("Your answer"),
         choices=[
@@ -141,11 +161,11 @@ class AnswerForm(FlaskForm):
     body = TextAreaField(_l("Corrected text"))
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     name = StringField(_l("Name of the section"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     relation = RadioField(
         _l("Who do you invite?"),
         choices=[
@@ -156,22 +176,22 @@ class InviteForm(FlaskForm):
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     code = StringField(_l("Invitation code"), render_kw={"autocomplete": "off"})
 
 
-class DestroyForm(FlaskForm):
+class DestroyForm(Form):
     confirm = StringField(_l("Type the name to confirm"), render_kw={"autocomplete": "off"})
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     sure = BooleanField(
         _l("Yes, withdraw this entry"),
         validators=[InputRequired(message=_l("Tick the box to confirm."))],
     )
 
 
-class ShareForm(FlaskForm):
+class ShareForm(Form):
     grantee_email = EmailField(_l("E-mail address of the person"))
     section_ids = SelectMultipleField(_l("Which sections?"), choices=[], validate_choice=False)
     permission = RadioField(
@@ -189,6 +209,6 @@ class ShareForm(FlaskForm):
     message = TextAreaField(_l("Personal message (optional)"))
 
 
-class ChangeGrantForm(FlaskForm):
+class ChangeGrantForm(Form):
     section_ids = SelectMultipleField(_l("Sections"), choices=[], validate_choice=False)
     expires_on = DateField(_l("Until"), validators=[Optional()])

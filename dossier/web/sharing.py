@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
-from dossier.errors import InvalidInput
+from dossier.errors import Conflict, InvalidInput
 from dossier.services import dossiers, notices, sharing
 from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import ChangeGrantForm, ConfirmForm, ShareForm
@@ -116,8 +116,8 @@ def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no
     if grant is not None and form.validate_on_submit():
         try:
             sharing.revoke(ctx, actor(), dossier_id, grant_id)
-        except InvalidInput as error:
-            flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        except Conflict as error:
+            flash(_(error.detail), "error")
         else:
             flash(
                 _(

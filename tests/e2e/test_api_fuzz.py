@@ -22,7 +22,7 @@ from dossier.services.context import Context
 from tests.conftest import PASSWORD
 
 SEED = 20_240_312
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 8
 
 # positive_data_acceptance expects a request the document allows to be taken (or refused for who
 # asks: 401, 403, 404, 409). These operations also refuse a well-formed request with 422 for a

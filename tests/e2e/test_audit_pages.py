@@ -85,3 +85,28 @@ def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:  # 
     assert "Who looked recently?" in start and "Anne" in start.split("Who looked recently?")[1]
     anne = page_login(app, "anne@example.nl")
     assert "Who looked recently?" not in anne.get("/start").get_data(as_text=True)
+
+
+def test_the_dossier_lists_are_logged_and_shown_to_the_owner(app, client, shared_world) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from dossier.models import AuditEvent
+
+    w = shared_world
+
+    def listed() -> int:
+        with w["ctx"].unit_of_work() as db:
+            return db.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "dossier.list", AuditEvent.dossier_id == w["dossier"])
+            )
+
+    anne = api_login(client, "anne@example.nl")
+    [item] = client.get("/api/v1/dossiers", headers=anne).get_json()["items"]
+    assert item["subject_name"] == "Sanne" and listed() == 1
+    assert "Sanne" in page_login(app, "anne@example.nl").get("/start").get_data(as_text=True)
+    assert listed() == 2
+    sanne = page_login(app, "sanne@example.nl")
+    log = sanne.get(f"/dossiers/{w['dossier']}/log").get_data(as_text=True)
+    assert "saw this dossier in their list of dossiers" in log

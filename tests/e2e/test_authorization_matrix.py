@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, sessions, sharing
+from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
 from tests.conftest import PASSWORD
 from tests.support import api_login, csrf_token
 
@@ -51,6 +51,7 @@ PAGES = [
     ("get", "/dossiers/{d}/log", None, OWNERS),
     ("get", "/dossiers/{d}/share", None, OWNERS),
     ("get", "/dossiers/{d}/grants/{g}/revoke", None, OWNERS),
+    ("get", "/dossiers/{d}/owners/{o}/remove", None, OWNERS),
     (
         "post",
         "/dossiers/{d}/entries/new",
@@ -78,6 +79,11 @@ PAGES = [
     ("post", "/dossiers/{d}/destroy", {"confirm": "not the name"}, (200, 200, 403, 403)),
     ("post", "/dossiers/{d}/grants/{g}/revoke", {}, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/entries/{e}/archive", TEXT, (302, 403, 403, 403)),
+    # the youth's yes is the one the new owner waits for; the guardian asked, so may withdraw
+    ("post", "/dossiers/{d}/ownership-changes/{h}/approval", {}, (302, 403, 403, 403)),
+    ("post", "/dossiers/{d}/ownership-changes/{h}/cancel", {}, (302, 302, 403, 403)),
+    # the youth asks (it waits for a guardian); the guardian steps down
+    ("post", "/dossiers/{d}/owners/{o}/remove", {}, (302, 302, 403, 403)),
 ]
 API = [
     ("get", "/api/v1/dossiers/{d}", None, ALL4),
@@ -124,6 +130,9 @@ API = [
     ("delete", "/api/v1/dossiers/{d}/grants/{g}", None, (204, 204, 403, 403)),
     ("delete", "/api/v1/dossiers/{d}?confirm=wrong", None, (422, 422, 403, 403)),
     ("delete", "/api/v1/dossiers/{d}/entries/{e}", None, (204, 403, 403, 403)),
+    ("post", "/api/v1/dossiers/{d}/ownership-changes/{h}/approval", None, (200, 403, 403, 403)),
+    ("delete", "/api/v1/dossiers/{d}/ownership-changes/{h}", None, (204, 204, 403, 403)),
+    ("delete", "/api/v1/dossiers/{d}/owners/{o}", None, (202, 204, 403, 403)),
 ]
 # Routes that are not about one dossier; test_guards.py and the journeys test them.
 OTHER_ROUTES = [
@@ -173,7 +182,7 @@ def world(app, ctx, clock):  # type: ignore[no-untyped-def]
         accounts.verify_professional(ctx, admin, _who(ctx, f"{name}@example.nl").user_id)
     youth, guardian = _who(ctx, "youth@example.nl"), _who(ctx, "guardian@example.nl")
     dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
-    dossiers.join(ctx, guardian, dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code)
+    ownership.join(ctx, guardian, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
     care, spare = dossier.sections[1].id, dossier.sections[4].id
 
     def grant(email, permission, **extra):  # type: ignore[no-untyped-def]
@@ -207,6 +216,8 @@ def world(app, ctx, clock):  # type: ignore[no-untyped-def]
     )
     correction = entries.request_correction(ctx, youth, dossier.id, report, "Please fix")
     attachment = entries.attach(ctx, youth, dossier.id, entry, "note.txt", b"plain text")
+    ownership.invite_owner(ctx, guardian, dossier.id, "guardian")  # waits for the youth
+    [change] = sharing.overview(ctx, youth, dossier.id).changes
     clock.advance(minutes=10)  # the expired grantee's end has passed
     return {
         "d": dossier.id,
@@ -218,6 +229,8 @@ def world(app, ctx, clock):  # type: ignore[no-untyped-def]
         "k": correction.id,
         "g": writer_grant,
         "p": pending,
+        "h": change.id,
+        "o": guardian.user_id,
     }
 
 

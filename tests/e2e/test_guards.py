@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -77,7 +78,11 @@ def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock)
 
     app = create_app(
         make_settings(
-            database_urls["postgresql"], keys_dir, env="production", kdf_cost=PRODUCTION_KDF_COST
+            database_urls["postgresql"],
+            keys_dir,
+            env="production",
+            kdf_cost=PRODUCTION_KDF_COST,
+            redis_url=os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7"),
         ),
         clock=clock,
     )

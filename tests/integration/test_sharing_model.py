@@ -18,9 +18,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from dossier.errors import AccessDenied, InvalidInput, NotFound
+from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, sessions, sharing
+from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
 from dossier.services.context import Context
 from tests.conftest import PASSWORD, wipe
 
@@ -123,10 +123,10 @@ class SharingMachine(RuleBasedStateMachine):
         self.actors["pro"] = self._login("pro")
         youth = self.actors["youth"]
         dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
-        dossiers.join(
+        ownership.join(
             ctx,
             self.actors["guardian"],
-            dossiers.invite_owner(ctx, youth, dossier.id, "guardian").code,
+            ownership.invite_owner(ctx, youth, dossier.id, "guardian").code,
         )
         self.dossier_id = dossier.id
         self.sections = {
@@ -214,7 +214,7 @@ class SharingMachine(RuleBasedStateMachine):
         except REFUSED:
             assert not model.decides(by)
             return
-        except InvalidInput:
+        except Conflict:
             assert grant.status in ("revoked", "expired")
             return
         assert model.decides(by) and grant.status in ("pending", "active")

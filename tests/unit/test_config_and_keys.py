@@ -63,6 +63,18 @@ def test_production_refuses_sqlite_and_cheap_password_cost(tmp_path: Path) -> No
         ).check_production()
 
 
+def test_production_refuses_rate_limits_that_each_process_counts_alone() -> None:
+    production = {
+        "DOSSIER_ENV": "production",
+        "DOSSIER_DATABASE_URL": "postgresql://db/dossier",
+    }
+    with pytest.raises(ConfigError, match="DOSSIER_REDIS_URL"):
+        Settings.from_env(production).check_production()
+    shared = Settings.from_env({**production, "DOSSIER_REDIS_URL": "redis://cache:6379/0"})
+    shared.check_production()
+    assert shared.ratelimit_storage_uri == "redis://cache:6379/0"
+
+
 def test_keys_init_writes_owner_only_files_and_never_overwrites(tmp_path: Path) -> None:
     written = init_keys(tmp_path)
     assert {p.name for p in written} == {SECRET_KEY_FILE, AUDIT_KEY_FILE, JOB_KEY_FILE}
@@ -87,7 +99,12 @@ def test_a_keys_folder_from_before_the_job_key_is_refused_until_keys_init(tmp_pa
 
 @pytest.mark.parametrize("env", ["production", "development"])
 def test_app_refuses_to_start_without_keys(tmp_path: Path, env: str) -> None:
-    settings = Settings(env=env, database_url="postgresql://nowhere/db", keys_dir=tmp_path / "none")
+    settings = Settings(
+        env=env,
+        database_url="postgresql://nowhere/db",
+        keys_dir=tmp_path / "none",
+        redis_url="redis://nowhere:6379/0",
+    )
     with pytest.raises(ServerKeysMissing, match="dossier keys init"):
         create_app(settings)
 

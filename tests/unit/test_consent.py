@@ -101,3 +101,50 @@ def test_sixteenth_birthday_including_leap_day() -> None:
     assert sixteenth_birthday(date(2011, 2, 28)) == date(2027, 2, 28)
     assert sixteenth_birthday(date(2012, 2, 29)).year == 2028
     assert band(date(2008, 2, 29), date(2024, 2, 28)) is Band.YOUNG_TEEN
+
+
+@pytest.mark.parametrize(
+    ("age", "relation", "needed", "needed_youth_alone"),
+    [
+        (9, GUARDIAN, {GUARDIAN}, {GUARDIAN}),
+        (14, GUARDIAN, {SUBJECT, GUARDIAN}, {SUBJECT}),
+        (14, SUBJECT, set(), set()),  # the young person joining her own dossier
+        (17, SUBJECT, set(), set()),
+    ],
+)
+def test_a_new_owner_needs_the_same_yes_as_a_share(  # type: ignore[no-untyped-def]
+    age, relation, needed, needed_youth_alone
+) -> None:
+    birth = born_years_ago(age, 30)
+    assert Rules().to_add_owner(relation, birth, TODAY) == needed
+    assert Rules(youth_alone_12_15=True).to_add_owner(relation, birth, TODAY) == needed_youth_alone
+    assert Rules().to_remove_owner(birth, TODAY) == Rules().required(birth, TODAY)
+
+
+MOTHER, FATHER, YOUTH = "mother", "father", "youth"
+PARENTS = {MOTHER: GUARDIAN, FATHER: GUARDIAN}
+FAMILY = {**PARENTS, YOUTH: SUBJECT}
+
+
+@pytest.mark.parametrize(
+    ("age", "owners", "confirmed", "waiting", "waiting_youth_alone"),
+    [
+        (9, PARENTS, [MOTHER], {FATHER}, {FATHER}),  # under 12: every guardian
+        (9, PARENTS, [MOTHER, FATHER], set(), set()),
+        (9, {MOTHER: GUARDIAN}, [MOTHER], set(), set()),
+        (13, PARENTS, [MOTHER, FATHER], {SUBJECT}, {SUBJECT}),  # she has not joined
+        (14, FAMILY, [MOTHER], {YOUTH}, {YOUTH}),
+        (14, FAMILY, [YOUTH], {MOTHER, FATHER}, set()),  # one of the guardians
+        (14, FAMILY, [YOUTH, FATHER], set(), set()),
+        (14, {YOUTH: SUBJECT}, [YOUTH], set(), set()),  # nobody else to ask
+        (16, FAMILY, [MOTHER, FATHER], {YOUTH}, {YOUTH}),
+        (16, FAMILY, [YOUTH], set(), set()),
+    ],
+)
+def test_who_must_confirm_a_destruction(  # type: ignore[no-untyped-def]
+    age, owners, confirmed, waiting, waiting_youth_alone
+) -> None:
+    birth = born_years_ago(age, 30)
+    assert Rules().destruction_waits_for(owners, confirmed, birth, TODAY) == waiting
+    alone = Rules(youth_alone_12_15=True)
+    assert alone.destruction_waits_for(owners, confirmed, birth, TODAY) == waiting_youth_alone

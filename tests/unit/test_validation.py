@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dossier.consent import age_on
 from dossier.errors import InvalidInput
@@ -91,3 +94,110 @@ def test_bad_registration_numbers(raw: str) -> None:
 def test_age_on_birthday() -> None:
     assert age_on(date(2010, 3, 1), date(2026, 2, 28)) == 15
     assert age_on(date(2010, 3, 1), date(2026, 3, 1)) == 16
+
+
+# --- the text rule every field obeys ------------------------------------------------------------
+
+UNUSABLE = (
+    [chr(code) for code in range(0x00, 0x20) if chr(code) not in "\t\n\r"]
+    + [chr(code) for code in range(0x7F, 0xA0)]
+    + ["\ud800", "\udbff", "\udc00", "\udfff"]
+)
+LIMITS = {"maximum": 100, "required_message": "Fill in a name."}
+# Bidirectional controls and zero-width characters: invisible, yet they change how a name reads.
+DISGUISES = [
+    "\u061c",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2060",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\ufeff",
+]
+# Letters, digits, punctuation, symbols and spaces of every script, and the line breaks and tabs
+# multi-line text keeps: no control characters (Cc) and no surrogates (Cs).
+clean_text = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cc", "Cs")), st.sampled_from(["\t", "\n", "\r"])
+    )
+)
+
+
+@given(before=clean_text, bad=st.sampled_from(UNUSABLE), after=clean_text)
+def test_any_text_with_a_control_character_or_a_surrogate_is_unusable(
+    before: str, bad: str, after: str
+) -> None:
+    assert not validation.usable(before + bad + after)
+
+
+@given(clean_text)
+def test_any_text_without_them_is_usable(value: str) -> None:
+    assert validation.usable(value)
+
+
+@pytest.mark.parametrize("bad", UNUSABLE)
+@pytest.mark.parametrize(
+    ("field", "check"),
+    [
+        ("email", lambda v, e: validation.email(f"sanne{v}@example.nl", e)),
+        ("password", lambda v, e: validation.password(f"a long password{v}", e)),
+        ("display_name", lambda v, e: validation.name(f"San{v}ne", e, "display_name", **LIMITS)),
+        ("title", lambda v, e: validation.text(f"Plan{v}", e, "title", **LIMITS)),
+    ],
+)
+def test_every_field_rule_refuses_unusable_text(bad: str, field: str, check) -> None:  # type: ignore[no-untyped-def]
+    assert errors_of(lambda e: check(bad, e)) == {field: [validation.UNUSABLE_TEXT]}
+
+
+@pytest.mark.parametrize("disguise", DISGUISES)
+@pytest.mark.parametrize("where", ["Anne{}", "{}Anne", "An{}ne"])
+def test_names_with_a_bidi_control_or_a_zero_width_character_are_refused(
+    disguise: str, where: str
+) -> None:
+    value = where.format(disguise)
+    found = errors_of(lambda e: validation.name(value, e, "display_name", **LIMITS))
+    assert found == {"display_name": [validation.DISGUISED_NAME]}
+
+
+@pytest.mark.parametrize("disguise", DISGUISES)
+def test_email_addresses_with_them_are_refused(disguise: str) -> None:
+    found = errors_of(lambda e: validation.email(f"anne{disguise}@example.nl", e))
+    assert found == {"email": [validation.DISGUISED_NAME]}
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"))))
+def test_a_name_has_one_form_however_it_is_typed(value: str) -> None:
+    def stored(typed: str) -> str:
+        errors = validation.Errors()
+        return validation.name(typed, errors, "name", maximum=10_000, required_message="?")
+
+    composed = stored(unicodedata.normalize("NFC", value))
+    assert composed == stored(unicodedata.normalize("NFD", value))
+    assert composed == unicodedata.normalize("NFC", composed)
+
+
+def test_a_name_typed_decomposed_is_stored_composed() -> None:
+    errors = validation.Errors()
+    assert validation.name("Ame\u0301lie", errors, "display_name", **LIMITS) == "Amélie"
+    assert not errors.fields
+
+
+def test_an_email_address_has_one_form_however_it_is_typed() -> None:
+    assert validation.email_key(" AME\u0301LIE@Example.NL ") == "amélie@example.nl"
+    assert validation.email_key("amélie@example.nl") == "amélie@example.nl"
+
+
+def test_one_line_fields_fold_line_breaks_and_tabs_into_spaces() -> None:
+    errors = validation.Errors()
+    assert validation.text("Plan\nfor\tMay", errors, "title", **LIMITS) == "Plan for May"
+    assert not errors.fields
