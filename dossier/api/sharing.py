@@ -76,7 +76,7 @@ def create_grant(dossier_id: uuid.UUID) -> Response:
         "Approve a pending grant",
         "sharing",
         responses={200: GrantStatus},
-        errors=(401, 403, 404, 422),
+        errors=(401, 403, 404, 409, 422),
     )
 )
 def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Response:

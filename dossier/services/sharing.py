@@ -450,7 +450,7 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UU
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.approve")
         grant = _grant_in(db, access, grant_id, "grant.approve")
         if grant.status != "pending":
-            raise InvalidInput({"grant": [N_("This is not waiting for approval any more.")]})
+            raise Conflict(N_("This is not waiting for approval any more."))
         if db.get(GrantApproval, (grant.id, actor.user_id)) is None:
             db.add(
                 GrantApproval(

@@ -95,6 +95,8 @@ def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[n
             status = sharing.approve(service_context(), actor(), dossier_id, grant_id)
         except InvalidInput as error:
             flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
+        except Conflict as error:
+            flash(_(error.detail), "error")
         else:
             flash(
                 _("Approved. The sharing has started.")

@@ -226,3 +226,13 @@ def test_an_attachment_is_documented_as_a_multipart_file(client) -> None:  # typ
     operation = _document(client)["paths"]["/dossiers/{id}/entries/{entry_id}/attachments"]["post"]
     form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+
+
+def test_approving_a_grant_that_no_longer_waits_is_a_conflict(client, owner) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/api/v1/dossiers/{owner['dossier']}/grants/{owner['grant']}/approval",
+        headers=_token(owner["ctx"], "marieke@example.nl"),
+    )
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    documented = _document(client)["paths"]["/dossiers/{id}/grants/{grant_id}/approval"]["post"]
+    assert "409" in documented["responses"]

@@ -49,6 +49,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "PATCH /dossiers/{id}/grants/{grant_id}",
     # `code` must be one handed out, unused and unexpired
     "POST /invitations/acceptance",
+    # the young person joins once, from 12; a guardian is invited while they are under 16
+    "POST /dossiers/{id}/invitations",
     # `cursor` is opaque: only one the server handed out as `next_cursor` is valid
     "GET /dossiers/{id}/entries",
     "GET /dossiers/{id}/access-log",

@@ -186,3 +186,17 @@ def test_sharing_api(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/api/v1/dossiers/{dossier_id}", headers=anne).status_code == 404
     again = client.delete(f"/api/v1/dossiers/{dossier_id}/grants/{grant_id}", headers=sanne)
     assert again.status_code == 409
+
+
+def test_approving_a_sharing_that_no_longer_waits_says_so(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+    marieke = login(app, "marieke@example.nl")
+    dossier_url = f"/dossiers/{shared_world['dossier']}"
+    approved = post_form(
+        marieke,
+        f"{dossier_url}/grants/{shared_world['grant']}/approve",
+        {},
+        form_page=dossier_url + "/access",
+    )
+    assert approved.status_code == 302
+    page = marieke.get(dossier_url + "/access").get_data(as_text=True)
+    assert "This is not waiting for approval any more." in page
