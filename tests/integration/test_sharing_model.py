@@ -192,7 +192,7 @@ class SharingMachine(RuleBasedStateMachine):
         except REFUSED:
             assert not model.decides(by)
             return
-        except InvalidInput:
+        except Conflict:
             assert grant.status != "pending"
             return
         assert model.decides(by) and grant.status == "pending"
