@@ -772,7 +772,14 @@ def write_entry(
         assert section_id is not None
         section = db.get(Section, section_id)
         if section is None or section.dossier_id != dossier_id or not access.can_read(section_id):
-            raise InvalidInput({"section_id": [N_("Choose a section.")]})
+            # A section this person cannot see is one they may not know exists: 404, logged.
+            raise access.refuse(
+                "entry.create",
+                "section not readable",
+                NotFound(),
+                object_type="section",
+                object_id=str(section_id),
+            )
         if section.archived_at is not None:
             raise InvalidInput(
                 {"section_id": [N_("This section is archived. Choose another one.")]}

@@ -219,3 +219,29 @@ def test_an_ended_grant_loses_its_keys_even_when_the_request_that_noticed_is_ref
             )
             == 1
         )
+
+
+def test_writing_in_a_section_one_cannot_see_is_refused_as_absent_and_logged(
+    ctx: Context,
+) -> None:
+    daan, dossier, care = owned_by_a_17_year_old(ctx)
+    anne = verified_professional(ctx)
+    sharing.share(
+        ctx,
+        daan,
+        dossier.id,
+        grantee_email="anne@example.nl",
+        section_ids=[care],
+        permission="contribute",
+    )
+    school = section(dossier, "school")
+    with pytest.raises(NotFound):
+        entries.write_entry(ctx, anne, dossier.id, school, "Verslag", "Tekst", "report")
+    with ctx.unit_of_work() as db:
+        denied = db.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "entry.create", AuditEvent.outcome == "denied"
+            )
+        )
+        assert denied is not None and denied.object_id == str(school)
+    assert entries.write_entry(ctx, anne, dossier.id, care, "Verslag", "Tekst", "report")
