@@ -95,6 +95,11 @@ class Rules:
     def to_remove_owner(self, birth_date: date, day: date) -> frozenset[str]:
         return self.required(birth_date, day)
 
+    def removal_needs_the_removed(self, birth_date: date, day: date) -> bool:
+        """Under 12 one guardian decides, so one guardian could otherwise push the other out and
+        then destroy alone what needs every guardian's yes: there a guardian only steps down."""
+        return band(birth_date, day) is Band.CHILD
+
     def destruction_waits_for(
         self,
         owners: Mapping[str, str],

@@ -238,8 +238,19 @@ class Dossier(Base):
 
 
 class DossierOwner(Base):
+    """An owner. A dossier has one young person it is about, and the database says so too."""
+
     __tablename__ = "dossier_owners"
-    __table_args__ = (UniqueConstraint("dossier_id", "user_id", name="uq_dossier_owners_member"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "user_id", name="uq_dossier_owners_member"),
+        Index(
+            "uq_dossier_owners_one_subject",
+            "dossier_id",
+            unique=True,
+            sqlite_where=text("relation = 'subject'"),
+            postgresql_where=text("relation = 'subject'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     dossier_id: Mapped[uuid.UUID] = mapped_column(

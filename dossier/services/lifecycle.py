@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from dossier import consent
 from dossier.audit import Event, append
-from dossier.models import Dossier, DossierOwner, Grant, GrantSection, Section, User
+from dossier.models import (
+    LIVE_GRANT_STATUSES,
+    Dossier,
+    DossierOwner,
+    Grant,
+    GrantSection,
+    Section,
+    User,
+)
 from dossier.services.context import Context
 from dossier.services.notices import notify
 from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
@@ -50,7 +58,7 @@ def sweep_everywhere(ctx: Context) -> int:
 def _ended(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """Grants, active or still waiting, whose end date has come."""
     return (
-        Grant.status.in_(("active", "pending")),
+        Grant.status.in_(LIVE_GRANT_STATUSES),
         Grant.expires_at.is_not(None),
         Grant.expires_at <= now,
     )
@@ -109,6 +117,17 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
     now = ctx.now()
     sections = list(db.scalars(select(Section.id).where(Section.dossier_id == dossier.id)))
     for owner in guardians:
+        # A grant the guardian may still hold from before gives way to the one made now.
+        for earlier in db.scalars(
+            select(Grant).where(
+                Grant.dossier_id == dossier.id,
+                Grant.grantee_id == owner.user_id,
+                Grant.status.in_(LIVE_GRANT_STATUSES),
+            )
+        ):
+            earlier.status = "revoked"
+            earlier.revoked_at = now
+        db.flush()
         grant = Grant(
             id=uuid.uuid4(),
             dossier_id=dossier.id,

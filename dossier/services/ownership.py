@@ -20,6 +20,7 @@ from dossier import consent, crypto
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
+    LIVE_GRANT_STATUSES,
     OPEN_CHANGE_STATUSES,
     Attachment,
     ChangeKind,
@@ -130,6 +131,12 @@ def _owner_relations(db: Session, dossier_id: uuid.UUID) -> dict[str, str]:
     }
 
 
+def _lock(db: Session, dossier_id: uuid.UUID) -> None:
+    """Ownership use cases on one dossier take turns (PostgreSQL; SQLite writers always do), so
+    two owners stepping down at once can never leave the dossier without one."""
+    db.execute(select(Dossier.id).where(Dossier.id == dossier_id).with_for_update())
+
+
 def _approvals(db: Session, change: OwnershipChange) -> dict[str, str]:
     return {
         str(user_id): relation
@@ -155,23 +162,23 @@ def _waiting_for(db: Session, ctx: Context, dossier: Dossier, change: OwnershipC
         required = policy.to_add_owner(change.relation or "", dossier.subject_birth_date, today)
         have = set(approvals.values())
         if change.relation == Relation.GUARDIAN and Relation.GUARDIAN not in owners.values():
-            # Nobody else speaks for the guardians: the invited guardian's own acceptance does.
+            # Nobody else speaks for the guardians: the invited guardian does, by using the code
+            # (until then the code holds keys that nobody can use without it).
             have.add(Relation.GUARDIAN)
         return sorted(required - have)
-    required = policy.to_remove_owner(dossier.subject_birth_date, today)
     if change.person_id is not None and str(change.person_id) in approvals:
         return []  # an owner who agrees to leave steps down
+    if policy.removal_needs_the_removed(dossier.subject_birth_date, today):
+        return [str(change.person_id)]
+    required = policy.to_remove_owner(dossier.subject_birth_date, today)
     return sorted(required - set(approvals.values()))
 
 
-def _may_approve(ctx: Context, access: Access, change: OwnershipChange, waiting: list[str]) -> bool:
+def _may_approve(access: Access, change: OwnershipChange, waiting: list[str]) -> bool:
     """Whether this owner's yes is one the change still waits for."""
-    me = str(access.actor.user_id)
-    if change.kind == ChangeKind.DESTROY:
-        return me in waiting
     if change.kind == ChangeKind.REMOVE_OWNER and change.person_id == access.actor.user_id:
         return True
-    return access.relation in waiting
+    return str(access.actor.user_id) in waiting or access.relation in waiting
 
 
 def _propose(
@@ -226,6 +233,7 @@ def _carry_out(db: Session, ctx: Context, access: Access, change: OwnershipChang
     if change.kind == ChangeKind.ADD_OWNER:
         return _admit(db, ctx, access, change)
     if change.kind == ChangeKind.REMOVE_OWNER:
+        _still_removable(db, change)
         _remove(db, ctx, access, change)
     else:
         _destroy(db, ctx, access)
@@ -257,7 +265,7 @@ def _admit(db: Session, ctx: Context, access: Access, change: OwnershipChange) -
     now = ctx.now()
     change.decided_at = now
     if change.person_id is None:
-        if invitation is None:
+        if invitation is None or invitation.expires_at <= now:
             raise Conflict(N_("This invitation has ended. Make a new one."))
         invitation.approved_at = now
         for key_version in held:
@@ -267,11 +275,28 @@ def _admit(db: Session, ctx: Context, access: Access, change: OwnershipChange) -
         return change.status
     person = db.get(User, change.person_id)
     assert person is not None
+    _end_grants_of(db, ctx, access.dossier.id, person.id)
     for key_version in held:
         seal_to_user(db, key_version, keys.key(key_version.section_id, key_version.version), person)
     _make_owner(db, ctx, access.dossier, person, change)
     notify(db, ctx, person.id, access.dossier.id, "owner.added")
     return change.status
+
+
+def _end_grants_of(db: Session, ctx: Context, dossier_id: uuid.UUID, person_id: uuid.UUID) -> None:
+    """Someone who becomes an owner holds everything as owner: a grant they had ends, and its
+    sealed keys make way for the owner's, so one person never holds two ways in."""
+    for grant in db.scalars(
+        select(Grant).where(
+            Grant.dossier_id == dossier_id,
+            Grant.grantee_id == person_id,
+            Grant.status.in_(LIVE_GRANT_STATUSES),
+        )
+    ):
+        grant.status = "revoked"
+        grant.revoked_at = ctx.now()
+        grant.revoked_by = person_id
+    forget_holder(db, dossier_id, person_id)
 
 
 def _make_owner(
@@ -291,6 +316,11 @@ def _make_owner(
     change.status = ChangeStatus.DONE
     change.decided_at = ctx.now()
     db.flush()
+    for owner_id in _owner_relations(db, dossier.id):
+        if owner_id != str(person.id):
+            notify(
+                db, ctx, uuid.UUID(owner_id), dossier.id, "owner.joined", name=person.display_name
+            )
 
 
 def invite_owner(
@@ -300,6 +330,7 @@ def invite_owner(
     young person is under 16). Single use, seven days; it opens nothing until it is approved."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "invitation.create")
+        _lock(db, dossier_id)
         dossier = access.dossier
         today = ctx.now().date()
         age = consent.age_on(dossier.subject_birth_date, today)
@@ -311,6 +342,17 @@ def invite_owner(
                 raise InvalidInput({"relation": [N_("The young person has joined already.")]})
             if age < validation.YOUTH_MIN_AGE:
                 raise InvalidInput({"relation": [N_("Your child can join from 12 years old.")]})
+            if _open_invitation_for_the_subject(db, ctx, dossier_id):
+                raise InvalidInput(
+                    {
+                        "relation": [
+                            N_(
+                                "There is a code for the young person already. Stop it on the "
+                                "page who may look, then make a new one."
+                            )
+                        ]
+                    }
+                )
         elif relation == Relation.GUARDIAN:
             if not rules(ctx).guardians_own(dossier.subject_birth_date, today):
                 raise InvalidInput(
@@ -367,6 +409,21 @@ def invite_owner(
         )
 
 
+def _open_invitation_for_the_subject(db: Session, ctx: Context, dossier_id: uuid.UUID) -> bool:
+    """One code at a time can make someone the young person of a dossier."""
+    return (
+        db.scalar(
+            select(Invitation.id).where(
+                Invitation.dossier_id == dossier_id,
+                Invitation.relation == Relation.SUBJECT,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > ctx.now(),
+            )
+        )
+        is not None
+    )
+
+
 def join(ctx: Context, actor: Actor, code: str) -> Joined:
     """Accept an invitation. Approved: the keys sealed to the code are re-sealed to the new
     co-owner. Not yet: they wait, holding nothing, until the last approver seals the keys."""
@@ -376,10 +433,11 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
         raise InvalidInput({"code": [INVITATION_REFUSED]}) from None
     with ctx.unit_of_work() as db:
         invitation = db.scalar(
-            select(Invitation)
-            .where(Invitation.lookup_hash == crypto.invitation_lookup_hash(raw))
-            .with_for_update()
+            select(Invitation).where(Invitation.lookup_hash == crypto.invitation_lookup_hash(raw))
         )
+        if invitation is not None:
+            _lock(db, invitation.dossier_id)
+            db.refresh(invitation)
         refusal_event = Event(
             action="invitation.accept",
             outcome=Outcome.DENIED,
@@ -403,7 +461,12 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
         change = db.scalar(
             select(OwnershipChange).where(OwnershipChange.invitation_id == invitation.id)
         )
-        assert user is not None and dossier is not None and change is not None
+        assert user is not None and dossier is not None
+        if change is None or change.status not in OPEN_CHANGE_STATUSES:
+            raise Refused(
+                InvalidInput({"code": [INVITATION_REFUSED]}),
+                replace(refusal_event, reason="no open change for this invitation"),
+            )
         problem = None
         if db.scalar(
             select(DossierOwner.id).where(
@@ -411,6 +474,17 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
             )
         ):
             problem = N_("You are already an owner of this dossier.")
+        elif db.scalar(
+            select(OwnershipChange.id).where(
+                OwnershipChange.dossier_id == dossier.id,
+                OwnershipChange.kind == ChangeKind.ADD_OWNER,
+                OwnershipChange.person_id == user.id,
+                OwnershipChange.status.in_(OPEN_CHANGE_STATUSES),
+            )
+        ):
+            problem = N_("You are waiting for the owners' yes already.")
+        elif invitation.relation == Relation.SUBJECT and dossier.subject_user_id is not None:
+            problem = N_("The young person has joined this dossier already.")
         elif invitation.relation == Relation.SUBJECT and (
             user.role != Role.YOUTH or user.birth_date != dossier.subject_birth_date
         ):
@@ -432,6 +506,7 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
         invitation.used_by = user.id
         change.person_id = user.id
         if invitation.approved_at is not None:
+            _end_grants_of(db, ctx, dossier.id, user.id)
             take_over_invitation(
                 db, dossier.id, invitation.id, crypto.invitation_private_key(raw), user
             )
@@ -462,9 +537,14 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.U
     """One more yes; the last one needed carries the change out in the same transaction."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "ownership.approve")
+        _lock(db, dossier_id)
         change = _change_in(db, access, change_id, "ownership.approve")
+        if change.status != ChangeStatus.PENDING:
+            raise Conflict(N_("This has been decided already."))
+        if change.kind == ChangeKind.DESTROY:
+            raise Conflict(N_("To confirm a destruction, type the name, as when it was asked for."))
         waiting = _waiting_for(db, ctx, access.dossier, change)
-        if change.status != ChangeStatus.PENDING or not _may_approve(ctx, access, change, waiting):
+        if not _may_approve(access, change, waiting):
             raise access.refuse(
                 "ownership.approve",
                 "not asked to approve",
@@ -493,6 +573,7 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
     it while it waits. An approved invitation nobody used yet loses its keys."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "ownership.cancel")
+        _lock(db, dossier_id)
         change = _change_in(db, access, change_id, "ownership.cancel")
         if not _may_cancel(db, ctx, access, change):
             raise access.refuse(
@@ -542,6 +623,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
     Carried out, every key they held rotates, as when a share is revoked."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "owner.remove")
+        _lock(db, dossier_id)
         target = db.scalar(
             select(DossierOwner).where(
                 DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == user_id
@@ -605,6 +687,15 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
         return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [])
 
 
+def _still_removable(db: Session, change: OwnershipChange) -> None:
+    """A removal approved later must still make sense now: the person is an owner, not the
+    young person, and not the last one."""
+    owners = _owner_relations(db, change.dossier_id)
+    relation = owners.get(str(change.person_id))
+    if relation is None or relation == Relation.SUBJECT or len(owners) == 1:
+        raise Conflict(N_("This no longer fits who owns the dossier. Nothing was changed."))
+
+
 def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) -> None:
     dossier_id = access.dossier.id
     assert change.person_id is not None
@@ -614,6 +705,7 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
         )
     )
     forget_holder(db, dossier_id, change.person_id)
+    _withdraw_codes_of(db, ctx, dossier_id, change.person_id)
     now = ctx.now()
     if change.person_id != access.actor.user_id:
         keys = keychain(db, access.actor, dossier_id)
@@ -634,6 +726,43 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
         now,
     )
     notify(db, ctx, change.person_id, dossier_id, "owner.removed")
+
+
+def _withdraw_codes_of(
+    db: Session, ctx: Context, dossier_id: uuid.UUID, person_id: uuid.UUID
+) -> None:
+    """Codes a removed owner made must not let them back in: their unused owner invitations and
+    share links nobody accepted yet end now, with the keys sealed to them."""
+    now = ctx.now()
+    for invitation in db.scalars(
+        select(Invitation).where(
+            Invitation.dossier_id == dossier_id,
+            Invitation.created_by == person_id,
+            Invitation.used_at.is_(None),
+        )
+    ):
+        invitation.expires_at = min(invitation.expires_at, now)
+        forget_holder(db, dossier_id, None, invitation_id=invitation.id)
+    for change in db.scalars(
+        select(OwnershipChange).where(
+            OwnershipChange.dossier_id == dossier_id,
+            OwnershipChange.created_by == person_id,
+            OwnershipChange.status.in_(OPEN_CHANGE_STATUSES),
+        )
+    ):
+        change.status = ChangeStatus.CANCELLED
+        change.decided_at = now
+    for link in db.scalars(
+        select(Grant).where(
+            Grant.dossier_id == dossier_id,
+            Grant.created_by == person_id,
+            Grant.grantee_id.is_(None),
+            Grant.status.in_(LIVE_GRANT_STATUSES),
+        )
+    ):
+        link.status = "revoked"
+        link.revoked_at = now
+        forget_holder(db, dossier_id, None, invitation_id=link.id)
 
 
 def _rotate_later(db: Session, dossier_id: uuid.UUID, now: datetime) -> None:
@@ -687,6 +816,7 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
     confirmed: crypto-shredding first (every sealed key), then every row. The audit trail stays."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy")
+        _lock(db, dossier_id)
         name = subject_name(keychain(db, actor, dossier_id), access.dossier)
         if not _same_name(confirm_name or "", name):
             raise InvalidInput(
@@ -771,7 +901,7 @@ def open_changes(db: Session, ctx: Context, access: Access) -> list[ChangeInfo]:
                 approvals=approvers(db, change.id),
                 waiting_for=[_waiting_label(db, item) for item in waiting],
                 can_approve=change.status == ChangeStatus.PENDING
-                and _may_approve(ctx, access, change, waiting),
+                and _may_approve(access, change, waiting),
                 can_cancel=_may_cancel(db, ctx, access, change),
             )
         )
@@ -801,19 +931,6 @@ def _waiting_label(db: Session, item: str) -> str:
     if item in (consent.SUBJECT, consent.GUARDIAN):
         return item
     return _name(db, uuid.UUID(item)) or ""
-
-
-def has_open_destruction(db: Session, dossier_id: uuid.UUID) -> bool:
-    return (
-        db.scalar(
-            select(OwnershipChange.id).where(
-                OwnershipChange.dossier_id == dossier_id,
-                OwnershipChange.kind == ChangeKind.DESTROY,
-                OwnershipChange.status == ChangeStatus.PENDING,
-            )
-        )
-        is not None
-    )
 
 
 def changes_of(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[ChangeInfo]:

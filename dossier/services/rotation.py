@@ -410,6 +410,8 @@ def forget_holder(
     scopes: list[str] | None = None,
 ) -> None:
     """Delete every sealed copy a person (or an unaccepted link) holds, at once."""
+    if holder_id is None and invitation_id is None:
+        raise ValueError("name a holder or an invitation: neither would match every holder")
     statement = select(SealedKey).where(SealedKey.dossier_id == dossier_id)
     if holder_id is not None:
         statement = statement.where(SealedKey.holder_id == holder_id)

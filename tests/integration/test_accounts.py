@@ -111,7 +111,11 @@ def test_registering_a_taken_address_makes_nothing_and_answers_alike(
     assert mails[1].body == accounts.ALREADY_REGISTERED.body  # nothing of what was typed
     assert actions(ctx)[:2] == [("account.register", "success"), ("account.register", "denied")]
     with ctx.unit_of_work() as db:
-        denied = db.scalar(select(AuditEvent).where(AuditEvent.outcome == "denied"))
+        denied = db.scalar(
+            select(AuditEvent).where(
+                AuditEvent.outcome == "denied", AuditEvent.action == "account.register"
+            )
+        )
         assert denied.object_id == str(first.user_id) and denied.actor_id is None
 
 

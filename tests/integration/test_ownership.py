@@ -187,8 +187,10 @@ def test_destroying_at_14_waits_for_the_youths_own_confirmation(ctx: Context) ->
     asked = ownership.destroy(ctx, marieke, dossier.id, "Sanne")
     assert asked.status == "pending" and asked.waiting_for == [str(sanne.user_id)]
     assert entries.read_entry(ctx, sanne, dossier.id, story).body == "Van mij"
-    with pytest.raises(AccessDenied):  # asking twice is not confirming for her
-        ownership.approve(ctx, marieke, dossier.id, asked.change_id)
+    for anyone in (marieke, sanne):  # a destruction is confirmed only by typing the name
+        with pytest.raises(Conflict):
+            ownership.approve(ctx, anyone, dossier.id, asked.change_id)
+    assert ownership.destroy(ctx, marieke, dossier.id, "Sanne").waiting_for == [str(sanne.user_id)]
     [change] = sharing.overview(ctx, sanne, dossier.id).changes
     assert change.kind == "destroy" and change.waiting_for == ["Sanne"] and change.can_cancel
     assert ownership.destroy(ctx, sanne, dossier.id, "sanne").status == "done"
@@ -236,3 +238,147 @@ def test_sixteen_and_over_the_youth_destroys_alone(ctx: Context) -> None:
     daan = person(ctx, "daan@example.nl", "youth", birth_date=born(ctx, 17))
     dossier = dossiers.create_dossier(ctx, daan, "Daan", None, for_self=True)
     assert ownership.destroy(ctx, daan, dossier.id, "Daan").status == "done"
+
+
+def test_a_dossier_has_one_young_person_and_one_code_for_her_at_a_time(ctx: Context) -> None:
+    parent = person(ctx, "marieke@example.nl", "parent")
+    dossier = dossiers.create_dossier(ctx, parent, "Noor", born(ctx, 13), for_self=False)
+    first = ownership.invite_owner(ctx, parent, dossier.id, "subject")
+    with pytest.raises(InvalidInput):  # a spare code could make a second "young person"
+        ownership.invite_owner(ctx, parent, dossier.id, "subject")
+    noor = person(ctx, "noor@example.nl", "youth", birth_date=born(ctx, 13))
+    assert ownership.join(ctx, noor, first.code).status == "done"
+    with pytest.raises(InvalidInput):
+        ownership.invite_owner(ctx, parent, dossier.id, "subject")
+    from sqlalchemy.exc import IntegrityError
+
+    from dossier.models import DossierOwner
+
+    fake = person(ctx, "nep@example.nl", "youth", birth_date=born(ctx, 13))
+    with pytest.raises(IntegrityError), ctx.unit_of_work() as db:  # the database says so too
+        db.add(
+            DossierOwner(
+                dossier_id=dossier.id, user_id=fake.user_id, relation="subject", since=ctx.now()
+            )
+        )
+        db.flush()
+
+
+def test_under_12_a_guardian_cannot_push_the_other_out_and_destroy_alone(ctx: Context) -> None:
+    mother = person(ctx, "marieke@example.nl", "parent")
+    father = person(ctx, "jan@example.nl", "parent")
+    dossier = dossiers.create_dossier(ctx, mother, "Tim", born(ctx, 9), for_self=False)
+    ownership.join(ctx, father, ownership.invite_owner(ctx, mother, dossier.id).code)
+    asked = ownership.remove_owner(ctx, mother, dossier.id, father.user_id)
+    assert asked.status == "pending" and asked.waiting_for == [str(father.user_id)]
+    assert ownership.destroy(ctx, mother, dossier.id, "Tim").status == "pending"
+    assert dossiers.get_dossier(ctx, father, dossier.id).my_relation == "guardian"
+
+
+def test_a_removed_owner_cannot_come_back_through_codes_they_made(ctx: Context) -> None:
+    mother = person(ctx, "marieke@example.nl", "parent")
+    father = person(ctx, "jan@example.nl", "parent")
+    dossier = dossiers.create_dossier(ctx, mother, "Tim", born(ctx, 9), for_self=False)
+    ownership.join(ctx, father, ownership.invite_owner(ctx, mother, dossier.id).code)
+    spare = ownership.invite_owner(ctx, father, dossier.id, "guardian")
+    assert spare.status == "approved"
+    link = sharing.share(
+        ctx,
+        father,
+        dossier.id,
+        grantee_email=None,
+        section_ids=[section(dossier, "care")],
+        permission="read",
+    )
+    assert ownership.remove_owner(ctx, father, dossier.id, father.user_id).status == "done"
+    again = person(ctx, "jan2@example.nl", "parent")
+    with pytest.raises(InvalidInput):
+        ownership.join(ctx, again, spare.code)
+    with pytest.raises(InvalidInput):
+        sharing.accept_code(ctx, again, link.invitation_code)
+    with ctx.unit_of_work() as db:
+        assert not db.scalar(
+            select(func.count())
+            .select_from(SealedKey)
+            .where((SealedKey.invitation_id.is_not(None)) | (SealedKey.grant_link_id.is_not(None)))
+        )
+
+
+def test_a_change_approved_late_cannot_leave_the_dossier_without_owner(
+    ctx: Context, clock
+) -> None:  # type: ignore[no-untyped-def]
+    g1 = person(ctx, "marieke@example.nl", "parent")
+    g2 = person(ctx, "jan@example.nl", "parent")
+    today = ctx.now().date()
+    almost_12 = today.replace(year=today.year - 12) + timedelta(days=10)
+    dossier = dossiers.create_dossier(ctx, g1, "Noor", almost_12, for_self=False)
+    ownership.join(ctx, g2, ownership.invite_owner(ctx, g1, dossier.id, "guardian").code)
+    clock.advance(days=20)  # Noor is 12 and has not joined: removals wait for her
+    proposed = ownership.remove_owner(ctx, g2, dossier.id, g1.user_id)
+    assert proposed.waiting_for == ["subject"]
+    assert ownership.remove_owner(ctx, g2, dossier.id, g2.user_id).status == "done"
+    with pytest.raises(Conflict):  # g2's proposal left with g2
+        ownership.approve(ctx, g1, dossier.id, proposed.change_id)
+    assert dossiers.get_dossier(ctx, g1, dossier.id).my_relation == "guardian"
+    with pytest.raises(InvalidInput):
+        ownership.remove_owner(ctx, g1, dossier.id, g1.user_id)
+
+
+def test_two_guardians_stepping_down_at_once_leave_one_owner(ctx: Context) -> None:
+    from tests.integration.test_ways_in import at_once
+
+    g1 = person(ctx, "marieke@example.nl", "parent")
+    g2 = person(ctx, "jan@example.nl", "parent")
+    dossier = dossiers.create_dossier(ctx, g1, "Tim", born(ctx, 9), for_self=False)
+    ownership.join(ctx, g2, ownership.invite_owner(ctx, g1, dossier.id).code)
+    results = at_once(
+        lambda: ownership.remove_owner(ctx, g1, dossier.id, g1.user_id),
+        lambda: ownership.remove_owner(ctx, g2, dossier.id, g2.user_id),
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Decision", "InvalidInput"]
+    with ctx.unit_of_work() as db:
+        from dossier.models import DossierOwner
+
+        assert (
+            db.scalar(
+                select(func.count())
+                .select_from(DossierOwner)
+                .where(DossierOwner.dossier_id == dossier.id)
+            )
+            == 1
+        )
+
+
+def test_someone_with_a_grant_who_becomes_owner_holds_one_way_in_through_the_16th_birthday(
+    ctx: Context, clock
+) -> None:  # type: ignore[no-untyped-def]
+    sanne, marieke, dossier, story = youth_and_guardian(ctx, age=15)
+    jan = person(ctx, "jan@example.nl", "parent")
+    shared = sharing.share(
+        ctx,
+        sanne,
+        dossier.id,
+        grantee_email="jan@example.nl",
+        section_ids=[section(dossier, "care")],
+        permission="read",
+    )
+    sharing.approve(ctx, marieke, dossier.id, shared.grant_id)
+    ticket = ownership.invite_owner(ctx, marieke, dossier.id, "guardian")
+    [change] = sharing.overview(ctx, sanne, dossier.id).changes
+    ownership.approve(ctx, sanne, dossier.id, change.id)
+    assert ownership.join(ctx, jan, ticket.code).status == "done"
+    with ctx.unit_of_work() as db:
+        from dossier.models import Grant
+
+        assert db.scalar(select(Grant.status).where(Grant.id == shared.grant_id)) == "revoked"
+    clock.advance(days=400)  # past her 16th birthday: guardians become grantees
+    assert entries.read_entry(ctx, sanne, dossier.id, story).body == "Van mij"
+    with ctx.unit_of_work() as db:
+        from dossier.models import Grant
+
+        live = db.scalars(
+            select(Grant).where(
+                Grant.grantee_id == jan.user_id, Grant.status.in_(("pending", "active"))
+            )
+        ).all()
+        assert len(live) == 1 and live[0].basis == "ownership"

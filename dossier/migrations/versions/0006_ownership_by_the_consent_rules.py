@@ -4,7 +4,9 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01
 
-Invitations made before this revision hold keys already, so they count as approved.
+Unused co-owner invitations made before this revision were never approved by the consent rules:
+they end here and lose the keys sealed to them (an owner makes a new one). Of two live grants for
+one person in one dossier, the newest stays.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 LIVE = sa.text("status IN ('pending', 'active') AND grantee_id IS NOT NULL")
+SUBJECT = sa.text("relation = 'subject'")
 
 
 def upgrade() -> None:
@@ -93,7 +96,27 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
     op.add_column("invitations", sa.Column("approved_at", UTCDateTime(), nullable=True))
-    op.execute("UPDATE invitations SET approved_at = created_at")
+    op.execute(
+        "DELETE FROM sealed_keys WHERE invitation_id IN "
+        "(SELECT id FROM invitations WHERE used_at IS NULL)"
+    )
+    op.execute("UPDATE invitations SET expires_at = created_at WHERE used_at IS NULL")
+    op.execute("UPDATE invitations SET approved_at = created_at WHERE used_at IS NOT NULL")
+    op.execute(
+        "UPDATE grants SET status = 'revoked' WHERE grantee_id IS NOT NULL "
+        "AND status IN ('pending', 'active') AND EXISTS (SELECT 1 FROM grants AS newer "
+        "WHERE newer.dossier_id = grants.dossier_id AND newer.grantee_id = grants.grantee_id "
+        "AND newer.status IN ('pending', 'active') AND (newer.created_at > grants.created_at "
+        "OR (newer.created_at = grants.created_at AND newer.id > grants.id)))"
+    )
+    op.create_index(
+        "uq_dossier_owners_one_subject",
+        "dossier_owners",
+        ["dossier_id"],
+        unique=True,
+        sqlite_where=SUBJECT,
+        postgresql_where=SUBJECT,
+    )
     op.create_index(
         "uq_grants_one_live_per_person",
         "grants",
@@ -106,6 +129,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_grants_one_live_per_person", table_name="grants")
+    op.drop_index("uq_dossier_owners_one_subject", table_name="dossier_owners")
     with op.batch_alter_table("invitations") as batch:
         batch.drop_column("approved_at")
     with op.batch_alter_table("dossier_owners") as batch:
