@@ -23,6 +23,7 @@ SUBJECTS = {
     "birthday.guardian": "Je kind is 16: je bent nu meekijker",
     "owner.waiting": "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
     "owner.added": "Je bent nu eigenaar van een dossier",
+    "owner.joined": "Iemand is eigenaar geworden van je dossier",
     "owner.removed": "Je bent geen eigenaar meer van een dossier",
     "ownership.cancelled": "Een wijziging van eigenaren is gestopt",
     "destroy.waiting": "Iemand vraagt om een dossier te vernietigen",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import delete, func, select
@@ -279,6 +279,14 @@ def _admit(db: Session, ctx: Context, access: Access, change: OwnershipChange) -
     for key_version in held:
         seal_to_user(db, key_version, keys.key(key_version.section_id, key_version.version), person)
     _make_owner(db, ctx, access.dossier, person, change)
+    append(
+        db,
+        access.event(
+            "owner.added", object_type="user", object_id=str(person.id), reason=change.relation
+        ),
+        ctx.origin,
+        now,
+    )
     notify(db, ctx, person.id, access.dossier.id, "owner.added")
     return change.status
 
@@ -805,6 +813,20 @@ def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> di
             "sections": count(Section),
             "people_with_access": count(DossierOwner) + count(Grant),
         }
+
+
+def who_confirms_destruction(ctx: Context, birth_date: date) -> str:
+    """The destruction rule for this age today, in one word the page turns into a sentence:
+    `every_guardian`, `subject_and_guardian` or `subject`."""
+    today = ctx.now().date()
+    policy = rules(ctx)
+    if consent.band(birth_date, today) is consent.Band.CHILD:
+        return "every_guardian"
+    return (
+        "subject_and_guardian"
+        if consent.GUARDIAN in policy.required(birth_date, today)
+        else "subject"
+    )
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -442,7 +442,8 @@ def share(
                     "grant.waiting",
                     grantee=grantee.display_name if grantee else "",
                 )
-        return Shared(grant.id, grant.status, code, grant.invitation_expires_at)
+        # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
+        return Shared(grant.id, grant.status, code, grant.invitation_expires_at if code else None)
 
 
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> str:

@@ -79,6 +79,9 @@ NOTICE_TEXTS = {
     ),
     "owner.waiting": N_("A change of owners waits for your yes."),
     "owner.added": N_("You are now an owner of a dossier."),
+    "owner.joined": N_(
+        "Someone became an owner of your dossier. See who on the page who may look."
+    ),
     "owner.removed": N_("You are no longer an owner of a dossier."),
     "ownership.cancelled": N_("A change of owners was stopped."),
     "destroy.waiting": N_("Someone asks to destroy a dossier. It waits for your yes."),

@@ -221,13 +221,24 @@ def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
                 return redirect(url_for("web.start"))
             flash(
                 _(
+                    "Nothing is destroyed yet. The young person must first join the dossier "
+                    "and confirm it herself. Anyone who owns the dossier can still stop it."
+                )
+                if "subject" in decision.waiting_for
+                else _(
                     "Nothing is destroyed yet. The others who must confirm got a message. "
                     "Anyone who owns the dossier can still stop it."
                 ),
                 "success",
             )
             return redirect(url_for("web.access", dossier_id=dossier_id))
-    return render_template("dossiers/destroy.html", dossier=summary, preview=preview, form=form)
+    return render_template(
+        "dossiers/destroy.html",
+        dossier=summary,
+        preview=preview,
+        form=form,
+        confirmers=ownership.who_confirms_destruction(ctx, summary.subject_birth_date),
+    )
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/owners/<uuid:user_id>/remove", methods=["GET", "POST"])

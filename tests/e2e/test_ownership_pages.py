@@ -119,3 +119,14 @@ def test_the_api_removes_an_owner_only_with_the_youths_yes(app, client, ctx) -> 
     assert client.get(base, headers=sanne).status_code == 200
     assert client.delete(base + "?confirm=Sanne", headers=sanne).status_code == 204
     assert client.get(base, headers=sanne).status_code == 404
+
+
+def test_who_may_look_lists_the_owners_when_nothing_waits(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.test_sharing_pages import login
+
+    dossier, _story = family_of_14(ctx)
+    page = login(app, "sanne@example.nl").get(f"/dossiers/{dossier.id}/access")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Waiting for a yes" not in html
+    assert html.count('class="row owner"') == 2
+    assert "Marieke" in html and "Take away as owner" in html

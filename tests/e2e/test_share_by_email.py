@@ -69,7 +69,10 @@ def test_the_owner_gets_the_same_answer_for_every_address(
             headers=headers,
         )
         body = response.get_json()
-        answers[address] = (response.status_code, tuple(sorted(body)), body["status"])
+        answers[address] = (
+            response.status_code,
+            tuple(sorted((key, str(value)) for key, value in body.items() if key != "id")),
+        )
     assert len(set(answers.values())) == 1, answers
     assert answers["nobody@example.nl"][0] == 201
 

@@ -75,6 +75,10 @@ def test_a_guardian_alone_cannot_make_a_stranger_owner_of_a_14_year_olds_dossier
 
     decision = ownership.approve(ctx, sanne, dossier.id, change.id)
     assert decision.status == "done"
+    with ctx.unit_of_work() as db:
+        added = db.scalar(select(AuditEvent).where(AuditEvent.action == "owner.added"))
+        assert added is not None and added.object_id == str(stranger.user_id)
+        assert added.actor_id == sanne.user_id
     assert entries.read_entry(ctx, stranger, dossier.id, story).body == "Van mij"
     owners = {o.person.name: o for o in sharing.overview(ctx, sanne, dossier.id).owners}
     assert owners["Sanne"].made_the_dossier and not owners["Stranger"].made_the_dossier

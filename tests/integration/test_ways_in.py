@@ -245,3 +245,35 @@ def test_writing_in_a_section_one_cannot_see_is_refused_as_absent_and_logged(
         )
         assert denied is not None and denied.object_id == str(school)
     assert entries.write_entry(ctx, anne, dossier.id, care, "Verslag", "Tekst", "report")
+
+
+def test_the_database_refuses_a_second_live_grant_for_one_person(ctx: Context) -> None:
+    import uuid
+
+    from sqlalchemy.exc import IntegrityError
+
+    daan, dossier, care = owned_by_a_17_year_old(ctx)
+    anne = verified_professional(ctx)
+    sharing.share(
+        ctx,
+        daan,
+        dossier.id,
+        grantee_email="anne@example.nl",
+        section_ids=[care],
+        permission="read",
+    )
+    second = Grant(
+        id=uuid.uuid4(),
+        dossier_id=dossier.id,
+        grantee_id=anne.user_id,
+        permission="read",
+        status="pending",
+        created_by=daan.user_id,
+        created_at=ctx.now(),
+    )
+    with pytest.raises(IntegrityError), ctx.unit_of_work() as db:
+        db.add(second)
+        db.flush()
+    second.status = "revoked"  # an ended grant beside a live one is history, not a second way in
+    with ctx.unit_of_work() as db:
+        db.merge(second)
