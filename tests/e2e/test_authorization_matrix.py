@@ -7,12 +7,16 @@ not about what was sent. Routes not about one dossier are in test_guards.py; tog
 cover every route.
 
 Each (relation, row) is a test of its own, named by relation, method and path, so one wrong answer
-hides no other. Each also gets the world as built, so a row that ends something (revoke, destroy,
-step down, remove an owner) cannot change another row's answer, whichever runs first or alone.
-Building that world through the services costs about half a second, too much for each of some
-1,200 rows: it is built once per database, with every relation logged in, and its rows are kept.
-Before each row the database is put back to exactly those rows (milliseconds), and the visitor
-gets a new client holding the cookies it had then.
+hides no other. And each row is asked in the world as built, or as only reads and refusals have
+left it: a row that ends something (revoke, destroy, step down, remove an owner) cannot change
+another row's answer, whichever runs first, alone or with the rest. Building that world through
+the services takes about half a second, too long for each of some 1,200 rows; one world per
+relation with the ending rows last would make a row's answer depend on the rows before it. So
+the world is built once per database, with every relation logged in, and its rows are kept
+(`tests.support.snapshot`). After any request that may have changed something (anything but a
+read or a refusal) the next test first puts the database back to exactly those rows (`restore`,
+milliseconds). Every visitor gets a new client holding the cookies it had when the world was
+built.
 """
 
 from __future__ import annotations
@@ -26,11 +30,22 @@ import pytest
 
 from dossier.edge.auth import COOKIE_NAME
 from dossier.edge.limits import limiter
-from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
+from dossier.services import dossiers, entries, ownership, sharing
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, wipe
-from tests.support import Snapshot, api_login, csrf_token, post_form, restore, snapshot
+from tests.conftest import PASSWORD, login_actor, wipe
+from tests.support import (
+    CARE_WORKER,
+    GUARDIAN,
+    YOUTH,
+    Snapshot,
+    api_login,
+    csrf_token,
+    person,
+    post_form,
+    restore,
+    snapshot,
+    youth_world,
+)
 
 OWNERS_READERS = ("youth", "guardian", "reader", "writer")
 ELSEWHERE = ("expired", "revoked", "stranger", "auditor", "admin")
@@ -158,86 +173,44 @@ OTHER_ROUTES = [
 ]
 
 
-def _who(ctx, email: str):  # type: ignore[no-untyped-def]
-    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
-    return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+# Who each relation is in the world `youth_world` builds; the others are named after what they are.
+EMAIL = {"youth": YOUTH, "guardian": GUARDIAN, "writer": CARE_WORKER}
+
+
+def email_of(who: str) -> str:
+    return EMAIL.get(who, f"{who}@example.nl")
 
 
 def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The world every row is asked in, built through the services."""
-    people = [
-        (
-            "youth@example.nl",
-            "youth",
-            {"birth_date": ctx.now().date().replace(year=ctx.now().year - 14) - timedelta(days=30)},
-        ),
-        ("guardian@example.nl", "parent", {}),
-        ("stranger@example.nl", "parent", {}),
-        ("new@example.nl", "parent", {}),
-        ("someone@example.nl", "parent", {}),
-    ]
-    for name in ("reader", "writer", "expired", "revoked"):
-        people.append(
-            (
-                f"{name}@example.nl",
-                "professional",
-                {"organisation": "Jeugdteam", "registration_number": "SKJ 100012345"},
-            )
-        )
-    for email, role, extra in people:
-        accounts.register(
-            ctx, accounts.NewAccount(email, PASSWORD, email.split("@")[0], role, **extra)
-        )
-    for role in ("admin", "auditor"):
-        accounts.create_staff(ctx, accounts.NewAccount(f"{role}@example.nl", PASSWORD, role, role))
-    admin = _who(ctx, "admin@example.nl")
-    for name in ("reader", "writer", "expired", "revoked"):
-        accounts.verify_professional(ctx, admin, _who(ctx, f"{name}@example.nl").user_id)
-    youth, guardian = _who(ctx, "youth@example.nl"), _who(ctx, "guardian@example.nl")
-    dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
-    ownership.join(ctx, guardian, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
-    care, spare = dossier.sections[1].id, dossier.sections[4].id
-
-    def grant(email, permission, **extra):  # type: ignore[no-untyped-def]
-        shared = sharing.share(
-            ctx,
-            youth,
-            dossier.id,
-            grantee_email=email,
-            section_ids=[care],
-            permission=permission,
-            **extra,
-        )
-        sharing.approve(ctx, guardian, dossier.id, shared.grant_id)
-        return shared.grant_id
-
-    grant("reader@example.nl", "read")
-    writer_grant = grant("writer@example.nl", "contribute")
-    grant("expired@example.nl", "contribute", expires_at=ctx.now() + timedelta(minutes=5))
-    sharing.revoke(ctx, guardian, dossier.id, grant("revoked@example.nl", "contribute"))
-    pending = sharing.share(
-        ctx,
-        youth,
-        dossier.id,
-        grantee_email="someone@example.nl",
-        section_ids=[care],
-        permission="read",
-    ).grant_id
-    entry, _ = entries.write_entry(ctx, youth, dossier.id, care, "Mine", "My words", "note")
-    report, _ = entries.write_entry(
-        ctx, _who(ctx, "writer@example.nl"), dossier.id, care, "Report", "Theirs", "report"
-    )
-    correction = entries.request_correction(ctx, youth, dossier.id, report, "Please fix")
-    attachment = entries.attach(ctx, youth, dossier.id, entry, "note.txt", b"plain text")
-    ownership.invite_owner(ctx, guardian, dossier.id, "guardian")  # waits for the youth
-    [change] = sharing.overview(ctx, youth, dossier.id).changes
+    """The world every row is asked in: Sanne (14), Marieke her guardian, Anne who may contribute
+    to Care, a grantee for each other state a grant can be in, a stranger, staff, and one of each
+    thing a row can point at."""
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker()
+    for name in ("reader", "expired", "revoked"):
+        world.care_worker(email_of(name), name.title(), organisation="Jeugdteam")
+    for name in ("stranger", "new", "someone"):
+        person(ctx, email_of(name), "parent")
+    youth, guardian, dossier = world.youth, world.guardian, world.dossier.id
+    world.share(email_of("reader"), "read")
+    writer_grant = world.share(email_of("writer"), "contribute")
+    world.share(email_of("expired"), "contribute", expires_at=ctx.now() + timedelta(minutes=5))
+    sharing.revoke(ctx, guardian, dossier, world.share(email_of("revoked"), "contribute"))
+    pending = world.share(email_of("someone"), "read", approved=False)
+    entry = world.write(youth, "care", "Mine", "My words")
+    report = world.write(login_actor(ctx, email_of("writer")), "care", "Report", "Theirs", "report")
+    correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
+    attachment = entries.attach(ctx, youth, dossier, entry, "note.txt", b"plain text")
+    ownership.invite_owner(ctx, guardian, dossier, "guardian")  # waits for the youth
+    [change] = sharing.overview(ctx, youth, dossier).changes
     clock.advance(minutes=10)  # the expired grantee's end has passed
     return {
-        "d": dossier.id,
+        "d": dossier,
         "e": entry,
         "r": report,
-        "c": care,
-        "x": spare,
+        "c": world.section("care"),
+        "x": world.section("health"),
         "a": attachment.id,
         "k": correction.id,
         "g": writer_grant,
@@ -348,7 +321,7 @@ def _build(app, clock) -> Built:  # type: ignore[no-untyped-def]
 
 
 def _credentials(who: str) -> dict[str, str]:
-    return {"email": f"{who}@example.nl", "password": PASSWORD}
+    return {"email": email_of(who), "password": PASSWORD}
 
 
 @pytest.fixture(scope="module")
@@ -409,15 +382,15 @@ def test_strangers_get_the_same_answer_for_real_and_made_up_dossiers(world: Worl
 
 def test_today_is_the_day_it_matters(world: World) -> None:
     """The world really is what the rows assume: the subject is 14, two owners, grants as named."""
-    youth = _who(world.ctx, "youth@example.nl")
+    youth = login_actor(world.ctx, YOUTH)
     overview = sharing.overview(world.ctx, youth, world.ids["d"])
     statuses = {g.grantee.name: g.status for g in overview.grants}
     assert statuses == {
-        "reader": "active",
-        "writer": "active",
-        "expired": "expired",
-        "revoked": "revoked",
-        "someone": "pending",
+        "Reader": "active",
+        "Anne": "active",
+        "Expired": "expired",
+        "Revoked": "revoked",
+        "Someone": "pending",
     }
     assert {o.relation for o in overview.owners} == {"subject", "guardian"}
     assert dossiers.get_dossier(world.ctx, youth, world.ids["d"]).subject_birth_date < date.today()
