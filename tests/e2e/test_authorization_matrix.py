@@ -22,6 +22,7 @@ built.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -253,15 +254,23 @@ class Built:
 
 @dataclass
 class World:
-    """The world as built, put back for one test; its requests say whether they changed it."""
+    """The world as built, put back for one test, which notes whether the test may change it."""
 
     app: Any
-    ctx: Context
     built: Built
+    changed: bool = False
 
     @property
     def ids(self) -> dict[str, Any]:
         return self.built.ids
+
+    @property
+    def ctx(self) -> Context:
+        """The services' way in, to check what the world holds; whoever takes it may change
+        anything, so the next test gets the rows back."""
+        self.changed = True
+        state = self.app.extensions["dossier"]
+        return Context(state["sessions"], state["settings"], clock=state["clock"])
 
     def page(self, who: str, method: str, path: str, body: Any = None) -> Any:
         """Ask as `who` in a browser, with the cookies and form token it had when built."""
@@ -270,32 +279,33 @@ class World:
             client.set_cookie(name, value)
         url, token = fill(path, self.ids), self.built.csrf[who]
         if method == "get":
-            response = client.get(url)
-        elif body == "file":
-            response = client.post(
-                url, data={"csrf_token": token, "file": (io.BytesIO(b"text"), "n.txt")}
-            )
+            return self._ask(method, lambda: client.get(url))
+        if body == "file":
+            data = {"csrf_token": token, "file": (io.BytesIO(b"text"), "n.txt")}
         else:
-            response = client.post(url, data={"csrf_token": token, **fill(body, self.ids)})
-        return self._kept(method, response)
+            data = {"csrf_token": token, **fill(body, self.ids)}
+        return self._ask(method, lambda: client.post(url, data=data))
 
     def api(self, who: str, method: str, path: str, body: Any = None) -> Any:
         client, url = self.app.test_client(), fill(path, self.ids)
         headers = self.built.bearer.get(who, {})
         if body == "file":
-            response = client.post(
-                url, headers=headers, data={"file": (io.BytesIO(b"text"), "n.txt")}
-            )
-        else:
-            response = getattr(client, method)(
-                url, headers=headers, json=fill(body or {}, self.ids)
-            )
-        return self._kept(method, response)
+            file = {"file": (io.BytesIO(b"text"), "n.txt")}
+            return self._ask(method, lambda: client.post(url, headers=headers, data=file))
+        send = getattr(client, method)
+        return self._ask(
+            method, lambda: send(url, headers=headers, json=fill(body or {}, self.ids))
+        )
 
-    def _kept(self, method: str, response: Any) -> Any:
+    def _ask(self, method: str, send: Callable[[], Any]) -> Any:
         """A read or a refusal leaves nothing another row could notice (a log line, a touched
         session); anything else may have ended something, so the next test gets the rows back."""
-        self.built.as_built = method == "get" or response.status_code >= 400
+        if method == "get":
+            return send()
+        changed, self.changed = self.changed, True  # also if the request stops halfway
+        response = send()
+        if response.status_code >= 400:
+            self.changed = changed
         return response
 
 
@@ -317,7 +327,8 @@ def _build(app, clock) -> Built:  # type: ignore[no-untyped-def]
             for name in (COOKIE_NAME, app.config["SESSION_COOKIE_NAME"])
             if (cookie := client.get_cookie(name)) is not None
         }
-    return Built(ids, snapshot(state["engine"]), clock.offset, cookies, csrf, bearer)
+    rows = snapshot(state["engine"])
+    return Built(ids, rows, clock.offset, cookies, csrf, bearer, as_built=True)
 
 
 def _credentials(who: str) -> dict[str, str]:
@@ -330,19 +341,19 @@ def built_worlds() -> dict[str, Built]:
 
 
 @pytest.fixture
-def world(apps, backend: str, clock, built_worlds: dict[str, Built]) -> World:  # type: ignore[no-untyped-def]
+def world(apps, backend: str, clock, built_worlds: dict[str, Built]) -> Iterator[World]:  # type: ignore[no-untyped-def]
     app = apps[backend]
     if backend not in built_worlds:
         built_worlds[backend] = _build(app, clock)
     built = built_worlds[backend]
-    state = app.extensions["dossier"]
     if not built.as_built:
-        restore(state["engine"], built.rows)
-    built.as_built = False  # until a request of this test says it only read or was refused
+        restore(app.extensions["dossier"]["engine"], built.rows)
     clock.offset = built.clock_offset
     with app.app_context():
         limiter.reset()
-    return World(app, Context(state["sessions"], state["settings"], clock=clock), built)
+    asked = World(app, built)
+    yield asked
+    built.as_built = not asked.changed
 
 
 def _cases(rows: list[tuple[Any, ...]]) -> list[Any]:
