@@ -1,4 +1,5 @@
-"""Small helpers for driving the pages and the API like a browser or client would."""
+"""Small helpers for driving the pages and the API like a browser or client would, the world
+most tests start from (`youth_world`), and a database snapshot to hand one world to many tests."""
 
 from __future__ import annotations
 
