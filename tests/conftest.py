@@ -177,71 +177,27 @@ def keyed(ctx: Context, keys_dir) -> Context:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
-    """The sharing scenario: a youth of 14 and her parent share Care with a care worker."""
-    from dossier.services import accounts, dossiers, entries, ownership, sharing
+    """The sharing scenario: a youth of 14 and her parent share Care with a care worker, who has
+    read the youth's plan; staff to check and audit. Built by `tests.support.youth_world`."""
+    from dossier.services import entries
+    from tests.support import CARE_WORKER, youth_world
 
-    ctx = keyed
-    today = ctx.now().date()
-    accounts.register(
-        ctx,
-        accounts.NewAccount(
-            "sanne@example.nl",
-            PASSWORD,
-            "Sanne",
-            "youth",
-            birth_date=today.replace(year=today.year - 14) - timedelta(days=9),
-        ),
-    )
-    accounts.register(ctx, accounts.NewAccount("marieke@example.nl", PASSWORD, "Marieke", "parent"))
-    accounts.register(
-        ctx,
-        accounts.NewAccount(
-            "anne@example.nl",
-            PASSWORD,
-            "Anne",
-            "professional",
-            organisation="Jeugdteam Zuid",
-            registration_number="SKJ 100012345",
-        ),
-    )
-    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
-    accounts.create_staff(
-        ctx, accounts.NewAccount("auditor@example.nl", PASSWORD, "Pieter", "auditor")
-    )
-    accounts.verify_professional(
-        ctx, login_actor(ctx, "admin@example.nl"), login_actor(ctx, "anne@example.nl").user_id
-    )
-    sanne, marieke, anne = (
-        login_actor(ctx, "sanne@example.nl"),
-        login_actor(ctx, "marieke@example.nl"),
-        login_actor(ctx, "anne@example.nl"),
-    )
-    dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
-    ownership.join(ctx, marieke, ownership.invite_owner(ctx, sanne, dossier.id, "guardian").code)
-    care = dossier.sections[1].id
-    plan, _ = entries.write_entry(
-        ctx, sanne, dossier.id, care, "Plan van aanpak", "Stappen", "plan"
-    )
-    shared = sharing.share(
-        ctx,
-        sanne,
-        dossier.id,
-        grantee_email="anne@example.nl",
-        section_ids=[care],
-        permission="contribute",
-    )
-    sharing.approve(ctx, marieke, dossier.id, shared.grant_id)
-    entries.read_entry(ctx, anne, dossier.id, plan)
+    world = youth_world(keyed)
+    world.staff()
+    anne = world.care_worker()
+    plan = world.write(world.youth, "care", "Plan van aanpak", "Stappen", "plan")
+    grant = world.share(CARE_WORKER, "contribute")
+    entries.read_entry(keyed, anne, world.dossier.id, plan)
     return {
-        "ctx": ctx,
-        "sanne": sanne,
-        "marieke": marieke,
+        "ctx": keyed,
+        "sanne": world.youth,
+        "marieke": world.guardian,
         "anne": anne,
-        "dossier": dossier.id,
+        "dossier": world.dossier.id,
         "plan": plan,
-        "grant": shared.grant_id,
-        "dossier_sections": [section.id for section in dossier.sections],
-        "auditor": login_actor(ctx, "auditor@example.nl"),
+        "grant": grant,
+        "dossier_sections": [section.id for section in world.dossier.sections],
+        "auditor": login_actor(keyed, "auditor@example.nl"),
     }
 
 

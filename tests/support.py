@@ -1,4 +1,5 @@
-"""Small helpers for driving the pages and the API like a browser or client would."""
+"""Small helpers for driving the pages and the API like a browser or client would, the world
+most tests start from (`youth_world`), and a database snapshot to hand one world to many tests."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 
 from dossier.db import make_engine, make_session_factory
+from dossier.models import Base
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, make_settings
+from tests.conftest import PASSWORD, login_actor, make_settings
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _CODE = re.compile(r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>")
@@ -121,6 +125,118 @@ def grant_access(
         return grant.id
 
 
+# --- the world most tests start from -------------------------------------------------------------
+
+YOUTH, GUARDIAN, CARE_WORKER = "sanne@example.nl", "marieke@example.nl", "anne@example.nl"
+ADMIN, AUDITOR = "admin@example.nl", "auditor@example.nl"
+
+
+def years_ago(ctx: Context, years: int, days: int = 30) -> date:
+    """A birth date `years` years and `days` days back: that age, and not near a birthday."""
+    today = ctx.now().date()
+    return today.replace(year=today.year - years) - timedelta(days=days)
+
+
+def person(ctx: Context, email: str, role: str, name: str | None = None, **extra: Any) -> Any:
+    """Someone registered and logged in, named after their address unless a name is given."""
+    from dossier.services import accounts
+
+    display_name = name or email.split("@")[0].title()
+    accounts.register(ctx, accounts.NewAccount(email, PASSWORD, display_name, role, **extra))
+    return login_actor(ctx, email)
+
+
+@dataclass
+class World:
+    """Sanne, who made her own dossier, and her mother Marieke, its guardian owner while Sanne is
+    under 16. What a test needs besides (staff, care workers, grants, entries) it adds by step, so
+    each test still says what its world holds."""
+
+    ctx: Context
+    youth: Any
+    guardian: Any
+    dossier: Any  # the dossier as its creation returned it, with its five sections
+
+    def section(self, default_name: str) -> uuid.UUID:
+        return next(s.id for s in self.dossier.sections if s.default_name == default_name)
+
+    def staff(self) -> None:
+        """An admin, who checks care workers, and Pieter, the auditor."""
+        from dossier.services import accounts
+
+        for email, name, role in ((ADMIN, "Admin", "admin"), (AUDITOR, "Pieter", "auditor")):
+            accounts.create_staff(self.ctx, accounts.NewAccount(email, PASSWORD, name, role))
+
+    def care_worker(
+        self, email: str = CARE_WORKER, name: str = "Anne", organisation: str = "Jeugdteam Zuid"
+    ) -> Any:
+        """A professional whose registration the admin has checked (call `staff` first)."""
+        from dossier.services import accounts
+
+        person(
+            self.ctx,
+            email,
+            "professional",
+            name,
+            organisation=organisation,
+            registration_number="SKJ 100012345",
+        )
+        accounts.verify_professional(
+            self.ctx, login_actor(self.ctx, ADMIN), login_actor(self.ctx, email).user_id
+        )
+        return login_actor(self.ctx, email)
+
+    def share(
+        self,
+        email: str,
+        permission: str = "contribute",
+        sections: tuple[str, ...] = ("care",),
+        *,
+        approved: bool = True,
+        **extra: Any,
+    ) -> uuid.UUID:
+        """Sanne shares sections; Marieke approves when the sharing waits for her."""
+        from dossier.services import sharing
+
+        shared = sharing.share(
+            self.ctx,
+            self.youth,
+            self.dossier.id,
+            grantee_email=email,
+            section_ids=[self.section(name) for name in sections],
+            permission=permission,
+            **extra,
+        )
+        if approved and shared.status == "pending":
+            sharing.approve(self.ctx, self.guardian, self.dossier.id, shared.grant_id)
+        return shared.grant_id
+
+    def write(
+        self, author: Any, section: str, title: str, body: str, kind: str = "note"
+    ) -> uuid.UUID:
+        from dossier.services import entries
+
+        entry_id, _ = entries.write_entry(
+            self.ctx, author, self.dossier.id, self.section(section), title, body, kind
+        )
+        return entry_id
+
+
+def youth_world(ctx: Context, age: int = 14) -> World:
+    """The world at its smallest: Sanne (`age`) with her own dossier, Marieke her guardian owner
+    when Sanne is under 16 (from 16 a guardian is no longer an owner), and nothing in it yet."""
+    from dossier.services import dossiers, ownership
+
+    youth = person(ctx, YOUTH, "youth", birth_date=years_ago(ctx, age))
+    guardian = person(ctx, GUARDIAN, "parent")
+    dossier = dossiers.create_dossier(ctx, youth, "Sanne", None, for_self=True)
+    if age < 16:
+        ticket = ownership.invite_owner(ctx, youth, dossier.id, "guardian")
+        assert ticket.status == "approved"  # nobody else speaks for the guardians yet
+        assert ownership.join(ctx, guardian, ticket.code).status == "done"
+    return World(ctx, youth, guardian, dossier)
+
+
 @contextmanager
 def as_database_owner(engine: Any) -> Iterator[Any]:
     """A connection that bypasses the append-only triggers, as a database owner could."""
@@ -130,6 +246,34 @@ def as_database_owner(engine: Any) -> Iterator[Any]:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SET LOCAL session_replication_role = replica"))
         yield connection
+
+
+Snapshot = list[tuple[Any, list[dict[str, Any]]]]
+
+
+def snapshot(engine: Engine) -> Snapshot:
+    """Every row of every table, to put back with `restore`: a world built once through the
+    services can then be handed, as built, to many tests."""
+    with engine.connect() as connection:
+        return [
+            (table, [dict(row) for row in connection.execute(select(table)).mappings()])
+            for table in Base.metadata.sorted_tables
+        ]
+
+
+def restore(engine: Engine, rows: Snapshot) -> None:
+    """Make the database hold exactly the snapshot's rows again, whatever happened since."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The append-only triggers refuse this to everyone; tests start over as a superuser.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:  # rows that point at rows of their own table (verified_by) are checked at commit
+            connection.execute(text("PRAGMA defer_foreign_keys = ON"))
+        for table, _ in reversed(rows):
+            connection.execute(delete(table))
+        for table, records in rows:
+            if records:
+                connection.execute(table.insert(), records)
 
 
 class Databases:

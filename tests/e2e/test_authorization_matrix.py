@@ -3,21 +3,50 @@
 Relations: the youth who owns the dossier (14), her guardian, a grantee who may read, a grantee
 who may contribute, a grantee whose grant expired, one whose grant was revoked, a stranger, an
 auditor, an admin, and an anonymous visitor. Bodies are valid, so each answer is about who may,
-not about what was sent. Each relation gets a world of its own; rows that end something run last.
-Routes not about one dossier are in test_guards.py; together they must cover every route.
+not about what was sent. Routes not about one dossier are in test_guards.py; together they must
+cover every route.
+
+Each (relation, row) is a test of its own, named by relation, method and path, so one wrong answer
+hides no other. And each row is asked in the world as built, or as only reads and refusals have
+left it: a row that ends something (revoke, destroy, step down, remove an owner) cannot change
+another row's answer, whichever runs first, alone or with the rest. Building that world through
+the services takes about half a second, too long for each of some 1,200 rows; one world per
+relation with the ending rows last would make a row's answer depend on the rows before it. So
+the world is built once per database, with every relation logged in, and its rows are kept
+(`tests.support.snapshot`). After any request that may have changed something (anything but a
+read or a refusal) the next test first puts the database back to exactly those rows (`restore`,
+milliseconds). Every visitor gets a new client holding the cookies it had when the world was
+built.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
-from tests.conftest import PASSWORD
-from tests.support import api_login, csrf_token
+from dossier.edge.auth import COOKIE_NAME
+from dossier.edge.limits import limiter
+from dossier.services import dossiers, entries, ownership, sharing
+from dossier.services.context import Context
+from tests.conftest import PASSWORD, login_actor, wipe
+from tests.support import (
+    CARE_WORKER,
+    GUARDIAN,
+    YOUTH,
+    Snapshot,
+    api_login,
+    csrf_token,
+    person,
+    post_form,
+    restore,
+    snapshot,
+    youth_world,
+)
 
 OWNERS_READERS = ("youth", "guardian", "reader", "writer")
 ELSEWHERE = ("expired", "revoked", "stranger", "auditor", "admin")
@@ -145,86 +174,44 @@ OTHER_ROUTES = [
 ]
 
 
-def _who(ctx, email: str):  # type: ignore[no-untyped-def]
-    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
-    return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+# Who each relation is in the world `youth_world` builds; the others are named after what they are.
+EMAIL = {"youth": YOUTH, "guardian": GUARDIAN, "writer": CARE_WORKER}
 
 
-@pytest.fixture
-def world(app, ctx, clock):  # type: ignore[no-untyped-def]
-    people = [
-        (
-            "youth@example.nl",
-            "youth",
-            {"birth_date": ctx.now().date().replace(year=ctx.now().year - 14) - timedelta(days=30)},
-        ),
-        ("guardian@example.nl", "parent", {}),
-        ("stranger@example.nl", "parent", {}),
-        ("new@example.nl", "parent", {}),
-        ("someone@example.nl", "parent", {}),
-    ]
-    for name in ("reader", "writer", "expired", "revoked"):
-        people.append(
-            (
-                f"{name}@example.nl",
-                "professional",
-                {"organisation": "Jeugdteam", "registration_number": "SKJ 100012345"},
-            )
-        )
-    for email, role, extra in people:
-        accounts.register(
-            ctx, accounts.NewAccount(email, PASSWORD, email.split("@")[0], role, **extra)
-        )
-    for role in ("admin", "auditor"):
-        accounts.create_staff(ctx, accounts.NewAccount(f"{role}@example.nl", PASSWORD, role, role))
-    admin = _who(ctx, "admin@example.nl")
-    for name in ("reader", "writer", "expired", "revoked"):
-        accounts.verify_professional(ctx, admin, _who(ctx, f"{name}@example.nl").user_id)
-    youth, guardian = _who(ctx, "youth@example.nl"), _who(ctx, "guardian@example.nl")
-    dossier = dossiers.create_dossier(ctx, youth, "Youth", None, for_self=True)
-    ownership.join(ctx, guardian, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
-    care, spare = dossier.sections[1].id, dossier.sections[4].id
+def email_of(who: str) -> str:
+    return EMAIL.get(who, f"{who}@example.nl")
 
-    def grant(email, permission, **extra):  # type: ignore[no-untyped-def]
-        shared = sharing.share(
-            ctx,
-            youth,
-            dossier.id,
-            grantee_email=email,
-            section_ids=[care],
-            permission=permission,
-            **extra,
-        )
-        sharing.approve(ctx, guardian, dossier.id, shared.grant_id)
-        return shared.grant_id
 
-    grant("reader@example.nl", "read")
-    writer_grant = grant("writer@example.nl", "contribute")
-    grant("expired@example.nl", "contribute", expires_at=ctx.now() + timedelta(minutes=5))
-    sharing.revoke(ctx, guardian, dossier.id, grant("revoked@example.nl", "contribute"))
-    pending = sharing.share(
-        ctx,
-        youth,
-        dossier.id,
-        grantee_email="someone@example.nl",
-        section_ids=[care],
-        permission="read",
-    ).grant_id
-    entry, _ = entries.write_entry(ctx, youth, dossier.id, care, "Mine", "My words", "note")
-    report, _ = entries.write_entry(
-        ctx, _who(ctx, "writer@example.nl"), dossier.id, care, "Report", "Theirs", "report"
-    )
-    correction = entries.request_correction(ctx, youth, dossier.id, report, "Please fix")
-    attachment = entries.attach(ctx, youth, dossier.id, entry, "note.txt", b"plain text")
-    ownership.invite_owner(ctx, guardian, dossier.id, "guardian")  # waits for the youth
-    [change] = sharing.overview(ctx, youth, dossier.id).changes
+def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The world every row is asked in: Sanne (14), Marieke her guardian, Anne who may contribute
+    to Care, a grantee for each other state a grant can be in, a stranger, staff, and one of each
+    thing a row can point at."""
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker()
+    for name in ("reader", "expired", "revoked"):
+        world.care_worker(email_of(name), name.title(), organisation="Jeugdteam")
+    for name in ("stranger", "new", "someone"):
+        person(ctx, email_of(name), "parent")
+    youth, guardian, dossier = world.youth, world.guardian, world.dossier.id
+    world.share(email_of("reader"), "read")
+    writer_grant = world.share(email_of("writer"), "contribute")
+    world.share(email_of("expired"), "contribute", expires_at=ctx.now() + timedelta(minutes=5))
+    sharing.revoke(ctx, guardian, dossier, world.share(email_of("revoked"), "contribute"))
+    pending = world.share(email_of("someone"), "read", approved=False)
+    entry = world.write(youth, "care", "Mine", "My words")
+    report = world.write(login_actor(ctx, email_of("writer")), "care", "Report", "Theirs", "report")
+    correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
+    attachment = entries.attach(ctx, youth, dossier, entry, "note.txt", b"plain text")
+    ownership.invite_owner(ctx, guardian, dossier, "guardian")  # waits for the youth
+    [change] = sharing.overview(ctx, youth, dossier).changes
     clock.advance(minutes=10)  # the expired grantee's end has passed
     return {
-        "d": dossier.id,
+        "d": dossier,
         "e": entry,
         "r": report,
-        "c": care,
-        "x": spare,
+        "c": world.section("care"),
+        "x": world.section("health"),
         "a": attachment.id,
         "k": correction.id,
         "g": writer_grant,
@@ -252,75 +239,169 @@ def expected(row_answers: tuple[int, ...], who: str, anonymous: int) -> int:
     return row_answers[OWNERS_READERS.index(who)]
 
 
-@pytest.mark.parametrize("who", RELATIONS)
-def test_pages(app, world, who: str) -> None:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    if who != "anonymous":
-        token = csrf_token(client, "/login")
-        assert (
-            client.post(
-                "/login",
-                data={"csrf_token": token, "email": f"{who}@example.nl", "password": PASSWORD},
-            ).status_code
-            == 302
-        )
-    token = csrf_token(client, "/forgot-password")
-    for method, path, body, answers in PAGES:
-        url = fill(path, world)
+@dataclass
+class Built:
+    """A world as built for one database: its rows, the clock, and each relation's way in."""
+
+    ids: dict[str, Any]
+    rows: Snapshot
+    clock_offset: timedelta
+    cookies: dict[str, dict[str, str]]  # a logged-in browser's cookies, by relation
+    csrf: dict[str, str]
+    bearer: dict[str, dict[str, str]]  # an API client's headers, by relation
+    as_built: bool = False  # the database holds these rows, or only reads and refusals since
+
+
+@dataclass
+class World:
+    """The world as built, put back for one test, which notes whether the test may change it."""
+
+    app: Any
+    built: Built
+    changed: bool = False
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        return self.built.ids
+
+    @property
+    def ctx(self) -> Context:
+        """The services' way in, to check what the world holds; whoever takes it may change
+        anything, so the next test gets the rows back."""
+        self.changed = True
+        state = self.app.extensions["dossier"]
+        return Context(state["sessions"], state["settings"], clock=state["clock"])
+
+    def page(self, who: str, method: str, path: str, body: Any = None) -> Any:
+        """Ask as `who` in a browser, with the cookies and form token it had when built."""
+        client = self.app.test_client()
+        for name, value in self.built.cookies[who].items():
+            client.set_cookie(name, value)
+        url, token = fill(path, self.ids), self.built.csrf[who]
         if method == "get":
-            response = client.get(url)
-        elif body == "file":
-            response = client.post(
-                url, data={"csrf_token": token, "file": (io.BytesIO(b"text"), "n.txt")}
-            )
-        else:
-            response = client.post(url, data={"csrf_token": token, **fill(body, world)})
-        assert response.status_code == expected(answers, who, 302), (who, method, path)
-        if who == "anonymous":
-            assert "/login" in response.headers["Location"]
-
-
-@pytest.mark.parametrize("who", RELATIONS)
-def test_api(app, world, who: str) -> None:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    headers = {} if who == "anonymous" else api_login(client, f"{who}@example.nl")
-    for method, path, body, answers in API:
-        url = fill(path, world)
+            return self._ask(method, lambda: client.get(url))
         if body == "file":
-            response = client.post(
-                url, headers=headers, data={"file": (io.BytesIO(b"text"), "n.txt")}
-            )
+            data = {"csrf_token": token, "file": (io.BytesIO(b"text"), "n.txt")}
         else:
-            response = getattr(client, method)(url, headers=headers, json=fill(body or {}, world))
-        assert response.status_code == expected(answers, who, 401), (who, method, path)
+            data = {"csrf_token": token, **fill(body, self.ids)}
+        return self._ask(method, lambda: client.post(url, data=data))
+
+    def api(self, who: str, method: str, path: str, body: Any = None) -> Any:
+        client, url = self.app.test_client(), fill(path, self.ids)
+        headers = self.built.bearer.get(who, {})
+        if body == "file":
+            file = {"file": (io.BytesIO(b"text"), "n.txt")}
+            return self._ask(method, lambda: client.post(url, headers=headers, data=file))
+        send = getattr(client, method)
+        return self._ask(
+            method, lambda: send(url, headers=headers, json=fill(body or {}, self.ids))
+        )
+
+    def _ask(self, method: str, send: Callable[[], Any]) -> Any:
+        """A read or a refusal leaves nothing another row could notice (a log line, a touched
+        session); anything else may have ended something, so the next test gets the rows back."""
+        if method == "get":
+            return send()
+        changed, self.changed = self.changed, True  # also if the request stops halfway
+        response = send()
         if response.status_code >= 400:
-            assert response.mimetype == "application/problem+json"
+            self.changed = changed
+        return response
 
 
-def test_strangers_get_the_same_answer_for_real_and_made_up_dossiers(app, world) -> None:  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    headers = api_login(client, "stranger@example.nl")
-    made_up = {**world, "d": "00000000-0000-4000-8000-000000000000"}
+def _build(app, clock) -> Built:  # type: ignore[no-untyped-def]
+    state = app.extensions["dossier"]
+    wipe(state["engine"])
+    clock.offset = timedelta()
+    ctx = Context(sessions=state["sessions"], settings=state["settings"], clock=clock)
+    ids = build(ctx, clock)
+    cookies, csrf, bearer = {}, {}, {}
+    for who in RELATIONS:
+        client = app.test_client()
+        if who != "anonymous":
+            assert post_form(client, "/login", _credentials(who)).status_code == 302
+            bearer[who] = api_login(app.test_client(), _credentials(who)["email"])
+        csrf[who] = csrf_token(client, "/forgot-password")
+        cookies[who] = {
+            name: cookie.value
+            for name in (COOKIE_NAME, app.config["SESSION_COOKIE_NAME"])
+            if (cookie := client.get_cookie(name)) is not None
+        }
+    rows = snapshot(state["engine"])
+    return Built(ids, rows, clock.offset, cookies, csrf, bearer, as_built=True)
+
+
+def _credentials(who: str) -> dict[str, str]:
+    return {"email": email_of(who), "password": PASSWORD}
+
+
+@pytest.fixture(scope="module")
+def built_worlds() -> dict[str, Built]:
+    return {}
+
+
+@pytest.fixture
+def world(apps, backend: str, clock, built_worlds: dict[str, Built]) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    app = apps[backend]
+    if backend not in built_worlds:
+        built_worlds[backend] = _build(app, clock)
+    built = built_worlds[backend]
+    if not built.as_built:
+        restore(app.extensions["dossier"]["engine"], built.rows)
+    clock.offset = built.clock_offset
+    with app.app_context():
+        limiter.reset()
+    asked = World(app, built)
+    yield asked
+    built.as_built = not asked.changed
+
+
+def _cases(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [
+        pytest.param(who, row, id=f"{who}-{row[0]} {row[1]}") for who in RELATIONS for row in rows
+    ]
+
+
+@pytest.mark.parametrize(("who", "row"), _cases(PAGES))
+def test_pages(world: World, who: str, row: tuple[Any, ...]) -> None:
+    method, path, body, answers = row
+    response = world.page(who, method, path, body)
+    assert response.status_code == expected(answers, who, 302)
+    if who == "anonymous":
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("who", "row"), _cases(API))
+def test_api(world: World, who: str, row: tuple[Any, ...]) -> None:
+    method, path, body, answers = row
+    response = world.api(who, method, path, body)
+    assert response.status_code == expected(answers, who, 401)
+    if response.status_code >= 400:
+        assert response.mimetype == "application/problem+json"
+
+
+def test_strangers_get_the_same_answer_for_real_and_made_up_dossiers(world: World) -> None:
+    made_up = "00000000-0000-4000-8000-000000000000"
     for method, path, _body, _answers in API:
         if method != "get":
             continue
-        real = client.get(fill(path, world), headers=headers)
-        fake = client.get(fill(path, made_up), headers=headers)
+        real = world.api("stranger", method, path)
+        fake = world.api("stranger", method, path.replace("{d}", made_up))
         assert real.status_code == fake.status_code == 404
         assert real.get_json() == fake.get_json()
 
 
-def test_today_is_the_day_it_matters(ctx, world) -> None:  # type: ignore[no-untyped-def]
+def test_today_is_the_day_it_matters(world: World) -> None:
     """The world really is what the rows assume: the subject is 14, two owners, grants as named."""
-    youth = _who(ctx, "youth@example.nl")
-    overview = sharing.overview(ctx, youth, world["d"])
+    youth = login_actor(world.ctx, YOUTH)
+    overview = sharing.overview(world.ctx, youth, world.ids["d"])
     statuses = {g.grantee.name: g.status for g in overview.grants}
     assert statuses == {
-        "reader": "active",
-        "writer": "active",
-        "expired": "expired",
-        "revoked": "revoked",
-        "someone": "pending",
+        "Reader": "active",
+        "Anne": "active",
+        "Expired": "expired",
+        "Revoked": "revoked",
+        "Someone": "pending",
     }
     assert {o.relation for o in overview.owners} == {"subject", "guardian"}
-    assert dossiers.get_dossier(ctx, youth, world["d"]).subject_birth_date < date.today()
+    assert dossiers.get_dossier(world.ctx, youth, world.ids["d"]).subject_birth_date < date.today()

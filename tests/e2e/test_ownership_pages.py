@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from dossier.services import accounts, dossiers, entries, ownership
-from tests.conftest import PASSWORD, login_actor
 from tests.e2e.test_journeys import VIEWPORTS, check, log_in
-from tests.support import api_login
+from tests.support import api_login, person, youth_world
 
 
 def family_of_14(ctx):  # type: ignore[no-untyped-def]
-    today = ctx.now().date()
-    born = today.replace(year=today.year - 14) - timedelta(days=40)
-    for email, name, role, extra in (
-        ("sanne@example.nl", "Sanne", "youth", {"birth_date": born}),
-        ("marieke@example.nl", "Marieke", "parent", {}),
-        ("vreemde@example.nl", "Vreemde", "parent", {}),
-    ):
-        accounts.register(ctx, accounts.NewAccount(email, PASSWORD, name, role, **extra))
-    sanne, marieke = login_actor(ctx, "sanne@example.nl"), login_actor(ctx, "marieke@example.nl")
-    dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
-    ownership.join(ctx, marieke, ownership.invite_owner(ctx, sanne, dossier.id, "guardian").code)
-    story, _ = entries.write_entry(
-        ctx, sanne, dossier.id, dossier.sections[0].id, "Mijn verhaal", "Alleen van mij", "note"
-    )
-    return dossier, story
+    """Sanne (14) and her mother as owners, Sanne's own story, and Vreemde, whom nobody knows."""
+    world = youth_world(ctx)
+    person(ctx, "vreemde@example.nl", "parent")
+    return world.dossier, world.write(world.youth, "my_story", "Mijn verhaal", "Alleen van mij")
 
 
 @pytest.mark.browser

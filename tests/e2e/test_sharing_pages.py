@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from dossier.services import accounts
 from tests.conftest import PASSWORD
-from tests.support import api_login, api_register, post_form
+from tests.support import GUARDIAN, YOUTH, api_login, api_register, post_form, youth_world
 
 
 def login(app, email: str):  # type: ignore[no-untyped-def]
@@ -18,30 +17,18 @@ def login(app, email: str):  # type: ignore[no-untyped-def]
     return client
 
 
-def fourteen() -> str:
-    today = date.today()
-    return (today.replace(year=today.year - 14) - timedelta(days=40)).isoformat()
-
-
-def setup(app, client, ctx):  # type: ignore[no-untyped-def]
-    api_register(client, "sanne@example.nl", birth_date=fourteen())
-    api_register(client, "marieke@example.nl", role="parent")
-    pro = api_register(client, "anne@example.nl", role="professional")
-    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
-    client.post(
-        f"/api/v1/admin/professionals/{pro['id']}/verification",
-        headers=api_login(client, "admin@example.nl"),
-    )
-    sanne, marieke = login(app, "sanne@example.nl"), login(app, "marieke@example.nl")
-    dossier_url = post_form(sanne, "/dossiers/new", {"subject_name": "Sanne"}).headers["Location"]
-    invitation = post_form(sanne, dossier_url + "/invite", {"relation": "guardian"})
-    code = re.search(r"<code>([A-Z2-7-]+)</code>", invitation.get_data(as_text=True)).group(1)
-    post_form(marieke, "/join", {"code": code})
-    return sanne, marieke, dossier_url
+def setup(app, ctx):  # type: ignore[no-untyped-def]
+    """Sanne (14) and her mother Marieke own Sanne's dossier; Anne is a checked care worker.
+    Sanne and Marieke are logged in, in English."""
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker()
+    sanne, marieke = login(app, YOUTH), login(app, GUARDIAN)
+    return sanne, marieke, f"/dossiers/{world.dossier.id}"
 
 
 def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
-    sanne, marieke, dossier_url = setup(app, client, ctx)
+    sanne, marieke, dossier_url = setup(app, ctx)
     share_page = sanne.get(dossier_url + "/share").get_data(as_text=True)
     care = re.search(
         r'value="([0-9a-f-]{36})" id="section-[^"]+" ?> <label[^>]*>Care<', share_page
@@ -102,7 +89,7 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
 
 
 def test_share_link_for_someone_new(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
-    sanne, marieke, dossier_url = setup(app, client, ctx)
+    sanne, marieke, dossier_url = setup(app, ctx)
     share_page = sanne.get(dossier_url + "/share").get_data(as_text=True)
     family = re.search(
         r'value="([0-9a-f-]{36})" id="section-[^"]+" ?> <label[^>]*>Family<', share_page
@@ -138,7 +125,7 @@ def test_share_link_for_someone_new(app, client, ctx) -> None:  # type: ignore[n
 
 
 def test_sharing_api(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
-    _sanne_page, _marieke_page, dossier_url = setup(app, client, ctx)
+    _sanne_page, _marieke_page, dossier_url = setup(app, ctx)
     dossier_id = dossier_url.rsplit("/", 1)[1]
     sanne, marieke = api_login(client, "sanne@example.nl"), api_login(client, "marieke@example.nl")
     sections = client.get(f"/api/v1/dossiers/{dossier_id}/sections", headers=sanne).get_json()[
@@ -159,7 +146,7 @@ def test_sharing_api(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
     listing = client.get(f"/api/v1/dossiers/{dossier_id}/grants", headers=sanne).get_json()
     [grant] = listing["items"]
     assert (
-        grant["grantee"]["name"] == "anne"
+        grant["grantee"]["name"] == "Anne"
         and grant["section_ids"] == [care]
         and grant["status"] == "active"
     )

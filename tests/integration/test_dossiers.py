@@ -28,20 +28,10 @@ from dossier.services.context import Context
 from dossier.services.export import export_zip
 from tests.conftest import PASSWORD
 from tests.integration.test_secrets_at_rest import dump_database
-from tests.support import grant_access
+from tests.support import grant_access, person
 
 PDF = b"%PDF-1.4\n% a letter from school\n1 0 obj << >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-
-
-def person(ctx: Context, email: str, role: str, **extra):  # type: ignore[no-untyped-def]
-    accounts.register(
-        ctx, accounts.NewAccount(email, PASSWORD, email.split("@")[0].title(), role, **extra)
-    )
-    ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
-    found = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
-    assert found is not None
-    return found
 
 
 def verified_professional(ctx: Context, email: str = "anne@example.nl"):  # type: ignore[no-untyped-def]

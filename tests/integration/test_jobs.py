@@ -21,7 +21,8 @@ from dossier.services import entries, jobs, queue, rotation, sharing
 from dossier.services.context import Context
 from dossier.services.dossiers import create_dossier
 from dossier.services.keychain import keychain
-from tests.integration.test_sharing import person, readable, section, years_ago
+from tests.integration.test_sharing import readable, section
+from tests.support import person, years_ago
 
 REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 

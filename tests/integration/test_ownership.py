@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,26 +10,15 @@ from dossier.models import AuditEvent, KeyVersion, SealedKey
 from dossier.services import dossiers, entries, ownership, sharing
 from dossier.services.context import Context
 from dossier.services.keychain import scope_of
-from tests.integration.test_dossiers import person, section
+from tests.integration.test_dossiers import section
+from tests.support import person, years_ago, youth_world
 
 
-def born(ctx: Context, years: int) -> date:
-    today = ctx.now().date()
-    return today.replace(year=today.year - years) - timedelta(days=30)
-
-
-def youth_and_guardian(ctx: Context, age: int = 14):  # type: ignore[no-untyped-def]
+def youth_and_guardian(ctx: Context):  # type: ignore[no-untyped-def]
     """A youth who made her own dossier, with her mother as guardian owner and one entry."""
-    sanne = person(ctx, "sanne@example.nl", "youth", birth_date=born(ctx, age))
-    marieke = person(ctx, "marieke@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, sanne, "Sanne", None, for_self=True)
-    ticket = ownership.invite_owner(ctx, sanne, dossier.id, "guardian")
-    assert ticket.status == "approved"  # nobody else speaks for the guardians yet
-    assert ownership.join(ctx, marieke, ticket.code).status == "done"
-    story, _ = entries.write_entry(
-        ctx, sanne, dossier.id, section(dossier, "my_story"), "Mijn verhaal", "Van mij", "note"
-    )
-    return sanne, marieke, dossier, story
+    world = youth_world(ctx)
+    story = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
+    return world.youth, world.guardian, world.dossier, story
 
 
 def held_keys(ctx: Context, user_id, invitation_id=None) -> int:  # type: ignore[no-untyped-def]
@@ -92,7 +79,7 @@ def test_a_guardian_alone_cannot_make_a_stranger_owner_of_a_14_year_olds_dossier
 
 def test_under_12_one_guardian_decides_on_a_new_owner(ctx: Context) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, parent, "Tim", born(ctx, 9), for_self=False)
+    dossier = dossiers.create_dossier(ctx, parent, "Tim", years_ago(ctx, 9), for_self=False)
     ticket = ownership.invite_owner(ctx, parent, dossier.id, "guardian")
     assert ticket.status == "approved"
     other = person(ctx, "jan@example.nl", "parent")
@@ -181,7 +168,7 @@ def test_a_guardian_steps_down_alone_but_never_leaves_a_dossier_without_owner(
         entries.read_entry(ctx, marieke, dossier.id, story)
     assert entries.read_entry(ctx, sanne, dossier.id, story).body == "Van mij"
     parent = person(ctx, "solo@example.nl", "parent")
-    alone = dossiers.create_dossier(ctx, parent, "Kim", born(ctx, 8), for_self=False)
+    alone = dossiers.create_dossier(ctx, parent, "Kim", years_ago(ctx, 8), for_self=False)
     with pytest.raises(InvalidInput):
         ownership.remove_owner(ctx, parent, alone.id, parent.user_id)
 
@@ -215,7 +202,7 @@ def test_the_youth_can_stop_a_destruction_she_did_not_ask_for(ctx: Context) -> N
 def test_under_12_every_guardian_confirms_a_destruction(ctx: Context) -> None:
     mother = person(ctx, "marieke@example.nl", "parent")
     father = person(ctx, "jan@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, mother, "Tim", born(ctx, 9), for_self=False)
+    dossier = dossiers.create_dossier(ctx, mother, "Tim", years_ago(ctx, 9), for_self=False)
     ownership.join(ctx, father, ownership.invite_owner(ctx, mother, dossier.id).code)
     asked = ownership.destroy(ctx, mother, dossier.id, "Tim")
     assert asked.status == "pending" and asked.waiting_for == [str(father.user_id)]
@@ -227,10 +214,10 @@ def test_under_12_every_guardian_confirms_a_destruction(ctx: Context) -> None:
 
 def test_from_12_a_dossier_without_the_youth_waits_for_her_to_join(ctx: Context) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, parent, "Noor", born(ctx, 13), for_self=False)
+    dossier = dossiers.create_dossier(ctx, parent, "Noor", years_ago(ctx, 13), for_self=False)
     asked = ownership.destroy(ctx, parent, dossier.id, "Noor")
     assert asked.status == "pending" and asked.waiting_for == ["subject"]
-    noor = person(ctx, "noor@example.nl", "youth", birth_date=born(ctx, 13))
+    noor = person(ctx, "noor@example.nl", "youth", birth_date=years_ago(ctx, 13))
     assert (
         ownership.join(ctx, noor, ownership.invite_owner(ctx, parent, dossier.id).code).status
         == "done"
@@ -239,7 +226,7 @@ def test_from_12_a_dossier_without_the_youth_waits_for_her_to_join(ctx: Context)
 
 
 def test_sixteen_and_over_the_youth_destroys_alone(ctx: Context) -> None:
-    daan = person(ctx, "daan@example.nl", "youth", birth_date=born(ctx, 17))
+    daan = person(ctx, "daan@example.nl", "youth", birth_date=years_ago(ctx, 17))
     dossier = dossiers.create_dossier(ctx, daan, "Daan", None, for_self=True)
     assert ownership.destroy(ctx, daan, dossier.id, "Daan").status == "done"
 

@@ -27,7 +27,7 @@ from tests.conftest import PASSWORD, wipe
 GRANTEES = ("pro", "aunt")
 PEOPLE = ("youth", "guardian", "pro", "aunt")
 SECTIONS = ("care", "school")
-REFUSED = (AccessDenied, NotFound)
+REFUSED = (AccessDenied, NotFound)  # the model says which of the two is right (`Model.refusal`)
 
 
 @dataclass
@@ -73,17 +73,28 @@ class Model:
         grant = self.grants.get(who)
         return bool(grant and grant.status == "active" and section in grant.sections)
 
-    def can_write(self, who: str, section: str) -> bool:
-        if self.relation(who):
-            return True
+    def known(self, who: str) -> bool:
+        """An owner, or a grantee whose grant is in force: whoever may know the dossier exists."""
         grant = self.grants.get(who)
-        return bool(
-            grant
-            and grant.status == "active"
-            and grant.permission == "contribute"
-            and who == "pro"
-            and section in grant.sections
-        )
+        return self.relation(who) is not None or bool(grant and grant.status == "active")
+
+    def refusal(self, who: str) -> type[Exception]:
+        """Someone who may know the dossier exists is refused (403); anyone else is told it is
+        not there (404)."""
+        return AccessDenied if self.known(who) else NotFound
+
+    def writing(self, who: str, section: str) -> type[Exception] | None:
+        """What writing an entry comes to: None when it is written, or the error it meets."""
+        if not self.known(who):
+            return NotFound
+        if self.relation(who):
+            return None
+        grant = self.grants[who]
+        if grant.permission != "contribute" or who != "pro":
+            return AccessDenied
+        if section not in grant.sections:
+            return InvalidInput  # a section the grantee cannot see is not one to choose
+        return None
 
 
 class SharingMachine(RuleBasedStateMachine):
@@ -162,8 +173,8 @@ class SharingMachine(RuleBasedStateMachine):
                 permission=permission,
                 expires_at=expires,
             )
-        except REFUSED:
-            assert not model.decides(by)
+        except REFUSED as refused:
+            assert not model.decides(by) and type(refused) is model.refusal(by)
             return
         except InvalidInput:
             assert model.decides(by) and model.live(grantee) is not None
@@ -189,8 +200,8 @@ class SharingMachine(RuleBasedStateMachine):
             return
         try:
             status = sharing.approve(self.ctx, self.actors[by], self.dossier_id, grant.grant_id)
-        except REFUSED:
-            assert not model.decides(by)
+        except REFUSED as refused:
+            assert not model.decides(by) and type(refused) is model.refusal(by)
             return
         except Conflict:
             assert grant.status != "pending"
@@ -211,8 +222,8 @@ class SharingMachine(RuleBasedStateMachine):
             return
         try:
             sharing.revoke(self.ctx, self.actors[by], self.dossier_id, grant.grant_id)
-        except REFUSED:
-            assert not model.decides(by)
+        except REFUSED as refused:
+            assert not model.decides(by) and type(refused) is model.refusal(by)
             return
         except Conflict:
             assert grant.status in ("revoked", "expired")
@@ -262,10 +273,10 @@ class SharingMachine(RuleBasedStateMachine):
                 "Words",
                 "note",
             )
-            allowed = True
-        except REFUSED:
-            allowed = False
-        assert allowed is self.model.can_write(who, section), (who, section)
+            met = None
+        except (*REFUSED, InvalidInput) as error:
+            met = type(error)
+        assert met is self.model.writing(who, section), (who, section, self.model)
 
     @invariant()
     def reading_matches_the_model(self) -> None:
