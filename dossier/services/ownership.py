@@ -175,7 +175,10 @@ def _waiting_for(db: Session, ctx: Context, dossier: Dossier, change: OwnershipC
 
 
 def _may_approve(access: Access, change: OwnershipChange, waiting: list[str]) -> bool:
-    """Whether this owner's yes is one the change still waits for."""
+    """Whether this owner's yes is one the change still waits for. A new owner is approved by
+    name: only once the invited person has used the code does anyone else see who it is."""
+    if change.kind == ChangeKind.ADD_OWNER and change.person_id is None:
+        return False
     if change.kind == ChangeKind.REMOVE_OWNER and change.person_id == access.actor.user_id:
         return True
     return str(access.actor.user_id) in waiting or access.relation in waiting
@@ -535,6 +538,11 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
             ctx.origin,
             now,
         )
+        if change.status != ChangeStatus.DONE:
+            waiting = _waiting_for(db, ctx, dossier, change)
+            for owner_id, relation in _owner_relations(db, dossier.id).items():
+                if relation in waiting:
+                    notify(db, ctx, uuid.UUID(owner_id), dossier.id, "owner.waiting")
         return Joined(dossier.id, str(change.status))
 
 
@@ -551,6 +559,10 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.U
             raise Conflict(N_("This has been decided already."))
         if change.kind == ChangeKind.DESTROY:
             raise Conflict(N_("To confirm a destruction, type the name, as when it was asked for."))
+        if change.kind == ChangeKind.ADD_OWNER and change.person_id is None:
+            raise Conflict(
+                N_("Wait until the invited person has used the code: then you see who it is.")
+            )
         waiting = _waiting_for(db, ctx, access.dossier, change)
         if not _may_approve(access, change, waiting):
             raise access.refuse(

@@ -203,7 +203,9 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     report = world.write(login_actor(ctx, email_of("writer")), "care", "Report", "Theirs", "report")
     correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
     attachment = entries.attach(ctx, youth, dossier, entry, "note.txt", b"plain text")
-    ownership.invite_owner(ctx, guardian, dossier, "guardian")  # waits for the youth
+    # a new owner, named by using the code, waits for the youth
+    ticket = ownership.invite_owner(ctx, guardian, dossier, "guardian")
+    ownership.join(ctx, login_actor(ctx, email_of("new")), ticket.code)
     [change] = sharing.overview(ctx, youth, dossier).changes
     clock.advance(minutes=10)  # the expired grantee's end has passed
     return {

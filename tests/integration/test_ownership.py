@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,9 +16,9 @@ from tests.integration.test_dossiers import section
 from tests.support import person, years_ago, youth_world
 
 
-def youth_and_guardian(ctx: Context):  # type: ignore[no-untyped-def]
+def youth_and_guardian(ctx: Context, age: int = 14):  # type: ignore[no-untyped-def]
     """A youth who made her own dossier, with her mother as guardian owner and one entry."""
-    world = youth_world(ctx)
+    world = youth_world(ctx, age)
     story = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
     return world.youth, world.guardian, world.dossier, story
 
@@ -98,9 +100,14 @@ def test_with_youth_alone_a_guardians_invitation_waits_for_the_youth_of_14(
     assert ticket.status == "pending"
     [change] = sharing.overview(alone, sanne, dossier.id).changes
     assert change.waiting_for == ["subject"] and change.approvals == []
+    assert not change.can_approve  # nobody yet to say yes to
+    with pytest.raises(Conflict):
+        ownership.approve(alone, sanne, dossier.id, change.id)
+    jan = person(ctx, "jan@example.nl", "parent")
+    assert ownership.join(alone, jan, ticket.code).status == "pending"
     with pytest.raises(AccessDenied):
         ownership.approve(alone, marieke, dossier.id, change.id)
-    assert ownership.approve(alone, sanne, dossier.id, change.id).status == "approved"
+    assert ownership.approve(alone, sanne, dossier.id, change.id).status == "done"
     assert ownership.invite_owner(alone, sanne, dossier.id, "guardian").status == "approved"
 
 
@@ -233,11 +240,11 @@ def test_sixteen_and_over_the_youth_destroys_alone(ctx: Context) -> None:
 
 def test_a_dossier_has_one_young_person_and_one_code_for_her_at_a_time(ctx: Context) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, parent, "Noor", born(ctx, 13), for_self=False)
+    dossier = dossiers.create_dossier(ctx, parent, "Noor", years_ago(ctx, 13), for_self=False)
     first = ownership.invite_owner(ctx, parent, dossier.id, "subject")
     with pytest.raises(InvalidInput):  # a spare code could make a second "young person"
         ownership.invite_owner(ctx, parent, dossier.id, "subject")
-    noor = person(ctx, "noor@example.nl", "youth", birth_date=born(ctx, 13))
+    noor = person(ctx, "noor@example.nl", "youth", birth_date=years_ago(ctx, 13))
     assert ownership.join(ctx, noor, first.code).status == "done"
     with pytest.raises(InvalidInput):
         ownership.invite_owner(ctx, parent, dossier.id, "subject")
@@ -245,7 +252,7 @@ def test_a_dossier_has_one_young_person_and_one_code_for_her_at_a_time(ctx: Cont
 
     from dossier.models import DossierOwner
 
-    fake = person(ctx, "nep@example.nl", "youth", birth_date=born(ctx, 13))
+    fake = person(ctx, "nep@example.nl", "youth", birth_date=years_ago(ctx, 13))
     with pytest.raises(IntegrityError), ctx.unit_of_work() as db:  # the database says so too
         db.add(
             DossierOwner(
@@ -258,7 +265,7 @@ def test_a_dossier_has_one_young_person_and_one_code_for_her_at_a_time(ctx: Cont
 def test_under_12_a_guardian_cannot_push_the_other_out_and_destroy_alone(ctx: Context) -> None:
     mother = person(ctx, "marieke@example.nl", "parent")
     father = person(ctx, "jan@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, mother, "Tim", born(ctx, 9), for_self=False)
+    dossier = dossiers.create_dossier(ctx, mother, "Tim", years_ago(ctx, 9), for_self=False)
     ownership.join(ctx, father, ownership.invite_owner(ctx, mother, dossier.id).code)
     asked = ownership.remove_owner(ctx, mother, dossier.id, father.user_id)
     assert asked.status == "pending" and asked.waiting_for == [str(father.user_id)]
@@ -269,7 +276,7 @@ def test_under_12_a_guardian_cannot_push_the_other_out_and_destroy_alone(ctx: Co
 def test_a_removed_owner_cannot_come_back_through_codes_they_made(ctx: Context) -> None:
     mother = person(ctx, "marieke@example.nl", "parent")
     father = person(ctx, "jan@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, mother, "Tim", born(ctx, 9), for_self=False)
+    dossier = dossiers.create_dossier(ctx, mother, "Tim", years_ago(ctx, 9), for_self=False)
     ownership.join(ctx, father, ownership.invite_owner(ctx, mother, dossier.id).code)
     spare = ownership.invite_owner(ctx, father, dossier.id, "guardian")
     assert spare.status == "approved"
@@ -320,7 +327,7 @@ def test_two_guardians_stepping_down_at_once_leave_one_owner(ctx: Context) -> No
 
     g1 = person(ctx, "marieke@example.nl", "parent")
     g2 = person(ctx, "jan@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, g1, "Tim", born(ctx, 9), for_self=False)
+    dossier = dossiers.create_dossier(ctx, g1, "Tim", years_ago(ctx, 9), for_self=False)
     ownership.join(ctx, g2, ownership.invite_owner(ctx, g1, dossier.id).code)
     results = at_once(
         lambda: ownership.remove_owner(ctx, g1, dossier.id, g1.user_id),
@@ -355,9 +362,9 @@ def test_someone_with_a_grant_who_becomes_owner_holds_one_way_in_through_the_16t
     )
     sharing.approve(ctx, marieke, dossier.id, shared.grant_id)
     ticket = ownership.invite_owner(ctx, marieke, dossier.id, "guardian")
+    assert ownership.join(ctx, jan, ticket.code).status == "pending"
     [change] = sharing.overview(ctx, sanne, dossier.id).changes
-    ownership.approve(ctx, sanne, dossier.id, change.id)
-    assert ownership.join(ctx, jan, ticket.code).status == "done"
+    assert ownership.approve(ctx, sanne, dossier.id, change.id).status == "done"
     with ctx.unit_of_work() as db:
         from dossier.models import Grant
 
