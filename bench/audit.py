@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from bench.databases import temporary_postgres
 from dossier import migrations
@@ -120,7 +120,7 @@ def skeleton_verify(connection: Connection) -> Skeleton:
     return Skeleton(events, ok, ends)
 
 
-def _skeleton_seconds(engine) -> tuple[float, Skeleton]:  # type: ignore[no-untyped-def]
+def _skeleton_seconds(engine: Engine) -> tuple[float, Skeleton]:
     with engine.connect() as connection:
         start = time.perf_counter()
         result = skeleton_verify(connection)

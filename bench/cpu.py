@@ -29,7 +29,6 @@ from flask import Flask
 from bench import world
 from bench.apps import minimal
 from bench.databases import temporary_postgres
-from bench.http import entries_on_page, make_world
 from dossier import create_app
 from dossier.config import Settings
 from dossier.keys import init_keys
@@ -92,7 +91,7 @@ def _figure(name: str, ours: Request, theirs: Request, baseline: str) -> dict[st
 
 
 def _figures(url: str, keys_dir: Path, suffix: str = "") -> list[dict[str, object]]:
-    made, env = make_world(url, keys_dir)
+    made, env = world.make(url, keys_dir)
     app = create_app(Settings.from_env(env))
     base = minimal(url, made.section_key, made.dossier_id)
     try:
@@ -105,7 +104,7 @@ def _figures(url: str, keys_dir: Path, suffix: str = "") -> list[dict[str, objec
 def _measure(app: Flask, base: Flask, made: world.World, suffix: str) -> list[dict[str, object]]:
     api, browser, plain = app.test_client(), app.test_client(), base.test_client()
     world.browser_login(browser, made)
-    shown = entries_on_page(browser.get(made.html_page).get_data(), made.dossier_id)
+    shown = world.entries_on_page(browser.get(made.html_page).get_data(), made.dossier_id)
     return [
         _figure(
             f"cpu-read-page{suffix}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -17,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -26,9 +24,8 @@ from urllib.parse import urlencode
 from bench import peer, world
 from bench.databases import temporary_postgres
 from bench.world import VIEWS
-from dossier import create_app, crypto, migrations
+from dossier import crypto
 from dossier.config import Settings
-from dossier.db import make_engine
 from dossier.keys import init_keys
 
 DURATION = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -140,32 +137,16 @@ def run() -> list[dict[str, object]]:
     return [*figures, _login_figure()]
 
 
-def make_world(url: str, keys_dir: Path) -> tuple[world.World, dict[str, str]]:
-    """A migrated database holding the benchmark dossier; the settings to serve it with."""
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    engine.dispose()
-    env = world.environment(url, keys_dir)
-    app = create_app(Settings.from_env(env))
-    try:
-        made = world.build(app)
-    finally:
-        app.extensions["dossier"]["engine"].dispose()
-    return made, {
-        **env,
-        "BENCH_SECTION_KEY": made.section_key.hex(),
-        "BENCH_DOSSIER_ID": str(made.dossier_id),
-    }
-
-
 def browser_cookies(port: int, made: world.World) -> str:
     """Log in through the login form over HTTP; the Cookie header a browser sends afterwards."""
     jar: dict[str, str] = {}
 
-    def request(method: str, path: str, body: bytes | None = None, **headers: str) -> bytes:
+    def request(method: str, path: str, body: bytes | None = None) -> bytes:
         connection = http.client.HTTPConnection("127.0.0.1", port)
-        cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
-        connection.request(method, path, body=body, headers={**headers, "Cookie": cookie})
+        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in jar.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         for header in response.headers.get_all("Set-Cookie") or []:
             parsed = SimpleCookie()
@@ -179,9 +160,7 @@ def browser_cookies(port: int, made: world.World) -> str:
 
     token = world.csrf_token(request("GET", "/login").decode())
     form = urlencode({"csrf_token": token, "email": made.owner_email, "password": made.password})
-    request(
-        "POST", "/login", form.encode(), **{"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    request("POST", "/login", form.encode())
     if "dossier_session" not in jar:
         raise RuntimeError("the login form set no session cookie")
     return "; ".join(f"{name}={value}" for name, value in jar.items())
@@ -199,24 +178,20 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> bytes:
     return content
 
 
-def entries_on_page(html: bytes, dossier_id: uuid.UUID) -> int:
-    """How many entries the dossier page lists: its baseline opens as many."""
-    links = re.findall(rf"/dossiers/{dossier_id}/entries/([0-9a-f-]{{36}})\"".encode(), html)
-    return len(set(links))
-
-
 def _database_figures(
     url: str, keys_dir: Path, suffix: str = ""
 ) -> tuple[list[dict[str, object]], dict[str, float]]:
     """Every request beside its baseline on the same database; the servers run side by side, so
     each pair is measured back to back, and all reads before any write."""
-    made, env = make_world(url, keys_dir)
+    made, env = world.make(url, keys_dir)
     auth = made.auth
     real, baseline = gunicorn("dossier:create_app()", env), gunicorn("bench.apps:minimal()", env)
     with real as port, baseline as base:
         cookies = browser_cookies(port, made)
         size = len(fetch(port, made.api_page, auth))
-        shown = entries_on_page(fetch(port, made.html_page, {"Cookie": cookies}), made.dossier_id)
+        shown = world.entries_on_page(
+            fetch(port, made.html_page, {"Cookie": cookies}), made.dossier_id
+        )
         fetch(port, made.api_entry, auth)
         minimal_page, minimal_html = "/page?limit=50", f"/page?limit={shown}"
         minimal_entry = f"/entry/{made.entry_id}"

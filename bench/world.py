@@ -16,6 +16,9 @@ from typing import Any
 
 from flask import Flask
 
+from dossier import create_app, migrations
+from dossier.config import Settings
+from dossier.db import make_engine
 from dossier.models import SessionKind
 from dossier.services import accounts, sessions
 from dossier.services.context import Context
@@ -211,6 +214,32 @@ def build(
         version,
         password=password,
     )
+
+
+def make(url: str, keys_dir: Path) -> tuple[World, dict[str, str]]:
+    """A migrated database holding the benchmark dossier; the settings to serve it with."""
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    env = environment(url, keys_dir)
+    app = create_app(Settings.from_env(env))
+    try:
+        made = build(app)
+    finally:
+        app.extensions["dossier"]["engine"].dispose()
+    return made, {
+        **env,
+        "BENCH_SECTION_KEY": made.section_key.hex(),
+        "BENCH_DOSSIER_ID": str(made.dossier_id),
+    }
+
+
+def entries_on_page(html: bytes, dossier_id: uuid.UUID) -> int:
+    """How many entries the dossier page lists (by their links): its baseline opens as many."""
+    links = set(re.findall(rf"/dossiers/{dossier_id}/entries/([0-9a-f-]{{36}})\"".encode(), html))
+    if not links:
+        raise RuntimeError("the dossier page links to no entry: its baseline would open none")
+    return len(links)
 
 
 def csrf_token(html: str) -> str:

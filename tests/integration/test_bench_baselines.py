@@ -12,9 +12,8 @@ from sqlalchemy import select, text
 
 from bench import apps
 from bench.audit import skeleton_verify
-from bench.http import entries_on_page
 from bench.reencrypt import skeleton_reencrypt
-from bench.world import BODY, World, browser_login, build
+from bench.world import BODY, World, browser_login, build, entries_on_page
 from dossier.audit import verify
 from dossier.db import unit_of_work
 from dossier.models import AuditChainHead, Entry, EntryVersion
@@ -36,7 +35,9 @@ def minimal(app: Flask, world: World) -> Iterator[Flask]:
     baseline.extensions["bench"]["engine"].dispose()
 
 
-def test_the_minimal_page_opens_the_titles_the_api_lists(app: Flask, world: World, minimal: Flask):  # type: ignore[no-untyped-def]
+def test_the_minimal_page_opens_the_titles_the_api_lists(
+    app: Flask, world: World, minimal: Flask
+) -> None:
     listed = app.test_client().get(world.api_page, headers=world.auth).get_json()["items"]
     answer = minimal.test_client().get("/page?limit=50")
     assert answer.status_code == 200
@@ -44,9 +45,9 @@ def test_the_minimal_page_opens_the_titles_the_api_lists(app: Flask, world: Worl
     assert len(listed) == 4  # the owner's three and the care worker's one
 
 
-def test_the_minimal_entry_opens_the_texts_and_views_the_api_shows(  # type: ignore[no-untyped-def]
+def test_the_minimal_entry_opens_the_texts_and_views_the_api_shows(
     app: Flask, world: World, minimal: Flask
-):
+) -> None:
     shown = app.test_client().get(world.api_entry, headers=world.auth).get_json()
     answer = minimal.test_client().get(f"/entry/{world.entry_id}").get_json()
     assert answer["title"] == shown["entry"]["title"] == "Verslag"
@@ -55,7 +56,9 @@ def test_the_minimal_entry_opens_the_texts_and_views_the_api_shows(  # type: ign
     assert len(answer["views"]) == 2
 
 
-def test_the_html_baseline_opens_as_many_entries_as_the_page_lists(app: Flask, world: World):  # type: ignore[no-untyped-def]
+def test_the_html_baseline_opens_as_many_entries_as_the_page_lists(
+    app: Flask, world: World
+) -> None:
     browser = app.test_client()
     browser_login(browser, world)
     page = browser.get(world.html_page)
@@ -63,7 +66,7 @@ def test_the_html_baseline_opens_as_many_entries_as_the_page_lists(app: Flask, w
     assert entries_on_page(page.get_data(), world.dossier_id) == 4
 
 
-def test_the_audit_skeleton_ends_each_chain_at_its_head(app: Flask, world: World):  # type: ignore[no-untyped-def]
+def test_the_audit_skeleton_ends_each_chain_at_its_head(app: Flask, world: World) -> None:
     engine = app.extensions["dossier"]["engine"]
     with engine.connect() as connection:
         skeleton = skeleton_verify(connection)
@@ -75,7 +78,7 @@ def test_the_audit_skeleton_ends_each_chain_at_its_head(app: Flask, world: World
     assert skeleton.ends == heads and len(heads) >= 2  # the account chain and the dossier's
 
 
-def test_the_audit_skeleton_notices_an_edited_event(app: Flask, world: World):  # type: ignore[no-untyped-def]
+def test_the_audit_skeleton_notices_an_edited_event(app: Flask, world: World) -> None:
     engine = app.extensions["dossier"]["engine"]
     with as_database_owner(engine) as connection:
         connection.execute(
@@ -85,9 +88,9 @@ def test_the_audit_skeleton_notices_an_edited_event(app: Flask, world: World):  
         assert not skeleton_verify(connection).ok
 
 
-def test_the_reencryption_skeleton_leaves_rows_that_open_with_the_new_key(  # type: ignore[no-untyped-def]
+def test_the_reencryption_skeleton_leaves_rows_that_open_with_the_new_key(
     app: Flask, world: World
-):
+) -> None:
     engine = app.extensions["dossier"]["engine"]
     listed = app.test_client().get(world.api_page, headers=world.auth).get_json()["items"]
     titles = {item["id"]: item["title"] for item in listed}
