@@ -19,6 +19,7 @@ import json
 import os
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, Response, request
@@ -73,6 +74,11 @@ _ENTRY = (
 )
 
 
+@cache
+def _purpose(field: str) -> bytes:
+    return CONTENT_HEADER + crypto.label(f"content/{field}") + b"\x00"
+
+
 def content_aad(
     field: str,
     dossier_id: uuid.UUID,
@@ -82,15 +88,14 @@ def content_aad(
     version: int,
     key_version: int,
 ) -> bytes:
-    """The associated data a piece of content is sealed under: header, purpose and its place."""
-    place = {
-        "dossier": str(dossier_id),
-        "section": str(section_id) if section_id else "dossier",
-        "object": f"{object_type}:{object_id}",
-        "version": version,
-        "key_version": key_version,
-    }
-    return CONTENT_HEADER + crypto.label(f"content/{field}") + b"\x00" + crypto.canonical(place)
+    """The associated data a piece of content is sealed under: header, purpose and its place, as
+    the canonical JSON `crypto.canonical` makes of it (sorted keys, no spaces), written out."""
+    section = str(section_id) if section_id else "dossier"
+    place = (
+        f'{{"dossier":"{dossier_id}","key_version":{key_version},'
+        f'"object":"{object_type}:{object_id}","section":"{section}","version":{version}}}'
+    )
+    return _purpose(field) + place.encode("ascii")
 
 
 def open_content(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:

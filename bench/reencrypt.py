@@ -77,18 +77,24 @@ def _baseline_per_second() -> float:
     return ENTRIES / (time.perf_counter() - start)
 
 
-_STALE = (
+_STALE_IDS = (
     text(
-        "SELECT v.id, v.entry_id, v.version, v.key_version, v.title_sealed, v.body_sealed "
-        "FROM entry_versions v WHERE v.dossier_id = :d AND v.key_version < :current "
-        "AND v.entry_id IN (SELECT id FROM entries WHERE section_id = :s) LIMIT :n"
+        "SELECT v.id FROM entry_versions v WHERE v.dossier_id = :d AND v.key_version < :current "
+        "AND v.entry_id IN (SELECT id FROM entries WHERE section_id = :s)"
     )
     .bindparams(
         bindparam("d", type_=Uuid()),
         bindparam("s", type_=Uuid()),
         bindparam("current", type_=Integer()),
-        bindparam("n", type_=Integer()),
     )
+    .columns(id=Uuid())
+)
+_ROWS = (
+    text(
+        "SELECT id, entry_id, version, key_version, title_sealed, body_sealed "
+        "FROM entry_versions WHERE id IN :ids"
+    )
+    .bindparams(bindparam("ids", type_=Uuid(), expanding=True))
     .columns(
         id=Uuid(),
         entry_id=Uuid(),
@@ -117,17 +123,18 @@ def skeleton_reencrypt(
     current: int,
     batch: int = BATCH,
 ) -> int:
-    """Move every entry version of a section to key version `current`: per batch, one query
-    for the rows still under an older version, open title and body under their place, seal them
-    under the new one, and one executemany. Returns the rows rewritten."""
+    """Move every entry version of a section to key version `current`: one query for the ids
+    of the rows still under an older version, then per batch one query for the rows, open title
+    and body under their place, seal them under the new one, and one executemany. Returns the
+    rows rewritten."""
     old, new = AESGCM(old_key), AESGCM(new_key)
-    rewritten = 0
-    while True:
-        rows = connection.execute(
-            _STALE, {"d": dossier_id, "s": section_id, "current": current, "n": batch}
-        ).all()
-        if not rows:
-            return rewritten
+    ids = (
+        connection.execute(_STALE_IDS, {"d": dossier_id, "s": section_id, "current": current})
+        .scalars()
+        .all()
+    )
+    for offset in range(0, len(ids), batch):
+        rows = connection.execute(_ROWS, {"ids": ids[offset : offset + batch]}).all()
         changes = []
         for row in rows:
             resealed: dict[str, object] = {"id": row.id, "current": current}
@@ -160,7 +167,7 @@ def skeleton_reencrypt(
                 )
             changes.append(resealed)
         connection.execute(_RESEALED, changes)
-        rewritten += len(rows)
+    return len(ids)
 
 
 def _skeleton_per_second(
