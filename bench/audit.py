@@ -116,7 +116,7 @@ def skeleton_verify(connection: Connection) -> Skeleton:
     if chain is not None:
         ends[chain] = previous.hex()
     heads = connection.exec_driver_sql("SELECT chain, hash FROM audit_chain_heads WHERE seq > 0")
-    ok = {chain: digest for chain, digest in heads} == ends and ok
+    ok = {name: digest for name, digest in heads} == ends and ok
     return Skeleton(events, ok, ends)
 
 
