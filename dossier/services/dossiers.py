@@ -187,6 +187,11 @@ def summary(
         ctx.origin,
         ctx.now(),
     )
+    return described(db, keys, access)
+
+
+def described(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
+    """The names opened, for a use case that logs the page they appear on as its one event."""
     return DossierSummary(
         id=access.dossier.id,
         subject_name=subject_name(keys, access.dossier),

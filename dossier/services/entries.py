@@ -496,43 +496,59 @@ def read_entry(
     """One entry with everything around it. `for_edit`: refused unless the actor may change it."""
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.read")
-        entry = _entry_in(db, access, entry_id, "entry.read")
-        keys = keychain(db, actor, dossier_id)
-        authors: dict[uuid.UUID, Author] = {}
-        card, body = card_for(db, ctx, access, keys, entry, authors)
-        detail = EntryDetail(
-            card=card,
-            body=body,
-            views=views_of(db, ctx, access, keys, entry, authors),
-            attachments=attachments_of(db, ctx, access, keys, entry),
-            corrections=corrections_of(db, ctx, access, keys, entry, authors),
-            can_edit=entry.author_id == actor.user_id
-            and access.can_write_entries(entry.section_id)
-            and entry.archived_at is None,
-            can_add_view=entry.author_id != actor.user_id
-            and access.can_add_views(entry.section_id),
-            can_request_correction=access.is_owner
-            and entry.author_id != actor.user_id
-            and entry.archived_at is None,
-            can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
-            can_answer_corrections=entry.author_id == actor.user_id,
-        )
-        if for_edit and not detail.can_edit:
-            raise access.refuse(
-                "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
-            )
-        append(
-            db,
-            access.event(
-                "entry.read",
-                object_type="entry",
-                object_id=str(entry.id),
-                reason=f"version {entry.current_version}",
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
+        detail = entry_detail(db, ctx, access, keychain(db, actor, dossier_id), entry_id, for_edit)
+        log_entry_read(db, ctx, access, detail)
         return detail
+
+
+def entry_detail(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    entry_id: uuid.UUID,
+    for_edit: bool = False,
+) -> EntryDetail:
+    """The entry as its page shows it, read inside the caller's unit of work (which logs it)."""
+    actor = access.actor
+    entry = _entry_in(db, access, entry_id, "entry.read")
+    authors: dict[uuid.UUID, Author] = {}
+    card, body = card_for(db, ctx, access, keys, entry, authors)
+    detail = EntryDetail(
+        card=card,
+        body=body,
+        views=views_of(db, ctx, access, keys, entry, authors),
+        attachments=attachments_of(db, ctx, access, keys, entry),
+        corrections=corrections_of(db, ctx, access, keys, entry, authors),
+        can_edit=entry.author_id == actor.user_id
+        and access.can_write_entries(entry.section_id)
+        and entry.archived_at is None,
+        can_add_view=entry.author_id != actor.user_id and access.can_add_views(entry.section_id),
+        can_request_correction=access.is_owner
+        and entry.author_id != actor.user_id
+        and entry.archived_at is None,
+        can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
+        can_answer_corrections=entry.author_id == actor.user_id,
+    )
+    if for_edit and not detail.can_edit:
+        raise access.refuse(
+            "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
+        )
+    return detail
+
+
+def log_entry_read(db: Session, ctx: Context, access: Access, detail: EntryDetail) -> None:
+    append(
+        db,
+        access.event(
+            "entry.read",
+            object_type="entry",
+            object_id=str(detail.card.id),
+            reason=f"version {detail.card.version}",
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
 
 
 def views_of(

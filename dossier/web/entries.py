@@ -12,7 +12,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
-from dossier.services import dossiers, entries
+from dossier.services import dossiers, entries, pages
 from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import (
     AnswerForm,
@@ -27,9 +27,7 @@ from dossier.web.forms import (
 
 
 def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> str:
-    ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
-    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
+    page = pages.entry_page(service_context(), actor(), dossier_id, entry_id)
     defaults = {
         "view_form": ViewForm(formdata=None),
         "attachment_form": AttachmentForm(formdata=None),
@@ -39,7 +37,7 @@ def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> 
         "confirm": ConfirmForm(formdata=None),
     }
     return render_template(
-        "entries/entry.html", dossier=summary, entry=detail, **{**defaults, **forms}
+        "entries/entry.html", dossier=page.dossier, entry=page.entry, **{**defaults, **forms}
     )
 
 
@@ -94,8 +92,8 @@ def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untype
 @login_required
 def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
-    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id, for_edit=True)
+    page = pages.entry_page(ctx, actor(), dossier_id, entry_id, for_edit=True)
+    summary, detail = page.dossier, page.entry
     form = EditEntryForm()
     if request.method == "GET":
         form.title.data, form.body.data = detail.card.title, detail.body

@@ -93,7 +93,7 @@ class Model:
         if grant.permission != "contribute" or who != "pro":
             return AccessDenied
         if section not in grant.sections:
-            return InvalidInput  # a section the grantee cannot see is not one to choose
+            return NotFound  # a section the grantee cannot see is absent to them, and logged
         return None
 
 

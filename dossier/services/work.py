@@ -1,0 +1,57 @@
+"""One request's handle on one dossier: access resolved once, keys opened once, one place to log.
+
+A page is one use case: it opens a `DossierWork`, reads what it shows through it, and writes the
+one event that says what was read. The handle is why a page no longer strings several units of
+work together (each resolving access, sweeping and unlocking keys again, each logging its part).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from dossier.audit import append
+from dossier.errors import DomainError
+from dossier.services.access import Access, resolve
+from dossier.services.context import Actor, Context, Refused
+from dossier.services.keychain import KeyChain, keychain
+
+
+@dataclass
+class DossierWork:
+    db: Session
+    ctx: Context
+    access: Access
+    _keys: KeyChain | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> KeyChain:
+        """The actor's keys in this dossier, unlocked on first use and then kept."""
+        if self._keys is None:
+            self._keys = keychain(self.db, self.access.actor, self.access.dossier.id)
+        return self._keys
+
+    def log(self, action: str, **fields: object) -> None:
+        append(self.db, self.access.event(action, **fields), self.ctx.origin, self.ctx.now())
+
+    def refuse(
+        self, action: str, reason: str, error: DomainError | None = None, **fields: object
+    ) -> Refused:
+        return self.access.refuse(action, reason, error, **fields)
+
+    def require_owner(self, action: str) -> None:
+        if not self.access.is_owner:
+            raise self.refuse(action, "not an owner")
+
+
+@contextmanager
+def dossier_work(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+) -> Iterator[DossierWork]:
+    """One transaction on one dossier; a stranger is refused as if it did not exist."""
+    with ctx.unit_of_work() as db:
+        yield DossierWork(db, ctx, resolve(db, ctx, actor, dossier_id, action))

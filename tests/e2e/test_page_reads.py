@@ -1,0 +1,55 @@
+"""A page is one use case: one unit of work for what it shows, one event for what was read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from dossier.models import AuditEvent
+from tests.e2e.test_sharing_pages import login
+from tests.support import youth_world
+
+
+@contextmanager
+def counted(engine) -> Iterator[dict[str, int]]:  # type: ignore[no-untyped-def]
+    """How many transactions begin while the block runs."""
+    seen = {"transactions": 0}
+
+    def begin(_connection) -> None:  # type: ignore[no-untyped-def]
+        seen["transactions"] += 1
+
+    event.listen(engine, "begin", begin)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", begin)
+
+
+def new_events(ctx, before: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with ctx.unit_of_work() as db:
+        rows = db.execute(
+            select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.at, AuditEvent.seq)
+        ).all()
+    return [tuple(row) for row in rows[before:]]
+
+
+def count_events(ctx) -> int:  # type: ignore[no-untyped-def]
+    with ctx.unit_of_work() as db:
+        return len(db.scalars(select(AuditEvent.id)).all())
+
+
+def test_the_entry_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx)
+    entry = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
+    browser = login(app, "sanne@example.nl")
+    url = f"/dossiers/{world.dossier.id}/entries/{entry}"
+    for path in (url, url + "/edit"):
+        before = count_events(ctx)
+        with counted(engine) as seen:
+            page = browser.get(path)
+        assert page.status_code == 200 and "Mijn verhaal" in page.get_data(as_text=True)
+        assert new_events(ctx, before) == [("entry.read", "success")], path
+        # one for the login session that the request carries, one for the page itself
+        assert seen["transactions"] == 2, path
