@@ -709,38 +709,47 @@ def history(
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.history")
         entry = _entry_in(db, access, entry_id, "entry.history")
-        keys = keychain(db, actor, dossier_id)
-        authors: dict[uuid.UUID, Author] = {}
-        result = []
-        for version in db.scalars(
-            select(EntryVersion)
-            .where(EntryVersion.entry_id == entry.id)
-            .order_by(EntryVersion.version)
-        ):
-            try:
-                title, body = open_version(db, keys, entry, version)
-                trusted = True
-            except Untrusted:
-                title, body, trusted = UNTRUSTED_TEXT, "", False
-                log_untrusted(db, ctx, access, "entry", entry.id)
-            result.append(
-                VersionInfo(
-                    version.version,
-                    version.created_at,
-                    author_of(db, authors, version.author_id, entry.author_role),
-                    title,
-                    body,
-                    trusted,
-                    version.note,
-                )
-            )
-        append(
-            db,
-            access.event("entry.history", object_type="entry", object_id=str(entry.id)),
-            ctx.origin,
-            ctx.now(),
-        )
+        result = versions_of(db, ctx, access, keychain(db, actor, dossier_id), entry)
+        log_history_read(db, ctx, access, entry.id)
         return result
+
+
+def versions_of(
+    db: Session, ctx: Context, access: Access, keys: KeyChain, entry: Entry
+) -> list[VersionInfo]:
+    """Every version of an entry, read inside the caller's unit of work (which logs it)."""
+    authors: dict[uuid.UUID, Author] = {}
+    result = []
+    for version in db.scalars(
+        select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.version)
+    ):
+        try:
+            title, body = open_version(db, keys, entry, version)
+            trusted = True
+        except Untrusted:
+            title, body, trusted = UNTRUSTED_TEXT, "", False
+            log_untrusted(db, ctx, access, "entry", entry.id)
+        result.append(
+            VersionInfo(
+                version.version,
+                version.created_at,
+                author_of(db, authors, version.author_id, entry.author_role),
+                title,
+                body,
+                trusted,
+                version.note,
+            )
+        )
+    return result
+
+
+def log_history_read(db: Session, ctx: Context, access: Access, entry_id: uuid.UUID) -> None:
+    append(
+        db,
+        access.event("entry.history", object_type="entry", object_id=str(entry_id)),
+        ctx.origin,
+        ctx.now(),
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -6,9 +6,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from dossier.models import Entry
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, described
-from dossier.services.entries import EntryDetail, entry_detail, log_entry_read
+from dossier.services.entries import (
+    EntryDetail,
+    VersionInfo,
+    entry_detail,
+    log_entry_read,
+    log_history_read,
+    versions_of,
+)
 from dossier.services.work import dossier_work
 
 
@@ -26,4 +34,25 @@ def entry_page(
         detail = entry_detail(work.db, ctx, work.access, work.keys, entry_id, for_edit)
         page = EntryPage(described(work.db, work.keys, work.access), detail)
         log_entry_read(work.db, ctx, work.access, detail)
+        return page
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    dossier: DossierSummary
+    entry: EntryDetail
+    versions: list[VersionInfo]
+
+
+def history_page(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
+) -> HistoryPage:
+    """Every version of an entry with the entry around it: one read of its history, one event."""
+    with dossier_work(ctx, actor, dossier_id, "entry.history") as work:
+        detail = entry_detail(work.db, ctx, work.access, work.keys, entry_id)
+        entry = work.db.get(Entry, detail.card.id)
+        assert entry is not None
+        versions = versions_of(work.db, ctx, work.access, work.keys, entry)
+        page = HistoryPage(described(work.db, work.keys, work.access), detail, versions)
+        log_history_read(work.db, ctx, work.access, entry.id)
         return page

@@ -114,11 +114,10 @@ def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-u
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/history")
 @login_required
 def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
-    detail = entries.read_entry(ctx, actor(), dossier_id, entry_id)
-    versions = entries.history(ctx, actor(), dossier_id, entry_id)
-    return render_template("entries/history.html", dossier=summary, entry=detail, versions=versions)
+    page = pages.history_page(service_context(), actor(), dossier_id, entry_id)
+    return render_template(
+        "entries/history.html", dossier=page.dossier, entry=page.entry, versions=page.versions
+    )
 
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/views")

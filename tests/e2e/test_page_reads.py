@@ -53,3 +53,15 @@ def test_the_entry_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine,
         assert new_events(ctx, before) == [("entry.read", "success")], path
         # one for the login session that the request carries, one for the page itself
         assert seen["transactions"] == 2, path
+
+
+def test_the_history_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx)
+    entry = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
+    browser = login(app, "sanne@example.nl")
+    before = count_events(ctx)
+    with counted(engine) as seen:
+        page = browser.get(f"/dossiers/{world.dossier.id}/entries/{entry}/history")
+    assert page.status_code == 200 and "Van mij" in page.get_data(as_text=True)
+    assert new_events(ctx, before) == [("entry.history", "success")]
+    assert seen["transactions"] == 2
