@@ -17,6 +17,7 @@ from dossier.services.entries import (
     log_history_read,
     versions_of,
 )
+from dossier.services.sharing import GrantInfo, grant_info
 from dossier.services.work import dossier_work
 
 
@@ -55,4 +56,25 @@ def history_page(
         versions = versions_of(work.db, ctx, work.access, work.keys, entry)
         page = HistoryPage(described(work.db, work.keys, work.access), detail, versions)
         log_history_read(work.db, ctx, work.access, entry.id)
+        return page
+
+
+@dataclass(frozen=True)
+class RevokePage:
+    dossier: DossierSummary
+    grant: GrantInfo
+
+
+def revoke_page(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID
+) -> RevokePage:
+    """The question before a sharing stops: who, which sections. One read, one event, and no
+    re-encryption while someone only looks."""
+    with dossier_work(ctx, actor, dossier_id, "grant.list") as work:
+        work.require_owner("grant.list")
+        page = RevokePage(
+            described(work.db, work.keys, work.access),
+            grant_info(work.db, ctx, work.access, grant_id),
+        )
+        work.log("grant.list", object_type="grant", object_id=str(grant_id))
         return page

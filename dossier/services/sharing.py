@@ -731,6 +731,12 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
     )
 
 
+def grant_info(db: Session, ctx: Context, access: Access, grant_id: uuid.UUID) -> GrantInfo:
+    """One grant as "Who may look?" shows it, read inside the caller's unit of work."""
+    grant = _grant_in(db, access, grant_id, "grant.list")
+    return _info(db, ctx, grant, access)
+
+
 def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
     """Who has access: every owner and grant, with sections, permission, dates and last access."""
     with ctx.unit_of_work() as db:

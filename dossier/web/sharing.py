@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import Conflict, InvalidInput
-from dossier.services import dossiers, notices, sharing
+from dossier.services import dossiers, notices, pages, sharing
 from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import ChangeGrantForm, ConfirmForm, ShareForm
 
@@ -111,11 +111,10 @@ def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[n
 @login_required
 def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
-    overview = sharing.overview(ctx, actor(), dossier_id)
-    grant = next((g for g in overview.grants if g.id == grant_id), None)
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+    page = pages.revoke_page(ctx, actor(), dossier_id, grant_id)
+    grant, summary = page.grant, page.dossier
     form = ConfirmForm()
-    if grant is not None and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             sharing.revoke(ctx, actor(), dossier_id, grant_id)
         except Conflict as error:
@@ -128,8 +127,6 @@ def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no
                 ),
                 "success",
             )
-        return redirect(url_for("web.access", dossier_id=dossier_id))
-    if grant is None:
         return redirect(url_for("web.access", dossier_id=dossier_id))
     return render_template("sharing/revoke.html", dossier=summary, grant=grant, form=form)
 

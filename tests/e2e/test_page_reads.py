@@ -65,3 +65,17 @@ def test_the_history_page_reads_in_one_unit_of_work_and_logs_one_read(app, engin
     assert page.status_code == 200 and "Van mij" in page.get_data(as_text=True)
     assert new_events(ctx, before) == [("entry.history", "success")]
     assert seen["transactions"] == 2
+
+
+def test_the_revoke_question_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker()
+    grant = world.share("anne@example.nl", "read")
+    browser = login(app, "sanne@example.nl")
+    before = count_events(ctx)
+    with counted(engine) as seen:
+        page = browser.get(f"/dossiers/{world.dossier.id}/grants/{grant}/revoke")
+    assert page.status_code == 200 and "Anne" in page.get_data(as_text=True)
+    assert new_events(ctx, before) == [("grant.list", "success")]
+    assert seen["transactions"] == 2
