@@ -514,35 +514,40 @@ def timeline(
 def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
     """People other than the owners who read something since this owner's previous visit."""
     with ctx.unit_of_work() as db:
-        opens = list(
-            db.scalars(
-                select(AuditEvent.at)
-                .where(
-                    AuditEvent.dossier_id == dossier_id,
-                    AuditEvent.actor_id == actor.user_id,
-                    AuditEvent.action == "dossier.open",
-                    AuditEvent.outcome == "success",
-                )
-                .order_by(AuditEvent.at.desc())
-                .limit(2)
-            )
-        )
-        if len(opens) < 2:
-            return []
-        owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id)
-        readers = db.scalars(
-            select(AuditEvent.actor_id)
+        return lookers_since_last_visit(db, actor.user_id, dossier_id)
+
+
+def lookers_since_last_visit(db: Session, user_id: uuid.UUID, dossier_id: uuid.UUID) -> list[str]:
+    """Inside the caller's unit of work, after it logged this visit's `dossier.open`."""
+    opens = list(
+        db.scalars(
+            select(AuditEvent.at)
             .where(
                 AuditEvent.dossier_id == dossier_id,
-                AuditEvent.at > opens[1],
-                AuditEvent.action.in_(READS),
+                AuditEvent.actor_id == user_id,
+                AuditEvent.action == "dossier.open",
                 AuditEvent.outcome == "success",
-                AuditEvent.actor_id.not_in(owners),
             )
-            .distinct()
+            .order_by(AuditEvent.at.desc())
+            .limit(2)
         )
-        people = _names(db, set(readers))
-        return sorted(user.display_name for user in people.values())
+    )
+    if len(opens) < 2:
+        return []
+    owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id)
+    readers = db.scalars(
+        select(AuditEvent.actor_id)
+        .where(
+            AuditEvent.dossier_id == dossier_id,
+            AuditEvent.at > opens[1],
+            AuditEvent.action.in_(READS),
+            AuditEvent.outcome == "success",
+            AuditEvent.actor_id.not_in(owners),
+        )
+        .distinct()
+    )
+    people = _names(db, set(readers))
+    return sorted(user.display_name for user in people.values())
 
 
 @dataclass(frozen=True)

@@ -393,101 +393,112 @@ def card_for(
 
 def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
     """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
-    limit = max(1, min(filters.limit or PAGE_DEFAULT, PAGE_MAX))
-    query_text = (filters.query or "").strip().casefold()
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "entry.list")
-        if filters.kind is not None and filters.kind not in KINDS:
-            raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
-        cursor = paging.decode(filters.cursor) if filters.cursor else None
-        readable = [
-            section_id
-            for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
-            if access.can_read(section_id)
-        ]
-        # Plain rows rather than ORM objects for the page and its versions: card_for reads
-        # only their columns, and building objects was a tenth of the page's time.
-        statement = select(Entry.__table__).where(
-            Entry.dossier_id == dossier_id, Entry.section_id.in_(readable)
-        )
-        hidden = (Entry.outdated_at.is_not(None)) | (Entry.archived_at.is_not(None))
-        statement = statement.where(hidden if filters.older else ~hidden)
-        if filters.section_id is not None:
-            statement = statement.where(Entry.section_id == filters.section_id)
-        if filters.kind is not None:
-            statement = statement.where(Entry.kind == filters.kind)
-        if filters.author_id is not None:
-            statement = statement.where(Entry.author_id == filters.author_id)
-        if filters.has_my_view is not None:
-            mine = exists().where(
-                and_(
-                    EntryPerspective.entry_id == Entry.id,
-                    EntryPerspective.author_id == actor.user_id,
-                )
-            )
-            statement = statement.where(mine if filters.has_my_view else ~mine)
-        if cursor is not None:
-            at, entry_id = cursor
-            statement = statement.where(
-                (Entry.created_at < at) | ((Entry.created_at == at) & (Entry.id < entry_id))
-            )
-        statement = statement.order_by(Entry.created_at.desc(), Entry.id.desc())
-        if not query_text:
-            statement = statement.limit(limit + 1)
-        keys = keychain(db, actor, dossier_id)
-        authors: dict[uuid.UUID, Author] = {}
-        items: list[EntryCard] = []
-        rows: list[Any] = []
-        found = list(db.execute(statement))
-        ids = [entry.id for entry in found]
-        versions = {
-            v.entry_id: v
-            for v in db.execute(
-                select(EntryVersion.__table__)
-                .join(
-                    Entry,
-                    (Entry.id == EntryVersion.entry_id)
-                    & (Entry.current_version == EntryVersion.version),
-                )
-                .where(Entry.id.in_(ids))
-            )
-        }
-        views: dict[uuid.UUID, list[uuid.UUID]] = {entry_id: [] for entry_id in ids}
-        for entry_id, author_id in db.execute(
-            select(EntryPerspective.entry_id, EntryPerspective.author_id).where(
-                EntryPerspective.entry_id.in_(ids)
-            )
-        ):
-            views[entry_id].append(author_id)
-        for entry in found:
-            card, body = card_for(
-                db, ctx, access, keys, entry, authors, versions.get(entry.id), views[entry.id]
-            )
-            if (
-                query_text
-                and query_text not in card.title.casefold()
-                and query_text not in body.casefold()
-            ):
-                continue
-            items.append(card)
-            rows.append(entry)
-            if len(items) > limit:
-                break
-        last = rows[limit - 1] if len(items) > limit else None
-        next_cursor = paging.encode(last.created_at, last.id) if last is not None else None
-        items = items[:limit]
+        page = entry_list(db, ctx, access, keychain(db, actor, dossier_id), filters)
         append(
             db,
             access.event(
                 "entry.list",
                 object_type="dossier",
                 object_id=str(dossier_id),
-                reason=f"{len(items)} entries" + (", search" if query_text else ""),
+                reason=list_reason(page, filters),
             ),
             ctx.origin,
             ctx.now(),
         )
-        return Page(items, next_cursor)
+        return page
+
+
+def list_reason(page: Page, filters: Filters) -> str:
+    return f"{len(page.items)} entries" + (", search" if (filters.query or "").strip() else "")
+
+
+def entry_list(db: Session, ctx: Context, access: Access, keys: KeyChain, filters: Filters) -> Page:
+    """A page of entries, read inside the caller's unit of work (which logs it)."""
+    actor = access.actor
+    dossier_id = access.dossier.id
+    limit = max(1, min(filters.limit or PAGE_DEFAULT, PAGE_MAX))
+    query_text = (filters.query or "").strip().casefold()
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
+    cursor = paging.decode(filters.cursor) if filters.cursor else None
+    readable = [
+        section_id
+        for section_id in db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
+        if access.can_read(section_id)
+    ]
+    # Plain rows rather than ORM objects for the page and its versions: card_for reads
+    # only their columns, and building objects was a tenth of the page's time.
+    statement = select(Entry.__table__).where(
+        Entry.dossier_id == dossier_id, Entry.section_id.in_(readable)
+    )
+    hidden = (Entry.outdated_at.is_not(None)) | (Entry.archived_at.is_not(None))
+    statement = statement.where(hidden if filters.older else ~hidden)
+    if filters.section_id is not None:
+        statement = statement.where(Entry.section_id == filters.section_id)
+    if filters.kind is not None:
+        statement = statement.where(Entry.kind == filters.kind)
+    if filters.author_id is not None:
+        statement = statement.where(Entry.author_id == filters.author_id)
+    if filters.has_my_view is not None:
+        mine = exists().where(
+            and_(
+                EntryPerspective.entry_id == Entry.id,
+                EntryPerspective.author_id == actor.user_id,
+            )
+        )
+        statement = statement.where(mine if filters.has_my_view else ~mine)
+    if cursor is not None:
+        at, entry_id = cursor
+        statement = statement.where(
+            (Entry.created_at < at) | ((Entry.created_at == at) & (Entry.id < entry_id))
+        )
+    statement = statement.order_by(Entry.created_at.desc(), Entry.id.desc())
+    if not query_text:
+        statement = statement.limit(limit + 1)
+    authors: dict[uuid.UUID, Author] = {}
+    items: list[EntryCard] = []
+    rows: list[Any] = []
+    found = list(db.execute(statement))
+    ids = [entry.id for entry in found]
+    versions = {
+        v.entry_id: v
+        for v in db.execute(
+            select(EntryVersion.__table__)
+            .join(
+                Entry,
+                (Entry.id == EntryVersion.entry_id)
+                & (Entry.current_version == EntryVersion.version),
+            )
+            .where(Entry.id.in_(ids))
+        )
+    }
+    views: dict[uuid.UUID, list[uuid.UUID]] = {entry_id: [] for entry_id in ids}
+    for entry_id, author_id in db.execute(
+        select(EntryPerspective.entry_id, EntryPerspective.author_id).where(
+            EntryPerspective.entry_id.in_(ids)
+        )
+    ):
+        views[entry_id].append(author_id)
+    for entry in found:
+        card, body = card_for(
+            db, ctx, access, keys, entry, authors, versions.get(entry.id), views[entry.id]
+        )
+        if (
+            query_text
+            and query_text not in card.title.casefold()
+            and query_text not in body.casefold()
+        ):
+            continue
+        items.append(card)
+        rows.append(entry)
+        if len(items) > limit:
+            break
+    last = rows[limit - 1] if len(items) > limit else None
+    next_cursor = paging.encode(last.created_at, last.id) if last is not None else None
+    items = items[:limit]
+    return Page(items, next_cursor)
 
 
 def read_entry(
@@ -1413,14 +1424,17 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[WaitingCorrection]:
 def authors_in(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[Author]:
     """Everyone who wrote in the sections I can read, for the author filter."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.authors")
-        cache: dict[uuid.UUID, Author] = {}
-        seen: dict[uuid.UUID, Author] = {}
-        for author_id, role, section_id in db.execute(
-            select(Entry.author_id, Entry.author_role, Entry.section_id).where(
-                Entry.dossier_id == dossier_id
-            )
-        ):
-            if access.can_read(section_id) and author_id not in seen:
-                seen[author_id] = author_of(db, cache, author_id, role)
-        return sorted(seen.values(), key=lambda a: a.name.casefold())
+        return authors_of(db, resolve(db, ctx, actor, dossier_id, "entry.authors"))
+
+
+def authors_of(db: Session, access: Access) -> list[Author]:
+    cache: dict[uuid.UUID, Author] = {}
+    seen: dict[uuid.UUID, Author] = {}
+    for author_id, role, section_id in db.execute(
+        select(Entry.author_id, Entry.author_role, Entry.section_id).where(
+            Entry.dossier_id == access.dossier.id
+        )
+    ):
+        if access.can_read(section_id) and author_id not in seen:
+            seen[author_id] = author_of(db, cache, author_id, role)
+    return sorted(seen.values(), key=lambda a: a.name.casefold())

@@ -7,17 +7,25 @@ import uuid
 from dataclasses import dataclass
 
 from dossier.models import Entry
+from dossier.services.audit_views import lookers_since_last_visit
+from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, described
 from dossier.services.entries import (
+    Author,
     EntryDetail,
+    Filters,
+    Page,
     VersionInfo,
+    authors_of,
     entry_detail,
+    entry_list,
+    list_reason,
     log_entry_read,
     log_history_read,
     versions_of,
 )
-from dossier.services.sharing import GrantInfo, grant_info
+from dossier.services.sharing import GrantInfo, grant_info, message_of_my_grant
 from dossier.services.work import dossier_work
 
 
@@ -78,3 +86,38 @@ def revoke_page(
         )
         work.log("grant.list", object_type="grant", object_id=str(grant_id))
         return page
+
+
+@dataclass(frozen=True)
+class DossierPage:
+    dossier: DossierSummary
+    page: Page
+    authors: list[Author]
+    new_lookers: list[str]
+    message: SignedText | None
+
+
+def dossier_page(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters
+) -> DossierPage:
+    """The dossier with a page of its entries, who wrote them, who looked since the owner's last
+    visit, and a grantee's message: one visit, one `dossier.open` event."""
+    with dossier_work(ctx, actor, dossier_id, "dossier.open") as work:
+        access = work.access
+        summary = described(work.db, work.keys, access)
+        entries_page = entry_list(work.db, ctx, access, work.keys, filters)
+        work.log(
+            "dossier.open",
+            object_type="dossier",
+            object_id=str(dossier_id),
+            reason=list_reason(entries_page, filters),
+        )
+        return DossierPage(
+            dossier=summary,
+            page=entries_page,
+            authors=authors_of(work.db, access),
+            new_lookers=lookers_since_last_visit(work.db, actor.user_id, dossier_id)
+            if access.is_owner
+            else [],
+            message=None if access.is_owner else message_of_my_grant(work.db, ctx, access),
+        )

@@ -8,7 +8,7 @@ their own private key open nothing they lost.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -824,47 +824,61 @@ def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedTex
     before messages were signed) is not shown at all."""
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, grant_id)
-        signer = grant.message_signed_by if grant else None
-        if (
-            grant is None
-            or grant.grantee_id != actor.user_id
-            or grant.message_sealed is None
-            or signer is None
-        ):
+        if grant is None or grant.grantee_id != actor.user_id:
             return None
-        try:
-            message = read_signed_text(
-                crypto.open_from_public_key(
-                    grant.message_sealed,
-                    unlock_keyring(db, actor).exchange,
-                    _message_info(grant.id),
-                ),
-                _message_place(grant),
-                signer,
-                signing_public_key(db, signer),
-                "message",
-            )
-        except (crypto.CryptoError, Untrusted):
-            message = SignedText("", Trust.UNTRUSTED)
-        event = Event(
-            action="grant.message_read",
-            actor_id=actor.user_id,
-            actor_role=actor.role,
-            dossier_id=grant.dossier_id,
-            object_type="grant",
-            object_id=str(grant.id),
-            basis=f"grant:{grant.id}",
-        )
-        append(db, event, ctx.origin, ctx.now())
-        if not message.trusted:
-            untrusted = replace(
-                event,
-                action="content.untrusted",
-                outcome=Outcome.ERROR,
-                reason="failed to open or verify",
-            )
-            append(db, untrusted, ctx.origin, ctx.now())
+        message = open_message(db, ctx, actor, grant)
+        if message is not None:
+            append(db, _message_event(actor, grant, "grant.message_read"), ctx.origin, ctx.now())
         return message
+
+
+def _message_event(actor: Actor, grant: Grant, action: str, **fields: object) -> Event:
+    return Event(
+        action=action,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        dossier_id=grant.dossier_id,
+        object_type="grant",
+        object_id=str(grant.id),
+        basis=f"grant:{grant.id}",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def open_message(db: Session, ctx: Context, actor: Actor, grant: Grant) -> SignedText | None:
+    """The grantee's message, inside the caller's unit of work (which logs reading it); one that
+    fails to open or verify is logged as such here."""
+    signer = grant.message_signed_by
+    if grant.message_sealed is None or signer is None:
+        return None
+    try:
+        return read_signed_text(
+            crypto.open_from_public_key(
+                grant.message_sealed, unlock_keyring(db, actor).exchange, _message_info(grant.id)
+            ),
+            _message_place(grant),
+            signer,
+            signing_public_key(db, signer),
+            "message",
+        )
+    except (crypto.CryptoError, Untrusted):
+        untrusted = _message_event(
+            actor,
+            grant,
+            "content.untrusted",
+            outcome=Outcome.ERROR,
+            reason="failed to open or verify",
+        )
+        append(db, untrusted, ctx.origin, ctx.now())
+        return SignedText("", Trust.UNTRUSTED)
+
+
+def message_of_my_grant(db: Session, ctx: Context, access: Access) -> SignedText | None:
+    """The message of the grant this access stands on, if any."""
+    if access.grant_id is None:
+        return None
+    grant = db.get(Grant, access.grant_id)
+    return open_message(db, ctx, access.actor, grant) if grant is not None else None
 
 
 def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:

@@ -12,7 +12,7 @@ from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
-from dossier.services import audit_views, dossiers, entries, ownership, sharing
+from dossier.services import dossiers, entries, ownership, pages, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import bp, show_errors
 from dossier.web.forms import (
@@ -67,26 +67,22 @@ def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
         cursor=args.get("cursor") or None,
         limit=20,
     )
-    summary = dossiers.get_dossier(ctx, me, dossier_id)
     try:
-        page = entries.list_entries(ctx, me, dossier_id, filters)
+        visit = pages.dossier_page(ctx, me, dossier_id, filters)
     except InvalidInput:
         flash(_("This page link is not valid. Start from the first page."), "error")
         return redirect(url_for("web.dossier", dossier_id=dossier_id))
+    page = visit.page
     next_args = {**args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
     return render_template(
         "dossiers/dossier.html",
-        new_lookers=audit_views.new_lookers(ctx, me, dossier_id)
-        if summary.permission == "own"
-        else [],
-        message=sharing.message_in_dossier(ctx, me, dossier_id)
-        if summary.permission != "own"
-        else None,
-        dossier=summary,
+        new_lookers=visit.new_lookers,
+        message=visit.message,
+        dossier=visit.dossier,
         page=page,
         filters=filters,
         view_filter=view_filter,
-        authors=entries.authors_in(ctx, me, dossier_id),
+        authors=visit.authors,
         next_args=next_args,
     )
 

@@ -79,3 +79,19 @@ def test_the_revoke_question_reads_in_one_unit_of_work_and_logs_one_read(app, en
     assert page.status_code == 200 and "Anne" in page.get_data(as_text=True)
     assert new_events(ctx, before) == [("grant.list", "success")]
     assert seen["transactions"] == 2
+
+
+def test_the_dossier_page_is_one_visit_with_one_event(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker()
+    world.share("anne@example.nl", "read", message="Welkom")
+    world.write(world.youth, "care", "Plan", "Stappen")
+    for email, title in (("sanne@example.nl", "Plan"), ("anne@example.nl", "Welkom")):
+        browser = login(app, email)
+        before = count_events(ctx)
+        with counted(engine) as seen:
+            page = browser.get(f"/dossiers/{world.dossier.id}")
+        assert page.status_code == 200 and title in page.get_data(as_text=True), email
+        assert new_events(ctx, before) == [("dossier.open", "success")], email
+        assert seen["transactions"] == 2, email
