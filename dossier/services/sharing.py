@@ -477,7 +477,15 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UU
         return grant.status
 
 
-def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> int:
+@dataclass(frozen=True)
+class Revoked:
+    """What stopping a sharing did: whose access ended, and how much re-encryption is left."""
+
+    grantee_name: str
+    remaining: int
+
+
+def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Revoked:
     """At once: the grantee's keys go, every key they held rotates, older content is re-encrypted
     (what does not fit in this request continues at the next owner action). Returns what is left."""
     with ctx.unit_of_work() as db:
@@ -516,7 +524,8 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         )
         if grant.grantee_id is not None:
             notify(db, ctx, grant.grantee_id, dossier_id, "grant.ended", reason="revoked")
-        return remaining
+        grantee = db.get(User, grant.grantee_id) if grant.grantee_id else None
+        return Revoked(grantee.display_name if grantee else "", remaining)
 
 
 def change(

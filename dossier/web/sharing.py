@@ -111,24 +111,23 @@ def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[n
 @login_required
 def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ctx = service_context()
-    page = pages.revoke_page(ctx, actor(), dossier_id, grant_id)
-    grant, summary = page.grant, page.dossier
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            sharing.revoke(ctx, actor(), dossier_id, grant_id)
+            revoked = sharing.revoke(ctx, actor(), dossier_id, grant_id)
         except Conflict as error:
             flash(_(error.detail), "error")
         else:
             flash(
                 _(
                     "%(name)s has no access any more. This takes effect right away.",
-                    name=grant.grantee.name or _("The invited person"),
+                    name=revoked.grantee_name or _("The invited person"),
                 ),
                 "success",
             )
         return redirect(url_for("web.access", dossier_id=dossier_id))
-    return render_template("sharing/revoke.html", dossier=summary, grant=grant, form=form)
+    page = pages.revoke_page(ctx, actor(), dossier_id, grant_id)
+    return render_template("sharing/revoke.html", dossier=page.dossier, grant=page.grant, form=form)
 
 
 @bp.post("/dossiers/<uuid:dossier_id>/grants/<uuid:grant_id>/change")

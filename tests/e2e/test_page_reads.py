@@ -95,3 +95,24 @@ def test_the_dossier_page_is_one_visit_with_one_event(app, engine, ctx) -> None:
         assert page.status_code == 200 and title in page.get_data(as_text=True), email
         assert new_events(ctx, before) == [("dossier.open", "success")], email
         assert seen["transactions"] == 2, email
+
+
+def test_stopping_a_sharing_is_one_unit_of_work_and_one_event(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import csrf_token
+
+    world = youth_world(ctx, age=17)
+    world.staff()
+    world.care_worker()
+    grant = world.share("anne@example.nl", "read")
+    browser = login(app, "sanne@example.nl")
+    path = f"/dossiers/{world.dossier.id}/grants/{grant}/revoke"
+    token = csrf_token(browser, path)
+    before = count_events(ctx)
+    with counted(engine) as seen:
+        done = browser.post(path, data={"csrf_token": token})
+    assert done.status_code == 302
+    assert new_events(ctx, before) == [("grant.revoke", "success")]
+    assert seen["transactions"] == 2
+    assert "Anne has no access any more" in browser.get(done.headers["Location"]).get_data(
+        as_text=True
+    )

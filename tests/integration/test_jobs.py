@@ -60,7 +60,7 @@ def test_the_worker_finishes_a_revocation_with_sealed_keys_and_leaves_nothing(
     assert shared.status == "active"
 
     monkeypatch.setattr(rotation, "DEFAULT_BUDGET_SECONDS", 0.0)  # nothing fits in the request
-    assert sharing.revoke(queued, youth, dossier.id, shared.grant_id) > 0
+    assert sharing.revoke(queued, youth, dossier.id, shared.grant_id).remaining > 0
     redis = queue.connection(REDIS_URL)
     waiting = queue.queue(REDIS_URL).jobs
     [job] = [job for job in waiting if job.func_name == queue.CONTINUE_ROTATION]

@@ -200,7 +200,7 @@ def test_honest_texts_verify_and_keep_their_signature_through_a_rotation(world: 
 
     # Stopping the sharing rotates the dossier key and the Care key: names and the correction
     # are re-encrypted by Marieke's request, and their signatures move along unchanged.
-    assert sharing.revoke(ctx, w.parent, w.dossier, w.grant) == 0
+    assert sharing.revoke(ctx, w.parent, w.dossier, w.grant).remaining == 0
     with ctx.unit_of_work() as db:
         assert db.get(Dossier, w.dossier).name_key_version == 2
         assert db.get(Section, w.therapy).name_key_version == 2

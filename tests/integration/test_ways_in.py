@@ -169,7 +169,7 @@ def test_two_revocations_at_once_one_wins_one_event_one_rotation(ctx: Context) -
         lambda: sharing.revoke(ctx, daan, dossier.id, shared.grant_id),
         lambda: sharing.revoke(ctx, daan, dossier.id, shared.grant_id),
     )
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"]
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Revoked"]
     assert any(isinstance(r, Conflict) and r.status == 409 for r in results)
     with ctx.unit_of_work() as db:
         revocations = db.scalar(
