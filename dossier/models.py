@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -21,11 +22,15 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    and_,
     false,
+    or_,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from dossier.consent import State
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -406,7 +411,9 @@ class Invitation(Base):
     used_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
-LIVE_GRANT_STATUSES = ("pending", "active")
+# A grant's status is its standing under the consent rules: one vocabulary for both.
+GrantStatus = State
+LIVE_GRANT_STATUSES = (GrantStatus.PENDING, GrantStatus.ACTIVE)
 
 
 class Grant(Base):
@@ -446,6 +453,16 @@ class Grant(Base):
     invitation_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @staticmethod
+    def counts_at(now: datetime) -> ColumnElement[bool]:
+        """A grant gives access while it is active and before its end, to the second: the one
+        condition for who may read and for who keeps a key when keys rotate."""
+        return and_(
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.revoked_at.is_(None),
+            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        )
 
 
 class GrantApproval(Base):

@@ -16,6 +16,7 @@ from dossier.models import (
     DossierOwner,
     Grant,
     GrantSection,
+    GrantStatus,
     KeyVersion,
     Permission,
     Perspective,
@@ -25,8 +26,6 @@ from dossier.models import (
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import dossier_secrets
 from dossier.services.lifecycle import sweep, sweep_by_id
-
-ACTIVE = "active"
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,7 @@ def has_standing(db: Session, actor: Actor, dossier_id: uuid.UUID) -> bool:
     grant = select(Grant.id).where(
         Grant.dossier_id == dossier_id,
         Grant.grantee_id == actor.user_id,
-        Grant.status == ACTIVE,
+        Grant.status == GrantStatus.ACTIVE,
         Grant.revoked_at.is_(None),
     )
     return bool(db.scalar(select(or_(exists(owner), exists(grant)))))
@@ -191,9 +190,7 @@ def active_grant(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID)
         select(Grant).where(
             Grant.dossier_id == dossier_id,
             Grant.grantee_id == actor.user_id,
-            Grant.status == ACTIVE,
-            Grant.revoked_at.is_(None),
-            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+            Grant.counts_at(now),
         )
     )
 

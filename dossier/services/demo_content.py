@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from dossier.models import GrantStatus
 from dossier.services import dossiers, entries, ownership, sharing
 from dossier.services.context import Actor, Context
 
@@ -73,7 +74,7 @@ def _share(
         expires_at=expires_at,
         message="Fijn dat je meekijkt. Lees vooral ook mijn eigen verhaal.",
     )
-    if shared.status == "pending" and approver is not None:
+    if shared.status == GrantStatus.PENDING and approver is not None:
         sharing.approve(ctx, approver, dossier_id, shared.grant_id)
 
 

@@ -16,6 +16,7 @@ from dossier.models import (
     Dossier,
     DossierOwner,
     Grant,
+    GrantStatus,
     Invitation,
     Relation,
     Role,
@@ -320,7 +321,7 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
         ).all()
         granted = db.scalars(
             select(Grant.dossier_id).where(
-                Grant.grantee_id == actor.user_id, Grant.status == "active"
+                Grant.grantee_id == actor.user_id, Grant.status == GrantStatus.ACTIVE
             )
         ).all()
         result = []

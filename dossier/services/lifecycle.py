@@ -17,6 +17,7 @@ from dossier.models import (
     DossierOwner,
     Grant,
     GrantSection,
+    GrantStatus,
     Section,
     User,
 )
@@ -68,8 +69,8 @@ def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
     """Grants past their end lose their keys at once; rotation waits for the next owner action."""
     now = ctx.now()
     for grant in db.scalars(select(Grant).where(Grant.dossier_id == dossier.id, *_ended(now))):
-        was_active = grant.status == "active"
-        grant.status = "expired"
+        was_active = grant.status == GrantStatus.ACTIVE
+        grant.status = GrantStatus.EXPIRED
         if was_active:
             forget_holder(
                 db,
@@ -125,7 +126,7 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
                 Grant.status.in_(LIVE_GRANT_STATUSES),
             )
         ):
-            earlier.status = "revoked"
+            earlier.status = GrantStatus.REVOKED
             earlier.revoked_at = now
         db.flush()
         grant = Grant(
@@ -133,7 +134,7 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
             dossier_id=dossier.id,
             grantee_id=owner.user_id,
             permission="contribute",
-            status="active",
+            status=GrantStatus.ACTIVE,
             basis="ownership",
             created_by=dossier.subject_user_id,
             created_at=now,

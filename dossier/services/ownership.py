@@ -33,6 +33,7 @@ from dossier.models import (
     EntryVersion,
     Grant,
     GrantSection,
+    GrantStatus,
     Invitation,
     KeyVersion,
     OwnershipApproval,
@@ -304,7 +305,7 @@ def _end_grants_of(db: Session, ctx: Context, dossier_id: uuid.UUID, person_id: 
             Grant.status.in_(LIVE_GRANT_STATUSES),
         )
     ):
-        grant.status = "revoked"
+        grant.status = GrantStatus.REVOKED
         grant.revoked_at = ctx.now()
         grant.revoked_by = person_id
     forget_holder(db, dossier_id, person_id)
@@ -780,7 +781,7 @@ def _withdraw_codes_of(
             Grant.status.in_(LIVE_GRANT_STATUSES),
         )
     ):
-        link.status = "revoked"
+        link.status = GrantStatus.REVOKED
         link.revoked_at = now
         forget_holder(db, dossier_id, None, invitation_id=link.id)
 

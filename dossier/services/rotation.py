@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -34,6 +34,7 @@ from dossier.models import (
     EntryVersion,
     Grant,
     GrantSection,
+    GrantStatus,
     Invitation,
     KeyVersion,
     RotationDue,
@@ -87,9 +88,8 @@ def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now) -> list[User]:
     ).all()
     grants = select(Grant.grantee_id).where(
         Grant.dossier_id == dossier_id,
-        Grant.status == "active",
         Grant.grantee_id.is_not(None),
-        or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        Grant.counts_at(now),
     )
     if scope != DOSSIER_SCOPE:
         grants = grants.join(GrantSection, GrantSection.grant_id == Grant.id).where(
@@ -114,7 +114,7 @@ def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  #
     ]
     links = select(Grant).where(
         Grant.dossier_id == dossier_id,
-        Grant.status == "active",
+        Grant.status == GrantStatus.ACTIVE,
         Grant.grantee_id.is_(None),
         Grant.invitation_public_key.is_not(None),
     )

@@ -26,6 +26,7 @@ from dossier.models import (
     Grant,
     GrantApproval,
     GrantSection,
+    GrantStatus,
     Invitation,
     KeyVersion,
     OwnershipChange,
@@ -201,7 +202,7 @@ def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: 
             seal_to_invitation(
                 db, key_version, key, grant.id, grant.invitation_public_key, share_link=True
             )
-    grant.status = "active"
+    grant.status = GrantStatus.ACTIVE
     grant.activated_at = ctx.now()
     append(
         db,
@@ -225,7 +226,9 @@ def _settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
     hand_over(ctx, db, keys, progress)
     today = ctx.now().date()
     for grant in db.scalars(
-        select(Grant).where(Grant.dossier_id == access.dossier.id, Grant.status == "pending")
+        select(Grant).where(
+            Grant.dossier_id == access.dossier.id, Grant.status == GrantStatus.PENDING
+        )
     ):
         if rules(ctx).approved(_approvals(db, grant), access.dossier.subject_birth_date, today):
             _activate(db, ctx, access, keys, grant)
@@ -368,7 +371,7 @@ def share(
             dossier_id=dossier_id,
             grantee_id=grantee.id if grantee else None,
             permission=permission,
-            status="pending",
+            status=GrantStatus.PENDING,
             created_by=actor.user_id,
             created_at=now,
             expires_at=expires_at,
@@ -450,7 +453,7 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UU
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, "grant.approve")
         grant = _grant_in(db, access, grant_id, "grant.approve")
-        if grant.status != "pending":
+        if grant.status != GrantStatus.PENDING:
             raise Conflict(N_("This is not waiting for approval any more."))
         if db.get(GrantApproval, (grant.id, actor.user_id)) is None:
             db.add(
@@ -493,9 +496,9 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         grant = _grant_in(db, access, grant_id, "grant.revoke")
         if grant.status not in LIVE_GRANT_STATUSES:
             raise Conflict(N_("This access has ended already."))
-        was_active = grant.status == "active"
+        was_active = grant.status == GrantStatus.ACTIVE
         now = ctx.now()
-        grant.status = "revoked"
+        grant.status = GrantStatus.REVOKED
         grant.revoked_at = now
         grant.revoked_by = actor.user_id
         keys = keychain(db, actor, dossier_id)
@@ -574,7 +577,7 @@ def change(
             for section_id in removed:
                 db.delete(db.get(GrantSection, (grant.id, section_id)))
             db.flush()
-            if grant.status == "active":
+            if grant.status == GrantStatus.ACTIVE:
                 scopes = [str(section_id) for section_id in removed]
                 forget_holder(
                     db,
@@ -677,7 +680,9 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined
             ctx.origin,
             now,
         )
-        return ownership.Joined(grant.dossier_id, "done" if grant.status == "active" else "pending")
+        return ownership.Joined(
+            grant.dossier_id, "done" if grant.status == GrantStatus.ACTIVE else "pending"
+        )
 
 
 # --- what people see ----------------------------------------------------------------------------
@@ -709,7 +714,7 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
     required = rules(ctx).required(birth, today) if birth else frozenset()
     status = (
         consent.state(
-            approved=grant.status != "pending",
+            approved=grant.status != GrantStatus.PENDING,
             revoked_at=grant.revoked_at,
             expires_at=grant.expires_at,
             now=ctx.now(),
@@ -796,7 +801,9 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
         for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
             dossier = owner.dossier_id
             for grant in db.scalars(
-                select(Grant).where(Grant.dossier_id == dossier, Grant.status == "pending")
+                select(Grant).where(
+                    Grant.dossier_id == dossier, Grant.status == GrantStatus.PENDING
+                )
             ):
                 try:
                     access = resolve(db, ctx, actor, dossier, "grant.waiting")
@@ -915,7 +922,7 @@ def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> Sig
             select(Grant.id).where(
                 Grant.dossier_id == dossier_id,
                 Grant.grantee_id == actor.user_id,
-                Grant.status == "active",
+                Grant.status == GrantStatus.ACTIVE,
                 Grant.message_sealed.is_not(None),
             )
         )

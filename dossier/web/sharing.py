@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import Conflict, InvalidInput
+from dossier.models import GrantStatus
 from dossier.services import dossiers, notices, pages, sharing
 from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import ChangeGrantForm, ConfirmForm, ShareForm
@@ -79,7 +80,7 @@ def share(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
                 )
             flash(
                 _("Shared.")
-                if shared.status == "active"
+                if shared.status == GrantStatus.ACTIVE
                 else _("Saved. It starts when everyone who must agree has agreed."),
                 "success",
             )
@@ -100,7 +101,7 @@ def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[n
         else:
             flash(
                 _("Approved. The sharing has started.")
-                if status == "active"
+                if status == GrantStatus.ACTIVE
                 else _("Approved. It still waits for someone else."),
                 "success",
             )
