@@ -22,7 +22,7 @@ from dossier.models import (
     User,
 )
 from dossier.services.context import Context
-from dossier.services.notices import notify
+from dossier.services.notices import NoticeKind, notify
 from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
 
 
@@ -80,7 +80,9 @@ def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
             )
             mark_due(db, dossier.id, scopes_of_grant(db, grant), now)
             if grant.grantee_id is not None:
-                notify(db, ctx, grant.grantee_id, dossier.id, "grant.ended", reason="expired")
+                notify(
+                    db, ctx, grant.grantee_id, dossier.id, NoticeKind.GRANT_ENDED, reason="expired"
+                )
         append(
             db,
             Event(
@@ -161,13 +163,13 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
             ctx.origin,
             now,
         )
-        notify(db, ctx, owner.user_id, dossier.id, "birthday.guardian")
+        notify(db, ctx, owner.user_id, dossier.id, NoticeKind.BIRTHDAY_GUARDIAN)
         notify(
             db,
             ctx,
             dossier.subject_user_id,
             dossier.id,
-            "birthday.sixteen",
+            NoticeKind.BIRTHDAY_SIXTEEN,
             guardian=guardian.display_name if guardian else "",
         )
     db.flush()

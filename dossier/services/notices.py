@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,19 +15,36 @@ from dossier.models import Notice, User
 from dossier.services.context import Actor, Context, mail_after_commit
 from dossier.services.mail import Mail
 
+
+class NoticeKind(StrEnum):
+    """What a notice is about; its e-mail subject and its line on the start page derive from it."""
+
+    GRANT_WAITING = "grant.waiting"
+    GRANT_ACTIVE = "grant.active"
+    GRANT_ENDED = "grant.ended"
+    BIRTHDAY_SIXTEEN = "birthday.sixteen"
+    BIRTHDAY_GUARDIAN = "birthday.guardian"
+    OWNER_WAITING = "owner.waiting"
+    OWNER_ADDED = "owner.added"
+    OWNER_JOINED = "owner.joined"
+    OWNER_REMOVED = "owner.removed"
+    OWNERSHIP_CANCELLED = "ownership.cancelled"
+    DESTROY_WAITING = "destroy.waiting"
+
+
 # Dutch first, like the app; the start page translates by kind.
-SUBJECTS = {
-    "grant.waiting": "Er wacht iets op jouw goedkeuring",
-    "grant.active": "Er is een dossier met je gedeeld",
-    "grant.ended": "Je toegang tot een dossier is gestopt",
-    "birthday.sixteen": "Je bent 16: vanaf nu beslis jij alleen",
-    "birthday.guardian": "Je kind is 16: je bent nu meekijker",
-    "owner.waiting": "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
-    "owner.added": "Je bent nu eigenaar van een dossier",
-    "owner.joined": "Iemand is eigenaar geworden van je dossier",
-    "owner.removed": "Je bent geen eigenaar meer van een dossier",
-    "ownership.cancelled": "Een wijziging van eigenaren is gestopt",
-    "destroy.waiting": "Iemand vraagt om een dossier te vernietigen",
+SUBJECTS: dict[NoticeKind, str] = {
+    NoticeKind.GRANT_WAITING: "Er wacht iets op jouw goedkeuring",
+    NoticeKind.GRANT_ACTIVE: "Er is een dossier met je gedeeld",
+    NoticeKind.GRANT_ENDED: "Je toegang tot een dossier is gestopt",
+    NoticeKind.BIRTHDAY_SIXTEEN: "Je bent 16: vanaf nu beslis jij alleen",
+    NoticeKind.BIRTHDAY_GUARDIAN: "Je kind is 16: je bent nu meekijker",
+    NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
+    NoticeKind.OWNER_ADDED: "Je bent nu eigenaar van een dossier",
+    NoticeKind.OWNER_JOINED: "Iemand is eigenaar geworden van je dossier",
+    NoticeKind.OWNER_REMOVED: "Je bent geen eigenaar meer van een dossier",
+    NoticeKind.OWNERSHIP_CANCELLED: "Een wijziging van eigenaren is gestopt",
+    NoticeKind.DESTROY_WAITING: "Iemand vraagt om een dossier te vernietigen",
 }
 
 
@@ -45,7 +63,7 @@ def notify(
     ctx: Context,
     user_id: uuid.UUID,
     dossier_id: uuid.UUID | None,
-    kind: str,
+    kind: NoticeKind,
     **data: str,
 ) -> None:
     """Record a notice in the caller's transaction; its e-mail leaves only if that commits."""

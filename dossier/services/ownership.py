@@ -57,7 +57,7 @@ from dossier.services.keychain import (
     take_over_invitation,
 )
 from dossier.services.lifecycle import rules
-from dossier.services.notices import notify
+from dossier.services.notices import NoticeKind, notify
 from dossier.services.rotation import (
     DOSSIER_SCOPE,
     continue_rotation,
@@ -216,7 +216,7 @@ def _approve(db: Session, ctx: Context, access: Access, change: OwnershipChange)
         db.flush()
 
 
-def _tell_the_others(db: Session, ctx: Context, access: Access, kind: str) -> None:
+def _tell_the_others(db: Session, ctx: Context, access: Access, kind: NoticeKind) -> None:
     """Every other owner hears of a change that waits, so nothing happens behind their back."""
     for user_id in _owner_relations(db, access.dossier.id):
         if user_id != str(access.actor.user_id):
@@ -291,7 +291,7 @@ def _admit(db: Session, ctx: Context, access: Access, change: OwnershipChange) -
         ctx.origin,
         now,
     )
-    notify(db, ctx, person.id, access.dossier.id, "owner.added")
+    notify(db, ctx, person.id, access.dossier.id, NoticeKind.OWNER_ADDED)
     return change.status
 
 
@@ -331,7 +331,12 @@ def _make_owner(
     for owner_id in _owner_relations(db, dossier.id):
         if owner_id != str(person.id):
             notify(
-                db, ctx, uuid.UUID(owner_id), dossier.id, "owner.joined", name=person.display_name
+                db,
+                ctx,
+                uuid.UUID(owner_id),
+                dossier.id,
+                NoticeKind.OWNER_JOINED,
+                name=person.display_name,
             )
 
 
@@ -412,7 +417,7 @@ def invite_owner(
         if not waiting:
             _admit(db, ctx, access, change)
         else:
-            _tell_the_others(db, ctx, access, "owner.waiting")
+            _tell_the_others(db, ctx, access, NoticeKind.OWNER_WAITING)
         return InvitationTicket(
             code=code,
             relation=relation,
@@ -543,7 +548,7 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
             waiting = _waiting_for(db, ctx, dossier, change)
             for owner_id, relation in _owner_relations(db, dossier.id).items():
                 if relation in waiting:
-                    notify(db, ctx, uuid.UUID(owner_id), dossier.id, "owner.waiting")
+                    notify(db, ctx, uuid.UUID(owner_id), dossier.id, NoticeKind.OWNER_WAITING)
         return Joined(dossier.id, str(change.status))
 
 
@@ -621,7 +626,7 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
             ctx.origin,
             ctx.now(),
         )
-        _tell_the_others(db, ctx, access, "ownership.cancelled")
+        _tell_the_others(db, ctx, access, NoticeKind.OWNERSHIP_CANCELLED)
 
 
 def _may_cancel(db: Session, ctx: Context, access: Access, change: OwnershipChange) -> bool:
@@ -703,7 +708,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
         )
         waiting = _waiting_for(db, ctx, access.dossier, change)
         if waiting:
-            _tell_the_others(db, ctx, access, "owner.waiting")
+            _tell_the_others(db, ctx, access, NoticeKind.OWNER_WAITING)
             return Decision(change.id, change.kind, str(change.status), waiting)
         return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [])
 
@@ -746,7 +751,7 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
         ctx.origin,
         now,
     )
-    notify(db, ctx, change.person_id, dossier_id, "owner.removed")
+    notify(db, ctx, change.person_id, dossier_id, NoticeKind.OWNER_REMOVED)
 
 
 def _withdraw_codes_of(
@@ -877,7 +882,7 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
                 ctx.origin,
                 ctx.now(),
             )
-            _tell_the_others(db, ctx, access, "destroy.waiting")
+            _tell_the_others(db, ctx, access, NoticeKind.DESTROY_WAITING)
             return Decision(change.id, change.kind, str(change.status), waiting)
         return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [])
 

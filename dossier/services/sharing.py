@@ -56,7 +56,7 @@ from dossier.services.keychain import (
 )
 from dossier.services.lifecycle import rules
 from dossier.services.mail import Mail
-from dossier.services.notices import notify
+from dossier.services.notices import NoticeKind, notify
 from dossier.services.rotation import (
     continue_rotation,
     forget_holder,
@@ -216,7 +216,7 @@ def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: 
         ctx.now(),
     )
     if grant.grantee_id is not None:
-        notify(db, ctx, grant.grantee_id, grant.dossier_id, "grant.active")
+        notify(db, ctx, grant.grantee_id, grant.dossier_id, NoticeKind.GRANT_ACTIVE)
 
 
 def _settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
@@ -442,7 +442,7 @@ def share(
                     ctx,
                     owner.user_id,
                     dossier_id,
-                    "grant.waiting",
+                    NoticeKind.GRANT_WAITING,
                     grantee=grantee.display_name if grantee else "",
                 )
         # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
@@ -526,7 +526,7 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
             now,
         )
         if grant.grantee_id is not None:
-            notify(db, ctx, grant.grantee_id, dossier_id, "grant.ended", reason="revoked")
+            notify(db, ctx, grant.grantee_id, dossier_id, NoticeKind.GRANT_ENDED, reason="revoked")
         grantee = db.get(User, grant.grantee_id) if grant.grantee_id else None
         return Revoked(grantee.display_name if grantee else "", remaining)
 

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
+from dossier.services.notices import NoticeKind
 
 bp = Blueprint("web", __name__)
 
@@ -68,23 +69,23 @@ RELATION_LABELS = {
 
 
 NOTICE_TEXTS = {
-    "grant.waiting": N_("A sharing waits for your approval."),
-    "grant.active": N_("A dossier is shared with you."),
-    "grant.ended": N_("Your access to a dossier has ended."),
-    "birthday.sixteen": N_(
+    NoticeKind.GRANT_WAITING: N_("A sharing waits for your approval."),
+    NoticeKind.GRANT_ACTIVE: N_("A dossier is shared with you."),
+    NoticeKind.GRANT_ENDED: N_("Your access to a dossier has ended."),
+    NoticeKind.BIRTHDAY_SIXTEEN: N_(
         "You are 16. From now on you decide alone who may look in your dossier."
     ),
-    "birthday.guardian": N_(
+    NoticeKind.BIRTHDAY_GUARDIAN: N_(
         "Your child is 16 and decides alone now. You can still look, as long as your child agrees."
     ),
-    "owner.waiting": N_("A change of owners waits for your yes."),
-    "owner.added": N_("You are now an owner of a dossier."),
-    "owner.joined": N_(
+    NoticeKind.OWNER_WAITING: N_("A change of owners waits for your yes."),
+    NoticeKind.OWNER_ADDED: N_("You are now an owner of a dossier."),
+    NoticeKind.OWNER_JOINED: N_(
         "Someone became an owner of your dossier. See who on the page who may look."
     ),
-    "owner.removed": N_("You are no longer an owner of a dossier."),
-    "ownership.cancelled": N_("A change of owners was stopped."),
-    "destroy.waiting": N_("Someone asks to destroy a dossier. It waits for your yes."),
+    NoticeKind.OWNER_REMOVED: N_("You are no longer an owner of a dossier."),
+    NoticeKind.OWNERSHIP_CANCELLED: N_("A change of owners was stopped."),
+    NoticeKind.DESTROY_WAITING: N_("Someone asks to destroy a dossier. It waits for your yes."),
 }
 
 
