@@ -222,7 +222,16 @@ class Permission(StrEnum):
 class CorrectionStatus(StrEnum):
     OPEN = "open"
     CORRECTED = "corrected"
+    REMOVED = "removed"
     DECLINED = "declined"
+
+
+# How an author may answer a correction request: every status but the one it starts in.
+CORRECTION_ANSWERS = (
+    CorrectionStatus.CORRECTED,
+    CorrectionStatus.REMOVED,
+    CorrectionStatus.DECLINED,
+)
 
 
 class Dossier(Base):

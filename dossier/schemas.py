@@ -431,7 +431,7 @@ class CorrectionCreate(StrictSchema):
 
 class CorrectionAnswer(StrictSchema):
     outcome = fields.String(
-        required=True, validate=validate.OneOf(["corrected", "removed", "declined"])
+        required=True, validate=validate.OneOf([str(answer) for answer in entries.ANSWERS])
     )
     message = Text(entries.REASON_MAX, required=True)
     title = Text(entries.TITLE_MAX, load_default=None)

@@ -19,6 +19,7 @@ from dossier import crypto
 from dossier.audit import Outcome, append
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
+    CORRECTION_ANSWERS,
     Attachment,
     CorrectionRequest,
     CorrectionStatus,
@@ -1311,7 +1312,7 @@ def request_correction(
         return _correction_info(db, ctx, access, keys, entry, correction, {})
 
 
-ANSWERS = ("corrected", "removed", "declined")
+ANSWERS = CORRECTION_ANSWERS
 
 
 def answer_correction(
@@ -1333,14 +1334,16 @@ def answer_correction(
         errors, message, "message", REASON_MAX, N_("Explain your answer to the owner.")
     )
     new_title = (
-        _validate_title(errors, title) if outcome == "corrected" and title is not None else None
+        _validate_title(errors, title)
+        if outcome == CorrectionStatus.CORRECTED and title is not None
+        else None
     )
     new_body = (
         _validate_text(errors, body, "body", BODY_MAX, N_("Write something first."))
-        if outcome == "corrected" and body is not None
+        if outcome == CorrectionStatus.CORRECTED and body is not None
         else None
     )
-    if outcome == "corrected" and new_title is None and new_body is None:
+    if outcome == CorrectionStatus.CORRECTED and new_title is None and new_body is None:
         errors.add("body", N_("Write the corrected text."))
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "correction.answer")
@@ -1358,14 +1361,14 @@ def answer_correction(
         if correction.status != CorrectionStatus.OPEN:
             raise InvalidInput({"outcome": [N_("This request has been answered already.")]})
         keys = keychain(db, actor, dossier_id)
-        if outcome == "corrected":
+        if outcome == CorrectionStatus.CORRECTED:
             correction.resulting_version = _new_version(
                 db, ctx, access, entry, new_title, new_body, note="correction"
             )
             correction.status = CorrectionStatus.CORRECTED
-        elif outcome == "removed":
+        elif outcome == CorrectionStatus.REMOVED:
             entry.archived_at = entry.archived_at or ctx.now()
-            correction.status = "removed"
+            correction.status = CorrectionStatus.REMOVED
         else:
             correction.status = CorrectionStatus.DECLINED
         key_version, key = keys.current(entry.section_id)

@@ -12,6 +12,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
+from dossier.models import CorrectionStatus
 from dossier.services import dossiers, entries, pages
 from dossier.web.blueprint import bp, section_name_filter, show_errors
 from dossier.web.forms import (
@@ -195,7 +196,7 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ign
 def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID):  # type: ignore[no-untyped-def]
     form = AnswerForm()
     if form.validate_on_submit():
-        body = form.body.data if form.outcome.data == "corrected" else None
+        body = form.body.data if form.outcome.data == CorrectionStatus.CORRECTED else None
         try:
             entries.answer_correction(
                 service_context(),

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
+from dossier.models import CorrectionStatus
 from dossier.services.validation import UNUSABLE_TEXT, usable
 
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
@@ -151,9 +152,9 @@ class AnswerForm(Form):
     outcome = RadioField(
         _l("Your answer"),
         choices=[
-            SelectChoice("corrected", _l("I corrected the text")),
-            SelectChoice("removed", _l("I removed the entry")),
-            SelectChoice("declined", _l("I do not change it")),
+            SelectChoice(CorrectionStatus.CORRECTED, _l("I corrected the text")),
+            SelectChoice(CorrectionStatus.REMOVED, _l("I removed the entry")),
+            SelectChoice(CorrectionStatus.DECLINED, _l("I do not change it")),
         ],
         validate_choice=False,
     )
