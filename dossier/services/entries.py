@@ -1424,12 +1424,6 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[WaitingCorrection]:
         ]
 
 
-def authors_in(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[Author]:
-    """Everyone who wrote in the sections I can read, for the author filter."""
-    with ctx.unit_of_work() as db:
-        return authors_of(db, resolve(db, ctx, actor, dossier_id, "entry.authors"))
-
-
 def authors_of(db: Session, access: Access) -> list[Author]:
     cache: dict[uuid.UUID, Author] = {}
     seen: dict[uuid.UUID, Author] = {}

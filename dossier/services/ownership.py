@@ -601,7 +601,7 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
         access = resolve_owner(db, ctx, actor, dossier_id, "ownership.cancel")
         _lock(db, dossier_id)
         change = _change_in(db, access, change_id, "ownership.cancel")
-        if not _may_cancel(db, ctx, access, change):
+        if not _may_cancel(ctx, access, change):
             raise access.refuse(
                 "ownership.cancel",
                 "may not decide on this",
@@ -629,16 +629,16 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
         _tell_the_others(db, ctx, access, NoticeKind.OWNERSHIP_CANCELLED)
 
 
-def _may_cancel(db: Session, ctx: Context, access: Access, change: OwnershipChange) -> bool:
-    if change.created_by == access.actor.user_id:
+def _may_cancel(ctx: Context, access: Access, change: OwnershipChange) -> bool:
+    """Whoever asked may withdraw; every owner may object to a destruction, and the person to be
+    removed to their removal; otherwise those who decide on sharing today."""
+    if change.created_by == access.actor.user_id or change.kind == ChangeKind.DESTROY:
         return True
-    today = ctx.now().date()
-    birth = access.dossier.subject_birth_date
-    if change.kind == ChangeKind.DESTROY:
-        return True  # every owner may object to a destruction
     if change.kind == ChangeKind.REMOVE_OWNER and change.person_id == access.actor.user_id:
         return True
-    return rules(ctx).may_decide(access.relation, birth, today)
+    return rules(ctx).may_decide(
+        access.relation, access.dossier.subject_birth_date, ctx.now().date()
+    )
 
 
 # --- removing an owner ----------------------------------------------------------------------------
@@ -942,7 +942,7 @@ def open_changes(db: Session, ctx: Context, access: Access) -> list[ChangeInfo]:
                 waiting_for=[_waiting_label(db, item) for item in waiting],
                 can_approve=change.status == ChangeStatus.PENDING
                 and _may_approve(access, change, waiting),
-                can_cancel=_may_cancel(db, ctx, access, change),
+                can_cancel=_may_cancel(ctx, access, change),
             )
         )
     return result
@@ -971,9 +971,3 @@ def _waiting_label(db: Session, item: str) -> str:
     if item in (consent.SUBJECT, consent.GUARDIAN):
         return item
     return _name(db, uuid.UUID(item)) or ""
-
-
-def changes_of(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[ChangeInfo]:
-    with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.list")
-        return open_changes(db, ctx, access)

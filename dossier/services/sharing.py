@@ -913,17 +913,3 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
         if is_owner_invitation:
             return ownership.join(ctx, actor, code)
     return accept_invitation(ctx, actor, code)
-
-
-def message_in_dossier(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> SignedText | None:
-    """The message of the actor's current grant in this dossier, if there is one."""
-    with ctx.unit_of_work() as db:
-        grant_id = db.scalar(
-            select(Grant.id).where(
-                Grant.dossier_id == dossier_id,
-                Grant.grantee_id == actor.user_id,
-                Grant.status == GrantStatus.ACTIVE,
-                Grant.message_sealed.is_not(None),
-            )
-        )
-    return message_for_me(ctx, actor, grant_id) if grant_id else None

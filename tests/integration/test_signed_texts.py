@@ -27,7 +27,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import dossiers, entries, sharing
+from dossier.services import dossiers, entries, pages, sharing
 from dossier.services.content import (
     Place,
     SignedText,
@@ -509,7 +509,8 @@ def test_a_tampered_grant_message_shows_as_untrusted(
     w = world
     tamper(w)
     assert sharing.message_for_me(w.ctx, w.pro, w.grant) == SignedText("", Trust.UNTRUSTED)
-    assert sharing.message_in_dossier(w.ctx, w.pro, w.dossier) == SignedText("", Trust.UNTRUSTED)
+    visit = pages.dossier_page(w.ctx, w.pro, w.dossier, entries.Filters())
+    assert visit.message == SignedText("", Trust.UNTRUSTED)
     assert str(w.grant) in _untrusted_events(w.ctx, "grant")
     assert _chain_intact(w.ctx, w.dossier)
 
