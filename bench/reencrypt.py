@@ -26,7 +26,7 @@ from dossier.db import make_engine, make_session_factory
 from dossier.models import Entry, SessionKind
 from dossier.services import accounts, dossiers, sessions, sharing
 from dossier.services.context import Actor, Context
-from dossier.services.entries import _seal_version
+from dossier.services.entries.sealing import seal_version
 from dossier.services.keychain import keychain
 from dossier.services.rotation import BATCH, continue_rotation
 
@@ -59,7 +59,7 @@ def _fill(ctx: Context, owner, dossier_id: uuid.UUID, section_id: uuid.UUID) -> 
                 updated_at=now,
             )
             db.add(entry)
-            db.add(_seal_version(keys, keys.keyring, entry, 1, TITLE, BODY, owner.user_id, now))
+            db.add(seal_version(keys, keys.keyring, entry, 1, TITLE, BODY, owner.user_id, now))
         db.flush()
 
 

@@ -32,7 +32,7 @@ from dossier.services import paging
 from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
-from dossier.services.entries import open_version
+from dossier.services.entries.sealing import open_version
 from dossier.services.keychain import keychain
 
 PAGE_DEFAULT = 50

@@ -23,7 +23,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import validation
+from dossier.services import sealed, validation
 from dossier.services.access import Access, owners, resolve, resolve_owner
 from dossier.services.content import Place, Untrusted, open_signed_text, seal_signed_text
 from dossier.services.context import Actor, Context, Refused
@@ -93,11 +93,11 @@ class InvitationTicket:
 
 
 def _name_place(dossier: Dossier) -> Place:
-    return Place(dossier.id, None, "dossier", dossier.id, 1, dossier.name_key_version)
+    return sealed.DOSSIER_NAME.place(dossier, None)
 
 
 def _section_place(section: Section) -> Place:
-    return Place(section.dossier_id, None, "section", section.id, 1, section.name_key_version or 0)
+    return sealed.SECTION_NAME.place(section, None)
 
 
 def _open_name(

@@ -17,21 +17,18 @@ from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
-from dossier.services.entries import (
+from dossier.services.entries.attachments import stored_name
+from dossier.services.entries.cards import (
     AttachmentInfo,
     CorrectionInfo,
     EntryCard,
     VersionInfo,
     ViewCard,
     author_of,
-    card_for,
-    corrections_of,
-    log_untrusted,
-    open_attachment,
-    open_version,
-    stored_name,
-    views_of,
 )
+from dossier.services.entries.lookup import log_untrusted
+from dossier.services.entries.reading import card_for, corrections_of, views_of
+from dossier.services.entries.sealing import open_attachment, open_version
 from dossier.services.keychain import keychain
 
 

@@ -11,12 +11,8 @@ from dossier.services.audit_views import lookers_since_last_visit
 from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, described
-from dossier.services.entries import (
-    Author,
-    EntryDetail,
-    Filters,
-    Page,
-    VersionInfo,
+from dossier.services.entries.cards import Author, EntryDetail, Filters, Page, VersionInfo
+from dossier.services.entries.reading import (
     authors_of,
     entry_detail,
     entry_list,

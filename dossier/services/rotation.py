@@ -14,24 +14,18 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dossier import crypto
 from dossier.errors import AccessDenied
 from dossier.models import (
-    Attachment,
-    CorrectionRequest,
-    Dossier,
     DossierOwner,
     Entry,
-    EntryPerspective,
-    EntryVersion,
     Grant,
     GrantSection,
     GrantStatus,
@@ -39,11 +33,10 @@ from dossier.models import (
     KeyVersion,
     RotationDue,
     SealedKey,
-    Section,
     User,
 )
 from dossier.services import queue
-from dossier.services.content import Place, Untrusted, open_bytes, seal_bytes
+from dossier.services.content import Untrusted, open_bytes, seal_bytes
 from dossier.services.context import Context, after_commit
 from dossier.services.keychain import (
     DOSSIER_SCOPE,
@@ -53,6 +46,7 @@ from dossier.services.keychain import (
     seal_to_invitation,
     seal_to_user,
 )
+from dossier.services.sealed import DOSSIER_CONTENT, SECTION_CONTENT, SealedObject
 
 BATCH = 200
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -153,90 +147,28 @@ def rotate(db: Session, keys: KeyChain, scopes: list[str], now) -> None:  # type
     db.flush()
 
 
-@dataclass(frozen=True)
-class _Target:
-    """One kind of sealed content under a scope's key: how to find it and re-place it."""
-
-    model: type
-    version_column: str
-    fields: tuple[tuple[str, str], ...]  # (column, purpose field)
-    place: Callable[[object, int], Place]
-
-
-def _section_targets(section_id: uuid.UUID) -> list[_Target]:
-    """Stale rows are found by the section's entries, so every place lies in `section_id`."""
-    return [
-        _Target(
-            EntryVersion,
-            "key_version",
-            (("title_sealed", "title"), ("body_sealed", "body")),
-            lambda r, v: Place(r.dossier_id, section_id, "entry", r.entry_id, r.version, v),
-        ),
-        _Target(
-            EntryPerspective,
-            "key_version",
-            (("body_sealed", "body"),),
-            lambda r, v: Place(r.dossier_id, section_id, "perspective", r.id, 1, v),
-        ),
-        _Target(
-            Attachment,
-            "key_version",
-            (("filename_sealed", "filename"), ("content_sealed", "content")),
-            lambda r, v: Place(r.dossier_id, section_id, "attachment", r.id, 1, v),
-        ),
-        _Target(
-            CorrectionRequest,
-            "key_version",
-            (("reason_sealed", "reason"),),
-            lambda r, v: Place(r.dossier_id, section_id, "correction", r.id, 1, v),
-        ),
-        _Target(
-            CorrectionRequest,
-            "answer_key_version",
-            (("answer_sealed", "answer"),),
-            lambda r, v: Place(r.dossier_id, section_id, "correction-answer", r.id, 1, v),
-        ),
-    ]
-
-
-def _dossier_targets() -> list[_Target]:
-    return [
-        _Target(
-            Dossier,
-            "name_key_version",
-            (("subject_name_sealed", "subject_name"),),
-            lambda r, v: Place(r.id, None, "dossier", r.id, 1, v),
-        ),
-        _Target(
-            Section,
-            "name_key_version",
-            (("name_sealed", "section_name"),),
-            lambda r, v: Place(r.dossier_id, None, "section", r.id, 1, v),
-        ),
-    ]
-
-
 def _stale_rows(
-    db: Session, target: _Target, dossier_id: uuid.UUID, scope: str, current: int, limit: int
+    db: Session, target: SealedObject, dossier_id: uuid.UUID, scope: str, current: int, limit: int
 ) -> list[Row[Any]]:
     """Plain rows, not ORM objects: a rotation may touch every row of a large dossier."""
     table = target.model.__table__
-    version = table.c[target.version_column]
-    dossier_column = table.c.id if target.model is Dossier else table.c.dossier_id
+    assert target.key_version_column is not None
+    version = table.c[target.key_version_column]
     statement = select(table).where(
-        dossier_column == dossier_id, version.is_not(None), version < current
+        table.c[target.dossier_column] == dossier_id,
+        version.is_not(None),
+        version < current,
+        or_(*(table.c[column].is_not(None) for column, _ in target.fields)),
     )
     if scope != DOSSIER_SCOPE:
         entries = select(Entry.id).where(Entry.section_id == uuid.UUID(scope))
         statement = statement.where(table.c.entry_id.in_(entries))
-    elif target.model is Section:
-        statement = statement.where(table.c.name_sealed.is_not(None))
     return list(db.execute(statement.limit(limit)))
 
 
 def _rewrite(
     db: Session,
-    target: _Target,
+    target: SealedObject,
     rows: list[Row[Any]],
     keys: OpensKeys,
     section_id: uuid.UUID | None,
@@ -247,21 +179,23 @@ def _rewrite(
     table = target.model.__table__
     changes = []
     for row in rows:
-        old_version = getattr(row, target.version_column)
+        old_version = target.key_version_of(row)
         old_key = keys.key(section_id, old_version)
-        change: dict[str, object] = {"row_id": row.id, target.version_column: current}
+        change: dict[str, object] = {"row_id": row.id, str(target.key_version_column): current}
         for column, field in target.fields:
             blob = getattr(row, column)
             change[column] = blob
             if blob is None:
                 continue
             try:
-                plain = open_bytes(old_key, blob, target.place(row, old_version), field)
+                plain = open_bytes(old_key, blob, target.place(row, section_id, old_version), field)
             except Untrusted:
                 # Tampered content cannot be re-sealed; it stays unreadable, and is reported as
                 # untrusted wherever it is shown.
                 continue
-            change[column] = seal_bytes(new_key, plain, target.place(row, current), field)
+            change[column] = seal_bytes(
+                new_key, plain, target.place(row, section_id, current), field
+            )
         changes.append(change)
     db.execute(update(table).where(table.c.id == bindparam("row_id")), changes)
     db.expire_all()  # objects this unit of work loaded before must not show the old version
@@ -284,7 +218,7 @@ def continue_rotation(
         section_id = _section_of(scope)
         current = current_version(db, dossier_id, scope)
         new_key = keys.key(section_id, current)
-        targets = _dossier_targets() if section_id is None else _section_targets(section_id)
+        targets = DOSSIER_CONTENT if section_id is None else SECTION_CONTENT
         left = 0
         for target in targets:
             while True:

@@ -35,7 +35,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import ownership, validation
+from dossier.services import ownership, sealed, validation
 from dossier.services.access import Access, resolve, resolve_owner
 from dossier.services.content import (
     Place,
@@ -147,7 +147,7 @@ def _message_info(grant_id: uuid.UUID) -> dict[str, object]:
 
 def _message_place(grant: Grant) -> Place:
     """What the owner's signature binds a message to: this grant in this dossier."""
-    return Place(grant.dossier_id, None, "grant-message", grant.id, 1, 0)
+    return sealed.GRANT_MESSAGE.place(grant, None)
 
 
 def _deciding_owner(

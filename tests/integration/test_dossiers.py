@@ -530,7 +530,7 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
     # Someone holding the section key writes new words and claims Anne wrote them.
     with ctx.unit_of_work() as db:
         from dossier.services.content import seal_text
-        from dossier.services.entries import version_place
+        from dossier.services.entries.sealing import version_place
         from dossier.services.keychain import keychain
 
         keys = keychain(db, parent, dossier.id)

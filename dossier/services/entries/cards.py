@@ -1,0 +1,156 @@
+"""What callers of the entry use cases get back, and the limits on what they send.
+
+No content is opened here: these are the shapes a page, the API and the export share.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from dossier.errors import N_
+from dossier.models import (
+    EntryKind,
+    User,
+)
+
+TITLE_MAX = 200
+BODY_MAX = 50_000
+VIEW_MAX = 20_000
+REASON_MAX = 5_000
+FILENAME_MAX = 200
+ATTACHMENT_MAX = 20 * 1024 * 1024
+PAGE_DEFAULT = 50
+PAGE_MAX = 200
+KINDS = tuple(str(kind) for kind in EntryKind)
+UNTRUSTED_TEXT = N_("This text cannot be trusted: it does not match what its author wrote.")
+
+
+@dataclass(frozen=True)
+class Author:
+    id: uuid.UUID
+    name: str
+    role: str
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class EntryCard:
+    """An entry as a list shows it."""
+
+    id: uuid.UUID
+    section_id: uuid.UUID
+    kind: str
+    perspective: str
+    author: Author
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    title: str
+    trusted: bool
+    outdated: bool
+    archived: bool
+    view_count: int
+    has_my_view: bool
+
+
+@dataclass(frozen=True)
+class ViewCard:
+    id: uuid.UUID
+    author: Author
+    perspective: str
+    created_at: datetime
+    body: str
+    trusted: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: uuid.UUID
+    filename: str
+    media_type: str
+    size: int
+    created_at: datetime
+    trusted: bool
+
+
+@dataclass(frozen=True)
+class CorrectionInfo:
+    id: uuid.UUID
+    entry_id: uuid.UUID
+    requested_by: Author
+    removal: bool
+    created_at: datetime
+    reason: str
+    status: str
+    answered_at: datetime | None
+    answer: str | None
+    resulting_version: int | None
+    trusted: bool  # False: the reason or the answer failed to open or to verify
+    signed: bool  # False: written before correction requests were signed
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    created_at: datetime
+    author: Author
+    title: str
+    body: str
+    trusted: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    card: EntryCard
+    body: str
+    views: list[ViewCard]
+    attachments: list[AttachmentInfo]
+    corrections: list[CorrectionInfo]
+    can_edit: bool
+    can_add_view: bool
+    can_request_correction: bool
+    can_mark_outdated: bool
+    can_answer_corrections: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[EntryCard]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    section_id: uuid.UUID | None = None
+    kind: str | None = None
+    author_id: uuid.UUID | None = None
+    has_my_view: bool | None = None
+    query: str | None = None
+    older: bool = False  # outdated and archived entries instead of the current ones
+    cursor: str | None = None
+    limit: int = PAGE_DEFAULT
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, role: str) -> Author:
+    if user_id not in cache:
+        user = db.get(User, user_id)
+        cache[user_id] = Author(
+            user_id,
+            user.display_name if user else "?",
+            role,
+            user.organisation if user else None,
+        )
+    return cache[user_id]

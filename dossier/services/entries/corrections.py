@@ -1,0 +1,206 @@
+"""Correction requests: an owner asks the author to correct or remove what they wrote, and the
+author answers with a new version, a withdrawal or a reasoned no.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from dossier.audit import append
+from dossier.errors import N_, InvalidInput, NotFound
+from dossier.models import (
+    CORRECTION_ANSWERS,
+    CorrectionRequest,
+    CorrectionStatus,
+)
+from dossier.services import validation
+from dossier.services.access import resolve
+from dossier.services.content import (
+    seal_signed_text,
+)
+from dossier.services.context import Actor, Context
+from dossier.services.entries.cards import BODY_MAX, REASON_MAX, CorrectionInfo
+from dossier.services.entries.lookup import entry_in, own_entry, validated_text, validated_title
+from dossier.services.entries.reading import correction_info
+from dossier.services.entries.sealing import correction_binding, correction_place
+from dossier.services.entries.writing import new_version
+from dossier.services.keychain import keychain
+
+
+def request_correction(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    reason: str,
+    removal: bool = False,
+) -> CorrectionInfo:
+    """An owner asks the author to correct or remove what they wrote, and says why."""
+    errors = validation.Errors()
+    text = validated_text(
+        errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
+    )
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "correction.create")
+        entry = entry_in(db, access, entry_id, "correction.create")
+        if not access.is_owner:
+            raise access.refuse(
+                "correction.create", "not an owner", object_type="entry", object_id=str(entry_id)
+            )
+        if entry.author_id == actor.user_id:
+            raise InvalidInput({"reason": [N_("This is your own entry. Edit it instead.")]})
+        errors.raise_if_any()
+        keys = keychain(db, actor, dossier_id)
+        key_version, key = keys.current(entry.section_id)
+        correction = CorrectionRequest(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            entry_id=entry.id,
+            requested_by=actor.user_id,
+            author_id=entry.author_id,
+            removal=removal,
+            created_at=ctx.now(),
+            key_version=key_version,
+            reason_sealed=b"",
+            status=CorrectionStatus.OPEN,
+        )
+        correction.reason_signed_by = actor.user_id
+        correction.reason_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction),
+            "reason",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=correction_binding(entry),
+        )
+        db.add(correction)
+        append(
+            db,
+            access.event(
+                "correction.create",
+                object_type="correction",
+                object_id=str(correction.id),
+                reason="removal" if removal else "correction",
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        db.flush()
+        return correction_info(db, ctx, access, keys, entry, correction, {})
+
+
+ANSWERS = CORRECTION_ANSWERS
+
+
+def answer_correction(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    correction_id: uuid.UUID,
+    outcome: str,
+    message: str,
+    title: str | None = None,
+    body: str | None = None,
+) -> CorrectionInfo:
+    """The author answers: a corrected version, the entry withdrawn, or a reasoned no."""
+    errors = validation.Errors()
+    if outcome not in ANSWERS:
+        errors.add("outcome", N_("Choose how you answer."))
+    text = validated_text(
+        errors, message, "message", REASON_MAX, N_("Explain your answer to the owner.")
+    )
+    new_title = (
+        validated_title(errors, title)
+        if outcome == CorrectionStatus.CORRECTED and title is not None
+        else None
+    )
+    new_body = (
+        validated_text(errors, body, "body", BODY_MAX, N_("Write something first."))
+        if outcome == CorrectionStatus.CORRECTED and body is not None
+        else None
+    )
+    if outcome == CorrectionStatus.CORRECTED and new_title is None and new_body is None:
+        errors.add("body", N_("Write the corrected text."))
+    with ctx.unit_of_work() as db:
+        access = resolve(db, ctx, actor, dossier_id, "correction.answer")
+        entry = own_entry(db, access, entry_id, "correction.answer")
+        errors.raise_if_any()
+        correction = db.get(CorrectionRequest, correction_id)
+        if correction is None or correction.entry_id != entry.id:
+            raise access.refuse(
+                "correction.answer",
+                "no such request",
+                NotFound(),
+                object_type="correction",
+                object_id=str(correction_id),
+            )
+        if correction.status != CorrectionStatus.OPEN:
+            raise InvalidInput({"outcome": [N_("This request has been answered already.")]})
+        keys = keychain(db, actor, dossier_id)
+        if outcome == CorrectionStatus.CORRECTED:
+            correction.resulting_version = new_version(
+                db, ctx, access, entry, new_title, new_body, note="correction"
+            )
+            correction.status = CorrectionStatus.CORRECTED
+        elif outcome == CorrectionStatus.REMOVED:
+            entry.archived_at = entry.archived_at or ctx.now()
+            correction.status = CorrectionStatus.REMOVED
+        else:
+            correction.status = CorrectionStatus.DECLINED
+        key_version, key = keys.current(entry.section_id)
+        correction.answer_key_version = key_version
+        correction.answered_at = ctx.now()
+        correction.answer_signed_by = actor.user_id
+        correction.answer_sealed = seal_signed_text(
+            key,
+            text,
+            correction_place(entry, correction, True),
+            "answer",
+            signing_key=keys.keyring.signing,
+            signer_id=actor.user_id,
+            bound=correction_binding(entry),
+        )
+        append(
+            db,
+            access.event(
+                "correction.answer",
+                object_type="correction",
+                object_id=str(correction.id),
+                reason=correction.status,
+            ),
+            ctx.origin,
+            ctx.now(),
+        )
+        db.flush()
+        return correction_info(db, ctx, access, keys, entry, correction, {})
+
+
+@dataclass(frozen=True)
+class WaitingCorrection:
+    dossier_id: uuid.UUID
+    entry_id: uuid.UUID
+    correction_id: uuid.UUID
+    created_at: datetime
+    removal: bool
+
+
+def waiting_for_me(ctx: Context, actor: Actor) -> list[WaitingCorrection]:
+    """Open requests on entries I wrote, in dossiers I can still reach (no content, so no log)."""
+    with ctx.unit_of_work() as db:
+        rows = db.scalars(
+            select(CorrectionRequest)
+            .where(
+                CorrectionRequest.author_id == actor.user_id,
+                CorrectionRequest.status == CorrectionStatus.OPEN,
+            )
+            .order_by(CorrectionRequest.created_at)
+        ).all()
+        return [
+            WaitingCorrection(r.dossier_id, r.entry_id, r.id, r.created_at, r.removal) for r in rows
+        ]

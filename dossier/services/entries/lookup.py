@@ -1,0 +1,91 @@
+"""Finding an entry the actor may reach, and the checks every write of text shares.
+
+An entry outside the actor's sections answers 404, logged, so nobody learns it exists.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.audit import Outcome, append
+from dossier.errors import N_, NotFound
+from dossier.models import (
+    Entry,
+    EntryVersion,
+)
+from dossier.services import validation
+from dossier.services.access import Access
+from dossier.services.context import Context
+from dossier.services.entries.cards import TITLE_MAX
+
+
+def validated_text(
+    errors: validation.Errors, value: str | None, name: str, maximum: int, required: str
+) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        errors.add(name, required)
+    elif len(text) > maximum:
+        errors.add(name, N_("This text is too long."))
+    return text
+
+
+def validated_title(errors: validation.Errors, value: str | None) -> str:
+    return validation.text(
+        value or "", errors, "title", maximum=TITLE_MAX, required_message=N_("Fill in a title.")
+    )
+
+
+def entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
+    """The entry, if it is in this dossier and in a section the actor may read; else 404."""
+    entry = db.get(Entry, entry_id)
+    if (
+        entry is None
+        or entry.dossier_id != access.dossier.id
+        or not access.can_read(entry.section_id)
+    ):
+        raise access.refuse(
+            action,
+            "no such entry or section not granted",
+            NotFound(),
+            object_type="entry",
+            object_id=str(entry_id),
+        )
+    return entry
+
+
+def log_untrusted(
+    db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
+) -> None:
+    append(
+        db,
+        access.event(
+            "content.untrusted",
+            outcome=Outcome.ERROR,
+            object_type=object_type,
+            object_id=str(object_id),
+            reason="failed to open or verify",
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
+
+
+def current_version(db: Session, entry: Entry) -> EntryVersion:
+    version = db.scalar(
+        select(EntryVersion).where(
+            EntryVersion.entry_id == entry.id, EntryVersion.version == entry.current_version
+        )
+    )
+    assert version is not None
+    return version
+
+
+def own_entry(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
+    entry = entry_in(db, access, entry_id, action)
+    if entry.author_id != access.actor.user_id:
+        raise access.refuse(action, "not the author", object_type="entry", object_id=str(entry_id))
+    return entry
