@@ -553,6 +553,41 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
     assert not detail.views[0].trusted and "Mijn view" not in detail.views[0].body
 
 
+def test_a_list_of_titles_still_catches_forged_words_and_a_changed_kind(
+    ctx: Context, family
+) -> None:  # type: ignore[no-untyped-def]
+    """A list opens titles only, trusting a version this process checked whole before; a body or
+    a kind changed since is a different version, checked whole again and shown as untrusted."""
+    parent, dossier = family
+    pro = verified_professional(ctx)
+    grant_access(ctx, parent, dossier.id, "anne@example.nl")
+    care = section(dossier, "care")
+    forged, _ = entries.write_entry(ctx, pro, dossier.id, care, "Rapport", "Origineel", "report")
+    retyped, _ = entries.write_entry(ctx, pro, dossier.id, care, "Plan", "Stappen", "plan")
+
+    def cards() -> dict[object, bool]:
+        page = entries.list_entries(ctx, parent, dossier.id, entries.Filters())
+        return {card.id: card.trusted for card in page.items}
+
+    assert cards() == {forged: True, retyped: True}  # checked whole, and remembered
+    with ctx.unit_of_work() as db:
+        from dossier.services.content import seal_text
+        from dossier.services.entries.sealing import version_place
+        from dossier.services.keychain import keychain
+
+        keys = keychain(db, parent, dossier.id)
+        entry = db.get(Entry, forged)
+        version = _first(db, EntryVersion, entry_id=forged, version=1)
+        version.body_sealed = seal_text(
+            keys.key(entry.section_id, version.key_version),
+            "Verzonnen woorden",
+            version_place(entry, version),
+            "body",
+        )
+        db.get(Entry, retyped).kind = "report"
+    assert cards() == {forged: False, retyped: False}
+
+
 def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, family) -> None:  # type: ignore[no-untyped-def]
     parent, dossier = family
     entry, _ = entries.write_entry(

@@ -52,6 +52,7 @@ from dossier.services.entries.lookup import current_version, entry_in, log_untru
 from dossier.services.entries.sealing import (
     attachment_place,
     correction_text,
+    open_title,
     open_version,
     view_place,
 )
@@ -67,12 +68,17 @@ def card_for(
     authors: dict[uuid.UUID, Author],
     version: EntryVersion | None = None,
     view_authors: list[uuid.UUID] | None = None,
+    with_body: bool = True,
 ) -> tuple[EntryCard, str]:
     """An entry as a list shows it. A list passes what it loaded for all its rows at once, as
-    plain rows with the same columns as `Entry` and `EntryVersion`."""
+    plain rows with the same columns as `Entry` and `EntryVersion`; it asks for the body only
+    when it searches, and gets "" otherwise."""
     version = version or current_version(db, entry)
     try:
-        title, body = open_version(db, keys, entry, version)
+        if with_body:
+            title, body = open_version(db, keys, entry, version)
+        else:
+            title, body = open_title(db, keys, entry, version), ""
         trusted = True
     except Untrusted:
         title, body, trusted = UNTRUSTED_TEXT, "", False
@@ -193,7 +199,15 @@ def entry_list(db: Session, ctx: Context, access: Access, keys: KeyChain, filter
         views[entry_id].append(author_id)
     for entry in found:
         card, body = card_for(
-            db, ctx, access, keys, entry, authors, versions.get(entry.id), views[entry.id]
+            db,
+            ctx,
+            access,
+            keys,
+            entry,
+            authors,
+            versions.get(entry.id),
+            views[entry.id],
+            with_body=bool(query_text),
         )
         if (
             query_text
