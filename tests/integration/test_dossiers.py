@@ -9,13 +9,14 @@ import zipfile
 from datetime import date
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from dossier import crypto
 from dossier.audit import chain_for, verify_chain
 from dossier.errors import AccessDenied, InvalidInput, NotFound
 from dossier.models import (
     AuditEvent,
+    CorrectionRequest,
     Entry,
     EntryPerspective,
     EntryVersion,
@@ -515,6 +516,25 @@ def test_a_ciphertext_moved_anywhere_else_fails_to_open(ctx: Context, family) ->
         ).all()
         assert untrusted and all(e.outcome == "error" for e in untrusted)
         assert verify_chain(db, chain_for(dossier.id)) is None
+
+
+def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+    """The entry page stops offering a correction once the author withdrew the entry; the request
+    itself follows the same rule, so a form kept open or the API cannot ask anyway."""
+    parent, dossier = family
+    pro = verified_professional(ctx)
+    grant_access(ctx, parent, dossier.id, "anne@example.nl")
+    report, _ = entries.write_entry(
+        ctx, pro, dossier.id, section(dossier, "care"), "Rapport", "Woorden", "report"
+    )
+    assert entries.read_entry(ctx, parent, dossier.id, report).can_request_correction
+    entries.archive_entry(ctx, pro, dossier.id, report)
+    assert not entries.read_entry(ctx, parent, dossier.id, report).can_request_correction
+    with pytest.raises(InvalidInput) as refused:
+        entries.request_correction(ctx, parent, dossier.id, report, "Klopt niet")
+    assert "withdrawn" in str(refused.value.errors["reason"][0])
+    with ctx.unit_of_work() as db:
+        assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 0
 
 
 def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,14 @@ from dossier.services.content import (
 )
 from dossier.services.context import Actor, Context
 from dossier.services.entries.cards import BODY_MAX, REASON_MAX, CorrectionInfo
-from dossier.services.entries.lookup import entry_in, own_entry, validated_text, validated_title
+from dossier.services.entries.lookup import (
+    NOT_AN_OWNER,
+    correction_refusal,
+    entry_in,
+    own_entry,
+    validated_text,
+    validated_title,
+)
 from dossier.services.entries.reading import correction_info
 from dossier.services.entries.sealing import correction_binding, correction_place
 from dossier.services.entries.writing import new_version
@@ -47,12 +54,13 @@ def request_correction(
     with ctx.unit_of_work() as db:
         access = resolve(db, ctx, actor, dossier_id, "correction.create")
         entry = entry_in(db, access, entry_id, "correction.create")
-        if not access.is_owner:
+        refusal = correction_refusal(access, entry)
+        if refusal == NOT_AN_OWNER:
             raise access.refuse(
-                "correction.create", "not an owner", object_type="entry", object_id=str(entry_id)
+                "correction.create", refusal, object_type="entry", object_id=str(entry_id)
             )
-        if entry.author_id == actor.user_id:
-            raise InvalidInput({"reason": [N_("This is your own entry. Edit it instead.")]})
+        if refusal is not None:
+            raise InvalidInput({"reason": [refusal]})
         errors.raise_if_any()
         keys = keychain(db, actor, dossier_id)
         key_version, key = keys.current(entry.section_id)

@@ -57,6 +57,21 @@ def entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> E
     return entry
 
 
+NOT_AN_OWNER = "not an owner"  # refused and logged; the others are answers to the owner
+
+
+def correction_refusal(access: Access, entry: Entry) -> str | None:
+    """Why this actor may not ask for a correction of this entry, or None when they may: the one
+    rule both the entry page (whether to offer it) and the request itself follow."""
+    if not access.is_owner:
+        return NOT_AN_OWNER
+    if entry.author_id == access.actor.user_id:
+        return N_("This is your own entry. Edit it instead.")
+    if entry.archived_at is not None:
+        return N_("This entry has been withdrawn. There is nothing left to correct.")
+    return None
+
+
 def log_untrusted(
     db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
 ) -> None:

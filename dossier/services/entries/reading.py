@@ -48,7 +48,12 @@ from dossier.services.entries.cards import (
     ViewCard,
     author_of,
 )
-from dossier.services.entries.lookup import current_version, entry_in, log_untrusted
+from dossier.services.entries.lookup import (
+    correction_refusal,
+    current_version,
+    entry_in,
+    log_untrusted,
+)
 from dossier.services.entries.sealing import (
     attachment_place,
     correction_text,
@@ -259,9 +264,7 @@ def entry_detail(
         and access.can_write_entries(entry.section_id)
         and entry.archived_at is None,
         can_add_view=entry.author_id != actor.user_id and access.can_add_views(entry.section_id),
-        can_request_correction=access.is_owner
-        and entry.author_id != actor.user_id
-        and entry.archived_at is None,
+        can_request_correction=correction_refusal(access, entry) is None,
         can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
         can_answer_corrections=entry.author_id == actor.user_id,
     )
