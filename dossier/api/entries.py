@@ -40,6 +40,7 @@ from dossier.schemas import (
     VersionList,
 )
 from dossier.services import entries
+from dossier.services.paging import PAGE_DEFAULT
 
 ENTRIES = "/dossiers/{id}/entries"
 ENTRY = ENTRIES + "/{entry_id}"
@@ -62,7 +63,7 @@ ENTRY = ENTRIES + "/{entry_id}"
             flag("has_my_view", "Only entries with (true) or without (false) my view."),
             Query("q", text(), "Words in the title or text."),
             flag("older", "Outdated and withdrawn entries instead of the current ones."),
-            *paged(entries.PAGE_DEFAULT),
+            *paged(PAGE_DEFAULT),
         ),
     )
 )
@@ -75,7 +76,7 @@ def list_entries(dossier_id: uuid.UUID) -> Response:
         query=request.args.get("q") or None,
         older=flag_arg("older") or False,
         cursor=request.args.get("cursor") or None,
-        limit=limit_arg(entries.PAGE_DEFAULT),
+        limit=limit_arg(PAGE_DEFAULT),
     )
     return dump(EntryPageOut, entries.list_entries(service_context(), actor(), dossier_id, filters))
 

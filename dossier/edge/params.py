@@ -7,8 +7,7 @@ import uuid
 from flask import request
 
 from dossier.errors import N_, InvalidInput
-
-PAGE_MAX = 200
+from dossier.services.paging import PAGE_MAX
 
 
 def uuid_arg(name: str) -> uuid.UUID | None:

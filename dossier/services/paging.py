@@ -13,6 +13,15 @@ from datetime import datetime
 
 from dossier.errors import N_, InvalidInput
 
+PAGE_DEFAULT = 50  # rows a list shows when its reader does not say
+PAGE_MAX = 200  # the most any list hands out at once, on pages and in the API
+
+
+def page_size(limit: int | None) -> int:
+    """The rows to read for a requested limit: the default for none, never more than PAGE_MAX."""
+    return max(1, min(limit or PAGE_DEFAULT, PAGE_MAX))
+
+
 # Ours are about 90 characters; a longer one was not made here and is not decoded at all.
 CURSOR_MAX = 200
 

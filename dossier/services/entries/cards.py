@@ -16,6 +16,7 @@ from dossier.models import (
     EntryKind,
     User,
 )
+from dossier.services import paging
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -23,8 +24,6 @@ VIEW_MAX = 20_000
 REASON_MAX = 5_000
 FILENAME_MAX = 200
 ATTACHMENT_MAX = 20 * 1024 * 1024
-PAGE_DEFAULT = 50
-PAGE_MAX = 200
 KINDS = tuple(str(kind) for kind in EntryKind)
 UNTRUSTED_TEXT = N_("This text cannot be trusted: it does not match what its author wrote.")
 
@@ -134,7 +133,7 @@ class Filters:
     query: str | None = None
     older: bool = False  # outdated and archived entries instead of the current ones
     cursor: str | None = None
-    limit: int = PAGE_DEFAULT
+    limit: int = paging.PAGE_DEFAULT
 
 
 @dataclass(frozen=True)

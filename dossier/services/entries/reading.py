@@ -34,8 +34,6 @@ from dossier.services.content import verify as verify_content
 from dossier.services.context import Actor, Context
 from dossier.services.entries.cards import (
     KINDS,
-    PAGE_DEFAULT,
-    PAGE_MAX,
     UNTRUSTED_TEXT,
     AttachmentInfo,
     Author,
@@ -139,7 +137,7 @@ def entry_list(db: Session, ctx: Context, access: Access, keys: KeyChain, filter
     """A page of entries, read inside the caller's unit of work (which logs it)."""
     actor = access.actor
     dossier_id = access.dossier.id
-    limit = max(1, min(filters.limit or PAGE_DEFAULT, PAGE_MAX))
+    limit = paging.page_size(filters.limit)
     query_text = (filters.query or "").strip().casefold()
     if filters.kind is not None and filters.kind not in KINDS:
         raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
