@@ -12,24 +12,23 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from dossier.models import Attachment, Entry, EntryVersion
-from dossier.services.access import resolve_owner
+from dossier.models import Attachment, Entry
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
 from dossier.services.entries.attachments import stored_name
 from dossier.services.entries.cards import (
     AttachmentInfo,
+    Author,
     CorrectionInfo,
     EntryCard,
     VersionInfo,
     ViewCard,
-    author_of,
 )
 from dossier.services.entries.lookup import log_untrusted
-from dossier.services.entries.reading import card_for, corrections_of, views_of
-from dossier.services.entries.sealing import open_attachment, open_version
-from dossier.services.keychain import keychain
+from dossier.services.entries.reading import card_for, corrections_of, versions_of, views_of
+from dossier.services.entries.sealing import open_attachment
+from dossier.services.work import owner_work
 
 
 @dataclass(frozen=True)
@@ -63,10 +62,9 @@ def _json_default(value: object) -> object:
 
 def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: Renderer) -> bytes:
     """Owners only: the whole dossier leaves with them. Logged like any read of content."""
-    with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.export")
-        keys = keychain(db, actor, dossier_id)
-        authors: dict = {}
+    with owner_work(ctx, actor, dossier_id, "dossier.export") as work:
+        db, keys = work.db, work.keys
+        authors: dict[uuid.UUID, Author] = {}
         buffer = io.BytesIO()
         entries: list[ExportedEntry] = []
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -75,29 +73,8 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                 .where(Entry.dossier_id == dossier_id)
                 .order_by(Entry.created_at.desc(), Entry.id)
             ):
-                card, body = card_for(db, ctx, access, keys, entry, authors)
-                versions = []
-                for version in db.scalars(
-                    select(EntryVersion)
-                    .where(EntryVersion.entry_id == entry.id)
-                    .order_by(EntryVersion.version)
-                ):
-                    try:
-                        title, text = open_version(db, keys, entry, version)
-                        trusted = True
-                    except Untrusted:
-                        title, text, trusted = "", "", False
-                    versions.append(
-                        VersionInfo(
-                            version.version,
-                            version.created_at,
-                            author_of(db, authors, version.author_id, entry.author_role),
-                            title,
-                            text,
-                            trusted,
-                            version.note,
-                        )
-                    )
+                card, body = card_for(work, entry, authors)
+                versions = versions_of(work, entry)
                 files: dict[str, str] = {}
                 infos = []
                 for attachment in db.scalars(
@@ -107,7 +84,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         name, content = open_attachment(db, keys, entry, attachment)
                     except Untrusted:
                         # Named in the copy as untrusted, like an entry; its bytes stay out.
-                        log_untrusted(db, ctx, access, "attachment", attachment.id)
+                        log_untrusted(work, "attachment", attachment.id)
                         infos.append(
                             AttachmentInfo(
                                 attachment.id,
@@ -137,14 +114,14 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         card=card,
                         body=body,
                         versions=versions,
-                        views=views_of(db, ctx, access, keys, entry, authors),
+                        views=views_of(work, entry, authors),
                         attachments=infos,
-                        corrections=corrections_of(db, ctx, access, keys, entry, authors),
+                        corrections=corrections_of(work, entry, authors),
                         files=files,
                     )
                 )
             dossier = summary(
-                db, ctx, keys, access, "dossier.export", reason=f"{len(entries)} entries"
+                db, ctx, keys, work.access, "dossier.export", reason=f"{len(entries)} entries"
             )
             data = ExportData(dossier, entries, ctx.now())
             archive.writestr("index.html", render_html(data))

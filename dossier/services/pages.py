@@ -36,9 +36,9 @@ def entry_page(
 ) -> EntryPage:
     """An entry with its dossier's names around it: one read of the entry, one event."""
     with dossier_work(ctx, actor, dossier_id, "entry.read") as work:
-        detail = entry_detail(work.db, ctx, work.access, work.keys, entry_id, for_edit)
+        detail = entry_detail(work, entry_id, for_edit)
         page = EntryPage(described(work.db, work.keys, work.access), detail)
-        log_entry_read(work.db, ctx, work.access, detail)
+        log_entry_read(work, detail)
         return page
 
 
@@ -54,12 +54,12 @@ def history_page(
 ) -> HistoryPage:
     """Every version of an entry with the entry around it: one read of its history, one event."""
     with dossier_work(ctx, actor, dossier_id, "entry.history") as work:
-        detail = entry_detail(work.db, ctx, work.access, work.keys, entry_id)
+        detail = entry_detail(work, entry_id)
         entry = work.db.get(Entry, detail.card.id)
         assert entry is not None
-        versions = versions_of(work.db, ctx, work.access, work.keys, entry)
+        versions = versions_of(work, entry)
         page = HistoryPage(described(work.db, work.keys, work.access), detail, versions)
-        log_history_read(work.db, ctx, work.access, entry.id)
+        log_history_read(work, entry.id)
         return page
 
 
@@ -101,7 +101,7 @@ def dossier_page(
     with dossier_work(ctx, actor, dossier_id, "dossier.open") as work:
         access = work.access
         summary = described(work.db, work.keys, access)
-        entries_page = entry_list(work.db, ctx, access, work.keys, filters)
+        entries_page = entry_list(work, filters)
         work.log(
             "dossier.open",
             object_type="dossier",
@@ -111,7 +111,7 @@ def dossier_page(
         return DossierPage(
             dossier=summary,
             page=entries_page,
-            authors=authors_of(work.db, access),
+            authors=authors_of(work),
             new_lookers=lookers_since_last_visit(work.db, actor.user_id, dossier_id)
             if access.is_owner
             else [],

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dossier.audit import append
 from dossier.errors import DomainError
-from dossier.services.access import Access, resolve
+from dossier.services.access import Access, resolve, resolve_owner
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import KeyChain, keychain
 
@@ -55,3 +55,12 @@ def dossier_work(
     """One transaction on one dossier; a stranger is refused as if it did not exist."""
     with ctx.unit_of_work() as db:
         yield DossierWork(db, ctx, resolve(db, ctx, actor, dossier_id, action))
+
+
+@contextmanager
+def owner_work(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+) -> Iterator[DossierWork]:
+    """As `dossier_work`, for what only an owner may do; anyone else is refused and logged."""
+    with ctx.unit_of_work() as db:
+        yield DossierWork(db, ctx, resolve_owner(db, ctx, actor, dossier_id, action))

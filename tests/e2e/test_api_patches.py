@@ -41,7 +41,7 @@ def _events(ctx: Any, *actions: str) -> int:
 def test_an_entry_is_not_edited_when_marking_it_outdated_fails(
     client, shared_world, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import dossier.services.entries.writing as module
+    import dossier.services.work as module
 
     w = shared_world
     sanne = api_login(client, "sanne@example.nl")

@@ -99,7 +99,7 @@ def test_denied_attempts_are_logged_on_their_own(shared_world) -> None:  # type:
 
 
 def test_reads_fail_closed_when_the_log_cannot_be_written(shared_world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import dossier.services.entries.reading as module
+    import dossier.services.work as module
 
     w = shared_world
 

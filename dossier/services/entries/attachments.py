@@ -8,12 +8,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from dossier.audit import append
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     Attachment,
 )
-from dossier.services.access import resolve
 from dossier.services.content import (
     Untrusted,
     seal_bytes,
@@ -30,7 +28,7 @@ from dossier.services.entries.cards import (
 )
 from dossier.services.entries.lookup import entry_in, log_untrusted, own_entry
 from dossier.services.entries.sealing import attachment_place, open_attachment
-from dossier.services.keychain import keychain
+from dossier.services.work import dossier_work
 
 _SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -100,10 +98,10 @@ def attach(
     content: bytes,
 ) -> AttachmentInfo:
     name = _clean_filename(filename)
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "attachment.create")
+    with dossier_work(ctx, actor, dossier_id, "attachment.create") as work:
+        db, access = work.db, work.access
         media_type = _checked_media_type(content)
-        entry = own_entry(db, access, entry_id, "attachment.create")
+        entry = own_entry(work, entry_id, "attachment.create")
         if not access.can_write_entries(entry.section_id):
             raise access.refuse(
                 "attachment.create",
@@ -111,7 +109,7 @@ def attach(
                 object_type="entry",
                 object_id=str(entry_id),
             )
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         key_version, key = keys.current(entry.section_id)
         attachment = Attachment(
             id=uuid.uuid4(),
@@ -136,14 +134,7 @@ def attach(
             {"filename": name.encode(), "content": content},
         )
         db.add(attachment)
-        append(
-            db,
-            access.event(
-                "attachment.create", object_type="attachment", object_id=str(attachment.id)
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
+        work.log("attachment.create", object_type="attachment", object_id=str(attachment.id))
         return AttachmentInfo(
             attachment.id, name, media_type, len(content), attachment.created_at, True
         )
@@ -166,9 +157,9 @@ def download(
 ) -> Answer:
     """A file, handed to `respond` (which builds the answer the reader gets) inside the unit of
     work: the read is logged only once that answer exists, and not at all if building it fails."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "attachment.read")
-        entry = entry_in(db, access, entry_id, "attachment.read")
+    with dossier_work(ctx, actor, dossier_id, "attachment.read") as work:
+        db, access = work.db, work.access
+        entry = entry_in(work, entry_id, "attachment.read")
         attachment = db.get(Attachment, attachment_id)
         if attachment is None or attachment.entry_id != entry.id:
             raise access.refuse(
@@ -178,17 +169,12 @@ def download(
                 object_type="attachment",
                 object_id=str(attachment_id),
             )
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         try:
             name, content = open_attachment(db, keys, entry, attachment)
         except Untrusted:
-            log_untrusted(db, ctx, access, "attachment", attachment.id)
+            log_untrusted(work, "attachment", attachment.id)
             raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
         answer = respond(Download(name, attachment.media_type, content))
-        append(
-            db,
-            access.event("attachment.read", object_type="attachment", object_id=str(attachment.id)),
-            ctx.origin,
-            ctx.now(),
-        )
+        work.log("attachment.read", object_type="attachment", object_id=str(attachment.id))
         return answer

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from dossier.audit import append
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     CORRECTION_ANSWERS,
@@ -18,7 +17,6 @@ from dossier.models import (
     CorrectionStatus,
 )
 from dossier.services import validation
-from dossier.services.access import resolve
 from dossier.services.content import (
     seal_signed_text,
 )
@@ -35,7 +33,7 @@ from dossier.services.entries.lookup import (
 from dossier.services.entries.reading import correction_info
 from dossier.services.entries.sealing import correction_binding, correction_place
 from dossier.services.entries.writing import new_version
-from dossier.services.keychain import keychain
+from dossier.services.work import dossier_work
 
 
 def request_correction(
@@ -51,9 +49,9 @@ def request_correction(
     text = validated_text(
         errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
     )
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "correction.create")
-        entry = entry_in(db, access, entry_id, "correction.create")
+    with dossier_work(ctx, actor, dossier_id, "correction.create") as work:
+        db, access = work.db, work.access
+        entry = entry_in(work, entry_id, "correction.create")
         refusal = correction_refusal(access, entry)
         if refusal == NOT_AN_OWNER:
             raise access.refuse(
@@ -62,7 +60,7 @@ def request_correction(
         if refusal is not None:
             raise InvalidInput({"reason": [refusal]})
         errors.raise_if_any()
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         key_version, key = keys.current(entry.section_id)
         correction = CorrectionRequest(
             id=uuid.uuid4(),
@@ -87,19 +85,14 @@ def request_correction(
             bound=correction_binding(entry),
         )
         db.add(correction)
-        append(
-            db,
-            access.event(
-                "correction.create",
-                object_type="correction",
-                object_id=str(correction.id),
-                reason="removal" if removal else "correction",
-            ),
-            ctx.origin,
-            ctx.now(),
+        work.log(
+            "correction.create",
+            object_type="correction",
+            object_id=str(correction.id),
+            reason="removal" if removal else "correction",
         )
         db.flush()
-        return correction_info(db, ctx, access, keys, entry, correction, {})
+        return correction_info(work, entry, correction, {})
 
 
 ANSWERS = CORRECTION_ANSWERS
@@ -135,9 +128,9 @@ def answer_correction(
     )
     if outcome == CorrectionStatus.CORRECTED and new_title is None and new_body is None:
         errors.add("body", N_("Write the corrected text."))
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "correction.answer")
-        entry = own_entry(db, access, entry_id, "correction.answer")
+    with dossier_work(ctx, actor, dossier_id, "correction.answer") as work:
+        db, access = work.db, work.access
+        entry = own_entry(work, entry_id, "correction.answer")
         errors.raise_if_any()
         correction = db.get(CorrectionRequest, correction_id)
         if correction is None or correction.entry_id != entry.id:
@@ -150,10 +143,10 @@ def answer_correction(
             )
         if correction.status != CorrectionStatus.OPEN:
             raise InvalidInput({"outcome": [N_("This request has been answered already.")]})
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         if outcome == CorrectionStatus.CORRECTED:
             correction.resulting_version = new_version(
-                db, ctx, access, entry, new_title, new_body, note="correction"
+                work, entry, new_title, new_body, note="correction"
             )
             correction.status = CorrectionStatus.CORRECTED
         elif outcome == CorrectionStatus.REMOVED:
@@ -174,19 +167,14 @@ def answer_correction(
             signer_id=actor.user_id,
             bound=correction_binding(entry),
         )
-        append(
-            db,
-            access.event(
-                "correction.answer",
-                object_type="correction",
-                object_id=str(correction.id),
-                reason=correction.status,
-            ),
-            ctx.origin,
-            ctx.now(),
+        work.log(
+            "correction.answer",
+            object_type="correction",
+            object_id=str(correction.id),
+            reason=correction.status,
         )
         db.flush()
-        return correction_info(db, ctx, access, keys, entry, correction, {})
+        return correction_info(work, entry, correction, {})
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossier.audit import Outcome, append
+from dossier.audit import Outcome
 from dossier.errors import N_, NotFound
 from dossier.models import (
     Entry,
@@ -18,8 +18,8 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.access import Access
-from dossier.services.context import Context
 from dossier.services.entries.cards import TITLE_MAX
+from dossier.services.work import DossierWork
 
 
 def validated_text(
@@ -39,15 +39,15 @@ def validated_title(errors: validation.Errors, value: str | None) -> str:
     )
 
 
-def entry_in(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
+def entry_in(work: DossierWork, entry_id: uuid.UUID, action: str) -> Entry:
     """The entry, if it is in this dossier and in a section the actor may read; else 404."""
-    entry = db.get(Entry, entry_id)
+    entry = work.db.get(Entry, entry_id)
     if (
         entry is None
-        or entry.dossier_id != access.dossier.id
-        or not access.can_read(entry.section_id)
+        or entry.dossier_id != work.access.dossier.id
+        or not work.access.can_read(entry.section_id)
     ):
-        raise access.refuse(
+        raise work.refuse(
             action,
             "no such entry or section not granted",
             NotFound(),
@@ -72,20 +72,13 @@ def correction_refusal(access: Access, entry: Entry) -> str | None:
     return None
 
 
-def log_untrusted(
-    db: Session, ctx: Context, access: Access, object_type: str, object_id: uuid.UUID
-) -> None:
-    append(
-        db,
-        access.event(
-            "content.untrusted",
-            outcome=Outcome.ERROR,
-            object_type=object_type,
-            object_id=str(object_id),
-            reason="failed to open or verify",
-        ),
-        ctx.origin,
-        ctx.now(),
+def log_untrusted(work: DossierWork, object_type: str, object_id: uuid.UUID) -> None:
+    work.log(
+        "content.untrusted",
+        outcome=Outcome.ERROR,
+        object_type=object_type,
+        object_id=str(object_id),
+        reason="failed to open or verify",
     )
 
 
@@ -99,8 +92,8 @@ def current_version(db: Session, entry: Entry) -> EntryVersion:
     return version
 
 
-def own_entry(db: Session, access: Access, entry_id: uuid.UUID, action: str) -> Entry:
-    entry = entry_in(db, access, entry_id, action)
-    if entry.author_id != access.actor.user_id:
-        raise access.refuse(action, "not the author", object_type="entry", object_id=str(entry_id))
+def own_entry(work: DossierWork, entry_id: uuid.UUID, action: str) -> Entry:
+    entry = entry_in(work, entry_id, action)
+    if entry.author_id != work.access.actor.user_id:
+        raise work.refuse(action, "not the author", object_type="entry", object_id=str(entry_id))
     return entry

@@ -10,10 +10,8 @@ import uuid
 from typing import Any
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session
 
 from dossier import crypto
-from dossier.audit import append
 from dossier.errors import N_, AccessDenied, InvalidInput
 from dossier.models import (
     Attachment,
@@ -25,7 +23,6 @@ from dossier.models import (
     User,
 )
 from dossier.services import paging
-from dossier.services.access import Access, resolve
 from dossier.services.content import (
     Untrusted,
     open_text,
@@ -59,14 +56,12 @@ from dossier.services.entries.sealing import (
     open_version,
     view_place,
 )
-from dossier.services.keychain import KeyChain, keychain, signing_public_key
+from dossier.services.keychain import signing_public_key
+from dossier.services.work import DossierWork, dossier_work
 
 
 def card_for(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    keys: KeyChain,
+    work: DossierWork,
     entry: Entry,
     authors: dict[uuid.UUID, Author],
     version: EntryVersion | None = None,
@@ -76,16 +71,17 @@ def card_for(
     """An entry as a list shows it. A list passes what it loaded for all its rows at once, as
     plain rows with the same columns as `Entry` and `EntryVersion`; it asks for the body only
     when it searches, and gets "" otherwise."""
+    db = work.db
     version = version or current_version(db, entry)
     try:
         if with_body:
-            title, body = open_version(db, keys, entry, version)
+            title, body = open_version(db, work.keys, entry, version)
         else:
-            title, body = open_title(db, keys, entry, version), ""
+            title, body = open_title(db, work.keys, entry, version), ""
         trusted = True
     except Untrusted:
         title, body, trusted = UNTRUSTED_TEXT, "", False
-        log_untrusted(db, ctx, access, "entry", entry.id)
+        log_untrusted(work, "entry", entry.id)
     views = view_authors
     if views is None:
         views = db.scalars(
@@ -105,26 +101,20 @@ def card_for(
         outdated=entry.outdated_at is not None,
         archived=entry.archived_at is not None,
         view_count=len(views),
-        has_my_view=access.actor.user_id in views,
+        has_my_view=work.access.actor.user_id in views,
     )
     return card, body
 
 
 def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
     """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.list")
-        page = entry_list(db, ctx, access, keychain(db, actor, dossier_id), filters)
-        append(
-            db,
-            access.event(
-                "entry.list",
-                object_type="dossier",
-                object_id=str(dossier_id),
-                reason=list_reason(page, filters),
-            ),
-            ctx.origin,
-            ctx.now(),
+    with dossier_work(ctx, actor, dossier_id, "entry.list") as work:
+        page = entry_list(work, filters)
+        work.log(
+            "entry.list",
+            object_type="dossier",
+            object_id=str(dossier_id),
+            reason=list_reason(page, filters),
         )
         return page
 
@@ -133,8 +123,9 @@ def list_reason(page: Page, filters: Filters) -> str:
     return f"{len(page.items)} entries" + (", search" if (filters.query or "").strip() else "")
 
 
-def entry_list(db: Session, ctx: Context, access: Access, keys: KeyChain, filters: Filters) -> Page:
+def entry_list(work: DossierWork, filters: Filters) -> Page:
     """A page of entries, read inside the caller's unit of work (which logs it)."""
+    db, access = work.db, work.access
     actor = access.actor
     dossier_id = access.dossier.id
     limit = paging.page_size(filters.limit)
@@ -202,10 +193,7 @@ def entry_list(db: Session, ctx: Context, access: Access, keys: KeyChain, filter
         views[entry_id].append(author_id)
     for entry in found:
         card, body = card_for(
-            db,
-            ctx,
-            access,
-            keys,
+            work,
             entry,
             authors,
             versions.get(entry.id),
@@ -232,32 +220,25 @@ def read_entry(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, for_edit: bool = False
 ) -> EntryDetail:
     """One entry with everything around it. `for_edit`: refused unless the actor may change it."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.read")
-        detail = entry_detail(db, ctx, access, keychain(db, actor, dossier_id), entry_id, for_edit)
-        log_entry_read(db, ctx, access, detail)
+    with dossier_work(ctx, actor, dossier_id, "entry.read") as work:
+        detail = entry_detail(work, entry_id, for_edit)
+        log_entry_read(work, detail)
         return detail
 
 
-def entry_detail(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    keys: KeyChain,
-    entry_id: uuid.UUID,
-    for_edit: bool = False,
-) -> EntryDetail:
+def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False) -> EntryDetail:
     """The entry as its page shows it, read inside the caller's unit of work (which logs it)."""
+    access = work.access
     actor = access.actor
-    entry = entry_in(db, access, entry_id, "entry.read")
+    entry = entry_in(work, entry_id, "entry.read")
     authors: dict[uuid.UUID, Author] = {}
-    card, body = card_for(db, ctx, access, keys, entry, authors)
+    card, body = card_for(work, entry, authors)
     detail = EntryDetail(
         card=card,
         body=body,
-        views=views_of(db, ctx, access, keys, entry, authors),
-        attachments=attachments_of(db, ctx, access, keys, entry),
-        corrections=corrections_of(db, ctx, access, keys, entry, authors),
+        views=views_of(work, entry, authors),
+        attachments=attachments_of(work, entry),
+        corrections=corrections_of(work, entry, authors),
         can_edit=entry.author_id == actor.user_id
         and access.can_write_entries(entry.section_id)
         and entry.archived_at is None,
@@ -267,34 +248,23 @@ def entry_detail(
         can_answer_corrections=entry.author_id == actor.user_id,
     )
     if for_edit and not detail.can_edit:
-        raise access.refuse(
+        raise work.refuse(
             "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
         )
     return detail
 
 
-def log_entry_read(db: Session, ctx: Context, access: Access, detail: EntryDetail) -> None:
-    append(
-        db,
-        access.event(
-            "entry.read",
-            object_type="entry",
-            object_id=str(detail.card.id),
-            reason=f"version {detail.card.version}",
-        ),
-        ctx.origin,
-        ctx.now(),
+def log_entry_read(work: DossierWork, detail: EntryDetail) -> None:
+    work.log(
+        "entry.read",
+        object_type="entry",
+        object_id=str(detail.card.id),
+        reason=f"version {detail.card.version}",
     )
 
 
-def views_of(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    keys: KeyChain,
-    entry: Entry,
-    authors: dict[uuid.UUID, Author],
-) -> list[ViewCard]:
+def views_of(work: DossierWork, entry: Entry, authors: dict[uuid.UUID, Author]) -> list[ViewCard]:
+    db = work.db
     result = []
     for view in db.scalars(
         select(EntryPerspective)
@@ -304,7 +274,7 @@ def views_of(
         place = view_place(entry, view)
         try:
             body = open_text(
-                keys.key(entry.section_id, view.key_version), view.body_sealed, place, "body"
+                work.keys.key(entry.section_id, view.key_version), view.body_sealed, place, "body"
             )
             verify_content(
                 signing_public_key(db, view.author_id),
@@ -316,7 +286,7 @@ def views_of(
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             body, trusted = UNTRUSTED_TEXT, False
-            log_untrusted(db, ctx, access, "perspective", view.id)
+            log_untrusted(work, "perspective", view.id)
         result.append(
             ViewCard(
                 view.id,
@@ -325,28 +295,26 @@ def views_of(
                 view.created_at,
                 body,
                 trusted,
-                view.author_id == access.actor.user_id,
+                view.author_id == work.access.actor.user_id,
             )
         )
     return result
 
 
-def attachments_of(
-    db: Session, ctx: Context, access: Access, keys: KeyChain, entry: Entry
-) -> list[AttachmentInfo]:
+def attachments_of(work: DossierWork, entry: Entry) -> list[AttachmentInfo]:
     result = []
-    for attachment in db.scalars(
+    for attachment in work.db.scalars(
         select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.created_at)
     ):
         try:
-            key = keys.key(entry.section_id, attachment.key_version)
+            key = work.keys.key(entry.section_id, attachment.key_version)
             filename = open_text(
                 key, attachment.filename_sealed, attachment_place(entry, attachment), "filename"
             )
             trusted = True
         except (Untrusted, crypto.CryptoError, AccessDenied):
             filename, trusted = "?", False
-            log_untrusted(db, ctx, access, "attachment", attachment.id)
+            log_untrusted(work, "attachment", attachment.id)
         result.append(
             AttachmentInfo(
                 attachment.id,
@@ -361,41 +329,34 @@ def attachments_of(
 
 
 def corrections_of(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    keys: KeyChain,
-    entry: Entry,
-    authors: dict[uuid.UUID, Author],
+    work: DossierWork, entry: Entry, authors: dict[uuid.UUID, Author]
 ) -> list[CorrectionInfo]:
-    result = []
-    for correction in db.scalars(
-        select(CorrectionRequest)
-        .where(CorrectionRequest.entry_id == entry.id)
-        .order_by(CorrectionRequest.created_at)
-    ):
-        result.append(correction_info(db, ctx, access, keys, entry, correction, authors))
-    return result
+    return [
+        correction_info(work, entry, correction, authors)
+        for correction in work.db.scalars(
+            select(CorrectionRequest)
+            .where(CorrectionRequest.entry_id == entry.id)
+            .order_by(CorrectionRequest.created_at)
+        )
+    ]
 
 
 def correction_info(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    keys: KeyChain,
+    work: DossierWork,
     entry: Entry,
     correction: CorrectionRequest,
     authors: dict[uuid.UUID, Author],
 ) -> CorrectionInfo:
+    db = work.db
     try:
-        texts = [correction_text(db, keys, entry, correction, answer=False)]
+        texts = [correction_text(db, work.keys, entry, correction, answer=False)]
         if correction.answer_sealed is not None:
-            texts.append(correction_text(db, keys, entry, correction, answer=True))
+            texts.append(correction_text(db, work.keys, entry, correction, answer=True))
         reason, answer = texts[0].text, texts[1].text if len(texts) > 1 else None
         trusted, signed = True, all(text.signed for text in texts)
     except (Untrusted, crypto.CryptoError, AccessDenied):
         reason, answer, trusted, signed = UNTRUSTED_TEXT, None, False, False
-        log_untrusted(db, ctx, access, "correction", correction.id)
+        log_untrusted(work, "correction", correction.id)
     requester = db.get(User, correction.requested_by)
     return CorrectionInfo(
         id=correction.id,
@@ -419,34 +380,31 @@ def history(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
 ) -> list[VersionInfo]:
     """Every version, oldest first; an untrusted one says so instead of its words."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.history")
-        entry = entry_in(db, access, entry_id, "entry.history")
-        result = versions_of(db, ctx, access, keychain(db, actor, dossier_id), entry)
-        log_history_read(db, ctx, access, entry.id)
+    with dossier_work(ctx, actor, dossier_id, "entry.history") as work:
+        entry = entry_in(work, entry_id, "entry.history")
+        result = versions_of(work, entry)
+        log_history_read(work, entry.id)
         return result
 
 
-def versions_of(
-    db: Session, ctx: Context, access: Access, keys: KeyChain, entry: Entry
-) -> list[VersionInfo]:
+def versions_of(work: DossierWork, entry: Entry) -> list[VersionInfo]:
     """Every version of an entry, read inside the caller's unit of work (which logs it)."""
     authors: dict[uuid.UUID, Author] = {}
     result = []
-    for version in db.scalars(
+    for version in work.db.scalars(
         select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.version)
     ):
         try:
-            title, body = open_version(db, keys, entry, version)
+            title, body = open_version(work.db, work.keys, entry, version)
             trusted = True
         except Untrusted:
             title, body, trusted = UNTRUSTED_TEXT, "", False
-            log_untrusted(db, ctx, access, "entry", entry.id)
+            log_untrusted(work, "entry", entry.id)
         result.append(
             VersionInfo(
                 version.version,
                 version.created_at,
-                author_of(db, authors, version.author_id, entry.author_role),
+                author_of(work.db, authors, version.author_id, entry.author_role),
                 title,
                 body,
                 trusted,
@@ -456,23 +414,18 @@ def versions_of(
     return result
 
 
-def log_history_read(db: Session, ctx: Context, access: Access, entry_id: uuid.UUID) -> None:
-    append(
-        db,
-        access.event("entry.history", object_type="entry", object_id=str(entry_id)),
-        ctx.origin,
-        ctx.now(),
-    )
+def log_history_read(work: DossierWork, entry_id: uuid.UUID) -> None:
+    work.log("entry.history", object_type="entry", object_id=str(entry_id))
 
 
-def authors_of(db: Session, access: Access) -> list[Author]:
+def authors_of(work: DossierWork) -> list[Author]:
     cache: dict[uuid.UUID, Author] = {}
     seen: dict[uuid.UUID, Author] = {}
-    for author_id, role, section_id in db.execute(
+    for author_id, role, section_id in work.db.execute(
         select(Entry.author_id, Entry.author_role, Entry.section_id).where(
-            Entry.dossier_id == access.dossier.id
+            Entry.dossier_id == work.access.dossier.id
         )
     ):
-        if access.can_read(section_id) and author_id not in seen:
-            seen[author_id] = author_of(db, cache, author_id, role)
+        if work.access.can_read(section_id) and author_id not in seen:
+            seen[author_id] = author_of(work.db, cache, author_id, role)
     return sorted(seen.values(), key=lambda a: a.name.casefold())

@@ -9,9 +9,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dossier.audit import append
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     Entry,
@@ -19,7 +17,6 @@ from dossier.models import (
     Section,
 )
 from dossier.services import validation
-from dossier.services.access import Access, resolve
 from dossier.services.content import (
     Untrusted,
     seal_text,
@@ -35,13 +32,13 @@ from dossier.services.entries.lookup import (
     validated_title,
 )
 from dossier.services.entries.sealing import open_version, seal_version, view_place
-from dossier.services.keychain import keychain
+from dossier.services.work import DossierWork, dossier_work
 
 
 def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[uuid.UUID]:
     """The sections the actor may write a new entry in; refused when there are none."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+    with dossier_work(ctx, actor, dossier_id, "entry.create") as work:
+        db, access = work.db, work.access
         sections = [
             section.id
             for section in db.scalars(
@@ -72,8 +69,8 @@ def write_entry(
         errors.add("kind", N_("Choose one of the kinds in the list."))
     if section_id is None:
         errors.add("section_id", N_("Choose a section."))
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+    with dossier_work(ctx, actor, dossier_id, "entry.create") as work:
+        db, access = work.db, work.access
         if not access.may_write_entries:
             raise access.refuse("entry.create", "may not write entries")
         errors.raise_if_any()
@@ -114,16 +111,11 @@ def write_entry(
         )
         db.add(entry)
         db.flush()
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         db.add(
             seal_version(keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now)
         )
-        append(
-            db,
-            access.event("entry.create", object_type="entry", object_id=str(entry.id)),
-            ctx.origin,
-            now,
-        )
+        work.log("entry.create", object_type="entry", object_id=str(entry.id))
         return entry.id, 1
 
 
@@ -163,11 +155,13 @@ def change_entry(
         if body is not None
         else None
     )
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated")
+    with dossier_work(
+        ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated"
+    ) as work:
+        access = work.access
         version = None
         if editing:
-            entry = own_entry(db, access, entry_id, "entry.edit")
+            entry = own_entry(work, entry_id, "entry.edit")
             if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
                 raise access.refuse(
                     "entry.edit",
@@ -176,29 +170,25 @@ def change_entry(
                     object_id=str(entry_id),
                 )
             errors.raise_if_any()
-            version = new_version(db, ctx, access, entry, new_title, new_body, note)
+            version = new_version(work, entry, new_title, new_body, note)
         if outdated is not None:
-            _mark_outdated(db, ctx, access, entry_id, outdated)
+            _mark_outdated(work, entry_id, outdated)
         return version
 
 
 def new_version(
-    db: Session,
-    ctx: Context,
-    access: Access,
-    entry: Entry,
-    title: str | None,
-    body: str | None,
-    note: str | None,
+    work: DossierWork, entry: Entry, title: str | None, body: str | None, note: str | None
 ) -> int:
-    keys = keychain(db, access.actor, entry.dossier_id)
+    """The next version by the entry's author, signed and sealed under the current key; what is
+    not given is carried over from the current version, which must then open and verify."""
+    db, keys = work.db, work.keys
     try:
         old_title, old_body = open_version(db, keys, entry, current_version(db, entry))
     except Untrusted:
         if title is None or body is None:
             raise InvalidInput({"body": [UNTRUSTED_TEXT]}) from None
         old_title, old_body = "", ""
-    now = ctx.now()
+    now = work.ctx.now()
     entry.current_version += 1
     entry.updated_at = now
     db.add(
@@ -209,21 +199,16 @@ def new_version(
             entry.current_version,
             title if title is not None else old_title,
             body if body is not None else old_body,
-            access.actor.user_id,
+            work.access.actor.user_id,
             now,
             note,
         )
     )
-    append(
-        db,
-        access.event(
-            "entry.edit",
-            object_type="entry",
-            object_id=str(entry.id),
-            reason=f"version {entry.current_version}",
-        ),
-        ctx.origin,
-        now,
+    work.log(
+        "entry.edit",
+        object_type="entry",
+        object_id=str(entry.id),
+        reason=f"version {entry.current_version}",
     )
     return entry.current_version
 
@@ -232,15 +217,13 @@ def mark_outdated(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, outdated: bool = True
 ) -> None:
     """Out of the default view for everyone; still under "older entries" and in the history."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.outdated")
-        _mark_outdated(db, ctx, access, entry_id, outdated)
+    with dossier_work(ctx, actor, dossier_id, "entry.outdated") as work:
+        _mark_outdated(work, entry_id, outdated)
 
 
-def _mark_outdated(
-    db: Session, ctx: Context, access: Access, entry_id: uuid.UUID, outdated: bool
-) -> None:
-    entry = entry_in(db, access, entry_id, "entry.outdated")
+def _mark_outdated(work: DossierWork, entry_id: uuid.UUID, outdated: bool) -> None:
+    access = work.access
+    entry = entry_in(work, entry_id, "entry.outdated")
     if not (access.is_owner or entry.author_id == access.actor.user_id):
         raise access.refuse(
             "entry.outdated",
@@ -248,32 +231,21 @@ def _mark_outdated(
             object_type="entry",
             object_id=str(entry_id),
         )
-    entry.outdated_at = ctx.now() if outdated else None
+    entry.outdated_at = work.ctx.now() if outdated else None
     entry.outdated_by = access.actor.user_id if outdated else None
-    append(
-        db,
-        access.event(
-            "entry.outdated" if outdated else "entry.current",
-            object_type="entry",
-            object_id=str(entry.id),
-        ),
-        ctx.origin,
-        ctx.now(),
+    work.log(
+        "entry.outdated" if outdated else "entry.current",
+        object_type="entry",
+        object_id=str(entry.id),
     )
 
 
 def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
     """The author withdraws an entry; owners still find it under "older entries"."""
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.archive")
-        entry = own_entry(db, access, entry_id, "entry.archive")
+    with dossier_work(ctx, actor, dossier_id, "entry.archive") as work:
+        entry = own_entry(work, entry_id, "entry.archive")
         entry.archived_at = entry.archived_at or ctx.now()
-        append(
-            db,
-            access.event("entry.archive", object_type="entry", object_id=str(entry.id)),
-            ctx.origin,
-            ctx.now(),
-        )
+        work.log("entry.archive", object_type="entry", object_id=str(entry.id))
 
 
 def add_view(
@@ -282,9 +254,9 @@ def add_view(
     """My own words next to someone else's entry, signed by me."""
     errors = validation.Errors()
     text = validated_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
-    with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "perspective.create")
-        entry = entry_in(db, access, entry_id, "perspective.create")
+    with dossier_work(ctx, actor, dossier_id, "perspective.create") as work:
+        db, access = work.db, work.access
+        entry = entry_in(work, entry_id, "perspective.create")
         if entry.author_id == actor.user_id:
             raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
         if not access.can_add_views(entry.section_id):
@@ -295,7 +267,7 @@ def add_view(
                 object_id=str(entry_id),
             )
         errors.raise_if_any()
-        keys = keychain(db, actor, dossier_id)
+        keys = work.keys
         key_version, key = keys.current(entry.section_id)
         view = EntryPerspective(
             id=uuid.uuid4(),
@@ -316,10 +288,5 @@ def add_view(
             keys.keyring.signing, place, actor.user_id, {"body": text.encode()}
         )
         db.add(view)
-        append(
-            db,
-            access.event("perspective.create", object_type="perspective", object_id=str(view.id)),
-            ctx.origin,
-            ctx.now(),
-        )
+        work.log("perspective.create", object_type="perspective", object_id=str(view.id))
         return view.id
