@@ -16,6 +16,7 @@ import click
 from dossier import keys as server_keys
 from dossier.config import ConfigError, Settings
 from dossier.errors import DomainError, InvalidInput, ServerKeysMissing
+from dossier.services.accounts import STAFF_ROLES
 from dossier.services.context import Context
 
 
@@ -126,7 +127,7 @@ def users() -> None:
 
 
 @users.command("create")
-@click.option("--role", type=click.Choice(["admin", "auditor"]), required=True)
+@click.option("--role", type=click.Choice([str(role) for role in STAFF_ROLES]), required=True)
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="Display name.")
 @click.option("--password", help="Asked for when left out, so it stays out of shell history.")

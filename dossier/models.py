@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from dossier import consent
 from dossier.consent import State
 
 NAMING = {
@@ -196,8 +197,8 @@ class AuditCheckpoint(Base):
 class Relation(StrEnum):
     """How an owner stands to a dossier: the subject themself, or a guardian."""
 
-    SUBJECT = "subject"
-    GUARDIAN = "guardian"
+    SUBJECT = consent.SUBJECT
+    GUARDIAN = consent.GUARDIAN
 
 
 class Perspective(StrEnum):

@@ -13,7 +13,19 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from dossier.services import dossiers, entries, sharing, validation
+from dossier.models import ChangeKind, ChangeStatus, EntryKind, Permission, Relation
+from dossier.services import accounts, dossiers, entries, sharing, validation
+
+
+def one_of(vocabulary: Iterable[str]) -> validate.OneOf:
+    """A field that takes one word of a vocabulary defined elsewhere, so the two cannot drift."""
+    return validate.OneOf([str(word) for word in vocabulary])
+
+
+def _either(vocabulary: Iterable[str]) -> str:
+    words = [str(word) for word in vocabulary]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
 
 # The characters below are found by asking `validation` itself about each one, so the document
 # says exactly what the server refuses. Each rule is about characters of the Basic Multilingual
@@ -132,9 +144,7 @@ class AccountCreate(StrictSchema):
     email = Email(required=True, metadata={"example": "sanne@example.nl"})
     password = NewPassword(required=True)
     display_name = Text(validation.NAME_MAX, name=True, required=True)
-    role = fields.String(
-        required=True, validate=validate.OneOf(["youth", "parent", "professional"])
-    )
+    role = fields.String(required=True, validate=one_of(accounts.SELF_REGISTERED_ROLES))
     birth_date = fields.Date(load_default=None, metadata={"description": "Required for youth."})
     organisation = Text(
         validation.ORGANISATION_MAX,
@@ -265,7 +275,7 @@ class SectionList(Schema):
 
 
 class InvitationCreate(StrictSchema):
-    relation = fields.String(load_default=None, validate=validate.OneOf(["subject", "guardian"]))
+    relation = fields.String(load_default=None, validate=one_of(Relation))
 
 
 class InvitationOut(Schema):
@@ -295,8 +305,12 @@ class Decision(Schema):
     """What came of asking for an ownership change: done, or waiting for others."""
 
     change_id = fields.UUID()
-    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
-    status = fields.String(metadata={"description": "done, approved or pending"})
+    kind = fields.String(metadata={"description": _either(ChangeKind)})
+    status = fields.String(
+        metadata={
+            "description": _either((ChangeStatus.DONE, ChangeStatus.APPROVED, ChangeStatus.PENDING))
+        }
+    )
     waiting_for = fields.List(
         fields.String(),
         metadata={"description": "subject, guardian, or the names of owners still asked"},
@@ -378,9 +392,7 @@ class EntryCreate(StrictSchema):
     section_id = fields.UUID(required=True)
     title = Text(entries.TITLE_MAX, required=True)
     body = Text(entries.BODY_MAX, required=True)
-    kind = fields.String(
-        required=True, validate=validate.OneOf(["note", "report", "plan", "agreement", "letter"])
-    )
+    kind = fields.String(required=True, validate=one_of(EntryKind))
 
 
 class EntryCreated(Schema):
@@ -430,9 +442,7 @@ class CorrectionCreate(StrictSchema):
 
 
 class CorrectionAnswer(StrictSchema):
-    outcome = fields.String(
-        required=True, validate=validate.OneOf([str(answer) for answer in entries.ANSWERS])
-    )
+    outcome = fields.String(required=True, validate=one_of(entries.ANSWERS))
     message = Text(entries.REASON_MAX, required=True)
     title = Text(entries.TITLE_MAX, load_default=None)
     body = Text(entries.BODY_MAX, load_default=None)
@@ -482,7 +492,7 @@ class OwnerOut(Schema):
 
 class ChangeOut(Schema):
     id = fields.UUID()
-    kind = fields.String(metadata={"description": "add_owner, remove_owner or destroy"})
+    kind = fields.String(metadata={"description": _either(ChangeKind)})
     status = fields.String()
     relation = fields.String(allow_none=True)
     person_name = fields.String(allow_none=True)
@@ -508,7 +518,7 @@ class GrantCreate(StrictSchema):
         load_default=None, metadata={"description": "Leave out for an invitation code."}
     )
     section_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
-    permission = fields.String(required=True, validate=validate.OneOf(["read", "contribute"]))
+    permission = fields.String(required=True, validate=one_of(Permission))
     expires_at = fields.AwareDateTime(load_default=None)
     message = Text(sharing.MESSAGE_MAX, blank_allowed=True, load_default=None)
 

@@ -18,6 +18,7 @@ from dossier.models import (
     Grant,
     GrantSection,
     GrantStatus,
+    Permission,
     Section,
     User,
 )
@@ -135,7 +136,7 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
             id=uuid.uuid4(),
             dossier_id=dossier.id,
             grantee_id=owner.user_id,
-            permission="contribute",
+            permission=Permission.CONTRIBUTE,
             status=GrantStatus.ACTIVE,
             basis="ownership",
             created_by=dossier.subject_user_id,

@@ -30,7 +30,7 @@ from dossier.web.forms import (
     RegisterForm,
 )
 
-REGISTER_ROLES = ("youth", "parent", "professional")
+REGISTER_ROLES = accounts.SELF_REGISTERED_ROLES
 
 
 def recovery_page(

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
+from dossier.models import EntryKind, Relation, Role
 from dossier.services.notices import NoticeKind
 
 bp = Blueprint("web", __name__)
@@ -49,22 +50,22 @@ def filesize_filter(size: int) -> str:
 
 
 KIND_LABELS = {
-    "note": N_("Note"),
-    "report": N_("Report"),
-    "plan": N_("Plan"),
-    "agreement": N_("Agreement"),
-    "letter": N_("Letter"),
+    EntryKind.NOTE: N_("Note"),
+    EntryKind.REPORT: N_("Report"),
+    EntryKind.PLAN: N_("Plan"),
+    EntryKind.AGREEMENT: N_("Agreement"),
+    EntryKind.LETTER: N_("Letter"),
 }
 ROLE_LABELS = {
-    "youth": N_("Young person"),
-    "parent": N_("Parent or guardian"),
-    "professional": N_("Care professional"),
-    "admin": N_("Administrator"),
-    "auditor": N_("Auditor"),
+    Role.YOUTH: N_("Young person"),
+    Role.PARENT: N_("Parent or guardian"),
+    Role.PROFESSIONAL: N_("Care professional"),
+    Role.ADMIN: N_("Administrator"),
+    Role.AUDITOR: N_("Auditor"),
 }
 RELATION_LABELS = {
-    "subject": N_("the young person"),
-    "guardian": N_("parent or guardian"),
+    Relation.SUBJECT: N_("the young person"),
+    Relation.GUARDIAN: N_("parent or guardian"),
 }
 
 

@@ -24,8 +24,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
-from dossier.models import CorrectionStatus
+from dossier.models import CorrectionStatus, Permission, Relation
 from dossier.services.validation import UNUSABLE_TEXT, usable
+from dossier.web.blueprint import KIND_LABELS
 
 RECOVERY_CODE_PATTERN = r"^[A-Za-z2-7\-]{26,40}$"
 
@@ -114,13 +115,7 @@ class CreateDossierForm(Form):
     subject_birth_date = DateField(_l("Date of birth"), validators=[Optional()])
 
 
-KIND_CHOICES = [
-    SelectChoice("note", _l("Note")),
-    SelectChoice("report", _l("Report")),
-    SelectChoice("plan", _l("Plan")),
-    SelectChoice("agreement", _l("Agreement")),
-    SelectChoice("letter", _l("Letter")),
-]
+KIND_CHOICES = [SelectChoice(kind, _l(label)) for kind, label in KIND_LABELS.items()]
 
 
 class EntryForm(Form):
@@ -170,8 +165,8 @@ class InviteForm(Form):
     relation = RadioField(
         _l("Who do you invite?"),
         choices=[
-            SelectChoice("subject", _l("The young person the dossier is about")),
-            SelectChoice("guardian", _l("A parent or guardian")),
+            SelectChoice(Relation.SUBJECT, _l("The young person the dossier is about")),
+            SelectChoice(Relation.GUARDIAN, _l("A parent or guardian")),
         ],
         validate_choice=False,
     )
@@ -198,12 +193,13 @@ class ShareForm(Form):
     permission = RadioField(
         _l("What may they do?"),
         choices=[
-            SelectChoice("read", _l("Read")),
+            SelectChoice(Permission.READ, _l("Read")),
             SelectChoice(
-                "contribute", _l("Read and write (care workers write entries, family writes views)")
+                Permission.CONTRIBUTE,
+                _l("Read and write (care workers write entries, family writes views)"),
             ),
         ],
-        default="read",
+        default=Permission.READ,
         validate_choice=False,
     )
     expires_on = DateField(_l("Until (optional)"), validators=[Optional()])
