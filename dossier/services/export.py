@@ -19,6 +19,7 @@ from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, summary
 from dossier.services.entries import (
     AttachmentInfo,
+    Author,
     CorrectionInfo,
     EntryCard,
     VersionInfo,
@@ -69,7 +70,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, "dossier.export")
         keys = keychain(db, actor, dossier_id)
-        authors: dict = {}
+        authors: dict[uuid.UUID, Author] = {}
         buffer = io.BytesIO()
         entries: list[ExportedEntry] = []
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
