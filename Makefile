@@ -49,6 +49,7 @@ chromium: ## the real browser the end-to-end tests drive
 
 lint: install
 	$(BIN)/ruff check dossier tests bench
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint and layer contracts

@@ -48,6 +48,7 @@ def create_app(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = settings.trusted_proxies
+        # Flask's documented way to add WSGI middleware; its types declare wsgi_app a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     engine = make_engine(settings.database_url, settings.database_timeout_seconds)
     app.extensions["dossier"] = {

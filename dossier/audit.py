@@ -213,7 +213,7 @@ def events_since_checkpoint(db: Session) -> int:
     heads_total = db.scalar(select(func.coalesce(func.sum(AuditChainHead.seq), 0))) or 0
     if last is None:
         return int(heads_total)
-    recorded = sum(n for _c, n, _h in json.loads(last.body)["heads"])
+    recorded: int = sum(n for _c, n, _h in json.loads(last.body)["heads"])
     return int(heads_total) - recorded
 
 
@@ -271,7 +271,8 @@ def _columns_match(row: Row[Any], fields: dict[str, object]) -> bool:
                 return False
         elif value != expected and (value is None or expected is None or str(value) != expected):
             return False
-    return row.at.isoformat(timespec="microseconds") == fields.get("at")
+    at: datetime = row.at
+    return at.isoformat(timespec="microseconds") == fields.get("at")
 
 
 def verify(db: Session, public_key: bytes | None = None) -> Report:

@@ -106,7 +106,7 @@ def prepare() -> None:
     """Before the app takes traffic: create missing server keys when DOSSIER_CREATE_KEYS allows
     it, then migrate the database. One container runs this; the app and worker wait for it."""
     _ready_keys(_settings(), lambda name: click.echo(f"created {name}"))
-    db_upgrade.callback("head")  # type: ignore[misc]
+    click.get_current_context().invoke(db_upgrade, revision="head")
 
 
 def _ready_keys(settings: Settings, report: Callable[[str], None]) -> None:

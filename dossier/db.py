@@ -64,6 +64,8 @@ def make_engine(
         # pool_pre_ping: a connection that died with a restarted server is replaced when it is
         # next taken from the pool, so the app recovers without a restart of its own.
         given = parsed.query.get("options")  # the URL's own server options stay
+        if isinstance(given, tuple):  # `options` more than once in the URL: all of them stay
+            given = " ".join(given)
         connect_args = {
             "connect_timeout": max(2, math.ceil(timeout_seconds)),  # libpq's minimum is 2
             "options": " ".join(filter(None, [f"-c lock_timeout={milliseconds}", given])),

@@ -128,7 +128,9 @@ class DossierSecrets:
         finally:
             partial.unlink()
         self._read.pop(dossier_id, None)
-        return self.get(dossier_id)  # type: ignore[return-value]
+        linked = self.get(dossier_id)
+        assert linked is not None  # the file is there: this call or another process linked it
+        return linked
 
     def destroy(self, dossier_id: uuid.UUID) -> None:
         if not self.folder.is_dir():

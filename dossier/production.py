@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -22,7 +22,7 @@ class JsonLogger(Logger):
             handler.setFormatter(JsonLines())
 
 
-class Production(BaseApplication):  # type: ignore[misc]
+class Production(BaseApplication):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         super().__init__()
@@ -49,7 +49,9 @@ class Production(BaseApplication):  # type: ignore[misc]
         for key, value in options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        # A WSGI application. gunicorn's stubs spell `start_response` more narrowly than
+        # typeshed's protocol, which Flask is typed against, so the parameters stay open here.
         from dossier import create_app
 
         return create_app(self.settings)

@@ -25,6 +25,7 @@ def _edge_errors(op: Operation) -> set[int]:
 def _operation(op: Operation) -> dict[str, object]:
     responses: dict[str, object] = {}
     for status, schema in op.responses.items():
+        content: dict[str, object] | None
         if schema is not None:
             content = {"application/json": {"schema": schema}}
         elif op.download and status == 200:

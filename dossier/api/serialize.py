@@ -25,11 +25,10 @@ _DATES = (fields.DateTime, fields.Date)
 def dumper(schema: type[Schema]) -> Callable[[Any], dict[str, Any]]:
     """A function with the result of `schema().dump(obj)`."""
     instance = schema()
-    compiled = []
+    compiled: list[tuple[str, Convert, Convert]] = []
     for name, field in instance.dump_fields.items():
         if isinstance(field, fields.Constant):
-            constant = field.constant
-            compiled.append((field.data_key or name, lambda _obj, c=constant: c, _identity))
+            compiled.append((field.data_key or name, _always(field.constant), _identity))
             continue
         convert = _converter(field)
         if convert is None:
@@ -50,6 +49,10 @@ def dumper(schema: type[Schema]) -> Callable[[Any], dict[str, Any]]:
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _always(constant: Any) -> Convert:
+    return lambda _obj: constant
 
 
 def _getter(path: str) -> Callable[[Any], Any]:
@@ -75,7 +78,7 @@ def _converter(field: fields.Field) -> Convert | None:
     kind = type(field)
     if kind in (fields.String, fields.UUID):
         return str
-    if kind is fields.Integer and not field.strict:
+    if type(field) is fields.Integer and not field.strict:
         return int
     if isinstance(field, fields.Boolean) and kind._serialize is fields.Boolean._serialize:
         truthy, falsy = field.truthy, field.falsy
@@ -86,14 +89,14 @@ def _converter(field: fields.Field) -> Convert | None:
                 return None
             return lambda value: value.isoformat()
         return None
-    if kind is fields.Nested:
+    if type(field) is fields.Nested:
         nested = field.nested
         if not (isinstance(nested, type) and issubclass(nested, Schema)):
             return None
         if field.many or field.only or field.exclude:
             return None
         return dumper(nested)
-    if kind is fields.List:
+    if type(field) is fields.List:
         inner = _converter(field.inner)
         if inner is None:
             return None

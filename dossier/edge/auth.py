@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request, url_for
 from flask_login import LoginManager, current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from dossier.edge.context import service_context, settings
 from dossier.errors import NotAuthenticated, Unavailable
@@ -25,7 +26,8 @@ API_PREFIX = "/api/"
 
 login_manager = LoginManager()
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def is_api_request() -> bool:
@@ -39,13 +41,13 @@ def _load_actor(_request: Any) -> Actor | None:
         if scheme.lower() != "bearer" or not token:
             return None
         return _authenticate(token.strip(), SessionKind.API)
-    token = request.cookies.get(COOKIE_NAME)
-    if not token:
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie:
         return None
-    return _authenticate(token, SessionKind.WEB)
+    return _authenticate(cookie, SessionKind.WEB)
 
 
-def _authenticate(token: str, kind: str) -> Actor | None:
+def _authenticate(token: str, kind: SessionKind) -> Actor | None:
     try:
         return sessions.authenticate(service_context(), token, kind)
     except Unavailable:
@@ -61,6 +63,11 @@ def _no_user_from_flask_session(_user_id: str) -> None:
     return None
 
 
+def logged_in() -> bool:
+    """Whether this request came with a live session or token; flask-login itself has no types."""
+    return bool(current_user.is_authenticated)
+
+
 def actor() -> Actor:
     """The logged-in actor; only call behind `login_required`."""
     user = current_user._get_current_object()
@@ -69,18 +76,18 @@ def actor() -> Actor:
     return user
 
 
-def login_required(view: F) -> F:
+def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
     """Pages redirect to the login page; the API answers 401 problem+json."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
+        if not logged_in():
             if is_api_request():
                 raise NotAuthenticated()
             return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def safe_next(target: str | None, fallback: str) -> str:

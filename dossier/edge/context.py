@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
 from dossier.audit import Origin
 from dossier.config import Settings
@@ -38,6 +38,6 @@ def service_context() -> Context:
 
 def init_app(app: Flask) -> None:
     @app.after_request
-    def _tag_request(response):  # type: ignore[no-untyped-def]
+    def _tag_request(response: Response) -> Response:
         response.headers["X-Request-Id"] = request_id()
         return response

@@ -97,6 +97,11 @@ class Request(flask.Request):
             return JSON_MAX_BYTES if limit is None else min(limit, JSON_MAX_BYTES)
         return limit
 
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        # Flask lets a view set its own limit per request; that stays possible, capped as above.
+        self._max_content_length = value
+
 
 def _fields() -> Iterator[tuple[str, str]]:
     yield from request.args.items(multi=True)

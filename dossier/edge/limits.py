@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, request
 from flask_limiter import Limiter
@@ -12,6 +14,9 @@ from dossier.edge.context import settings
 from dossier.services import validation
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def account_key() -> str:
@@ -37,7 +42,7 @@ def address_limits() -> str:
     return settings().address_limits
 
 
-def guarded(view):  # type: ignore[no-untyped-def]
+def guarded(view: Callable[P, R]) -> Callable[P, R]:
     """Both limits on one view: too many tries for this account, or from this address, is a 429."""
     only_posts = ["POST"]
     view = limiter.shared_limit(

@@ -38,7 +38,7 @@ def _headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if settings().production:
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if response.mimetype == "text/html" or response.mimetype.endswith("json"):
+    if response.mimetype == "text/html" or (response.mimetype or "").endswith("json"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

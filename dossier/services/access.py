@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from dossier.audit import Event, Outcome
-from dossier.errors import AccessDenied, DossierKeyGone, NotFound
+from dossier.errors import AccessDenied, DomainError, DossierKeyGone, NotFound
 from dossier.models import (
     Dossier,
     DossierOwner,
@@ -79,7 +80,7 @@ class Access:
             self.permission == Permission.CONTRIBUTE and self.can_read(section_id)
         )
 
-    def event(self, action: str, **fields: object) -> Event:
+    def event(self, action: str, **fields: Any) -> Event:
         return Event(
             action=action,
             actor_id=self.actor.user_id,
@@ -87,15 +88,15 @@ class Access:
             on_behalf_of=self.dossier.subject_user_id,
             dossier_id=self.dossier.id,
             basis=self.basis,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     def refuse(
-        self, action: str, reason: str, error: Exception | None = None, **fields: object
+        self, action: str, reason: str, error: DomainError | None = None, **fields: Any
     ) -> Refused:
         """A refusal for someone who may know the dossier exists: 403 unless told otherwise."""
         return Refused(
-            error or AccessDenied(),  # type: ignore[arg-type]
+            error or AccessDenied(),
             self.event(action, outcome=Outcome.DENIED, reason=reason, **fields),
         )
 

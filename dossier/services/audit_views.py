@@ -33,7 +33,7 @@ from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries.sealing import open_version
-from dossier.services.keychain import keychain
+from dossier.services.keychain import KeyChain, keychain
 
 PAGE_DEFAULT = 50
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
@@ -149,7 +149,7 @@ def _cursor(row: AuditEvent) -> str:
     return paging.encode(row.at, row.id)
 
 
-def _after(statement: Select, cursor: str | None) -> Select:  # type: ignore[type-arg]
+def _after(statement: Select[AuditEvent], cursor: str | None) -> Select[AuditEvent]:
     if not cursor:
         return statement
     at, event_id = paging.decode(cursor)
@@ -191,7 +191,7 @@ def _require_auditor(ctx: Context, actor: Actor, action: str) -> None:
         )
 
 
-def _filtered(db: Session, filters: EventFilters) -> Select:  # type: ignore[type-arg]
+def _filtered(db: Session, filters: EventFilters) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if filters.dossier_id is not None:
         statement = statement.where(AuditEvent.dossier_id == filters.dossier_id)
@@ -349,7 +349,11 @@ def verify_now(ctx: Context, actor: Actor | None) -> VerificationState:
                 actor_role=actor.role if actor else "operator",
                 outcome=Outcome.SUCCESS if report.ok else Outcome.ERROR,
                 basis="auditor role" if actor else "command line",
-                reason="intact" if report.ok else f"broken at {report.first_broken.chain}",
+                reason=(
+                    "intact"
+                    if report.first_broken is None
+                    else f"broken at {report.first_broken.chain}"
+                ),
             ),
             ctx.origin,
             ctx.now(),
@@ -408,8 +412,8 @@ def checkpoints(ctx: Context) -> list[CheckpointInfo]:
 
 
 def _entry_title(
-    db: Session, keys, entry_id: str | None, cache: dict[str, str | None]
-) -> str | None:  # type: ignore[no-untyped-def]
+    db: Session, keys: KeyChain, entry_id: str | None, cache: dict[str, str | None]
+) -> str | None:
     if entry_id is None:
         return None
     if entry_id not in cache:
@@ -578,4 +582,5 @@ def recent_looks(ctx: Context, actor: Actor, limit: int = 5) -> list[RecentLook]
         return [
             RecentLook(dossier_id, people[actor_id].display_name if actor_id in people else "?", at)
             for dossier_id, actor_id, at in rows
+            if dossier_id is not None  # always so (owned dossiers only); the column is nullable
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 
 from sqlalchemy import func, select
 
@@ -23,6 +24,14 @@ class DemoAccount:
     description: str
 
 
+class _Details(TypedDict, total=False):
+    """What a registration adds for some roles (the optional fields of NewAccount)."""
+
+    birth_date: date
+    organisation: str
+    registration_number: str
+
+
 def _born(today: date, age: int, days_since_birthday: int = 60) -> date:
     """A birth date that makes someone `age` today, and still for the next ten months."""
     try:
@@ -38,7 +47,7 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         if db.scalar(select(func.count()).select_from(User)):
             raise Conflict("The database already has accounts; the demo only fills an empty one.")
     today = ctx.now().date()
-    people = [
+    people: list[tuple[DemoAccount, _Details]] = [
         (
             DemoAccount(
                 "sanne@demo.eigendossier.nl",

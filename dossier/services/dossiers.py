@@ -371,11 +371,11 @@ def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) ->
         access = resolve_owner(db, ctx, actor, dossier_id, "section.create")
         cleaned = _clean_section_name(name)
         now = ctx.now()
-        position = db.scalar(
+        position = db.execute(
             select(func.coalesce(func.max(Section.position), -1)).where(
                 Section.dossier_id == dossier_id
             )
-        )
+        ).scalar_one()
         section = Section(
             id=uuid.uuid4(), dossier_id=dossier_id, position=position + 1, created_at=now
         )

@@ -76,6 +76,8 @@ def continue_rotation(dossier_id: str, sealed_keys: bytes) -> int:
     keys = rotation.carried_keys(uuid.UUID(dossier_id), sealed_keys, ctx.job_key)
     try:
         with ctx.unit_of_work() as db:
+            # rotation.OpensKeys declares dossier_id a settable attribute and CarriedKeys is
+            # frozen; continue_rotation only reads it. Goes once OpensKeys declares it read-only.
             progress = rotation.continue_rotation(db, keys, ROTATION_BUDGET_SECONDS)
     except AccessDenied:
         # Rotated again since: a newer job, or the owner's next action, carries on.

@@ -125,7 +125,8 @@ _unmasked = _mask  # masking is its own inverse
 
 def dossier_secrets(db: Session) -> DossierSecrets:
     """The store of per-dossier secrets, handed to every unit of work by its context."""
-    return db.info[SECRETS]
+    store: DossierSecrets = db.info[SECRETS]
+    return store
 
 
 def _sealable(db: Session, key_version: KeyVersion, key: bytes) -> bytes:

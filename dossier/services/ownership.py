@@ -49,6 +49,7 @@ from dossier.services.access import Access, resolve_owner
 from dossier.services.context import Actor, Context, Refused, after_commit
 from dossier.services.dossiers import subject_name
 from dossier.services.keychain import (
+    DOSSIER_SCOPE,
     dossier_secrets,
     keychain,
     scope_of,
@@ -59,7 +60,6 @@ from dossier.services.keychain import (
 from dossier.services.lifecycle import rules
 from dossier.services.notices import NoticeKind, notify
 from dossier.services.rotation import (
-    DOSSIER_SCOPE,
     continue_rotation,
     forget_holder,
     hand_over,
@@ -815,14 +815,20 @@ _DOSSIER_TABLES = (
     DossierOwner,
 )
 
+# What the destruction preview counts; each has its dossier_id.
+_Counted = Entry | EntryVersion | EntryPerspective | Attachment | Section | DossierOwner | Grant
+
 
 def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> dict[str, int]:
     """What destroying would take away, so the confirmation can name it."""
     with ctx.unit_of_work() as db:
         resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy_preview")
-        count = lambda model: db.scalar(  # noqa: E731
-            select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
-        )
+
+        def count(model: type[_Counted]) -> int:
+            return db.execute(
+                select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
+            ).scalar_one()
+
         return {
             "entries": count(Entry),
             "versions": count(EntryVersion),

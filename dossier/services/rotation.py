@@ -15,10 +15,11 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -73,7 +74,7 @@ def current_version(db: Session, dossier_id: uuid.UUID, scope: str) -> int:
     )
 
 
-def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now) -> list[User]:  # type: ignore[no-untyped-def]
+def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now: datetime) -> list[User]:
     """Who keeps this scope: the owners, and grantees whose active grant covers it."""
     owners = db.scalars(
         select(User)
@@ -93,7 +94,9 @@ def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now) -> list[User]:
     return list({user.id: user for user in [*owners, *grantees]}.values())
 
 
-def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  # type: ignore[no-untyped-def]
+def _invitation_holders(
+    db: Session, dossier_id: uuid.UUID, scope: str, now: datetime
+) -> list[tuple[uuid.UUID, bytes, bool]]:
     """Keys waiting in invitation codes: co-owner invitations and accepted-not-yet share links."""
     holders = [
         (invitation.id, invitation.public_key, False)
@@ -116,11 +119,15 @@ def _invitation_holders(db: Session, dossier_id: uuid.UUID, scope: str, now):  #
         links = links.join(GrantSection, GrantSection.grant_id == Grant.id).where(
             GrantSection.section_id == uuid.UUID(scope)
         )
-    holders += [(grant.id, grant.invitation_public_key, True) for grant in db.scalars(links)]
+    holders += [
+        (grant.id, grant.invitation_public_key, True)
+        for grant in db.scalars(links)
+        if grant.invitation_public_key is not None
+    ]
     return holders
 
 
-def rotate(db: Session, keys: KeyChain, scopes: list[str], now) -> None:  # type: ignore[no-untyped-def]
+def rotate(db: Session, keys: KeyChain, scopes: list[str], now: datetime) -> None:
     """A new key version per scope, sealed to whoever keeps it; old ones lose everyone else."""
     dossier_id = keys.dossier_id
     for scope in sorted(set(scopes)):
@@ -151,7 +158,7 @@ def _stale_rows(
     db: Session, target: SealedObject, dossier_id: uuid.UUID, scope: str, current: int, limit: int
 ) -> list[Row[Any]]:
     """Plain rows, not ORM objects: a rotation may touch every row of a large dossier."""
-    table = target.model.__table__
+    table = target.table
     assert target.key_version_column is not None
     version = table.c[target.key_version_column]
     statement = select(table).where(
@@ -176,7 +183,7 @@ def _rewrite(
     new_key: bytes,
 ) -> None:
     """One batch moved to the current key version, written with one executemany."""
-    table = target.model.__table__
+    table = target.table
     changes = []
     for row in rows:
         old_version = target.key_version_of(row)
@@ -241,7 +248,7 @@ def continue_rotation(
                 KeyVersion.version < current,
             )
         ):
-            db.execute(SealedKey.__table__.delete().where(SealedKey.key_version_id == old.id))
+            db.execute(delete(SealedKey).where(SealedKey.key_version_id == old.id))
             db.delete(old)
         db.delete(due)
     db.flush()
@@ -251,7 +258,8 @@ def continue_rotation(
 class OpensKeys(Protocol):
     """What re-encryption needs: a dossier's key versions, by scope and version."""
 
-    dossier_id: uuid.UUID
+    @property
+    def dossier_id(self) -> uuid.UUID: ...
 
     def key(self, section_id: uuid.UUID | None, version: int) -> bytes: ...
 
@@ -363,13 +371,15 @@ def forget_holder(
     db.flush()
 
 
-def mark_due(db: Session, dossier_id: uuid.UUID, scopes: list[str], now) -> None:  # type: ignore[no-untyped-def]
+def mark_due(db: Session, dossier_id: uuid.UUID, scopes: list[str], now: datetime) -> None:
     """Holders changed while no owner was present: rotate at the next owner action."""
     for scope in set(scopes):
         db.merge(RotationDue(dossier_id=dossier_id, scope=f"pending:{scope}", since=now))
 
 
-def settle_due(db: Session, keys: KeyChain, now, budget_seconds: float | None = None) -> Progress:  # type: ignore[no-untyped-def]
+def settle_due(
+    db: Session, keys: KeyChain, now: datetime, budget_seconds: float | None = None
+) -> Progress:
     """Run the rotations that waited for an owner, then continue re-encryption."""
     waiting = list(
         db.scalars(

@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table
+
 from dossier.models import (
     Attachment,
     Base,
@@ -36,6 +38,10 @@ class SealedObject:
     object_column: str = "id"
     dossier_column: str = "dossier_id"
     numbered: bool = False  # versions of one object: the row's own number is in its place
+
+    @property
+    def table(self) -> Table:
+        return self.model.metadata.tables[self.model.__tablename__]
 
     def place(
         self, row: Any, section_id: uuid.UUID | None, key_version: int | None = None

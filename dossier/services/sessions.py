@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -243,7 +244,13 @@ def log_out(ctx: Context, actor: Actor) -> None:
 def log_out_everywhere(ctx: Context, actor: Actor) -> int:
     """Ends every session of the actor, this one included; returns how many there were."""
     with ctx.unit_of_work() as db:
-        ended = db.execute(delete(UserSession).where(UserSession.user_id == actor.user_id)).rowcount
+        # A DELETE through the session returns a CursorResult; Session.execute is typed for any
+        # statement, so SQLAlchemy's documented answer is this cast.
+        deleted = cast(
+            CursorResult[Any],
+            db.execute(delete(UserSession).where(UserSession.user_id == actor.user_id)),
+        )
+        ended = deleted.rowcount
         append(
             db,
             _session_event("account.logout_everywhere", actor, reason=f"{ended} sessions"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -386,6 +387,7 @@ def share(
             )
             grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
         recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
+        assert recipient is not None  # an invitation's key pair was made just above
         if text:
             grant.message_signed_by = actor.user_id
             grant.message_sealed = crypto.seal_to_public_key(
@@ -723,7 +725,9 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
         else consent.State(grant.status)
     )
     deciding = bool(
-        access and access.is_owner and rules(ctx).may_decide(access.relation, birth, today)
+        access
+        and access.is_owner
+        and rules(ctx).may_decide(access.relation, access.dossier.subject_birth_date, today)
     )
     return GrantInfo(
         id=grant.id,
@@ -740,6 +744,7 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
         waiting_for=sorted(required - set(approvals)) if status == consent.State.PENDING else [],
         can_approve=deciding
         and status == consent.State.PENDING
+        and access is not None
         and access.relation not in approvals,
         can_revoke=deciding and status in (consent.State.PENDING, consent.State.ACTIVE),
     )
@@ -848,7 +853,7 @@ def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedTex
         return message
 
 
-def _message_event(actor: Actor, grant: Grant, action: str, **fields: object) -> Event:
+def _message_event(actor: Actor, grant: Grant, action: str, **fields: Any) -> Event:
     return Event(
         action=action,
         actor_id=actor.user_id,
@@ -857,7 +862,7 @@ def _message_event(actor: Actor, grant: Grant, action: str, **fields: object) ->
         object_type="grant",
         object_id=str(grant.id),
         basis=f"grant:{grant.id}",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 

@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from dossier.edge.auth import (
     actor,
     clear_session_cookie,
+    logged_in,
     login_required,
     safe_next,
     set_session_cookie,
@@ -20,7 +20,7 @@ from dossier.edge.limits import address_key, address_limits, guarded, limiter
 from dossier.errors import InvalidCredentials, InvalidInput
 from dossier.models import SessionKind
 from dossier.services import accounts, sessions
-from dossier.web.blueprint import bp, show_errors
+from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -51,13 +51,13 @@ def recovery_page(
 
 
 @bp.get("/register")
-def register_choice():  # type: ignore[no-untyped-def]
+def register_choice() -> Page:
     return render_template("account/register_choice.html")
 
 
 @bp.route("/register/<role>", methods=["GET", "POST"])
 @limiter.limit(address_limits, key_func=address_key, methods=["POST"], scope="register")
-def register(role: str):  # type: ignore[no-untyped-def]
+def register(role: str) -> Page:
     if role not in REGISTER_ROLES:
         return redirect(url_for("web.register_choice"))
     form = RegisterForm()
@@ -83,7 +83,7 @@ def register(role: str):  # type: ignore[no-untyped-def]
             response = make_response(
                 recovery_page(
                     registration.recovery_code,
-                    form.email.data.strip().lower(),
+                    (form.email.data or "").strip().lower(),
                     url_for("web.start"),
                 )
             )
@@ -92,7 +92,7 @@ def register(role: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/recovery-code/saved")
-def recovery_saved():  # type: ignore[no-untyped-def]
+def recovery_saved() -> Page:
     form = RecoverySavedForm()
     next_url = safe_next(form.next.data, url_for("web.index"))
     if form.validate_on_submit():
@@ -106,8 +106,8 @@ def recovery_saved():  # type: ignore[no-untyped-def]
 
 @bp.route("/login", methods=["GET", "POST"])
 @guarded
-def login():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
+def login() -> Page:
+    if logged_in():
         return redirect(url_for("web.start"))
     form = LoginForm()
     if form.validate_on_submit():
@@ -124,9 +124,9 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> Page:
     form = ConfirmForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    if form.validate_on_submit() and logged_in():
         sessions.log_out(service_context(), actor())
         flash(_("You are logged out."), "success")
     return clear_session_cookie(make_response(redirect(url_for("web.index"))))
@@ -134,14 +134,14 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> Page:
     profile = accounts.profile(service_context(), actor())
     return render_template("account/account.html", profile=profile, form=ConfirmForm())
 
 
 @bp.post("/account/logout-everywhere")
 @login_required
-def logout_everywhere():  # type: ignore[no-untyped-def]
+def logout_everywhere() -> Page:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("web.account"))
@@ -155,7 +155,7 @@ def logout_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> Page:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -178,7 +178,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @guarded
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> Page:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.services import accounts
-from dossier.web.blueprint import bp
+from dossier.web.blueprint import Page, bp
 from dossier.web.forms import VerifyProfessionalForm
 
 
 @bp.get("/admin/professionals")
 @login_required
-def professionals():  # type: ignore[no-untyped-def]
+def professionals() -> Page:
     listed = accounts.professionals(service_context(), actor())
     return render_template(
         "admin/professionals.html", professionals=listed, form=VerifyProfessionalForm()
@@ -25,7 +25,7 @@ def professionals():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/professionals/<uuid:professional_id>/verify")
 @login_required
-def verify_professional(professional_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def verify_professional(professional_id: uuid.UUID) -> Page:
     form = VerifyProfessionalForm()
     if not form.validate_on_submit():
         listed = accounts.professionals(service_context(), actor())

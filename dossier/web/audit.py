@@ -14,7 +14,7 @@ from dossier.edge.context import service_context
 from dossier.edge.params import uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.services import audit_views, dossiers
-from dossier.web.blueprint import bp
+from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -36,7 +36,7 @@ def _day(name: str, end: bool = False) -> datetime | None:
 
 @bp.get("/dossiers/<uuid:dossier_id>/log")
 @login_required
-def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def access_log(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     try:
@@ -75,7 +75,7 @@ def _filters() -> audit_views.EventFilters:
 
 @bp.get("/audit")
 @login_required
-def audit_console():  # type: ignore[no-untyped-def]
+def audit_console() -> Page:
     ctx = service_context()
     try:
         page = audit_views.search(ctx, actor(), _filters())
@@ -110,7 +110,7 @@ def audit_export() -> Response:
 
 @bp.post("/audit/verify")
 @login_required
-def audit_verify():  # type: ignore[no-untyped-def]
+def audit_verify() -> Page:
     if ConfirmForm().validate_on_submit():
         state = audit_views.verify_now(service_context(), actor())
         report = state.report
@@ -125,6 +125,7 @@ def audit_verify():  # type: ignore[no-untyped-def]
             )
         else:
             broken = report.first_broken
+            assert broken is not None  # a report that is not ok names its first broken link
             flash(
                 _(
                     "The log is broken. First broken link: chain %(chain)s, "

@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
@@ -13,6 +14,10 @@ from dossier.models import EntryKind, Relation, Role
 from dossier.services.notices import NoticeKind
 
 bp = Blueprint("web", __name__)
+
+# What a page view answers: a rendered template, with its status when it is not 200, or a
+# response (a redirect, a download); Flask's own Response is a Werkzeug one.
+Page = str | tuple[str, int] | Response
 
 
 def show_errors(form: FlaskForm, error: InvalidInput) -> None:

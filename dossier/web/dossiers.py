@@ -14,7 +14,7 @@ from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
 from dossier.services import dossiers, entries, ownership, pages, sharing
 from dossier.services.export import export_zip
-from dossier.web.blueprint import bp, show_errors
+from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import (
     ConfirmForm,
     CreateDossierForm,
@@ -27,7 +27,7 @@ from dossier.web.forms import (
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
 @login_required
-def create_dossier():  # type: ignore[no-untyped-def]
+def create_dossier() -> Page:
     me = actor()
     for_self = me.role == "youth"
     form = CreateDossierForm()
@@ -52,7 +52,7 @@ def create_dossier():  # type: ignore[no-untyped-def]
 
 @bp.get("/dossiers/<uuid:dossier_id>")
 @login_required
-def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def dossier(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     me = actor()
     args = request.args
@@ -89,7 +89,7 @@ def dossier(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<uuid:dossier_id>/sections", methods=["GET", "POST"])
 @login_required
-def sections(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def sections(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     form = SectionForm()
     if form.validate_on_submit():
@@ -112,7 +112,7 @@ def sections(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.post("/dossiers/<uuid:dossier_id>/sections/<uuid:section_id>/rename")
 @login_required
-def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Page:
     form = SectionForm()
     if form.validate_on_submit():
         try:
@@ -130,7 +130,7 @@ def rename_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignor
 
 @bp.post("/dossiers/<uuid:dossier_id>/sections/<uuid:section_id>/archive")
 @login_required
-def archive_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def archive_section(dossier_id: uuid.UUID, section_id: uuid.UUID) -> Page:
     if ConfirmForm().validate_on_submit():
         restore = request.form.get("restore") == "1"
         dossiers.archive_section(service_context(), actor(), dossier_id, section_id, not restore)
@@ -145,7 +145,7 @@ def archive_section(dossier_id: uuid.UUID, section_id: uuid.UUID):  # type: igno
 
 @bp.route("/dossiers/<uuid:dossier_id>/invite", methods=["GET", "POST"])
 @login_required
-def invite(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def invite(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     form = InviteForm()
@@ -164,7 +164,7 @@ def invite(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.route("/join", methods=["GET", "POST"])
 @login_required
-def join():  # type: ignore[no-untyped-def]
+def join() -> Page:
     form = JoinForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"]
@@ -201,7 +201,7 @@ def export(dossier_id: uuid.UUID) -> Response:
 
 @bp.route("/dossiers/<uuid:dossier_id>/destroy", methods=["GET", "POST"])
 @login_required
-def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def destroy(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     preview = ownership.destruction_preview(ctx, actor(), dossier_id)
@@ -239,7 +239,7 @@ def destroy(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<uuid:dossier_id>/owners/<uuid:user_id>/remove", methods=["GET", "POST"])
 @login_required
-def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID) -> Page:
     ctx = service_context()
     overview = sharing.overview(ctx, actor(), dossier_id)
     owner = next((o for o in overview.owners if o.person.id == user_id), None)
@@ -278,7 +278,7 @@ def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID):  # type: ignore[no-
 
 @bp.post("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>/approval")
 @login_required
-def approve_change(dossier_id: uuid.UUID, change_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def approve_change(dossier_id: uuid.UUID, change_id: uuid.UUID) -> Page:
     if ConfirmForm().validate_on_submit():
         try:
             decision = ownership.approve(service_context(), actor(), dossier_id, change_id)
@@ -299,7 +299,7 @@ def approve_change(dossier_id: uuid.UUID, change_id: uuid.UUID):  # type: ignore
 
 @bp.post("/dossiers/<uuid:dossier_id>/ownership-changes/<uuid:change_id>/cancel")
 @login_required
-def cancel_change(dossier_id: uuid.UUID, change_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def cancel_change(dossier_id: uuid.UUID, change_id: uuid.UUID) -> Page:
     if ConfirmForm().validate_on_submit():
         try:
             ownership.cancel(service_context(), actor(), dossier_id, change_id)

@@ -6,7 +6,6 @@ import uuid
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
@@ -14,7 +13,7 @@ from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
 from dossier.models import CorrectionStatus
 from dossier.services import dossiers, entries, pages
-from dossier.web.blueprint import bp, section_name_filter, show_errors
+from dossier.web.blueprint import Page, bp, section_name_filter, show_errors
 from dossier.web.forms import (
     AnswerForm,
     ArchiveForm,
@@ -23,6 +22,7 @@ from dossier.web.forms import (
     CorrectionForm,
     EditEntryForm,
     EntryForm,
+    SelectChoice,
     ViewForm,
 )
 
@@ -42,13 +42,13 @@ def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> 
     )
 
 
-def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
-    return redirect(url_for("web.entry", dossier_id=dossier_id, entry_id=entry_id))  # type: ignore[return-value]
+def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
+    return redirect(url_for("web.entry", dossier_id=dossier_id, entry_id=entry_id))
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/entries/new", methods=["GET", "POST"])
 @login_required
-def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def write_entry(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     writable = entries.writable_sections(ctx, actor(), dossier_id)
     summary = dossiers.get_dossier(ctx, actor(), dossier_id)
@@ -85,13 +85,13 @@ def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
 @login_required
-def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     return _entry_page(dossier_id, entry_id)
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     ctx = service_context()
     page = pages.entry_page(ctx, actor(), dossier_id, entry_id, for_edit=True)
     summary, detail = page.dossier, page.entry
@@ -114,7 +114,7 @@ def edit_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-u
 
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/history")
 @login_required
-def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     page = pages.history_page(service_context(), actor(), dossier_id, entry_id)
     return render_template(
         "entries/history.html", dossier=page.dossier, entry=page.entry, versions=page.versions
@@ -123,7 +123,7 @@ def entry_history(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[n
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/views")
 @login_required
-def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     form = ViewForm()
     if form.validate_on_submit():
         try:
@@ -139,7 +139,7 @@ def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-unt
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/attachments")
 @login_required
-def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -168,7 +168,7 @@ def attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.U
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/corrections")
 @login_required
-def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     form = CorrectionForm()
     if form.validate_on_submit():
         try:
@@ -193,7 +193,7 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ign
     "/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/corrections/<uuid:correction_id>/answer"
 )
 @login_required
-def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID) -> Page:
     form = AnswerForm()
     if form.validate_on_submit():
         body = form.body.data if form.outcome.data == CorrectionStatus.CORRECTED else None
@@ -219,7 +219,7 @@ def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id:
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/outdated")
 @login_required
-def mark_outdated(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def mark_outdated(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     if ConfirmForm().validate_on_submit():
         outdated = request.form.get("outdated", "1") == "1"
         entries.mark_outdated(service_context(), actor(), dossier_id, entry_id, outdated)
@@ -234,7 +234,7 @@ def mark_outdated(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[n
 
 @bp.post("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/archive")
 @login_required
-def archive_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def archive_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     form = ArchiveForm()
     if not form.validate_on_submit():
         return _entry_page(dossier_id, entry_id, archive_form=form), 422

@@ -21,7 +21,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.3 added SelectChoice; typeshed's stubs still describe 3.2 and lack it. The pages
+# import it from here, so this is the one place that says so.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
 from dossier.models import CorrectionStatus, Permission, Relation

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from dossier.edge.auth import actor, login_required, safe_next
+from dossier.edge.auth import actor, logged_in, login_required, safe_next
 from dossier.edge.context import service_context
 from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
 from dossier.services import accounts, audit_views, dossiers, entries, notices, sharing
-from dossier.web.blueprint import bp
+from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
+def index() -> Page:
+    if logged_in():
         return redirect(url_for("web.start"))
     return render_template("pages/index.html")
 
 
 @bp.get("/start")
 @login_required
-def start():  # type: ignore[no-untyped-def]
+def start() -> Page:
     me = actor()
     ctx = service_context()
     waiting = []
@@ -43,7 +42,7 @@ def start():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/language/<code>")
-def language(code: str):  # type: ignore[no-untyped-def]
+def language(code: str) -> Page:
     target = safe_next(request.args.get("next"), url_for("web.index"))
     response = make_response(redirect(target))
     if code in LANGUAGES:

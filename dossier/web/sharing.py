@@ -8,15 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import GrantStatus
 from dossier.services import dossiers, notices, pages, sharing
-from dossier.web.blueprint import bp, section_name_filter, show_errors
-from dossier.web.forms import ChangeGrantForm, ConfirmForm, ShareForm
+from dossier.web.blueprint import Page, bp, section_name_filter, show_errors
+from dossier.web.forms import ChangeGrantForm, ConfirmForm, SelectChoice, ShareForm
 
 
 def _end_of_day(day: date | None) -> datetime | None:
@@ -40,7 +39,7 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 
 @bp.get("/dossiers/<uuid:dossier_id>/access")
 @login_required
-def access(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def access(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     overview = sharing.overview(ctx, actor(), dossier_id)
     summary = dossiers.get_dossier(ctx, actor(), dossier_id)
@@ -51,7 +50,7 @@ def access(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.route("/dossiers/<uuid:dossier_id>/share", methods=["GET", "POST"])
 @login_required
-def share(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def share(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
     summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     form = ShareForm()
@@ -90,7 +89,7 @@ def share(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 @bp.post("/dossiers/<uuid:dossier_id>/grants/<uuid:grant_id>/approve")
 @login_required
-def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Page:
     if ConfirmForm().validate_on_submit():
         try:
             status = sharing.approve(service_context(), actor(), dossier_id, grant_id)
@@ -110,7 +109,7 @@ def approve_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[n
 
 @bp.route("/dossiers/<uuid:dossier_id>/grants/<uuid:grant_id>/revoke", methods=["GET", "POST"])
 @login_required
-def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Page:
     ctx = service_context()
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -133,7 +132,7 @@ def revoke_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no
 
 @bp.post("/dossiers/<uuid:dossier_id>/grants/<uuid:grant_id>/change")
 @login_required
-def change_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def change_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Page:
     form = ChangeGrantForm()
     if form.validate_on_submit():
         try:
@@ -156,7 +155,7 @@ def change_grant(dossier_id: uuid.UUID, grant_id: uuid.UUID):  # type: ignore[no
 
 @bp.post("/notices/read")
 @login_required
-def notices_read():  # type: ignore[no-untyped-def]
+def notices_read() -> Page:
     if ConfirmForm().validate_on_submit():
         notices.mark_all_read(service_context(), actor())
     return redirect(url_for("web.start"))

@@ -7,7 +7,7 @@ was not logged. Content that fails to open or to verify is returned as untrusted
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, exists, select
 
@@ -84,9 +84,11 @@ def card_for(
         log_untrusted(work, "entry", entry.id)
     views = view_authors
     if views is None:
-        views = db.scalars(
-            select(EntryPerspective.author_id).where(EntryPerspective.entry_id == entry.id)
-        ).all()
+        views = list(
+            db.scalars(
+                select(EntryPerspective.author_id).where(EntryPerspective.entry_id == entry.id)
+            )
+        )
     card = EntryCard(
         id=entry.id,
         section_id=entry.section_id,
@@ -192,11 +194,12 @@ def entry_list(work: DossierWork, filters: Filters) -> Page:
     ):
         views[entry_id].append(author_id)
     for entry in found:
+        # Plain rows with the columns of Entry and EntryVersion: all that card_for reads.
         card, body = card_for(
             work,
-            entry,
+            cast(Entry, entry),
             authors,
-            versions.get(entry.id),
+            cast("EntryVersion | None", versions.get(entry.id)),
             views[entry.id],
             with_body=bool(query_text),
         )
