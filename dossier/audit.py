@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Row, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from dossier.crypto import canonical
 from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 ACCOUNT_CHAIN = "account"
@@ -63,9 +64,8 @@ def chain_for(dossier_id: uuid.UUID | None) -> str:
 
 
 def event_bytes(fields: dict[str, object]) -> bytes:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
-        "ascii"
-    )
+    """The bytes an event is hashed and stored as: the one canonical JSON of `crypto`."""
+    return canonical(fields)
 
 
 def link_hash(prev_hash: str, body: bytes) -> str:

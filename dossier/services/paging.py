@@ -6,11 +6,11 @@ decode to the position we handed out is a clear 422 on the `cursor` field, never
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from datetime import datetime
 
+from dossier import crypto
 from dossier.errors import N_, InvalidInput
 
 PAGE_DEFAULT = 50  # rows a list shows when its reader does not say
@@ -28,8 +28,7 @@ CURSOR_MAX = 200
 
 def encode(at: datetime, row_id: uuid.UUID) -> str:
     """The position after the last row shown: keyset paging on (time, id)."""
-    raw = json.dumps([at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return crypto.b64url(json.dumps([at.isoformat(), str(row_id)]).encode())
 
 
 def decode(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -37,13 +36,13 @@ def decode(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         if len(cursor) > CURSOR_MAX:
             raise ValueError("too long")
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = json.loads(crypto.from_b64url(cursor))
         if not isinstance(position, list) or len(position) != 2:
             raise ValueError("not a position")
         at, row_id = datetime.fromisoformat(position[0]), uuid.UUID(position[1])
         if at.utcoffset() is None:
             raise ValueError("no time zone")
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, crypto.CryptoError):
         raise InvalidInput(
             {"cursor": [N_("This page link is not valid. Start from the first page.")]}
         ) from None
