@@ -9,6 +9,7 @@ from functools import partial
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.audit import Event, Outcome
 from dossier.errors import AccessDenied, DossierKeyGone, NotFound
 from dossier.models import (
@@ -79,7 +80,7 @@ class Access:
             self.permission == Permission.CONTRIBUTE and self.can_read(section_id)
         )
 
-    def event(self, action: str, **fields: object) -> Event:
+    def event(self, action: Action, **fields: object) -> Event:
         return Event(
             action=action,
             actor_id=self.actor.user_id,
@@ -91,7 +92,7 @@ class Access:
         )
 
     def refuse(
-        self, action: str, reason: str, error: Exception | None = None, **fields: object
+        self, action: Action, reason: str, error: Exception | None = None, **fields: object
     ) -> Refused:
         """A refusal for someone who may know the dossier exists: 403 unless told otherwise."""
         return Refused(
@@ -100,7 +101,9 @@ class Access:
         )
 
 
-def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str) -> Access:
+def resolve(
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
+) -> Access:
     """The actor's access, or a refusal that looks to a stranger like an absent dossier (404).
 
     A stranger's request does the same work whether the dossier exists or not, so its answer
@@ -207,7 +210,7 @@ def owners(db: Session, dossier_id: uuid.UUID) -> list[User]:
 
 
 def resolve_owner(
-    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Access:
     """The actor's access if they own the dossier; anyone else with access is refused (403)."""
     access = resolve(db, ctx, actor, dossier_id, action)

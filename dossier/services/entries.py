@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
+from dossier.actions import Action
 from dossier.audit import Outcome, append
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
@@ -325,7 +326,7 @@ def log_untrusted(
     append(
         db,
         access.event(
-            "content.untrusted",
+            Action.CONTENT_UNTRUSTED,
             outcome=Outcome.ERROR,
             object_type=object_type,
             object_id=str(object_id),
@@ -395,12 +396,12 @@ def card_for(
 def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
     """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.list")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_LIST)
         page = entry_list(db, ctx, access, keychain(db, actor, dossier_id), filters)
         append(
             db,
             access.event(
-                "entry.list",
+                Action.ENTRY_LIST,
                 object_type="dossier",
                 object_id=str(dossier_id),
                 reason=list_reason(page, filters),
@@ -507,7 +508,7 @@ def read_entry(
 ) -> EntryDetail:
     """One entry with everything around it. `for_edit`: refused unless the actor may change it."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.read")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_READ)
         detail = entry_detail(db, ctx, access, keychain(db, actor, dossier_id), entry_id, for_edit)
         log_entry_read(db, ctx, access, detail)
         return detail
@@ -523,7 +524,7 @@ def entry_detail(
 ) -> EntryDetail:
     """The entry as its page shows it, read inside the caller's unit of work (which logs it)."""
     actor = access.actor
-    entry = _entry_in(db, access, entry_id, "entry.read")
+    entry = _entry_in(db, access, entry_id, Action.ENTRY_READ)
     authors: dict[uuid.UUID, Author] = {}
     card, body = card_for(db, ctx, access, keys, entry, authors)
     detail = EntryDetail(
@@ -544,7 +545,7 @@ def entry_detail(
     )
     if for_edit and not detail.can_edit:
         raise access.refuse(
-            "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
+            Action.ENTRY_EDIT, "not the author", object_type="entry", object_id=str(entry.id)
         )
     return detail
 
@@ -553,7 +554,7 @@ def log_entry_read(db: Session, ctx: Context, access: Access, detail: EntryDetai
     append(
         db,
         access.event(
-            "entry.read",
+            Action.ENTRY_READ,
             object_type="entry",
             object_id=str(detail.card.id),
             reason=f"version {detail.card.version}",
@@ -719,8 +720,8 @@ def history(
 ) -> list[VersionInfo]:
     """Every version, oldest first; an untrusted one says so instead of its words."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.history")
-        entry = _entry_in(db, access, entry_id, "entry.history")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_HISTORY)
+        entry = _entry_in(db, access, entry_id, Action.ENTRY_HISTORY)
         result = versions_of(db, ctx, access, keychain(db, actor, dossier_id), entry)
         log_history_read(db, ctx, access, entry.id)
         return result
@@ -758,7 +759,7 @@ def versions_of(
 def log_history_read(db: Session, ctx: Context, access: Access, entry_id: uuid.UUID) -> None:
     append(
         db,
-        access.event("entry.history", object_type="entry", object_id=str(entry_id)),
+        access.event(Action.ENTRY_HISTORY, object_type="entry", object_id=str(entry_id)),
         ctx.origin,
         ctx.now(),
     )
@@ -770,7 +771,7 @@ def log_history_read(db: Session, ctx: Context, access: Access, entry_id: uuid.U
 def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[uuid.UUID]:
     """The sections the actor may write a new entry in; refused when there are none."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_CREATE)
         sections = [
             section.id
             for section in db.scalars(
@@ -781,7 +782,7 @@ def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list
             if access.can_write_entries(section.id)
         ]
         if not access.may_write_entries or not sections:
-            raise access.refuse("entry.create", "may not write entries")
+            raise access.refuse(Action.ENTRY_CREATE, "may not write entries")
         return sections
 
 
@@ -802,16 +803,16 @@ def write_entry(
     if section_id is None:
         errors.add("section_id", N_("Choose a section."))
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.create")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_CREATE)
         if not access.may_write_entries:
-            raise access.refuse("entry.create", "may not write entries")
+            raise access.refuse(Action.ENTRY_CREATE, "may not write entries")
         errors.raise_if_any()
         assert section_id is not None
         section = db.get(Section, section_id)
         if section is None or section.dossier_id != dossier_id or not access.can_read(section_id):
             # A section this person cannot see is one they may not know exists: 404, logged.
             raise access.refuse(
-                "entry.create",
+                Action.ENTRY_CREATE,
                 "section not readable",
                 NotFound(),
                 object_type="section",
@@ -823,7 +824,7 @@ def write_entry(
             )
         if not access.can_write_entries(section_id):
             raise access.refuse(
-                "entry.create",
+                Action.ENTRY_CREATE,
                 "may not write here",
                 object_type="section",
                 object_id=str(section_id),
@@ -849,7 +850,7 @@ def write_entry(
         )
         append(
             db,
-            access.event("entry.create", object_type="entry", object_id=str(entry.id)),
+            access.event(Action.ENTRY_CREATE, object_type="entry", object_id=str(entry.id)),
             ctx.origin,
             now,
         )
@@ -900,13 +901,15 @@ def change_entry(
         else None
     )
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated")
+        access = resolve(
+            db, ctx, actor, dossier_id, Action.ENTRY_EDIT if editing else Action.ENTRY_OUTDATED
+        )
         version = None
         if editing:
-            entry = _own_entry(db, access, entry_id, "entry.edit")
+            entry = _own_entry(db, access, entry_id, Action.ENTRY_EDIT)
             if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
                 raise access.refuse(
-                    "entry.edit",
+                    Action.ENTRY_EDIT,
                     "archived or no longer writable",
                     object_type="entry",
                     object_id=str(entry_id),
@@ -953,7 +956,7 @@ def _new_version(
     append(
         db,
         access.event(
-            "entry.edit",
+            Action.ENTRY_EDIT,
             object_type="entry",
             object_id=str(entry.id),
             reason=f"version {entry.current_version}",
@@ -969,17 +972,17 @@ def mark_outdated(
 ) -> None:
     """Out of the default view for everyone; still under "older entries" and in the history."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.outdated")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_OUTDATED)
         _mark_outdated(db, ctx, access, entry_id, outdated)
 
 
 def _mark_outdated(
     db: Session, ctx: Context, access: Access, entry_id: uuid.UUID, outdated: bool
 ) -> None:
-    entry = _entry_in(db, access, entry_id, "entry.outdated")
+    entry = _entry_in(db, access, entry_id, Action.ENTRY_OUTDATED)
     if not (access.is_owner or entry.author_id == access.actor.user_id):
         raise access.refuse(
-            "entry.outdated",
+            Action.ENTRY_OUTDATED,
             "neither owner nor author",
             object_type="entry",
             object_id=str(entry_id),
@@ -989,7 +992,7 @@ def _mark_outdated(
     append(
         db,
         access.event(
-            "entry.outdated" if outdated else "entry.current",
+            Action.ENTRY_OUTDATED if outdated else Action.ENTRY_CURRENT,
             object_type="entry",
             object_id=str(entry.id),
         ),
@@ -1001,12 +1004,12 @@ def _mark_outdated(
 def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
     """The author withdraws an entry; owners still find it under "older entries"."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "entry.archive")
-        entry = _own_entry(db, access, entry_id, "entry.archive")
+        access = resolve(db, ctx, actor, dossier_id, Action.ENTRY_ARCHIVE)
+        entry = _own_entry(db, access, entry_id, Action.ENTRY_ARCHIVE)
         entry.archived_at = entry.archived_at or ctx.now()
         append(
             db,
-            access.event("entry.archive", object_type="entry", object_id=str(entry.id)),
+            access.event(Action.ENTRY_ARCHIVE, object_type="entry", object_id=str(entry.id)),
             ctx.origin,
             ctx.now(),
         )
@@ -1019,13 +1022,13 @@ def add_view(
     errors = validation.Errors()
     text = _validate_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "perspective.create")
-        entry = _entry_in(db, access, entry_id, "perspective.create")
+        access = resolve(db, ctx, actor, dossier_id, Action.PERSPECTIVE_CREATE)
+        entry = _entry_in(db, access, entry_id, Action.PERSPECTIVE_CREATE)
         if entry.author_id == actor.user_id:
             raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
         if not access.can_add_views(entry.section_id):
             raise access.refuse(
-                "perspective.create",
+                Action.PERSPECTIVE_CREATE,
                 "may not add views",
                 object_type="entry",
                 object_id=str(entry_id),
@@ -1054,7 +1057,9 @@ def add_view(
         db.add(view)
         append(
             db,
-            access.event("perspective.create", object_type="perspective", object_id=str(view.id)),
+            access.event(
+                Action.PERSPECTIVE_CREATE, object_type="perspective", object_id=str(view.id)
+            ),
             ctx.origin,
             ctx.now(),
         )
@@ -1132,12 +1137,12 @@ def attach(
 ) -> AttachmentInfo:
     name = _clean_filename(filename)
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "attachment.create")
+        access = resolve(db, ctx, actor, dossier_id, Action.ATTACHMENT_CREATE)
         media_type = _checked_media_type(content)
-        entry = _own_entry(db, access, entry_id, "attachment.create")
+        entry = _own_entry(db, access, entry_id, Action.ATTACHMENT_CREATE)
         if not access.can_write_entries(entry.section_id):
             raise access.refuse(
-                "attachment.create",
+                Action.ATTACHMENT_CREATE,
                 "may not write here",
                 object_type="entry",
                 object_id=str(entry_id),
@@ -1170,7 +1175,7 @@ def attach(
         append(
             db,
             access.event(
-                "attachment.create", object_type="attachment", object_id=str(attachment.id)
+                Action.ATTACHMENT_CREATE, object_type="attachment", object_id=str(attachment.id)
             ),
             ctx.origin,
             ctx.now(),
@@ -1219,12 +1224,12 @@ def download(
     """A file, handed to `respond` (which builds the answer the reader gets) inside the unit of
     work: the read is logged only once that answer exists, and not at all if building it fails."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "attachment.read")
-        entry = _entry_in(db, access, entry_id, "attachment.read")
+        access = resolve(db, ctx, actor, dossier_id, Action.ATTACHMENT_READ)
+        entry = _entry_in(db, access, entry_id, Action.ATTACHMENT_READ)
         attachment = db.get(Attachment, attachment_id)
         if attachment is None or attachment.entry_id != entry.id:
             raise access.refuse(
-                "attachment.read",
+                Action.ATTACHMENT_READ,
                 "no such attachment",
                 NotFound(),
                 object_type="attachment",
@@ -1239,7 +1244,9 @@ def download(
         answer = respond(Download(name, attachment.media_type, content))
         append(
             db,
-            access.event("attachment.read", object_type="attachment", object_id=str(attachment.id)),
+            access.event(
+                Action.ATTACHMENT_READ, object_type="attachment", object_id=str(attachment.id)
+            ),
             ctx.origin,
             ctx.now(),
         )
@@ -1263,11 +1270,14 @@ def request_correction(
         errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
     )
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "correction.create")
-        entry = _entry_in(db, access, entry_id, "correction.create")
+        access = resolve(db, ctx, actor, dossier_id, Action.CORRECTION_CREATE)
+        entry = _entry_in(db, access, entry_id, Action.CORRECTION_CREATE)
         if not access.is_owner:
             raise access.refuse(
-                "correction.create", "not an owner", object_type="entry", object_id=str(entry_id)
+                Action.CORRECTION_CREATE,
+                "not an owner",
+                object_type="entry",
+                object_id=str(entry_id),
             )
         if entry.author_id == actor.user_id:
             raise InvalidInput({"reason": [N_("This is your own entry. Edit it instead.")]})
@@ -1300,7 +1310,7 @@ def request_correction(
         append(
             db,
             access.event(
-                "correction.create",
+                Action.CORRECTION_CREATE,
                 object_type="correction",
                 object_id=str(correction.id),
                 reason="removal" if removal else "correction",
@@ -1346,13 +1356,13 @@ def answer_correction(
     if outcome == CorrectionStatus.CORRECTED and new_title is None and new_body is None:
         errors.add("body", N_("Write the corrected text."))
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "correction.answer")
-        entry = _own_entry(db, access, entry_id, "correction.answer")
+        access = resolve(db, ctx, actor, dossier_id, Action.CORRECTION_ANSWER)
+        entry = _own_entry(db, access, entry_id, Action.CORRECTION_ANSWER)
         errors.raise_if_any()
         correction = db.get(CorrectionRequest, correction_id)
         if correction is None or correction.entry_id != entry.id:
             raise access.refuse(
-                "correction.answer",
+                Action.CORRECTION_ANSWER,
                 "no such request",
                 NotFound(),
                 object_type="correction",
@@ -1387,7 +1397,7 @@ def answer_correction(
         append(
             db,
             access.event(
-                "correction.answer",
+                Action.CORRECTION_ANSWER,
                 object_type="correction",
                 object_id=str(correction.id),
                 reason=correction.status,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from dossier.actions import Action
 from dossier.models import Attachment, Entry, EntryVersion
 from dossier.services.access import resolve_owner
 from dossier.services.content import Untrusted
@@ -67,7 +68,7 @@ def _json_default(value: object) -> object:
 def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: Renderer) -> bytes:
     """Owners only: the whole dossier leaves with them. Logged like any read of content."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.export")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.DOSSIER_EXPORT)
         keys = keychain(db, actor, dossier_id)
         authors: dict = {}
         buffer = io.BytesIO()
@@ -147,7 +148,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                     )
                 )
             dossier = summary(
-                db, ctx, keys, access, "dossier.export", reason=f"{len(entries)} entries"
+                db, ctx, keys, access, Action.DOSSIER_EXPORT, reason=f"{len(entries)} entries"
             )
             data = ExportData(dossier, entries, ctx.now())
             archive.writestr("index.html", render_html(data))
