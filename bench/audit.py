@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 
 from bench.databases import temporary_postgres
 from dossier import migrations
+from dossier.actions import Action
 from dossier.audit import GENESIS_HASH, Event, Origin, Outcome, chain_for, linked_values, verify
 from dossier.db import make_engine, make_session_factory, unit_of_work
 from dossier.models import AuditChainHead, AuditEvent
@@ -28,12 +29,12 @@ POSTGRES = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
     "DOSSIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 ACTIONS = (
-    "entry.read",
-    "entry.list",
-    "dossier.open",
-    "entry.create",
-    "attachment.read",
-    "grant.create",
+    Action.ENTRY_READ,
+    Action.ENTRY_LIST,
+    Action.DOSSIER_OPEN,
+    Action.ENTRY_CREATE,
+    Action.ATTACHMENT_READ,
+    Action.GRANT_CREATE,
 )
 
 
@@ -177,7 +178,7 @@ def _search_figures(engine, actors, dossiers) -> list[dict[str, object]]:  # typ
     with unit_of_work(factory) as db:
         queries = [EventFilters(actor=str(actors[i])) for i in range(0, 500, 50)]
         queries += [EventFilters(dossier_id=dossiers[i]) for i in range(0, 5000, 500)]
-        queries += [EventFilters(action="entry.read", outcome="denied")] * 5
+        queries += [EventFilters(action=Action.ENTRY_READ, outcome="denied")] * 5
         for filters in queries:
             cursor = None
             for _page in range(5):  # five pages deep, each by keyset

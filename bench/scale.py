@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bench.databases import temporary_postgres
 from dossier import crypto, migrations
+from dossier.actions import Action
 from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
 from dossier.models import AuditEvent, Entry, EntryVersion, SessionKind
@@ -145,7 +146,7 @@ def _fill(engine: Engine, owner_id: uuid.UUID, count: int) -> None:
                         "at": at,
                         "actor_id": owner_id,
                         "actor_role": "professional",
-                        "action": "entry.create",
+                        "action": Action.ENTRY_CREATE.value,
                         "dossier_id": dossier_ids[slot],
                         "object_type": "entry",
                         "object_id": str(entry_id),

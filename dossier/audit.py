@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Row, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.crypto import canonical
 from dossier.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
@@ -47,7 +48,7 @@ class Origin:
 class Event:
     """What happened, to whose data, by whom and on what basis. Never content."""
 
-    action: str
+    action: Action
     outcome: Outcome = Outcome.SUCCESS
     actor_id: uuid.UUID | None = None
     actor_role: str | None = None
@@ -57,6 +58,11 @@ class Event:
     object_id: str | None = None
     reason: str | None = None
     basis: str | None = None
+
+    def __post_init__(self) -> None:
+        # Only the vocabulary is written, so every line of the log can be said in plain words.
+        if not isinstance(self.action, Action):
+            raise TypeError(f"not an action of the vocabulary: {self.action!r}")
 
 
 def chain_for(dossier_id: uuid.UUID | None) -> str:
@@ -108,7 +114,7 @@ def linked_values(
         "actor_id": event.actor_id,
         "actor_role": event.actor_role,
         "on_behalf_of": event.on_behalf_of,
-        "action": event.action,
+        "action": event.action.value,
         "dossier_id": event.dossier_id,
         "object_type": event.object_type,
         "object_id": event.object_id,

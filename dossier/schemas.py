@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from dossier.actions import ACTION_CODES
 from dossier.models import ChangeKind, ChangeStatus, EntryKind, Permission, Relation
 from dossier.services import accounts, dossiers, entries, sharing, validation
 
@@ -556,7 +557,7 @@ class TimelineItemOut(Schema):
     actor_name = fields.String()
     actor_role = fields.String(allow_none=True)
     organisation = fields.String(allow_none=True)
-    action = fields.String()
+    action = fields.String(metadata={"enum": list(ACTION_CODES)})
     object_type = fields.String(allow_none=True)
     object_id = fields.String(allow_none=True)
     title = fields.String(
@@ -581,7 +582,7 @@ class AuditEventOut(Schema):
     actor_name = fields.String(allow_none=True)
     actor_role = fields.String(allow_none=True)
     on_behalf_of = fields.UUID(allow_none=True)
-    action = fields.String()
+    action = fields.String(metadata={"enum": list(ACTION_CODES)})
     dossier_id = fields.UUID(allow_none=True)
     object_type = fields.String(allow_none=True)
     object_id = fields.String(allow_none=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import Response, request
 
+from dossier.actions import ACTION_CODES
 from dossier.api.blueprint import (
     Operation,
     Query,
@@ -44,7 +45,7 @@ _UNTIL = Query("until", {"type": "string", "format": "date-time"}, "Before this 
 _SEARCH = (
     uuid_query("dossier", "Only this dossier."),
     Query("actor", text(), "An account id, or part of a name or e-mail address."),
-    Query("action", text(), "Only this action, for example entry.read."),
+    Query("action", {"type": "string", "enum": list(ACTION_CODES)}, "Only this action."),
     Query("outcome", {"type": "string", "enum": list(audit_views.OUTCOMES)}, "Only this outcome."),
     _SINCE,
     _UNTIL,

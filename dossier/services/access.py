@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.audit import Event, Outcome
 from dossier.errors import AccessDenied, DomainError, DossierKeyGone, NotFound
 from dossier.models import (
@@ -80,7 +81,7 @@ class Access:
             self.permission == Permission.CONTRIBUTE and self.can_read(section_id)
         )
 
-    def event(self, action: str, **fields: Any) -> Event:
+    def event(self, action: Action, **fields: Any) -> Event:
         return Event(
             action=action,
             actor_id=self.actor.user_id,
@@ -92,7 +93,7 @@ class Access:
         )
 
     def refuse(
-        self, action: str, reason: str, error: DomainError | None = None, **fields: Any
+        self, action: Action, reason: str, error: DomainError | None = None, **fields: Any
     ) -> Refused:
         """A refusal for someone who may know the dossier exists: 403 unless told otherwise."""
         return Refused(
@@ -101,7 +102,9 @@ class Access:
         )
 
 
-def resolve(db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str) -> Access:
+def resolve(
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
+) -> Access:
     """The actor's access, or a refusal that looks to a stranger like an absent dossier (404).
 
     A stranger's request does the same work whether the dossier exists or not, so its answer
@@ -208,7 +211,7 @@ def owners(db: Session, dossier_id: uuid.UUID) -> list[User]:
 
 
 def resolve_owner(
-    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Access:
     """The actor's access if they own the dossier; anyone else with access is refused (403)."""
     access = resolve(db, ctx, actor, dossier_id, action)

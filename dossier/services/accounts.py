@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier import crypto
+from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, AccessDenied, InvalidCredentials, InvalidInput, NotFound
 from dossier.models import Role, SessionKind, User, UserSession
@@ -219,7 +220,7 @@ def _register(ctx: Context, account: NewAccount, start_session: SessionKind | No
             append(
                 db,
                 Event(
-                    action="account.register",
+                    action=Action.ACCOUNT_REGISTER,
                     outcome=Outcome.DENIED,
                     object_type="user",
                     object_id=str(holder.id),
@@ -236,7 +237,7 @@ def _register(ctx: Context, account: NewAccount, start_session: SessionKind | No
         append(
             db,
             Event(
-                action="account.register",
+                action=Action.ACCOUNT_REGISTER,
                 actor_id=user.id,
                 actor_role=user.role,
                 object_type="user",
@@ -259,7 +260,7 @@ def create_staff(ctx: Context, account: NewAccount) -> Registration:
         append(
             db,
             Event(
-                action="account.create_staff",
+                action=Action.ACCOUNT_CREATE_STAFF,
                 actor_role="operator",
                 object_type="user",
                 object_id=str(user.id),
@@ -298,10 +299,10 @@ def change_password(ctx: Context, actor: Actor, current_password: str, new_passw
                 )
             ):
                 db.delete(other)
-            append(db, _account_event("account.password_change", user), ctx.origin, ctx.now())
+            append(db, _account_event(Action.ACCOUNT_PASSWORD_CHANGE, user), ctx.origin, ctx.now())
             return
     ctx.record_denied(
-        _account_event("account.password_change", user, Outcome.DENIED, "wrong password")
+        _account_event(Action.ACCOUNT_PASSWORD_CHANGE, user, Outcome.DENIED, "wrong password")
     )
     raise InvalidInput({"current_password": [N_("This is not your current password.")]})
 
@@ -340,11 +341,11 @@ def reset_password(ctx: Context, email: str, recovery_code: str, new_password: s
             _seal_for_recovery(user, keyring, code)
             for session in list(user.sessions):
                 db.delete(session)
-            append(db, _account_event("account.password_reset", user), ctx.origin, ctx.now())
+            append(db, _account_event(Action.ACCOUNT_PASSWORD_RESET, user), ctx.origin, ctx.now())
             return code
     ctx.record_denied(
         Event(
-            action="account.password_reset",
+            action=Action.ACCOUNT_PASSWORD_RESET,
             outcome=Outcome.DENIED,
             actor_id=user.id if user is not None else None,
             actor_role=user.role if user is not None else None,
@@ -355,7 +356,7 @@ def reset_password(ctx: Context, email: str, recovery_code: str, new_password: s
 
 
 def _account_event(
-    action: str, user: User, outcome: Outcome = Outcome.SUCCESS, reason: str | None = None
+    action: Action, user: User, outcome: Outcome = Outcome.SUCCESS, reason: str | None = None
 ) -> Event:
     return Event(
         action=action,
@@ -369,7 +370,7 @@ def _account_event(
     )
 
 
-def _require_admin(ctx: Context, actor: Actor, action: str) -> None:
+def _require_admin(ctx: Context, actor: Actor, action: Action) -> None:
     if actor.role != Role.ADMIN:
         ctx.record_denied(
             Event(
@@ -385,7 +386,7 @@ def _require_admin(ctx: Context, actor: Actor, action: str) -> None:
 
 def professionals(ctx: Context, actor: Actor) -> list[Profile]:
     """Professionals for the admin: those waiting for a check first, then by name."""
-    _require_admin(ctx, actor, "admin.professionals")
+    _require_admin(ctx, actor, Action.ADMIN_PROFESSIONALS)
     with ctx.unit_of_work() as db:
         users = db.scalars(select(User).where(User.role == Role.PROFESSIONAL)).all()
         ordered = sorted(users, key=lambda u: (u.verified_at is not None, u.display_name.lower()))
@@ -394,7 +395,7 @@ def professionals(ctx: Context, actor: Actor) -> list[Profile]:
 
 def verify_professional(ctx: Context, actor: Actor, professional_id: uuid.UUID) -> Profile:
     """The admin checked the SKJ or BIG register; only then may anyone grant this account access."""
-    _require_admin(ctx, actor, "admin.verify_professional")
+    _require_admin(ctx, actor, Action.ADMIN_VERIFY_PROFESSIONAL)
     with ctx.unit_of_work() as db:
         user = db.get(User, professional_id)
         if user is None or user.role != Role.PROFESSIONAL:
@@ -405,7 +406,7 @@ def verify_professional(ctx: Context, actor: Actor, professional_id: uuid.UUID) 
             append(
                 db,
                 Event(
-                    action="admin.verify_professional",
+                    action=Action.ADMIN_VERIFY_PROFESSIONAL,
                     actor_id=actor.user_id,
                     actor_role=actor.role,
                     object_type="user",

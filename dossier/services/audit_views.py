@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dossier import audit
+from dossier.actions import READS, Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, AccessDenied, InvalidInput
 from dossier.models import (
@@ -38,15 +39,6 @@ from dossier.services.keychain import KeyChain, keychain
 PAGE_DEFAULT = 50
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 PAGE_MAX = 200
-READS = (
-    "entry.read",
-    "entry.list",
-    "entry.history",
-    "attachment.read",
-    "dossier.export",
-    "dossier.open",
-    "dossier.list",
-)
 EXPORT_FIELDS = (
     "at",
     "chain",
@@ -177,7 +169,7 @@ def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
 # --- the auditor's console ----------------------------------------------------------------------
 
 
-def _require_auditor(ctx: Context, actor: Actor, action: str) -> None:
+def _require_auditor(ctx: Context, actor: Actor, action: Action) -> None:
     if actor.role != Role.AUDITOR:
         raise Refused(
             AccessDenied(),
@@ -205,6 +197,8 @@ def _filtered(db: Session, filters: EventFilters) -> Select[AuditEvent]:
             )
             statement = statement.where(AuditEvent.actor_id.in_(matching))
     if filters.action:
+        if Action.of(filters.action) is None:
+            raise InvalidInput({"action": [N_("Choose an action from the list.")]})
         statement = statement.where(AuditEvent.action == filters.action)
     if filters.outcome:
         if filters.outcome not in tuple(Outcome):
@@ -244,7 +238,7 @@ def _row(event: AuditEvent, people: dict[uuid.UUID, User]) -> EventRow:
 def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
     """Newest first, keyset-paged, across every dossier."""
     with ctx.unit_of_work() as db:
-        _require_auditor(ctx, actor, "audit.search")
+        _require_auditor(ctx, actor, Action.AUDIT_SEARCH)
         limit = _limit(filters.limit)
         statement = _after(_filtered(db, filters), filters.cursor)
         rows = list(
@@ -256,7 +250,7 @@ def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
         append(
             db,
             Event(
-                action="audit.search",
+                action=Action.AUDIT_SEARCH,
                 actor_id=actor.user_id,
                 actor_role=actor.role,
                 basis="auditor role",
@@ -275,14 +269,14 @@ def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -
         raise InvalidInput({"format": [N_("Choose csv or json.")]})
     with ctx.unit_of_work() as db:
         if actor is not None:
-            _require_auditor(ctx, actor, "audit.export")
+            _require_auditor(ctx, actor, Action.AUDIT_EXPORT)
         rows = list(db.scalars(_filtered(db, filters).order_by(AuditEvent.at, AuditEvent.id)))
         people = _names(db, {row.actor_id for row in rows})
         records = [_row(row, people) for row in rows]
         append(
             db,
             Event(
-                action="audit.export",
+                action=Action.AUDIT_EXPORT,
                 actor_id=actor.user_id if actor else None,
                 actor_role=actor.role if actor else "operator",
                 basis="auditor role" if actor else "command line",
@@ -337,14 +331,14 @@ def verify_now(ctx: Context, actor: Actor | None) -> VerificationState:
     """Recompute every chain and checkpoint. `actor` None: the operator, from the command line."""
     with ctx.unit_of_work() as db:
         if actor is not None:
-            _require_auditor(ctx, actor, "audit.verify")
+            _require_auditor(ctx, actor, Action.AUDIT_VERIFY)
         public = ctx.audit_key.public_key().public_bytes_raw() if ctx.audit_key else None
         report = audit.verify(db, public)
         last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
         append(
             db,
             Event(
-                action="audit.verify",
+                action=Action.AUDIT_VERIFY,
                 actor_id=actor.user_id if actor else None,
                 actor_role=actor.role if actor else "operator",
                 outcome=Outcome.SUCCESS if report.ok else Outcome.ERROR,
@@ -394,7 +388,7 @@ def checkpoint_if_due(ctx: Context) -> CheckpointInfo | None:
 def require_auditor(ctx: Context, actor: Actor) -> None:
     """For reads with no event of their own (the checkpoints are public statements)."""
     with ctx.unit_of_work():
-        _require_auditor(ctx, actor, "audit.checkpoints")
+        _require_auditor(ctx, actor, Action.AUDIT_CHECKPOINTS)
 
 
 def checkpoints(ctx: Context) -> list[CheckpointInfo]:
@@ -450,7 +444,7 @@ def timeline(
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "audit.timeline")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.AUDIT_TIMELINE)
         limit = _limit(limit)
         statement = select(AuditEvent).where(
             AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)
@@ -504,7 +498,7 @@ def timeline(
             )
         append(
             db,
-            access.event("audit.timeline", object_type="dossier", object_id=str(dossier_id)),
+            access.event(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id)),
             ctx.origin,
             ctx.now(),
         )
@@ -529,7 +523,7 @@ def lookers_since_last_visit(db: Session, user_id: uuid.UUID, dossier_id: uuid.U
             .where(
                 AuditEvent.dossier_id == dossier_id,
                 AuditEvent.actor_id == user_id,
-                AuditEvent.action == "dossier.open",
+                AuditEvent.action == Action.DOSSIER_OPEN,
                 AuditEvent.outcome == "success",
             )
             .order_by(AuditEvent.at.desc())

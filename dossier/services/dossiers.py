@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
+from dossier.actions import Action
 from dossier.audit import append, start_chain
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
@@ -177,7 +178,7 @@ def _section_name(keys: KeyChain, section: Section) -> str:
 
 
 def summary(
-    db: Session, ctx: Context, keys: KeyChain, access: Access, action: str, **fields: object
+    db: Session, ctx: Context, keys: KeyChain, access: Access, action: Action, **fields: object
 ) -> DossierSummary:
     """The dossier with its subject's and sections' names opened. Opening them is a read, so the
     event that says who read them is written here, in the same transaction, once per call: no
@@ -309,7 +310,7 @@ def create_dossier(
         start_chain(db, dossier_id)
         access = Access(dossier, actor, relation, "own", None)
         db.flush()
-        return summary(db, ctx, keys, access, "dossier.create")
+        return summary(db, ctx, keys, access, Action.DOSSIER_CREATE)
 
 
 def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
@@ -327,11 +328,11 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
         result = []
         for dossier_id in [*owned, *[d for d in granted if d not in owned]]:
             try:
-                access = resolve(db, ctx, actor, dossier_id, "dossier.list")
+                access = resolve(db, ctx, actor, dossier_id, Action.DOSSIER_LIST)
             except Refused:
                 continue  # an ended grant is simply no longer listed
             keys = keychain(db, actor, dossier_id)
-            result.append(summary(db, ctx, keys, access, "dossier.list"))
+            result.append(summary(db, ctx, keys, access, Action.DOSSIER_LIST))
         return result
 
 
@@ -340,10 +341,10 @@ def get_dossier(
 ) -> DossierSummary:
     """The dossier as the actor may see it; `owner_only` for the pages that manage it."""
     with ctx.unit_of_work() as db:
-        access = resolve(db, ctx, actor, dossier_id, "dossier.open")
+        access = resolve(db, ctx, actor, dossier_id, Action.DOSSIER_OPEN)
         if owner_only and not access.is_owner:
-            raise access.refuse("dossier.manage", "not an owner")
-        return summary(db, ctx, keychain(db, actor, dossier_id), access, "dossier.open")
+            raise access.refuse(Action.DOSSIER_MANAGE, "not an owner")
+        return summary(db, ctx, keychain(db, actor, dossier_id), access, Action.DOSSIER_OPEN)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -368,7 +369,7 @@ def _seal_section_name(keys: KeyChain, section: Section, name: str) -> None:
 def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) -> SectionInfo:
     """A new compartment with its own key, sealed to every owner and to open invitations."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "section.create")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.SECTION_CREATE)
         cleaned = _clean_section_name(name)
         now = ctx.now()
         position = db.execute(
@@ -390,14 +391,14 @@ def add_section(ctx: Context, actor: Actor, dossier_id: uuid.UUID, name: str) ->
             seal_to_invitation(db, row, key, invitation.id, invitation.public_key)
         append(
             db,
-            access.event("section.create", object_type="section", object_id=str(section.id)),
+            access.event(Action.SECTION_CREATE, object_type="section", object_id=str(section.id)),
             ctx.origin,
             now,
         )
         return SectionInfo(section.id, cleaned, None, False)
 
 
-def _owned_section(db: Session, access: Access, section_id: uuid.UUID, action: str) -> Section:
+def _owned_section(db: Session, access: Access, section_id: uuid.UUID, action: Action) -> Section:
     section = db.get(Section, section_id)
     if section is None or section.dossier_id != access.dossier.id:
         raise access.refuse(action, "no such section", NotFound())
@@ -430,7 +431,7 @@ def change_section(
 ) -> SectionInfo | None:
     """A new name and the archive mark, in one transaction: both happen or neither does.
     Returns the section as renamed, when it was."""
-    action = "section.rename" if name is not None else "section.archive"
+    action = Action.SECTION_RENAME if name is not None else Action.SECTION_ARCHIVE
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, action)
         cleaned = _clean_section_name(name) if name is not None else None
@@ -440,7 +441,9 @@ def change_section(
             _seal_section_name(keychain(db, actor, dossier_id), section, cleaned)
             append(
                 db,
-                access.event("section.rename", object_type="section", object_id=str(section.id)),
+                access.event(
+                    Action.SECTION_RENAME, object_type="section", object_id=str(section.id)
+                ),
                 ctx.origin,
                 now,
             )
@@ -449,7 +452,7 @@ def change_section(
             append(
                 db,
                 access.event(
-                    "section.archive" if archived else "section.restore",
+                    Action.SECTION_ARCHIVE if archived else Action.SECTION_RESTORE,
                     object_type="section",
                     object_id=str(section.id),
                 ),

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from dossier.actions import Action
 from dossier.models import Attachment, Entry
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
@@ -62,7 +63,7 @@ def _json_default(value: object) -> object:
 
 def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: Renderer) -> bytes:
     """Owners only: the whole dossier leaves with them. Logged like any read of content."""
-    with owner_work(ctx, actor, dossier_id, "dossier.export") as work:
+    with owner_work(ctx, actor, dossier_id, Action.DOSSIER_EXPORT) as work:
         db, keys = work.db, work.keys
         authors: dict[uuid.UUID, Author] = {}
         buffer = io.BytesIO()
@@ -121,7 +122,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                     )
                 )
             dossier = summary(
-                db, ctx, keys, work.access, "dossier.export", reason=f"{len(entries)} entries"
+                db, ctx, keys, work.access, Action.DOSSIER_EXPORT, reason=f"{len(entries)} entries"
             )
             data = ExportData(dossier, entries, ctx.now())
             archive.writestr("index.html", render_html(data))

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from dossier import consent
+from dossier.actions import Action
 from dossier.audit import Event, append
 from dossier.models import (
     LIVE_GRANT_STATUSES,
@@ -87,7 +88,7 @@ def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
         append(
             db,
             Event(
-                action="grant.expire",
+                action=Action.GRANT_EXPIRE,
                 actor_role="system",
                 dossier_id=dossier.id,
                 object_type="grant",
@@ -152,7 +153,7 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
         append(
             db,
             Event(
-                action="ownership.to_grant",
+                action=Action.OWNERSHIP_TO_GRANT,
                 actor_role="system",
                 dossier_id=dossier.id,
                 on_behalf_of=dossier.subject_user_id,

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
+from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
@@ -223,7 +224,9 @@ def _tell_the_others(db: Session, ctx: Context, access: Access, kind: NoticeKind
             notify(db, ctx, uuid.UUID(user_id), access.dossier.id, kind)
 
 
-def _change_in(db: Session, access: Access, change_id: uuid.UUID, action: str) -> OwnershipChange:
+def _change_in(
+    db: Session, access: Access, change_id: uuid.UUID, action: Action
+) -> OwnershipChange:
     change = db.get(OwnershipChange, change_id, with_for_update=True, populate_existing=True)
     if change is None or change.dossier_id != access.dossier.id:
         raise access.refuse(action, "no such change", NotFound(), object_type="change")
@@ -286,7 +289,7 @@ def _admit(db: Session, ctx: Context, access: Access, change: OwnershipChange) -
     append(
         db,
         access.event(
-            "owner.added", object_type="user", object_id=str(person.id), reason=change.relation
+            Action.OWNER_ADDED, object_type="user", object_id=str(person.id), reason=change.relation
         ),
         ctx.origin,
         now,
@@ -346,7 +349,7 @@ def invite_owner(
     """A one-time code for a co-owner: the young person (from 12, once) or a guardian (while the
     young person is under 16). Single use, seven days; it opens nothing until it is approved."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "invitation.create")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.INVITATION_CREATE)
         _lock(db, dossier_id)
         dossier = access.dossier
         today = ctx.now().date()
@@ -405,7 +408,7 @@ def invite_owner(
         append(
             db,
             access.event(
-                "invitation.create",
+                Action.INVITATION_CREATE,
                 object_type="invitation",
                 object_id=str(invitation.id),
                 reason=relation,
@@ -456,7 +459,7 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
             _lock(db, invitation.dossier_id)
             db.refresh(invitation)
         refusal_event = Event(
-            action="invitation.accept",
+            action=Action.INVITATION_ACCEPT,
             outcome=Outcome.DENIED,
             actor_id=actor.user_id,
             actor_role=actor.role,
@@ -531,7 +534,7 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
         append(
             db,
             Event(
-                action="invitation.accept",
+                action=Action.INVITATION_ACCEPT,
                 actor_id=user.id,
                 actor_role=user.role,
                 dossier_id=dossier.id,
@@ -558,9 +561,9 @@ def join(ctx: Context, actor: Actor, code: str) -> Joined:
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UUID) -> Decision:
     """One more yes; the last one needed carries the change out in the same transaction."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.approve")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.OWNERSHIP_APPROVE)
         _lock(db, dossier_id)
-        change = _change_in(db, access, change_id, "ownership.approve")
+        change = _change_in(db, access, change_id, Action.OWNERSHIP_APPROVE)
         if change.status != ChangeStatus.PENDING:
             raise Conflict(N_("This has been decided already."))
         if change.kind == ChangeKind.DESTROY:
@@ -572,7 +575,7 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.U
         waiting = _waiting_for(db, ctx, access.dossier, change)
         if not _may_approve(access, change, waiting):
             raise access.refuse(
-                "ownership.approve",
+                Action.OWNERSHIP_APPROVE,
                 "not asked to approve",
                 object_type="change",
                 object_id=str(change.id),
@@ -581,7 +584,7 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.U
         append(
             db,
             access.event(
-                "ownership.approve",
+                Action.OWNERSHIP_APPROVE,
                 object_type="change",
                 object_id=str(change.id),
                 reason=change.kind,
@@ -598,12 +601,12 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
     """Withdraw or object: whoever proposed the change, and anyone whose yes it needs, may stop
     it while it waits. An approved invitation nobody used yet loses its keys."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "ownership.cancel")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.OWNERSHIP_CANCEL)
         _lock(db, dossier_id)
-        change = _change_in(db, access, change_id, "ownership.cancel")
+        change = _change_in(db, access, change_id, Action.OWNERSHIP_CANCEL)
         if not _may_cancel(ctx, access, change):
             raise access.refuse(
-                "ownership.cancel",
+                Action.OWNERSHIP_CANCEL,
                 "may not decide on this",
                 object_type="change",
                 object_id=str(change.id),
@@ -618,7 +621,7 @@ def cancel(ctx: Context, actor: Actor, dossier_id: uuid.UUID, change_id: uuid.UU
         append(
             db,
             access.event(
-                "ownership.cancel",
+                Action.OWNERSHIP_CANCEL,
                 object_type="change",
                 object_id=str(change.id),
                 reason=change.kind,
@@ -648,7 +651,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
     """Take an owner away, by the same rule as sharing; a guardian may also step down alone.
     Carried out, every key they held rotates, as when a share is revoked."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "owner.remove")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.OWNER_REMOVE)
         _lock(db, dossier_id)
         target = db.scalar(
             select(DossierOwner).where(
@@ -657,7 +660,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
         )
         if target is None:
             raise access.refuse(
-                "owner.remove",
+                Action.OWNER_REMOVE,
                 "not an owner",
                 NotFound(),
                 object_type="user",
@@ -683,7 +686,9 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
         if not stepping_down and not rules(ctx).may_decide(
             access.relation, access.dossier.subject_birth_date, today
         ):
-            raise access.refuse("owner.remove", f"{access.relation} may not decide at this age")
+            raise access.refuse(
+                Action.OWNER_REMOVE, f"{access.relation} may not decide at this age"
+            )
         change = db.scalar(
             select(OwnershipChange).where(
                 OwnershipChange.dossier_id == dossier_id,
@@ -698,7 +703,7 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
         append(
             db,
             access.event(
-                "owner.remove",
+                Action.OWNER_REMOVE,
                 object_type="user",
                 object_id=str(user_id),
                 reason="steps down" if stepping_down else "proposed",
@@ -743,7 +748,7 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
     append(
         db,
         access.event(
-            "owner.removed",
+            Action.OWNER_REMOVED,
             object_type="user",
             object_id=str(change.person_id),
             reason=change.relation or "",
@@ -822,7 +827,7 @@ _Counted = Entry | EntryVersion | EntryPerspective | Attachment | Section | Doss
 def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> dict[str, int]:
     """What destroying would take away, so the confirmation can name it."""
     with ctx.unit_of_work() as db:
-        resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy_preview")
+        resolve_owner(db, ctx, actor, dossier_id, Action.DOSSIER_DESTROY_PREVIEW)
 
         def count(model: type[_Counted]) -> int:
             return db.execute(
@@ -861,7 +866,7 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
     """Ask to destroy, or confirm a request that waits. Once everyone the rules name has
     confirmed: crypto-shredding first (every sealed key), then every row. The audit trail stays."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.DOSSIER_DESTROY)
         _lock(db, dossier_id)
         name = subject_name(keychain(db, actor, dossier_id), access.dossier)
         if not _same_name(confirm_name or "", name):
@@ -883,7 +888,7 @@ def destroy(ctx: Context, actor: Actor, dossier_id: uuid.UUID, confirm_name: str
             append(
                 db,
                 access.event(
-                    "dossier.destroy_request", object_type="dossier", object_id=str(dossier_id)
+                    Action.DOSSIER_DESTROY_REQUEST, object_type="dossier", object_id=str(dossier_id)
                 ),
                 ctx.origin,
                 ctx.now(),
@@ -897,7 +902,7 @@ def _destroy(db: Session, ctx: Context, access: Access) -> None:
     dossier_id = access.dossier.id
     append(
         db,
-        access.event("dossier.destroy", object_type="dossier", object_id=str(dossier_id)),
+        access.event(Action.DOSSIER_DESTROY, object_type="dossier", object_id=str(dossier_id)),
         ctx.origin,
         ctx.now(),
     )

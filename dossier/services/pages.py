@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from dossier.actions import Action
 from dossier.models import Entry
 from dossier.services.audit_views import lookers_since_last_visit
 from dossier.services.content import SignedText
@@ -35,7 +36,7 @@ def entry_page(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, for_edit: bool = False
 ) -> EntryPage:
     """An entry with its dossier's names around it: one read of the entry, one event."""
-    with dossier_work(ctx, actor, dossier_id, "entry.read") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_READ) as work:
         detail = entry_detail(work, entry_id, for_edit)
         page = EntryPage(described(work.db, work.keys, work.access), detail)
         log_entry_read(work, detail)
@@ -53,7 +54,7 @@ def history_page(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
 ) -> HistoryPage:
     """Every version of an entry with the entry around it: one read of its history, one event."""
-    with dossier_work(ctx, actor, dossier_id, "entry.history") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_HISTORY) as work:
         detail = entry_detail(work, entry_id)
         entry = work.db.get(Entry, detail.card.id)
         assert entry is not None
@@ -74,13 +75,13 @@ def revoke_page(
 ) -> RevokePage:
     """The question before a sharing stops: who, which sections. One read, one event, and no
     re-encryption while someone only looks."""
-    with dossier_work(ctx, actor, dossier_id, "grant.list") as work:
-        work.require_owner("grant.list")
+    with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
+        work.require_owner(Action.GRANT_LIST)
         page = RevokePage(
             described(work.db, work.keys, work.access),
             grant_info(work.db, ctx, work.access, grant_id),
         )
-        work.log("grant.list", object_type="grant", object_id=str(grant_id))
+        work.log(Action.GRANT_LIST, object_type="grant", object_id=str(grant_id))
         return page
 
 
@@ -98,12 +99,12 @@ def dossier_page(
 ) -> DossierPage:
     """The dossier with a page of its entries, who wrote them, who looked since the owner's last
     visit, and a grantee's message: one visit, one `dossier.open` event."""
-    with dossier_work(ctx, actor, dossier_id, "dossier.open") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.DOSSIER_OPEN) as work:
         access = work.access
         summary = described(work.db, work.keys, access)
         entries_page = entry_list(work, filters)
         work.log(
-            "dossier.open",
+            Action.DOSSIER_OPEN,
             object_type="dossier",
             object_id=str(dossier_id),
             reason=list_reason(entries_page, filters),

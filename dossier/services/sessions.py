@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
+from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import InvalidCredentials
 from dossier.models import SessionKind, User, UserSession
@@ -161,7 +162,7 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
             append(
                 db,
                 Event(
-                    action="account.login",
+                    action=Action.ACCOUNT_LOGIN,
                     actor_id=user.id,
                     actor_role=user.role,
                     object_type="session",
@@ -176,7 +177,7 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
         user_id, role = (user.id, user.role) if user is not None else (None, None)
     ctx.record_denied(
         Event(
-            action="account.login",
+            action=Action.ACCOUNT_LOGIN,
             outcome=Outcome.DENIED,
             actor_id=user_id,
             actor_role=role,
@@ -238,7 +239,7 @@ def unlock_keyring(db: Session, actor: Actor) -> crypto.Keyring:
 def log_out(ctx: Context, actor: Actor) -> None:
     with ctx.unit_of_work() as db:
         db.execute(delete(UserSession).where(UserSession.id == actor.session_id))
-        append(db, _session_event("account.logout", actor), ctx.origin, ctx.now())
+        append(db, _session_event(Action.ACCOUNT_LOGOUT, actor), ctx.origin, ctx.now())
 
 
 def log_out_everywhere(ctx: Context, actor: Actor) -> int:
@@ -253,14 +254,14 @@ def log_out_everywhere(ctx: Context, actor: Actor) -> int:
         ended = deleted.rowcount
         append(
             db,
-            _session_event("account.logout_everywhere", actor, reason=f"{ended} sessions"),
+            _session_event(Action.ACCOUNT_LOGOUT_EVERYWHERE, actor, reason=f"{ended} sessions"),
             ctx.origin,
             ctx.now(),
         )
         return ended
 
 
-def _session_event(action: str, actor: Actor, reason: str | None = None) -> Event:
+def _session_event(action: Action, actor: Actor, reason: str | None = None) -> Event:
     return Event(
         action=action,
         actor_id=actor.user_id,

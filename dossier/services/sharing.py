@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
+from dossier.actions import READS, Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
@@ -152,7 +153,7 @@ def _message_place(grant: Grant) -> Place:
 
 
 def _deciding_owner(
-    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+    db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Access:
     """An owner whose approval the consent rules require today; anyone else is refused."""
     access = resolve_owner(db, ctx, actor, dossier_id, action)
@@ -163,7 +164,7 @@ def _deciding_owner(
     return access
 
 
-def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: str) -> Grant:
+def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: Action) -> Grant:
     """The grant, locked for this unit of work: two owners deciding on it at once take turns,
     and the second sees what the first did."""
     grant = db.get(Grant, grant_id, with_for_update=True, populate_existing=True)
@@ -208,7 +209,7 @@ def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: 
     append(
         db,
         access.event(
-            "grant.activate",
+            Action.GRANT_ACTIVATE,
             object_type="grant",
             object_id=str(grant.id),
             reason=f"{len(sections)} sections, {grant.permission}",
@@ -363,7 +364,7 @@ def share(
     sent to it) or, without an address, through a one-time invitation code for the owner to
     pass on. Pending until the age rules are satisfied."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.create")
+        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CREATE)
         chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
         grantee, mail_to = _recipient(db, dossier_id, grantee_email)
         now = ctx.now()
@@ -418,7 +419,7 @@ def share(
         append(
             db,
             access.event(
-                "grant.create",
+                Action.GRANT_CREATE,
                 object_type="grant",
                 object_id=str(grant.id),
                 reason=f"{permission}, {len(chosen)} sections"
@@ -453,8 +454,8 @@ def share(
 
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> str:
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.approve")
-        grant = _grant_in(db, access, grant_id, "grant.approve")
+        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_APPROVE)
+        grant = _grant_in(db, access, grant_id, Action.GRANT_APPROVE)
         if grant.status != GrantStatus.PENDING:
             raise Conflict(N_("This is not waiting for approval any more."))
         if db.get(GrantApproval, (grant.id, actor.user_id)) is None:
@@ -470,7 +471,7 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UU
             db.flush()
         append(
             db,
-            access.event("grant.approve", object_type="grant", object_id=str(grant.id)),
+            access.event(Action.GRANT_APPROVE, object_type="grant", object_id=str(grant.id)),
             ctx.origin,
             ctx.now(),
         )
@@ -494,8 +495,8 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
     """At once: the grantee's keys go, every key they held rotates, older content is re-encrypted
     (what does not fit in this request continues at the next owner action). Returns what is left."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.revoke")
-        grant = _grant_in(db, access, grant_id, "grant.revoke")
+        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_REVOKE)
+        grant = _grant_in(db, access, grant_id, Action.GRANT_REVOKE)
         if grant.status not in LIVE_GRANT_STATUSES:
             raise Conflict(N_("This access has ended already."))
         was_active = grant.status == GrantStatus.ACTIVE
@@ -519,7 +520,7 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         append(
             db,
             access.event(
-                "grant.revoke",
+                Action.GRANT_REVOKE,
                 object_type="grant",
                 object_id=str(grant.id),
                 reason="active" if was_active else "pending",
@@ -545,8 +546,8 @@ def change(
     """Narrow a grant: fewer sections or an earlier end, at once (like revoking a part). Sharing
     more needs the same consent as sharing anew, so it is done by sharing again."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, "grant.change")
-        grant = _grant_in(db, access, grant_id, "grant.change")
+        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CHANGE)
+        grant = _grant_in(db, access, grant_id, Action.GRANT_CHANGE)
         if grant.status not in LIVE_GRANT_STATUSES:
             raise InvalidInput({"grant": [N_("This access has ended already.")]})
         errors = validation.Errors()
@@ -594,7 +595,7 @@ def change(
         append(
             db,
             access.event(
-                "grant.change",
+                Action.GRANT_CHANGE,
                 object_type="grant",
                 object_id=str(grant.id),
                 reason=f"{len(removed)} sections removed"
@@ -630,7 +631,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined
             raise Refused(
                 refused,
                 Event(
-                    action="grant.accept",
+                    action=Action.GRANT_ACCEPT,
                     outcome=Outcome.DENIED,
                     actor_id=actor.user_id,
                     actor_role=actor.role,
@@ -645,7 +646,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined
             raise Refused(
                 InvalidInput({"code": [problem]}),
                 Event(
-                    action="grant.accept",
+                    action=Action.GRANT_ACCEPT,
                     outcome=Outcome.DENIED,
                     actor_id=actor.user_id,
                     actor_role=actor.role,
@@ -671,7 +672,7 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined
         append(
             db,
             Event(
-                action="grant.accept",
+                action=Action.GRANT_ACCEPT,
                 actor_id=user.id,
                 actor_role=user.role,
                 dossier_id=grant.dossier_id,
@@ -703,7 +704,7 @@ def _last_access(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID | None) 
         select(func.max(AuditEvent.at)).where(
             AuditEvent.dossier_id == dossier_id,
             AuditEvent.actor_id == user_id,
-            AuditEvent.action.in_(("entry.read", "entry.list", "attachment.read", "dossier.open")),
+            AuditEvent.action.in_(READS),
             AuditEvent.outcome == "success",
         )
     )
@@ -752,14 +753,14 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
 
 def grant_info(db: Session, ctx: Context, access: Access, grant_id: uuid.UUID) -> GrantInfo:
     """One grant as "Who may look?" shows it, read inside the caller's unit of work."""
-    grant = _grant_in(db, access, grant_id, "grant.list")
+    grant = _grant_in(db, access, grant_id, Action.GRANT_LIST)
     return _info(db, ctx, grant, access)
 
 
 def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
     """Who has access: every owner and grant, with sections, permission, dates and last access."""
     with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, "grant.list")
+        access = resolve_owner(db, ctx, actor, dossier_id, Action.GRANT_LIST)
         remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
         deciding = rules(ctx).may_decide(
             access.relation, access.dossier.subject_birth_date, ctx.now().date()
@@ -792,7 +793,7 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
         ]
         append(
             db,
-            access.event("grant.list", object_type="dossier", object_id=str(dossier_id)),
+            access.event(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id)),
             ctx.origin,
             ctx.now(),
         )
@@ -811,7 +812,7 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
                 )
             ):
                 try:
-                    access = resolve(db, ctx, actor, dossier, "grant.waiting")
+                    access = resolve(db, ctx, actor, dossier, Action.GRANT_WAITING)
                 except Refused:
                     continue
                 info = _info(db, ctx, grant, access)
@@ -825,7 +826,7 @@ def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
             ):
                 continue
             try:
-                access = resolve(db, ctx, actor, dossier, "ownership.waiting")
+                access = resolve(db, ctx, actor, dossier, Action.OWNERSHIP_WAITING)
             except Refused:
                 continue
             result += [
@@ -849,11 +850,13 @@ def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedTex
             return None
         message = open_message(db, ctx, actor, grant)
         if message is not None:
-            append(db, _message_event(actor, grant, "grant.message_read"), ctx.origin, ctx.now())
+            append(
+                db, _message_event(actor, grant, Action.GRANT_MESSAGE_READ), ctx.origin, ctx.now()
+            )
         return message
 
 
-def _message_event(actor: Actor, grant: Grant, action: str, **fields: Any) -> Event:
+def _message_event(actor: Actor, grant: Grant, action: Action, **fields: Any) -> Event:
     return Event(
         action=action,
         actor_id=actor.user_id,
@@ -886,7 +889,7 @@ def open_message(db: Session, ctx: Context, actor: Actor, grant: Grant) -> Signe
         untrusted = _message_event(
             actor,
             grant,
-            "content.untrusted",
+            Action.CONTENT_UNTRUSTED,
             outcome=Outcome.ERROR,
             reason="failed to open or verify",
         )

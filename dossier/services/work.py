@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.audit import append
 from dossier.errors import DomainError
 from dossier.services.access import Access, resolve, resolve_owner
@@ -35,22 +36,22 @@ class DossierWork:
             self._keys = keychain(self.db, self.access.actor, self.access.dossier.id)
         return self._keys
 
-    def log(self, action: str, **fields: object) -> None:
+    def log(self, action: Action, **fields: object) -> None:
         append(self.db, self.access.event(action, **fields), self.ctx.origin, self.ctx.now())
 
     def refuse(
-        self, action: str, reason: str, error: DomainError | None = None, **fields: object
+        self, action: Action, reason: str, error: DomainError | None = None, **fields: object
     ) -> Refused:
         return self.access.refuse(action, reason, error, **fields)
 
-    def require_owner(self, action: str) -> None:
+    def require_owner(self, action: Action) -> None:
         if not self.access.is_owner:
             raise self.refuse(action, "not an owner")
 
 
 @contextmanager
 def dossier_work(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Iterator[DossierWork]:
     """One transaction on one dossier; a stranger is refused as if it did not exist."""
     with ctx.unit_of_work() as db:
@@ -59,7 +60,7 @@ def dossier_work(
 
 @contextmanager
 def owner_work(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: str
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Iterator[DossierWork]:
     """As `dossier_work`, for what only an owner may do; anyone else is refused and logged."""
     with ctx.unit_of_work() as db:

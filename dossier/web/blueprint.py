@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from dossier.actions import Action
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import EntryKind, Relation, Role
@@ -95,9 +96,26 @@ NOTICE_TEXTS = {
 }
 
 
+# Auditors search by code, so the list is in the order of the codes.
+ACTIONS_BY_CODE = sorted(Action, key=str)
+
+
+def action_words(code: str, title: str | None = None) -> str:
+    """An action in plain words, naming the entry when the reader may see its title. A code
+    this version does not know is shown as stored rather than hidden."""
+    action = Action.of(code)
+    if action is None:
+        return code
+    if title and action.titled:
+        return gettext(action.titled, title=title)
+    return gettext(action.label)
+
+
 @bp.app_context_processor
 def labels() -> dict[str, object]:
     return {
+        "action_words": action_words,
+        "actions": ACTIONS_BY_CODE,
         "notice_text": lambda notice: gettext(NOTICE_TEXTS.get(notice.kind, notice.kind)),
         "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
         "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),

@@ -32,6 +32,10 @@ def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> 
         as_text=True
     )
     assert "<strong>Sanne</strong>" not in only_anne
+    dutch = app.test_client()
+    dutch.get("/language/nl")
+    post_form(dutch, "/login", {"email": "sanne@example.nl", "password": PASSWORD})
+    assert "las “Plan van aanpak”" in dutch.get(dossier_url + "/log").get_data(as_text=True)
     bad = sanne.get(dossier_url + "/log?since=yesterday")
     assert bad.status_code == 302  # back to the page, with a message
     assert "Use a date like 2026-03-14." in sanne.get(bad.headers["Location"]).get_data(
@@ -43,6 +47,10 @@ def test_auditor_console_search_export_verify(app, shared_world) -> None:  # typ
     auditor = page_login(app, "auditor@example.nl")
     console = auditor.get("/audit?action=entry.read").get_data(as_text=True)
     assert "entry.read" in console and "Anne" in console and "Plan van aanpak" not in console
+    # The words first, the code beside them; the search offers every action by its words.
+    assert 'read an entry<br><code class="meta">entry.read</code>' in console
+    assert '<option value="entry.read" selected>read an entry · entry.read</option>' in console
+    assert "looked at who looked in the dossier · audit.timeline</option>" in console
     csv = auditor.get("/audit/export?format=csv&action=entry.read")
     assert csv.mimetype == "text/csv" and csv.data.decode().count("entry.read") >= 1
     verified = post_form(auditor, "/audit/verify", {}, form_page="/audit")
@@ -72,6 +80,8 @@ def test_access_log_and_audit_api(client, shared_world) -> None:  # type: ignore
     assert len(events["items"]) == 1 and "title" not in events["items"][0]
     bad = client.get("/api/v1/audit/events?since=yesterday", headers=auditor)
     assert bad.status_code == 422 and "since" in bad.get_json()["errors"]
+    unknown = client.get("/api/v1/audit/events?action=entry.peek", headers=auditor)
+    assert unknown.status_code == 422 and "action" in unknown.get_json()["errors"]
     exported = client.get("/api/v1/audit/export?format=json", headers=auditor)
     assert {e["action"] for e in json.loads(exported.data)} >= {"entry.read", "grant.approve"}
     report = client.post("/api/v1/audit/verification", headers=auditor).get_json()

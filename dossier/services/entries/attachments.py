@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from dossier.actions import Action
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     Attachment,
@@ -98,13 +99,13 @@ def attach(
     content: bytes,
 ) -> AttachmentInfo:
     name = _clean_filename(filename)
-    with dossier_work(ctx, actor, dossier_id, "attachment.create") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ATTACHMENT_CREATE) as work:
         db, access = work.db, work.access
         media_type = _checked_media_type(content)
-        entry = own_entry(work, entry_id, "attachment.create")
+        entry = own_entry(work, entry_id, Action.ATTACHMENT_CREATE)
         if not access.can_write_entries(entry.section_id):
             raise access.refuse(
-                "attachment.create",
+                Action.ATTACHMENT_CREATE,
                 "may not write here",
                 object_type="entry",
                 object_id=str(entry_id),
@@ -134,7 +135,7 @@ def attach(
             {"filename": name.encode(), "content": content},
         )
         db.add(attachment)
-        work.log("attachment.create", object_type="attachment", object_id=str(attachment.id))
+        work.log(Action.ATTACHMENT_CREATE, object_type="attachment", object_id=str(attachment.id))
         return AttachmentInfo(
             attachment.id, name, media_type, len(content), attachment.created_at, True
         )
@@ -157,13 +158,13 @@ def download(
 ) -> Answer:
     """A file, handed to `respond` (which builds the answer the reader gets) inside the unit of
     work: the read is logged only once that answer exists, and not at all if building it fails."""
-    with dossier_work(ctx, actor, dossier_id, "attachment.read") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ATTACHMENT_READ) as work:
         db, access = work.db, work.access
-        entry = entry_in(work, entry_id, "attachment.read")
+        entry = entry_in(work, entry_id, Action.ATTACHMENT_READ)
         attachment = db.get(Attachment, attachment_id)
         if attachment is None or attachment.entry_id != entry.id:
             raise access.refuse(
-                "attachment.read",
+                Action.ATTACHMENT_READ,
                 "no such attachment",
                 NotFound(),
                 object_type="attachment",
@@ -176,5 +177,5 @@ def download(
             log_untrusted(work, "attachment", attachment.id)
             raise InvalidInput({"file": [UNTRUSTED_TEXT]}) from None
         answer = respond(Download(name, attachment.media_type, content))
-        work.log("attachment.read", object_type="attachment", object_id=str(attachment.id))
+        work.log(Action.ATTACHMENT_READ, object_type="attachment", object_id=str(attachment.id))
         return answer

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from dossier.actions import Action
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     CORRECTION_ANSWERS,
@@ -49,13 +50,13 @@ def request_correction(
     text = validated_text(
         errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
     )
-    with dossier_work(ctx, actor, dossier_id, "correction.create") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.CORRECTION_CREATE) as work:
         db, access = work.db, work.access
-        entry = entry_in(work, entry_id, "correction.create")
+        entry = entry_in(work, entry_id, Action.CORRECTION_CREATE)
         refusal = correction_refusal(access, entry)
         if refusal == NOT_AN_OWNER:
             raise access.refuse(
-                "correction.create", refusal, object_type="entry", object_id=str(entry_id)
+                Action.CORRECTION_CREATE, refusal, object_type="entry", object_id=str(entry_id)
             )
         if refusal is not None:
             raise InvalidInput({"reason": [refusal]})
@@ -86,7 +87,7 @@ def request_correction(
         )
         db.add(correction)
         work.log(
-            "correction.create",
+            Action.CORRECTION_CREATE,
             object_type="correction",
             object_id=str(correction.id),
             reason="removal" if removal else "correction",
@@ -128,14 +129,14 @@ def answer_correction(
     )
     if outcome == CorrectionStatus.CORRECTED and new_title is None and new_body is None:
         errors.add("body", N_("Write the corrected text."))
-    with dossier_work(ctx, actor, dossier_id, "correction.answer") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.CORRECTION_ANSWER) as work:
         db, access = work.db, work.access
-        entry = own_entry(work, entry_id, "correction.answer")
+        entry = own_entry(work, entry_id, Action.CORRECTION_ANSWER)
         errors.raise_if_any()
         correction = db.get(CorrectionRequest, correction_id)
         if correction is None or correction.entry_id != entry.id:
             raise access.refuse(
-                "correction.answer",
+                Action.CORRECTION_ANSWER,
                 "no such request",
                 NotFound(),
                 object_type="correction",
@@ -168,7 +169,7 @@ def answer_correction(
             bound=correction_binding(entry),
         )
         work.log(
-            "correction.answer",
+            Action.CORRECTION_ANSWER,
             object_type="correction",
             object_id=str(correction.id),
             reason=correction.status,

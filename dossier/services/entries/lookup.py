@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.audit import Outcome
 from dossier.errors import N_, NotFound
 from dossier.models import (
@@ -39,7 +40,7 @@ def validated_title(errors: validation.Errors, value: str | None) -> str:
     )
 
 
-def entry_in(work: DossierWork, entry_id: uuid.UUID, action: str) -> Entry:
+def entry_in(work: DossierWork, entry_id: uuid.UUID, action: Action) -> Entry:
     """The entry, if it is in this dossier and in a section the actor may read; else 404."""
     entry = work.db.get(Entry, entry_id)
     if (
@@ -74,7 +75,7 @@ def correction_refusal(access: Access, entry: Entry) -> str | None:
 
 def log_untrusted(work: DossierWork, object_type: str, object_id: uuid.UUID) -> None:
     work.log(
-        "content.untrusted",
+        Action.CONTENT_UNTRUSTED,
         outcome=Outcome.ERROR,
         object_type=object_type,
         object_id=str(object_id),
@@ -92,7 +93,7 @@ def current_version(db: Session, entry: Entry) -> EntryVersion:
     return version
 
 
-def own_entry(work: DossierWork, entry_id: uuid.UUID, action: str) -> Entry:
+def own_entry(work: DossierWork, entry_id: uuid.UUID, action: Action) -> Entry:
     entry = entry_in(work, entry_id, action)
     if entry.author_id != work.access.actor.user_id:
         raise work.refuse(action, "not the author", object_type="entry", object_id=str(entry_id))

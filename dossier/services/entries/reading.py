@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import and_, exists, select
 
 from dossier import crypto
+from dossier.actions import Action
 from dossier.errors import N_, AccessDenied, InvalidInput
 from dossier.models import (
     Attachment,
@@ -110,10 +111,10 @@ def card_for(
 
 def list_entries(ctx: Context, actor: Actor, dossier_id: uuid.UUID, filters: Filters) -> Page:
     """Newest first, paged by cursor. A search opens the texts this actor may read, in memory."""
-    with dossier_work(ctx, actor, dossier_id, "entry.list") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_LIST) as work:
         page = entry_list(work, filters)
         work.log(
-            "entry.list",
+            Action.ENTRY_LIST,
             object_type="dossier",
             object_id=str(dossier_id),
             reason=list_reason(page, filters),
@@ -223,7 +224,7 @@ def read_entry(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, for_edit: bool = False
 ) -> EntryDetail:
     """One entry with everything around it. `for_edit`: refused unless the actor may change it."""
-    with dossier_work(ctx, actor, dossier_id, "entry.read") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_READ) as work:
         detail = entry_detail(work, entry_id, for_edit)
         log_entry_read(work, detail)
         return detail
@@ -233,7 +234,7 @@ def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False)
     """The entry as its page shows it, read inside the caller's unit of work (which logs it)."""
     access = work.access
     actor = access.actor
-    entry = entry_in(work, entry_id, "entry.read")
+    entry = entry_in(work, entry_id, Action.ENTRY_READ)
     authors: dict[uuid.UUID, Author] = {}
     card, body = card_for(work, entry, authors)
     detail = EntryDetail(
@@ -252,14 +253,14 @@ def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False)
     )
     if for_edit and not detail.can_edit:
         raise work.refuse(
-            "entry.edit", "not the author", object_type="entry", object_id=str(entry.id)
+            Action.ENTRY_EDIT, "not the author", object_type="entry", object_id=str(entry.id)
         )
     return detail
 
 
 def log_entry_read(work: DossierWork, detail: EntryDetail) -> None:
     work.log(
-        "entry.read",
+        Action.ENTRY_READ,
         object_type="entry",
         object_id=str(detail.card.id),
         reason=f"version {detail.card.version}",
@@ -383,8 +384,8 @@ def history(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID
 ) -> list[VersionInfo]:
     """Every version, oldest first; an untrusted one says so instead of its words."""
-    with dossier_work(ctx, actor, dossier_id, "entry.history") as work:
-        entry = entry_in(work, entry_id, "entry.history")
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_HISTORY) as work:
+        entry = entry_in(work, entry_id, Action.ENTRY_HISTORY)
         result = versions_of(work, entry)
         log_history_read(work, entry.id)
         return result
@@ -418,7 +419,7 @@ def versions_of(work: DossierWork, entry: Entry) -> list[VersionInfo]:
 
 
 def log_history_read(work: DossierWork, entry_id: uuid.UUID) -> None:
-    work.log("entry.history", object_type="entry", object_id=str(entry_id))
+    work.log(Action.ENTRY_HISTORY, object_type="entry", object_id=str(entry_id))
 
 
 def authors_of(work: DossierWork) -> list[Author]:

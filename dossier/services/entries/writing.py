@@ -10,6 +10,7 @@ import uuid
 
 from sqlalchemy import select
 
+from dossier.actions import Action
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
     Entry,
@@ -37,7 +38,7 @@ from dossier.services.work import DossierWork, dossier_work
 
 def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[uuid.UUID]:
     """The sections the actor may write a new entry in; refused when there are none."""
-    with dossier_work(ctx, actor, dossier_id, "entry.create") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_CREATE) as work:
         db, access = work.db, work.access
         sections = [
             section.id
@@ -49,7 +50,7 @@ def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list
             if access.can_write_entries(section.id)
         ]
         if not access.may_write_entries or not sections:
-            raise access.refuse("entry.create", "may not write entries")
+            raise access.refuse(Action.ENTRY_CREATE, "may not write entries")
         return sections
 
 
@@ -69,17 +70,17 @@ def write_entry(
         errors.add("kind", N_("Choose one of the kinds in the list."))
     if section_id is None:
         errors.add("section_id", N_("Choose a section."))
-    with dossier_work(ctx, actor, dossier_id, "entry.create") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_CREATE) as work:
         db, access = work.db, work.access
         if not access.may_write_entries:
-            raise access.refuse("entry.create", "may not write entries")
+            raise access.refuse(Action.ENTRY_CREATE, "may not write entries")
         errors.raise_if_any()
         assert section_id is not None
         section = db.get(Section, section_id)
         if section is None or section.dossier_id != dossier_id or not access.can_read(section_id):
             # A section this person cannot see is one they may not know exists: 404, logged.
             raise access.refuse(
-                "entry.create",
+                Action.ENTRY_CREATE,
                 "section not readable",
                 NotFound(),
                 object_type="section",
@@ -91,7 +92,7 @@ def write_entry(
             )
         if not access.can_write_entries(section_id):
             raise access.refuse(
-                "entry.create",
+                Action.ENTRY_CREATE,
                 "may not write here",
                 object_type="section",
                 object_id=str(section_id),
@@ -115,7 +116,7 @@ def write_entry(
         db.add(
             seal_version(keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now)
         )
-        work.log("entry.create", object_type="entry", object_id=str(entry.id))
+        work.log(Action.ENTRY_CREATE, object_type="entry", object_id=str(entry.id))
         return entry.id, 1
 
 
@@ -156,15 +157,15 @@ def change_entry(
         else None
     )
     with dossier_work(
-        ctx, actor, dossier_id, "entry.edit" if editing else "entry.outdated"
+        ctx, actor, dossier_id, Action.ENTRY_EDIT if editing else Action.ENTRY_OUTDATED
     ) as work:
         access = work.access
         version = None
         if editing:
-            entry = own_entry(work, entry_id, "entry.edit")
+            entry = own_entry(work, entry_id, Action.ENTRY_EDIT)
             if entry.archived_at is not None or not access.can_write_entries(entry.section_id):
                 raise access.refuse(
-                    "entry.edit",
+                    Action.ENTRY_EDIT,
                     "archived or no longer writable",
                     object_type="entry",
                     object_id=str(entry_id),
@@ -205,7 +206,7 @@ def new_version(
         )
     )
     work.log(
-        "entry.edit",
+        Action.ENTRY_EDIT,
         object_type="entry",
         object_id=str(entry.id),
         reason=f"version {entry.current_version}",
@@ -217,16 +218,16 @@ def mark_outdated(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, outdated: bool = True
 ) -> None:
     """Out of the default view for everyone; still under "older entries" and in the history."""
-    with dossier_work(ctx, actor, dossier_id, "entry.outdated") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_OUTDATED) as work:
         _mark_outdated(work, entry_id, outdated)
 
 
 def _mark_outdated(work: DossierWork, entry_id: uuid.UUID, outdated: bool) -> None:
     access = work.access
-    entry = entry_in(work, entry_id, "entry.outdated")
+    entry = entry_in(work, entry_id, Action.ENTRY_OUTDATED)
     if not (access.is_owner or entry.author_id == access.actor.user_id):
         raise access.refuse(
-            "entry.outdated",
+            Action.ENTRY_OUTDATED,
             "neither owner nor author",
             object_type="entry",
             object_id=str(entry_id),
@@ -234,7 +235,7 @@ def _mark_outdated(work: DossierWork, entry_id: uuid.UUID, outdated: bool) -> No
     entry.outdated_at = work.ctx.now() if outdated else None
     entry.outdated_by = access.actor.user_id if outdated else None
     work.log(
-        "entry.outdated" if outdated else "entry.current",
+        Action.ENTRY_OUTDATED if outdated else Action.ENTRY_CURRENT,
         object_type="entry",
         object_id=str(entry.id),
     )
@@ -242,10 +243,10 @@ def _mark_outdated(work: DossierWork, entry_id: uuid.UUID, outdated: bool) -> No
 
 def archive_entry(ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID) -> None:
     """The author withdraws an entry; owners still find it under "older entries"."""
-    with dossier_work(ctx, actor, dossier_id, "entry.archive") as work:
-        entry = own_entry(work, entry_id, "entry.archive")
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_ARCHIVE) as work:
+        entry = own_entry(work, entry_id, Action.ENTRY_ARCHIVE)
         entry.archived_at = entry.archived_at or ctx.now()
-        work.log("entry.archive", object_type="entry", object_id=str(entry.id))
+        work.log(Action.ENTRY_ARCHIVE, object_type="entry", object_id=str(entry.id))
 
 
 def add_view(
@@ -254,14 +255,14 @@ def add_view(
     """My own words next to someone else's entry, signed by me."""
     errors = validation.Errors()
     text = validated_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
-    with dossier_work(ctx, actor, dossier_id, "perspective.create") as work:
+    with dossier_work(ctx, actor, dossier_id, Action.PERSPECTIVE_CREATE) as work:
         db, access = work.db, work.access
-        entry = entry_in(work, entry_id, "perspective.create")
+        entry = entry_in(work, entry_id, Action.PERSPECTIVE_CREATE)
         if entry.author_id == actor.user_id:
             raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
         if not access.can_add_views(entry.section_id):
             raise access.refuse(
-                "perspective.create",
+                Action.PERSPECTIVE_CREATE,
                 "may not add views",
                 object_type="entry",
                 object_id=str(entry_id),
@@ -288,5 +289,5 @@ def add_view(
             keys.keyring.signing, place, actor.user_id, {"body": text.encode()}
         )
         db.add(view)
-        work.log("perspective.create", object_type="perspective", object_id=str(view.id))
+        work.log(Action.PERSPECTIVE_CREATE, object_type="perspective", object_id=str(view.id))
         return view.id

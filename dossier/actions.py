@@ -1,0 +1,172 @@
+"""What the access log records, named once.
+
+A code is stored in every event and hashed into its chain, so a code never changes once written;
+a new meaning gets a new member. Whether an action counts as looking decides what "Who looked?"
+shows by default, who the start page and the dossier name as lookers, and when someone "last
+looked". The labels are English message ids, translated where they are shown; they finish a
+sentence that begins with who did it ("Anne, care professional at Jeugdteam Zuid, read “Plan”").
+Auditors never see titles, so every label reads well without one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from dossier.errors import N_
+
+LOOKS = True  # shows content or names from the dossier: a read, in the owner's sense
+DOES = False
+
+
+class Action(StrEnum):
+    counts_as_read: bool
+    label: str
+    titled: str | None  # the label naming the entry, for an owner who can open its title
+
+    def __new__(
+        cls, code: str, counts_as_read: bool = DOES, label: str = "", titled: str | None = None
+    ) -> Action:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.counts_as_read = counts_as_read
+        member.label = label
+        member.titled = titled
+        return member
+
+    @classmethod
+    def of(cls, code: str) -> Action | None:
+        """The member for a stored code; None for a code this version does not know."""
+        member = cls._value2member_map_.get(code)
+        return member if isinstance(member, Action) else None
+
+    # Looking: what an owner sees first on "Who looked?".
+    DOSSIER_OPEN = "dossier.open", LOOKS, N_("opened the dossier")
+    DOSSIER_LIST = "dossier.list", LOOKS, N_("saw this dossier in their list of dossiers")
+    DOSSIER_EXPORT = "dossier.export", LOOKS, N_("downloaded the whole dossier")
+    ENTRY_LIST = "entry.list", LOOKS, N_("looked at the list of entries")
+    ENTRY_READ = "entry.read", LOOKS, N_("read an entry"), N_("read “%(title)s”")
+    ENTRY_HISTORY = (
+        "entry.history",
+        LOOKS,
+        N_("read the history of an entry"),
+        N_("read the history of “%(title)s”"),
+    )
+    ATTACHMENT_READ = "attachment.read", LOOKS, N_("opened a file")
+
+    # The dossier and its sections.
+    DOSSIER_CREATE = "dossier.create", DOES, N_("made the dossier")
+    DOSSIER_MANAGE = "dossier.manage", DOES, N_("wanted to open a page that only owners may see")
+    DOSSIER_DESTROY_PREVIEW = (
+        "dossier.destroy_preview",
+        DOES,
+        N_("wanted to see what destroying the dossier would delete"),
+    )
+    DOSSIER_DESTROY_REQUEST = "dossier.destroy_request", DOES, N_("asked to destroy the dossier")
+    DOSSIER_DESTROY = "dossier.destroy", DOES, N_("destroyed the dossier")
+    SECTION_CREATE = "section.create", DOES, N_("added a section")
+    SECTION_RENAME = "section.rename", DOES, N_("gave a section a new name")
+    SECTION_ARCHIVE = "section.archive", DOES, N_("archived a section")
+    SECTION_RESTORE = "section.restore", DOES, N_("brought back a section")
+
+    # Writing.
+    ENTRY_CREATE = "entry.create", DOES, N_("wrote an entry"), N_("wrote “%(title)s”")
+    ENTRY_EDIT = "entry.edit", DOES, N_("changed an entry"), N_("changed “%(title)s”")
+    ENTRY_OUTDATED = (
+        "entry.outdated",
+        DOES,
+        N_("marked an entry as outdated"),
+        N_("marked “%(title)s” as outdated"),
+    )
+    ENTRY_CURRENT = (
+        "entry.current",
+        DOES,
+        N_("made an entry current again"),
+        N_("made “%(title)s” current again"),
+    )
+    ENTRY_ARCHIVE = "entry.archive", DOES, N_("withdrew an entry"), N_("withdrew “%(title)s”")
+    PERSPECTIVE_CREATE = "perspective.create", DOES, N_("added a view")
+    ATTACHMENT_CREATE = "attachment.create", DOES, N_("added a file")
+    CORRECTION_CREATE = "correction.create", DOES, N_("asked for a correction")
+    CORRECTION_ANSWER = "correction.answer", DOES, N_("answered a request for a correction")
+    CONTENT_UNTRUSTED = (
+        "content.untrusted",
+        DOES,
+        N_("came across a text that could not be opened or checked"),
+    )
+
+    # Sharing.
+    GRANT_CREATE = "grant.create", DOES, N_("shared the dossier with someone")
+    GRANT_APPROVE = "grant.approve", DOES, N_("agreed to a sharing")
+    GRANT_ACTIVATE = "grant.activate", DOES, N_("let a sharing start")
+    GRANT_CHANGE = "grant.change", DOES, N_("changed what someone may see, or until when")
+    GRANT_REVOKE = "grant.revoke", DOES, N_("stopped a sharing")
+    GRANT_ACCEPT = "grant.accept", DOES, N_("used a code to look in the dossier")
+    GRANT_EXPIRE = "grant.expire", DOES, N_("a sharing stopped on its end date")
+    GRANT_LIST = "grant.list", DOES, N_("looked at who may look in the dossier")
+    GRANT_WAITING = "grant.waiting", DOES, N_("wanted to see the sharings that wait for a yes")
+    GRANT_MESSAGE_READ = (
+        "grant.message_read",
+        DOES,
+        N_("read the personal message that came with a sharing"),
+    )
+
+    # Owners.
+    INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")
+    INVITATION_ACCEPT = "invitation.accept", DOES, N_("used a code to become an owner")
+    OWNER_ADDED = "owner.added", DOES, N_("let a new owner in")
+    OWNER_REMOVE = "owner.remove", DOES, N_("asked to take away an owner")
+    OWNER_REMOVED = "owner.removed", DOES, N_("took away an owner")
+    OWNERSHIP_APPROVE = "ownership.approve", DOES, N_("said yes to a change of owners")
+    OWNERSHIP_CANCEL = "ownership.cancel", DOES, N_("stopped a change of owners")
+    OWNERSHIP_WAITING = (
+        "ownership.waiting",
+        DOES,
+        N_("wanted to see the changes of owners that wait for a yes"),
+    )
+    OWNERSHIP_TO_GRANT = (
+        "ownership.to_grant",
+        DOES,
+        N_("a parent became someone who may look: the young person turned 16"),
+    )
+
+    # Accounts.
+    ACCOUNT_REGISTER = "account.register", DOES, N_("made an account")
+    ACCOUNT_CREATE_STAFF = (
+        "account.create_staff",
+        DOES,
+        N_("an account for an administrator or auditor was made on the server"),
+    )
+    ACCOUNT_LOGIN = "account.login", DOES, N_("logged in")
+    ACCOUNT_LOGOUT = "account.logout", DOES, N_("logged out")
+    ACCOUNT_LOGOUT_EVERYWHERE = "account.logout_everywhere", DOES, N_("logged out on all devices")
+    ACCOUNT_PASSWORD_CHANGE = "account.password_change", DOES, N_("changed their password")
+    ACCOUNT_PASSWORD_RESET = (
+        "account.password_reset",
+        DOES,
+        N_("chose a new password with their recovery code"),
+    )
+    ADMIN_PROFESSIONALS = (
+        "admin.professionals",
+        DOES,
+        N_("wanted to see the professionals who wait for a check"),
+    )
+    ADMIN_VERIFY_PROFESSIONAL = (
+        "admin.verify_professional",
+        DOES,
+        N_("checked the registration number of a professional"),
+    )
+
+    # The log itself.
+    AUDIT_TIMELINE = "audit.timeline", DOES, N_("looked at who looked in the dossier")
+    AUDIT_SEARCH = "audit.search", DOES, N_("searched the access log")
+    AUDIT_EXPORT = "audit.export", DOES, N_("exported the access log")
+    AUDIT_VERIFY = "audit.verify", DOES, N_("checked that the access log is intact")
+    AUDIT_CHECKPOINTS = "audit.checkpoints", DOES, N_("looked at the signed checkpoints")
+
+    # No longer written; older logs still hold them.
+    ENTRY_AUTHORS = "entry.authors", DOES, N_("looked at who wrote in the dossier")
+    OWNERSHIP_LIST = "ownership.list", DOES, N_("looked at the changes of owners")
+
+
+READS = tuple(action for action in Action if action.counts_as_read)
+ACTION_CODES = tuple(action.value for action in Action)
