@@ -25,6 +25,7 @@ from dossier.edge.params import flag_arg, limit_arg, uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.schemas import AccessLogPage, AuditEventPage, CheckpointList, VerificationOut
 from dossier.services import audit_views
+from dossier.services.paging import PAGE_DEFAULT
 
 
 def _time(name: str) -> datetime | None:
@@ -61,7 +62,7 @@ def _filters() -> audit_views.EventFilters:
         since=_time("since"),
         until=_time("until"),
         cursor=request.args.get("cursor") or None,
-        limit=limit_arg(50),
+        limit=limit_arg(PAGE_DEFAULT),
     )
 
 
@@ -80,7 +81,7 @@ def _filters() -> audit_views.EventFilters:
             _SINCE,
             _UNTIL,
             flag("all", "Every event, not only reads."),
-            *paged(audit_views.PAGE_DEFAULT),
+            *paged(PAGE_DEFAULT),
         ),
     )
 )
@@ -93,7 +94,7 @@ def access_log(dossier_id: uuid.UUID) -> Response:
         since=_time("since"),
         until=_time("until"),
         cursor=request.args.get("cursor") or None,
-        limit=limit_arg(50),
+        limit=limit_arg(PAGE_DEFAULT),
         reads_only=not flag_arg("all"),
     )
     return dump(AccessLogPage, log)
@@ -109,7 +110,7 @@ def access_log(dossier_id: uuid.UUID) -> Response:
         "audit",
         responses={200: AuditEventPage},
         errors=(401, 403, 422),
-        query=(*_SEARCH, *paged(audit_views.PAGE_DEFAULT)),
+        query=(*_SEARCH, *paged(PAGE_DEFAULT)),
     )
 )
 def audit_events() -> Response:

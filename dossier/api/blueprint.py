@@ -12,9 +12,9 @@ from marshmallow import Schema, ValidationError
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem, translate_errors
-from dossier.edge.params import PAGE_MAX
 from dossier.errors import N_, InvalidInput, MalformedRequest
 from dossier.schemas import USABLE
+from dossier.services.paging import PAGE_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

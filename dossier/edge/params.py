@@ -7,7 +7,7 @@ import uuid
 from flask import request
 
 from dossier.errors import N_, InvalidInput
-from dossier.services.paging import PAGE_MAX
+from dossier.services import paging
 
 
 def uuid_arg(name: str) -> uuid.UUID | None:
@@ -22,9 +22,9 @@ def uuid_arg(name: str) -> uuid.UUID | None:
 
 def limit_arg(default: int) -> int:
     raw = request.args.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
+    if not raw.isdigit():
         raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
-    return int(raw)
+    return paging.checked_limit(int(raw))
 
 
 def flag_arg(name: str) -> bool | None:

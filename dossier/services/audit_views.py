@@ -36,9 +36,7 @@ from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries.sealing import open_version
 from dossier.services.keychain import KeyChain, keychain
 
-PAGE_DEFAULT = 50
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
-PAGE_MAX = 200
 EXPORT_FIELDS = (
     "at",
     "chain",
@@ -99,7 +97,7 @@ class EventFilters:
     since: datetime | None = None
     until: datetime | None = None
     cursor: str | None = None
-    limit: int = PAGE_DEFAULT
+    limit: int = paging.PAGE_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -149,12 +147,6 @@ def _after(statement: Select[AuditEvent], cursor: str | None) -> Select[AuditEve
     return statement.where(
         (AuditEvent.at < at) | ((AuditEvent.at == at) & (AuditEvent.id < event_id))
     )
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= PAGE_MAX:
-        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
-    return limit
 
 
 def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
@@ -239,7 +231,7 @@ def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
     """Newest first, keyset-paged, across every dossier."""
     with ctx.unit_of_work() as db:
         _require_auditor(ctx, actor, Action.AUDIT_SEARCH)
-        limit = _limit(filters.limit)
+        limit = paging.checked_limit(filters.limit)
         statement = _after(_filtered(db, filters), filters.cursor)
         rows = list(
             db.scalars(
@@ -439,13 +431,13 @@ def timeline(
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: str | None = None,
-    limit: int = PAGE_DEFAULT,
+    limit: int = paging.PAGE_DEFAULT,
     reads_only: bool = False,
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
     with ctx.unit_of_work() as db:
         access = resolve_owner(db, ctx, actor, dossier_id, Action.AUDIT_TIMELINE)
-        limit = _limit(limit)
+        limit = paging.checked_limit(limit)
         statement = select(AuditEvent).where(
             AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)
         )

@@ -17,6 +17,13 @@ PAGE_DEFAULT = 50  # rows a list shows when its reader does not say
 PAGE_MAX = 200  # the most any list hands out at once, on pages and in the API
 
 
+def checked_limit(limit: int) -> int:
+    """A limit someone asked for: refused clearly outside 1 to PAGE_MAX, never silently cut."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput({"limit": [N_("Use a number from 1 to 200.")]})
+    return limit
+
+
 def page_size(limit: int | None) -> int:
     """The rows to read for a requested limit: the default for none, never more than PAGE_MAX."""
     return max(1, min(limit or PAGE_DEFAULT, PAGE_MAX))

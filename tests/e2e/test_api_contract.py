@@ -19,13 +19,13 @@ from dossier.api import (  # noqa: F401  (each module records its operations)
     sharing,
 )
 from dossier.api.blueprint import OPERATIONS
-from dossier.edge.params import PAGE_MAX
 from dossier.models import SessionKind
 from dossier.services import dossiers as dossier_service
 from dossier.services import entries as entry_service
 from dossier.services import sessions as session_service
 from dossier.services import sharing as sharing_service
 from dossier.services import validation
+from dossier.services.paging import PAGE_MAX
 from tests.conftest import PASSWORD
 
 PROBLEM = "application/problem+json"
