@@ -58,14 +58,8 @@ from dossier.services.keychain import (
 )
 from dossier.services.lifecycle import rules
 from dossier.services.notices import NoticeKind, notify
-from dossier.services.rotation import (
-    DOSSIER_SCOPE,
-    continue_rotation,
-    forget_holder,
-    hand_over,
-    mark_due,
-    rotate,
-)
+from dossier.services.rotation import DOSSIER_SCOPE, forget_holder, mark_due, rotate
+from dossier.services.settling import settle
 
 INVITATION_DAYS = 7
 INVITATION_REFUSED = N_("This invitation code is not valid. It may be used already or expired.")
@@ -737,7 +731,7 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
         keys = keychain(db, access.actor, dossier_id)
         sections = db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
         rotate(db, keys, [DOSSIER_SCOPE, *(scope_of(section) for section in sections)], now)
-        hand_over(ctx, db, keys, continue_rotation(db, keys))
+        settle(db, ctx, access, keys)
     else:
         _rotate_later(db, dossier_id, now)
     append(

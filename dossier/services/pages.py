@@ -25,7 +25,13 @@ from dossier.services.entries import (
     log_history_read,
     versions_of,
 )
-from dossier.services.sharing import GrantInfo, grant_info, message_of_my_grant
+from dossier.services.sharing import (
+    AccessOverview,
+    GrantInfo,
+    access_overview,
+    grant_info,
+    message_of_my_grant,
+)
 from dossier.services.work import dossier_work
 
 
@@ -121,3 +127,22 @@ def dossier_page(
             else [],
             message=None if access.is_owner else message_of_my_grant(work.db, ctx, access),
         )
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    dossier: DossierSummary
+    overview: AccessOverview
+
+
+def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
+    """The page "Who may look?": owners, grants and changes that wait. One read, one `grant.list`
+    event, and nothing settled while someone only looks: re-encryption still due is counted."""
+    with dossier_work(ctx, actor, dossier_id, "grant.list") as work:
+        work.require_owner("grant.list")
+        page = AccessPage(
+            described(work.db, work.keys, work.access),
+            access_overview(work.db, ctx, work.access),
+        )
+        work.log("grant.list", object_type="dossier", object_id=str(dossier_id))
+        return page
