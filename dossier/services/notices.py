@@ -87,18 +87,23 @@ def notify(
 
 def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
     with ctx.unit_of_work() as db:
-        rows = db.scalars(
-            select(Notice)
-            .where(Notice.user_id == actor.user_id)
-            .order_by(Notice.created_at.desc())
-            .limit(limit)
+        return notices_of(db, actor, limit)
+
+
+def notices_of(db: Session, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
+    """`my_notices`, inside the caller's unit of work (the start page's)."""
+    rows = db.scalars(
+        select(Notice)
+        .where(Notice.user_id == actor.user_id)
+        .order_by(Notice.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        NoticeInfo(
+            n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
         )
-        return [
-            NoticeInfo(
-                n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
-            )
-            for n in rows
-        ]
+        for n in rows
+    ]
 
 
 def mark_all_read(ctx: Context, actor: Actor) -> None:

@@ -87,6 +87,7 @@ class Decision:
     kind: str
     status: str
     waiting_for: list[str]
+    person_name: str | None = None  # whom a removal is about, for the answer to name them
 
 
 @dataclass(frozen=True)
@@ -701,10 +702,11 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
             ctx.now(),
         )
         waiting = _waiting_for(db, ctx, access.dossier, change)
+        name = _name(db, user_id)
         if waiting:
             _tell_the_others(db, ctx, access, NoticeKind.OWNER_WAITING)
-            return Decision(change.id, change.kind, str(change.status), waiting)
-        return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [])
+            return Decision(change.id, change.kind, str(change.status), waiting, name)
+        return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [], name)
 
 
 def _still_removable(db: Session, change: OwnershipChange) -> None:
@@ -814,17 +816,22 @@ def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> di
     """What destroying would take away, so the confirmation can name it."""
     with ctx.unit_of_work() as db:
         resolve_owner(db, ctx, actor, dossier_id, "dossier.destroy_preview")
-        count = lambda model: db.scalar(  # noqa: E731
-            select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
-        )
-        return {
-            "entries": count(Entry),
-            "versions": count(EntryVersion),
-            "perspectives": count(EntryPerspective),
-            "attachments": count(Attachment),
-            "sections": count(Section),
-            "people_with_access": count(DossierOwner) + count(Grant),
-        }
+        return destruction_counts(db, dossier_id)
+
+
+def destruction_counts(db: Session, dossier_id: uuid.UUID) -> dict[str, int]:
+    """`destruction_preview`, inside the caller's unit of work."""
+    count = lambda model: db.scalar(  # noqa: E731
+        select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
+    )
+    return {
+        "entries": count(Entry),
+        "versions": count(EntryVersion),
+        "perspectives": count(EntryPerspective),
+        "attachments": count(Attachment),
+        "sections": count(Section),
+        "people_with_access": count(DossierOwner) + count(Grant),
+    }
 
 
 def who_confirms_destruction(ctx: Context, birth_date: date) -> str:

@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from dossier.models import Entry
-from dossier.services.audit_views import lookers_since_last_visit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.models import CorrectionRequest, CorrectionStatus, Entry, Role
+from dossier.services.accounts import Profile, professional_profiles
+from dossier.services.audit_views import (
+    RecentLook,
+    Timeline,
+    lookers_since_last_visit,
+    recent_looks_in,
+    timeline_of,
+)
 from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
-from dossier.services.dossiers import DossierSummary, described
+from dossier.services.dossiers import DossierSummary, described, dossiers_of
 from dossier.services.entries import (
     Author,
     EntryDetail,
     Filters,
     Page,
     VersionInfo,
+    WaitingCorrection,
     authors_of,
     entry_detail,
     entry_list,
@@ -25,12 +37,18 @@ from dossier.services.entries import (
     log_history_read,
     versions_of,
 )
+from dossier.services.notices import NoticeInfo, notices_of
+from dossier.services.ownership import destruction_counts, who_confirms_destruction
 from dossier.services.sharing import (
     AccessOverview,
     GrantInfo,
+    OwnerAccess,
+    Waiting,
     access_overview,
     grant_info,
     message_of_my_grant,
+    owners_of,
+    waiting_in,
 )
 from dossier.services.work import dossier_work
 
@@ -130,6 +148,53 @@ def dossier_page(
 
 
 @dataclass(frozen=True)
+class StartPage:
+    dossiers: list[DossierSummary]
+    waiting_professionals: list[Profile]
+    corrections: list[WaitingCorrection]
+    approvals: list[Waiting]
+    recent_looks: list[RecentLook]
+    notices: list[NoticeInfo]
+
+
+LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
+SEES_WHO_LOOKED = (Role.YOUTH, Role.PARENT)
+
+
+def start_page(ctx: Context, actor: Actor) -> StartPage:
+    """Everything on the start page in one unit of work. Each listed dossier's name is opened,
+    so each writes one `dossier.list` event in its own chain: the owner of every dossier in the
+    list sees in "Who looked?" that this person saw it there. Nothing else here opens a dossier."""
+    with ctx.unit_of_work() as db:
+        return StartPage(
+            dossiers=dossiers_of(db, ctx, actor) if actor.role in LISTS_DOSSIERS else [],
+            waiting_professionals=[p for p in professional_profiles(db) if not p.verified]
+            if actor.role == Role.ADMIN
+            else [],
+            corrections=_corrections_waiting(db, actor),
+            approvals=waiting_in(db, ctx, actor),
+            recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
+            notices=notices_of(db, actor, limit=5),
+        )
+
+
+def _corrections_waiting(db: Session, actor: Actor) -> list[WaitingCorrection]:
+    """Open requests on entries this person wrote (no content, so no event). Here rather than
+    `entries.waiting_for_me`, which opens a unit of work of its own."""
+    rows = db.scalars(
+        select(CorrectionRequest)
+        .where(
+            CorrectionRequest.author_id == actor.user_id,
+            CorrectionRequest.status == CorrectionStatus.OPEN,
+        )
+        .order_by(CorrectionRequest.created_at)
+    ).all()
+    return [
+        WaitingCorrection(r.dossier_id, r.entry_id, r.id, r.created_at, r.removal) for r in rows
+    ]
+
+
+@dataclass(frozen=True)
 class AccessPage:
     dossier: DossierSummary
     overview: AccessOverview
@@ -145,4 +210,117 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
             access_overview(work.db, ctx, work.access),
         )
         work.log("grant.list", object_type="dossier", object_id=str(dossier_id))
+        return page
+
+
+@dataclass(frozen=True)
+class RemoveOwnerPage:
+    dossier: DossierSummary
+    owner: OwnerAccess | None  # None: not someone this actor can take away as owner
+    myself: bool
+
+
+def remove_owner_page(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uuid.UUID
+) -> RemoveOwnerPage:
+    """The question before an owner is taken away (or steps down): one read of who owns the
+    dossier, logged as one `grant.list` event about that person."""
+    with dossier_work(ctx, actor, dossier_id, "grant.list") as work:
+        work.require_owner("grant.list")
+        owner = next(
+            (
+                o
+                for o in owners_of(work.db, ctx, work.access)
+                if o.person.id == user_id and o.can_remove
+            ),
+            None,
+        )
+        page = RemoveOwnerPage(
+            described(work.db, work.keys, work.access), owner, user_id == actor.user_id
+        )
+        work.log("grant.list", object_type="user", object_id=str(user_id))
+        return page
+
+
+@dataclass(frozen=True)
+class DestroyPage:
+    dossier: DossierSummary
+    preview: dict[str, int]
+    confirmers: str
+
+
+def destroy_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> DestroyPage:
+    """The confirmation before destruction: what would go and who must confirm. The dossier's
+    names are read, so one `dossier.open` event, as on the other pages that manage it."""
+    with dossier_work(ctx, actor, dossier_id, "dossier.open") as work:
+        work.require_owner("dossier.manage")
+        summary = described(work.db, work.keys, work.access)
+        page = DestroyPage(
+            summary,
+            destruction_counts(work.db, dossier_id),
+            who_confirms_destruction(ctx, summary.subject_birth_date),
+        )
+        work.log("dossier.open", object_type="dossier", object_id=str(dossier_id))
+        return page
+
+
+@dataclass(frozen=True)
+class WritePage:
+    dossier: DossierSummary
+    writable: list[uuid.UUID]  # sections a new entry may go in, in their order
+
+
+def write_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> WritePage:
+    """The form for a new entry: the sections this person may write in. Refused when there are
+    none; otherwise one `dossier.open` event for the names it shows."""
+    with dossier_work(ctx, actor, dossier_id, "entry.create") as work:
+        summary = described(work.db, work.keys, work.access)
+        writable = [
+            section.id
+            for section in summary.sections
+            if not section.archived and work.access.can_write_entries(section.id)
+        ]
+        if not work.access.may_write_entries or not writable:
+            raise work.refuse("entry.create", "may not write entries")
+        work.log("dossier.open", object_type="dossier", object_id=str(dossier_id))
+        return WritePage(summary, writable)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    dossier: DossierSummary
+    log: Timeline
+
+
+def log_page(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    *,
+    person: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 30,
+    reads_only: bool = True,
+) -> LogPage:
+    """The owner's page "Who looked?": one read of the dossier's log, one `audit.timeline`
+    event."""
+    with dossier_work(ctx, actor, dossier_id, "audit.timeline") as work:
+        work.require_owner("audit.timeline")
+        page = LogPage(
+            described(work.db, work.keys, work.access),
+            timeline_of(
+                work.db,
+                work.keys,
+                work.access,
+                person=person,
+                since=since,
+                until=until,
+                cursor=cursor,
+                limit=limit,
+                reads_only=reads_only,
+            ),
+        )
+        work.log("audit.timeline", object_type="dossier", object_id=str(dossier_id))
         return page

@@ -741,40 +741,41 @@ def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOvervie
 def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
     """Grants that wait for this person's approval, on any dossier they own."""
     with ctx.unit_of_work() as db:
-        result = []
-        for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
-            dossier = owner.dossier_id
-            for grant in db.scalars(
-                select(Grant).where(
-                    Grant.dossier_id == dossier, Grant.status == GrantStatus.PENDING
-                )
-            ):
-                try:
-                    access = resolve(db, ctx, actor, dossier, "grant.waiting")
-                except Refused:
-                    continue
-                info = _info(db, ctx, grant, access)
-                if info.can_approve:
-                    result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
-            if not db.scalar(
-                select(OwnershipChange.id).where(
-                    OwnershipChange.dossier_id == dossier,
-                    OwnershipChange.status == ChangeStatus.PENDING,
-                )
-            ):
-                continue
+        return waiting_in(db, ctx, actor)
+
+
+def waiting_in(db: Session, ctx: Context, actor: Actor) -> list[Waiting]:
+    """`waiting_for_me`, inside the caller's unit of work (the start page's)."""
+    result = []
+    for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
+        dossier = owner.dossier_id
+        for grant in db.scalars(
+            select(Grant).where(Grant.dossier_id == dossier, Grant.status == GrantStatus.PENDING)
+        ):
             try:
-                access = resolve(db, ctx, actor, dossier, "ownership.waiting")
+                access = resolve(db, ctx, actor, dossier, "grant.waiting")
             except Refused:
                 continue
-            result += [
-                Waiting(
-                    dossier, change.id, change.person_name or "", change.created_at, change.kind
-                )
-                for change in ownership.open_changes(db, ctx, access)
-                if change.can_approve
-            ]
-        return result
+            info = _info(db, ctx, grant, access)
+            if info.can_approve:
+                result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
+        if not db.scalar(
+            select(OwnershipChange.id).where(
+                OwnershipChange.dossier_id == dossier,
+                OwnershipChange.status == ChangeStatus.PENDING,
+            )
+        ):
+            continue
+        try:
+            access = resolve(db, ctx, actor, dossier, "ownership.waiting")
+        except Refused:
+            continue
+        result += [
+            Waiting(dossier, change.id, change.person_name or "", change.created_at, change.kind)
+            for change in ownership.open_changes(db, ctx, access)
+            if change.can_approve
+        ]
+    return result
 
 
 def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedText | None:
