@@ -174,5 +174,6 @@ def audit_verification() -> Response:
     )
 )
 def audit_checkpoints() -> Response:
-    audit_views.require_auditor(service_context(), actor())
-    return dump(CheckpointList, {"items": audit_views.checkpoints(service_context())})
+    return dump(
+        CheckpointList, {"items": audit_views.auditor_checkpoints(service_context(), actor())}
+    )

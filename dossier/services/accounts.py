@@ -388,9 +388,14 @@ def professionals(ctx: Context, actor: Actor) -> list[Profile]:
     """Professionals for the admin: those waiting for a check first, then by name."""
     _require_admin(ctx, actor, Action.ADMIN_PROFESSIONALS)
     with ctx.unit_of_work() as db:
-        users = db.scalars(select(User).where(User.role == Role.PROFESSIONAL)).all()
-        ordered = sorted(users, key=lambda u: (u.verified_at is not None, u.display_name.lower()))
-        return [_profile(user) for user in ordered]
+        return professional_profiles(db)
+
+
+def professional_profiles(db: Session) -> list[Profile]:
+    """`professionals`, inside the caller's unit of work, for a caller that checked the role."""
+    users = db.scalars(select(User).where(User.role == Role.PROFESSIONAL)).all()
+    ordered = sorted(users, key=lambda u: (u.verified_at is not None, u.display_name.lower()))
+    return [_profile(user) for user in ordered]
 
 
 def verify_professional(ctx: Context, actor: Actor, professional_id: uuid.UUID) -> Profile:

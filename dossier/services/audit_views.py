@@ -30,11 +30,12 @@ from dossier.models import (
     User,
 )
 from dossier.services import paging
-from dossier.services.access import resolve_owner
+from dossier.services.access import Access
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries.sealing import open_version
-from dossier.services.keychain import KeyChain, keychain
+from dossier.services.keychain import KeyChain
+from dossier.services.work import dossier_work
 
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 EXPORT_FIELDS = (
@@ -230,29 +231,44 @@ def _row(event: AuditEvent, people: dict[uuid.UUID, User]) -> EventRow:
 def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
     """Newest first, keyset-paged, across every dossier."""
     with ctx.unit_of_work() as db:
-        _require_auditor(ctx, actor, Action.AUDIT_SEARCH)
-        limit = paging.checked_limit(filters.limit)
-        statement = _after(_filtered(db, filters), filters.cursor)
-        rows = list(
-            db.scalars(
-                statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
-            )
-        )
-        people = _names(db, {row.actor_id for row in rows})
-        append(
-            db,
-            Event(
-                action=Action.AUDIT_SEARCH,
-                actor_id=actor.user_id,
-                actor_role=actor.role,
-                basis="auditor role",
-                reason=f"{min(len(rows), limit)} events",
-            ),
-            ctx.origin,
-            ctx.now(),
-        )
-        next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
-        return EventPage([_row(row, people) for row in rows[:limit]], next_cursor)
+        return _search(db, ctx, actor, filters)
+
+
+def _search(db: Session, ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
+    _require_auditor(ctx, actor, Action.AUDIT_SEARCH)
+    limit = paging.checked_limit(filters.limit)
+    statement = _after(_filtered(db, filters), filters.cursor)
+    rows = list(
+        db.scalars(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1))
+    )
+    people = _names(db, {row.actor_id for row in rows})
+    append(
+        db,
+        Event(
+            action=Action.AUDIT_SEARCH,
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            basis="auditor role",
+            reason=f"{min(len(rows), limit)} events",
+        ),
+        ctx.origin,
+        ctx.now(),
+    )
+    next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+    return EventPage([_row(row, people) for row in rows[:limit]], next_cursor)
+
+
+@dataclass(frozen=True)
+class Console:
+    page: EventPage
+    checkpoints: list[CheckpointInfo]  # the latest few, newest last
+
+
+def console(ctx: Context, actor: Actor, filters: EventFilters, checkpoints: int = 3) -> Console:
+    """The auditor's page: a search and the latest checkpoints, one read and one event."""
+    with ctx.unit_of_work() as db:
+        page = _search(db, ctx, actor, filters)
+        return Console(page, _checkpoint_infos(db)[-checkpoints:])
 
 
 def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -> bytes:
@@ -377,21 +393,27 @@ def checkpoint_if_due(ctx: Context) -> CheckpointInfo | None:
     return None
 
 
-def require_auditor(ctx: Context, actor: Actor) -> None:
-    """For reads with no event of their own (the checkpoints are public statements)."""
-    with ctx.unit_of_work():
+def auditor_checkpoints(ctx: Context, actor: Actor) -> list[CheckpointInfo]:
+    """Every checkpoint, for an auditor to keep copies outside the database. No event of its
+    own: a checkpoint is a signed public statement, and holds nothing of any dossier."""
+    with ctx.unit_of_work() as db:
         _require_auditor(ctx, actor, Action.AUDIT_CHECKPOINTS)
+        return _checkpoint_infos(db)
 
 
 def checkpoints(ctx: Context) -> list[CheckpointInfo]:
     """Every checkpoint, to keep copies outside the database."""
     with ctx.unit_of_work() as db:
-        return [
-            CheckpointInfo(
-                r.number, r.created_at, r.merkle_root, r.hash, r.public_key, r.signature, r.body
-            )
-            for r in db.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.number))
-        ]
+        return _checkpoint_infos(db)
+
+
+def _checkpoint_infos(db: Session) -> list[CheckpointInfo]:
+    return [
+        CheckpointInfo(
+            r.number, r.created_at, r.merkle_root, r.hash, r.public_key, r.signature, r.body
+        )
+        for r in db.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.number))
+    ]
 
 
 # --- the owner's timeline -----------------------------------------------------------------------
@@ -435,70 +457,88 @@ def timeline(
     reads_only: bool = False,
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
-    with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, Action.AUDIT_TIMELINE)
-        limit = paging.checked_limit(limit)
-        statement = select(AuditEvent).where(
-            AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)
+    with dossier_work(ctx, actor, dossier_id, Action.AUDIT_TIMELINE) as work:
+        work.require_owner(Action.AUDIT_TIMELINE)
+        log = timeline_of(
+            work.db,
+            work.keys,
+            work.access,
+            person=person,
+            since=since,
+            until=until,
+            cursor=cursor,
+            limit=limit,
+            reads_only=reads_only,
         )
-        if person is not None:
-            statement = statement.where(AuditEvent.actor_id == person)
-        if since is not None:
-            statement = statement.where(AuditEvent.at >= since)
-        if until is not None:
-            statement = statement.where(AuditEvent.at < until)
-        if reads_only:
-            statement = statement.where(
-                AuditEvent.action.in_(READS), AuditEvent.outcome == "success"
-            )
-        rows = list(
-            db.scalars(
-                _after(statement, cursor)
-                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                .limit(limit + 1)
+        work.log(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id))
+        return log
+
+
+def timeline_of(
+    db: Session,
+    keys: KeyChain,
+    access: Access,
+    *,
+    person: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = paging.PAGE_DEFAULT,
+    reads_only: bool = False,
+) -> Timeline:
+    """`timeline`, read inside the caller's unit of work (which logs it)."""
+    dossier_id = access.dossier.id
+    limit = paging.checked_limit(limit)
+    statement = select(AuditEvent).where(
+        AuditEvent.dossier_id == dossier_id, AuditEvent.actor_id.is_not(None)
+    )
+    if person is not None:
+        statement = statement.where(AuditEvent.actor_id == person)
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= since)
+    if until is not None:
+        statement = statement.where(AuditEvent.at < until)
+    if reads_only:
+        statement = statement.where(AuditEvent.action.in_(READS), AuditEvent.outcome == "success")
+    rows = list(
+        db.scalars(
+            _after(statement, cursor)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    everyone = set(
+        db.scalars(
+            select(AuditEvent.actor_id).where(AuditEvent.dossier_id == dossier_id).distinct()
+        )
+    )
+    people = _names(db, {row.actor_id for row in rows} | everyone)
+    titles: dict[str, str | None] = {}
+    items = []
+    for row in rows[:limit]:
+        user = people.get(row.actor_id) if row.actor_id else None
+        title = (
+            _entry_title(db, keys, row.object_id, titles) if row.object_type == "entry" else None
+        )
+        items.append(
+            TimelineItem(
+                row.at,
+                row.actor_id,
+                user.display_name if user else "?",
+                row.actor_role,
+                user.organisation if user else None,
+                row.action,
+                row.object_type,
+                row.object_id,
+                title,
+                row.outcome,
             )
         )
-        everyone = set(
-            db.scalars(
-                select(AuditEvent.actor_id).where(AuditEvent.dossier_id == dossier_id).distinct()
-            )
-        )
-        people = _names(db, {row.actor_id for row in rows} | everyone)
-        keys = keychain(db, actor, dossier_id)
-        titles: dict[str, str | None] = {}
-        items = []
-        for row in rows[:limit]:
-            user = people.get(row.actor_id) if row.actor_id else None
-            title = (
-                _entry_title(db, keys, row.object_id, titles)
-                if row.object_type == "entry"
-                else None
-            )
-            items.append(
-                TimelineItem(
-                    row.at,
-                    row.actor_id,
-                    user.display_name if user else "?",
-                    row.actor_role,
-                    user.organisation if user else None,
-                    row.action,
-                    row.object_type,
-                    row.object_id,
-                    title,
-                    row.outcome,
-                )
-            )
-        append(
-            db,
-            access.event(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        listed = sorted(
-            ((uid, user.display_name) for uid, user in people.items() if uid in everyone),
-            key=lambda pair: pair[1].casefold(),
-        )
-        return Timeline(items, _cursor(rows[limit - 1]) if len(rows) > limit else None, listed)
+    listed = sorted(
+        ((uid, user.display_name) for uid, user in people.items() if uid in everyone),
+        key=lambda pair: pair[1].casefold(),
+    )
+    return Timeline(items, _cursor(rows[limit - 1]) if len(rows) > limit else None, listed)
 
 
 def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
@@ -550,23 +590,29 @@ class RecentLook:
 def recent_looks(ctx: Context, actor: Actor, limit: int = 5) -> list[RecentLook]:
     """For the start page: the latest reads by others in the dossiers this person owns."""
     with ctx.unit_of_work() as db:
-        owned = select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
-        owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id.in_(owned))
-        rows = db.execute(
-            select(AuditEvent.dossier_id, AuditEvent.actor_id, func.max(AuditEvent.at))
-            .where(
-                AuditEvent.dossier_id.in_(owned),
-                AuditEvent.action.in_(READS),
-                AuditEvent.outcome == "success",
-                AuditEvent.actor_id.not_in(owners),
-            )
-            .group_by(AuditEvent.dossier_id, AuditEvent.actor_id)
-            .order_by(func.max(AuditEvent.at).desc())
-            .limit(limit)
-        ).all()
-        people = _names(db, {actor_id for _d, actor_id, _at in rows})
-        return [
-            RecentLook(dossier_id, people[actor_id].display_name if actor_id in people else "?", at)
-            for dossier_id, actor_id, at in rows
-            if dossier_id is not None  # always so (owned dossiers only); the column is nullable
-        ]
+        return recent_looks_in(db, actor, limit)
+
+
+def recent_looks_in(db: Session, actor: Actor, limit: int = 5) -> list[RecentLook]:
+    """`recent_looks`, inside the caller's unit of work (the start page's). Only who and when,
+    from the log: nothing of a dossier is opened, so nothing is logged."""
+    owned = select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
+    owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id.in_(owned))
+    rows = db.execute(
+        select(AuditEvent.dossier_id, AuditEvent.actor_id, func.max(AuditEvent.at))
+        .where(
+            AuditEvent.dossier_id.in_(owned),
+            AuditEvent.action.in_(READS),
+            AuditEvent.outcome == "success",
+            AuditEvent.actor_id.not_in(owners),
+        )
+        .group_by(AuditEvent.dossier_id, AuditEvent.actor_id)
+        .order_by(func.max(AuditEvent.at).desc())
+        .limit(limit)
+    ).all()
+    people = _names(db, {actor_id for _d, actor_id, _at in rows})
+    return [
+        RecentLook(dossier_id, people[actor_id].display_name if actor_id in people else "?", at)
+        for dossier_id, actor_id, at in rows
+        if dossier_id is not None  # always so (owned dossiers only); the column is nullable
+    ]

@@ -317,23 +317,28 @@ def list_dossiers(ctx: Context, actor: Actor) -> list[DossierSummary]:
     """Dossiers I own, then those shared with me; each as I may see it. Their names are read, so
     each listed dossier's log says who saw it in a list: one event per dossier per call."""
     with ctx.unit_of_work() as db:
-        owned = db.scalars(
-            select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
-        ).all()
-        granted = db.scalars(
-            select(Grant.dossier_id).where(
-                Grant.grantee_id == actor.user_id, Grant.status == GrantStatus.ACTIVE
-            )
-        ).all()
-        result = []
-        for dossier_id in [*owned, *[d for d in granted if d not in owned]]:
-            try:
-                access = resolve(db, ctx, actor, dossier_id, Action.DOSSIER_LIST)
-            except Refused:
-                continue  # an ended grant is simply no longer listed
-            keys = keychain(db, actor, dossier_id)
-            result.append(summary(db, ctx, keys, access, Action.DOSSIER_LIST))
-        return result
+        return dossiers_of(db, ctx, actor)
+
+
+def dossiers_of(db: Session, ctx: Context, actor: Actor) -> list[DossierSummary]:
+    """`list_dossiers`, inside the caller's unit of work (the start page's)."""
+    owned = db.scalars(
+        select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
+    ).all()
+    granted = db.scalars(
+        select(Grant.dossier_id).where(
+            Grant.grantee_id == actor.user_id, Grant.status == GrantStatus.ACTIVE
+        )
+    ).all()
+    result = []
+    for dossier_id in [*owned, *[d for d in granted if d not in owned]]:
+        try:
+            access = resolve(db, ctx, actor, dossier_id, Action.DOSSIER_LIST)
+        except Refused:
+            continue  # an ended grant is simply no longer listed
+        keys = keychain(db, actor, dossier_id)
+        result.append(summary(db, ctx, keys, access, Action.DOSSIER_LIST))
+    return result
 
 
 def get_dossier(

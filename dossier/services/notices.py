@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.actions import Action
 from dossier.models import Notice, User
 from dossier.services.context import Actor, Context, mail_after_commit
 from dossier.services.mail import Mail
@@ -19,15 +20,15 @@ from dossier.services.mail import Mail
 class NoticeKind(StrEnum):
     """What a notice is about; its e-mail subject and its line on the start page derive from it."""
 
-    GRANT_WAITING = "grant.waiting"
+    GRANT_WAITING = Action.GRANT_WAITING
     GRANT_ACTIVE = "grant.active"
     GRANT_ENDED = "grant.ended"
     BIRTHDAY_SIXTEEN = "birthday.sixteen"
     BIRTHDAY_GUARDIAN = "birthday.guardian"
     OWNER_WAITING = "owner.waiting"
-    OWNER_ADDED = "owner.added"
+    OWNER_ADDED = Action.OWNER_ADDED
     OWNER_JOINED = "owner.joined"
-    OWNER_REMOVED = "owner.removed"
+    OWNER_REMOVED = Action.OWNER_REMOVED
     OWNERSHIP_CANCELLED = "ownership.cancelled"
     DESTROY_WAITING = "destroy.waiting"
 
@@ -87,18 +88,23 @@ def notify(
 
 def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
     with ctx.unit_of_work() as db:
-        rows = db.scalars(
-            select(Notice)
-            .where(Notice.user_id == actor.user_id)
-            .order_by(Notice.created_at.desc())
-            .limit(limit)
+        return notices_of(db, actor, limit)
+
+
+def notices_of(db: Session, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
+    """`my_notices`, inside the caller's unit of work (the start page's)."""
+    rows = db.scalars(
+        select(Notice)
+        .where(Notice.user_id == actor.user_id)
+        .order_by(Notice.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        NoticeInfo(
+            n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
         )
-        return [
-            NoticeInfo(
-                n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
-            )
-            for n in rows
-        ]
+        for n in rows
+    ]
 
 
 def mark_all_read(ctx: Context, actor: Actor) -> None:

@@ -60,13 +60,8 @@ from dossier.services.keychain import (
 )
 from dossier.services.lifecycle import rules
 from dossier.services.notices import NoticeKind, notify
-from dossier.services.rotation import (
-    continue_rotation,
-    forget_holder,
-    hand_over,
-    mark_due,
-    rotate,
-)
+from dossier.services.rotation import forget_holder, mark_due, rotate
+from dossier.services.settling import settle
 
 INVITATION_DAYS = 7
 INVITATION_REFUSED = N_("This invitation code is not valid. It may be used already or expired.")
@@ -94,6 +89,7 @@ class Decision:
     kind: str
     status: str
     waiting_for: list[str]
+    person_name: str | None = None  # whom a removal is about, for the answer to name them
 
 
 @dataclass(frozen=True)
@@ -712,10 +708,11 @@ def remove_owner(ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uui
             ctx.now(),
         )
         waiting = _waiting_for(db, ctx, access.dossier, change)
+        name = _name(db, user_id)
         if waiting:
             _tell_the_others(db, ctx, access, NoticeKind.OWNER_WAITING)
-            return Decision(change.id, change.kind, str(change.status), waiting)
-        return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [])
+            return Decision(change.id, change.kind, str(change.status), waiting, name)
+        return Decision(change.id, change.kind, _carry_out(db, ctx, access, change), [], name)
 
 
 def _still_removable(db: Session, change: OwnershipChange) -> None:
@@ -742,7 +739,7 @@ def _remove(db: Session, ctx: Context, access: Access, change: OwnershipChange) 
         keys = keychain(db, access.actor, dossier_id)
         sections = db.scalars(select(Section.id).where(Section.dossier_id == dossier_id))
         rotate(db, keys, [DOSSIER_SCOPE, *(scope_of(section) for section in sections)], now)
-        hand_over(ctx, db, keys, continue_rotation(db, keys))
+        settle(db, ctx, access, keys)
     else:
         _rotate_later(db, dossier_id, now)
     append(
@@ -828,20 +825,25 @@ def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> di
     """What destroying would take away, so the confirmation can name it."""
     with ctx.unit_of_work() as db:
         resolve_owner(db, ctx, actor, dossier_id, Action.DOSSIER_DESTROY_PREVIEW)
+        return destruction_counts(db, dossier_id)
 
-        def count(model: type[_Counted]) -> int:
-            return db.execute(
-                select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
-            ).scalar_one()
 
-        return {
-            "entries": count(Entry),
-            "versions": count(EntryVersion),
-            "perspectives": count(EntryPerspective),
-            "attachments": count(Attachment),
-            "sections": count(Section),
-            "people_with_access": count(DossierOwner) + count(Grant),
-        }
+def destruction_counts(db: Session, dossier_id: uuid.UUID) -> dict[str, int]:
+    """`destruction_preview`, inside the caller's unit of work."""
+
+    def count(model: type[_Counted]) -> int:
+        return db.execute(
+            select(func.count()).select_from(model).where(model.dossier_id == dossier_id)
+        ).scalar_one()
+
+    return {
+        "entries": count(Entry),
+        "versions": count(EntryVersion),
+        "perspectives": count(EntryPerspective),
+        "attachments": count(Attachment),
+        "sections": count(Section),
+        "people_with_access": count(DossierOwner) + count(Grant),
+    }
 
 
 def who_confirms_destruction(ctx: Context, birth_date: date) -> str:

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from dossier.actions import Action
-from dossier.models import Entry
-from dossier.services.audit_views import lookers_since_last_visit
+from dossier.models import Entry, Role
+from dossier.services.accounts import Profile, professional_profiles
+from dossier.services.audit_views import (
+    RecentLook,
+    Timeline,
+    lookers_since_last_visit,
+    recent_looks_in,
+    timeline_of,
+)
 from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
-from dossier.services.dossiers import DossierSummary, described
+from dossier.services.dossiers import DossierSummary, described, dossiers_of
 from dossier.services.entries.cards import Author, EntryDetail, Filters, Page, VersionInfo
+from dossier.services.entries.corrections import WaitingCorrection, corrections_waiting
 from dossier.services.entries.reading import (
     authors_of,
     entry_detail,
@@ -22,7 +31,19 @@ from dossier.services.entries.reading import (
     log_history_read,
     versions_of,
 )
-from dossier.services.sharing import GrantInfo, grant_info, message_of_my_grant
+from dossier.services.notices import NoticeInfo, notices_of
+from dossier.services.ownership import destruction_counts, who_confirms_destruction
+from dossier.services.sharing import (
+    AccessOverview,
+    GrantInfo,
+    OwnerAccess,
+    Waiting,
+    access_overview,
+    grant_info,
+    message_of_my_grant,
+    owners_of,
+    waiting_in,
+)
 from dossier.services.work import dossier_work
 
 
@@ -118,3 +139,166 @@ def dossier_page(
             else [],
             message=None if access.is_owner else message_of_my_grant(work.db, ctx, access),
         )
+
+
+@dataclass(frozen=True)
+class StartPage:
+    dossiers: list[DossierSummary]
+    waiting_professionals: list[Profile]
+    corrections: list[WaitingCorrection]
+    approvals: list[Waiting]
+    recent_looks: list[RecentLook]
+    notices: list[NoticeInfo]
+
+
+LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
+SEES_WHO_LOOKED = (Role.YOUTH, Role.PARENT)
+
+
+def start_page(ctx: Context, actor: Actor) -> StartPage:
+    """Everything on the start page in one unit of work. Each listed dossier's name is opened,
+    so each writes one `dossier.list` event in its own chain: the owner of every dossier in the
+    list sees in "Who looked?" that this person saw it there. Nothing else here opens a dossier."""
+    with ctx.unit_of_work() as db:
+        return StartPage(
+            dossiers=dossiers_of(db, ctx, actor) if actor.role in LISTS_DOSSIERS else [],
+            waiting_professionals=[p for p in professional_profiles(db) if not p.verified]
+            if actor.role == Role.ADMIN
+            else [],
+            corrections=corrections_waiting(db, actor),
+            approvals=waiting_in(db, ctx, actor),
+            recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
+            notices=notices_of(db, actor, limit=5),
+        )
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    dossier: DossierSummary
+    overview: AccessOverview
+
+
+def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
+    """The page "Who may look?": owners, grants and changes that wait. One read, one `grant.list`
+    event, and nothing settled while someone only looks: re-encryption still due is counted."""
+    with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
+        work.require_owner(Action.GRANT_LIST)
+        page = AccessPage(
+            described(work.db, work.keys, work.access),
+            access_overview(work.db, ctx, work.access),
+        )
+        work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
+        return page
+
+
+@dataclass(frozen=True)
+class RemoveOwnerPage:
+    dossier: DossierSummary
+    owner: OwnerAccess | None  # None: not someone this actor can take away as owner
+    myself: bool
+
+
+def remove_owner_page(
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, user_id: uuid.UUID
+) -> RemoveOwnerPage:
+    """The question before an owner is taken away (or steps down): one read of who owns the
+    dossier, logged as one `grant.list` event about that person."""
+    with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
+        work.require_owner(Action.GRANT_LIST)
+        owner = next(
+            (
+                o
+                for o in owners_of(work.db, ctx, work.access)
+                if o.person.id == user_id and o.can_remove
+            ),
+            None,
+        )
+        page = RemoveOwnerPage(
+            described(work.db, work.keys, work.access), owner, user_id == actor.user_id
+        )
+        work.log(Action.GRANT_LIST, object_type="user", object_id=str(user_id))
+        return page
+
+
+@dataclass(frozen=True)
+class DestroyPage:
+    dossier: DossierSummary
+    preview: dict[str, int]
+    confirmers: str
+
+
+def destroy_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> DestroyPage:
+    """The confirmation before destruction: what would go and who must confirm. The dossier's
+    names are read, so one `dossier.open` event, as on the other pages that manage it."""
+    with dossier_work(ctx, actor, dossier_id, Action.DOSSIER_OPEN) as work:
+        work.require_owner(Action.DOSSIER_MANAGE)
+        summary = described(work.db, work.keys, work.access)
+        page = DestroyPage(
+            summary,
+            destruction_counts(work.db, dossier_id),
+            who_confirms_destruction(ctx, summary.subject_birth_date),
+        )
+        work.log(Action.DOSSIER_OPEN, object_type="dossier", object_id=str(dossier_id))
+        return page
+
+
+@dataclass(frozen=True)
+class WritePage:
+    dossier: DossierSummary
+    writable: list[uuid.UUID]  # sections a new entry may go in, in their order
+
+
+def write_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> WritePage:
+    """The form for a new entry: the sections this person may write in. Refused when there are
+    none; otherwise one `dossier.open` event for the names it shows."""
+    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_CREATE) as work:
+        summary = described(work.db, work.keys, work.access)
+        writable = [
+            section.id
+            for section in summary.sections
+            if not section.archived and work.access.can_write_entries(section.id)
+        ]
+        if not work.access.may_write_entries or not writable:
+            raise work.refuse(Action.ENTRY_CREATE, "may not write entries")
+        work.log(Action.DOSSIER_OPEN, object_type="dossier", object_id=str(dossier_id))
+        return WritePage(summary, writable)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    dossier: DossierSummary
+    log: Timeline
+
+
+def log_page(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    *,
+    person: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 30,
+    reads_only: bool = True,
+) -> LogPage:
+    """The owner's page "Who looked?": one read of the dossier's log, one `audit.timeline`
+    event."""
+    with dossier_work(ctx, actor, dossier_id, Action.AUDIT_TIMELINE) as work:
+        work.require_owner(Action.AUDIT_TIMELINE)
+        page = LogPage(
+            described(work.db, work.keys, work.access),
+            timeline_of(
+                work.db,
+                work.keys,
+                work.access,
+                person=person,
+                since=since,
+                until=until,
+                cursor=cursor,
+                limit=limit,
+                reads_only=reads_only,
+            ),
+        )
+        work.log(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id))
+        return page

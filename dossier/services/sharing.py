@@ -30,7 +30,6 @@ from dossier.models import (
     GrantSection,
     GrantStatus,
     Invitation,
-    KeyVersion,
     OwnershipChange,
     Permission,
     Role,
@@ -49,25 +48,17 @@ from dossier.services.content import (
 )
 from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.keychain import (
-    KeyChain,
     keychain,
-    seal_to_invitation,
-    seal_to_user,
     signing_public_key,
     take_over_invitation,
 )
 from dossier.services.lifecycle import rules
 from dossier.services.mail import Mail
 from dossier.services.notices import NoticeKind, notify
-from dossier.services.rotation import (
-    continue_rotation,
-    forget_holder,
-    hand_over,
-    rotate,
-    scopes_of_grant,
-    settle_due,
-)
+from dossier.services.rotation import forget_holder, rotate, scopes_of_grant
 from dossier.services.sessions import unlock_keyring
+from dossier.services.settling import activate, grant_approvals, grant_sections, rotating, settle
+from dossier.services.work import dossier_work
 
 MESSAGE_MAX = 2_000
 INVITATION_DAYS = 7
@@ -173,68 +164,6 @@ def _grant_in(db: Session, access: Access, grant_id: uuid.UUID, action: Action) 
             action, "no such grant", NotFound(), object_type="grant", object_id=str(grant_id)
         )
     return grant
-
-
-def _approvals(db: Session, grant: Grant) -> list[str]:
-    return list(
-        db.scalars(select(GrantApproval.relation).where(GrantApproval.grant_id == grant.id))
-    )
-
-
-def _grant_sections(db: Session, grant: Grant) -> list[uuid.UUID]:
-    return list(
-        db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
-    )
-
-
-def _activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: Grant) -> None:
-    """The last approver seals the keys of the granted sections (and the dossier key)."""
-    sections = _grant_sections(db, grant)
-    grantee = db.get(User, grant.grantee_id) if grant.grantee_id else None
-    for key_version in db.scalars(
-        select(KeyVersion).where(
-            KeyVersion.dossier_id == grant.dossier_id,
-            (KeyVersion.section_id.in_(sections)) | (KeyVersion.section_id.is_(None)),
-        )
-    ):
-        key = keys.key(key_version.section_id, key_version.version)
-        if grantee is not None:
-            seal_to_user(db, key_version, key, grantee)
-        elif grant.invitation_public_key is not None:
-            seal_to_invitation(
-                db, key_version, key, grant.id, grant.invitation_public_key, share_link=True
-            )
-    grant.status = GrantStatus.ACTIVE
-    grant.activated_at = ctx.now()
-    append(
-        db,
-        access.event(
-            Action.GRANT_ACTIVATE,
-            object_type="grant",
-            object_id=str(grant.id),
-            reason=f"{len(sections)} sections, {grant.permission}",
-        ),
-        ctx.origin,
-        ctx.now(),
-    )
-    if grant.grantee_id is not None:
-        notify(db, ctx, grant.grantee_id, grant.dossier_id, NoticeKind.GRANT_ACTIVE)
-
-
-def _settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
-    """Owner actions finish what waited for an owner: due rotations, and grants that the age
-    rules now find approved (for instance after a 16th birthday)."""
-    progress = settle_due(db, keys, ctx.now())
-    hand_over(ctx, db, keys, progress)
-    today = ctx.now().date()
-    for grant in db.scalars(
-        select(Grant).where(
-            Grant.dossier_id == access.dossier.id, Grant.status == GrantStatus.PENDING
-        )
-    ):
-        if rules(ctx).approved(_approvals(db, grant), access.dossier.subject_birth_date, today):
-            _activate(db, ctx, access, keys, grant)
-    return progress.remaining
 
 
 def _validate(
@@ -433,7 +362,7 @@ def share(
             code = None  # only the address sees it
         keys = keychain(db, actor, dossier_id)
         if rules(ctx).approved([access.relation], access.dossier.subject_birth_date, now.date()):
-            _activate(db, ctx, access, keys, grant)
+            activate(db, ctx, access, keys, grant)
         else:
             for owner in db.scalars(
                 select(DossierOwner).where(
@@ -448,6 +377,7 @@ def share(
                     NoticeKind.GRANT_WAITING,
                     grantee=grantee.display_name if grantee else "",
                 )
+        settle(db, ctx, access, keys)  # an owner's change finishes what waited for an owner
         # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
         return Shared(grant.id, grant.status, code, grant.invitation_expires_at if code else None)
 
@@ -477,9 +407,10 @@ def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UU
         )
         keys = keychain(db, actor, dossier_id)
         if rules(ctx).approved(
-            _approvals(db, grant), access.dossier.subject_birth_date, ctx.now().date()
+            grant_approvals(db, grant), access.dossier.subject_birth_date, ctx.now().date()
         ):
-            _activate(db, ctx, access, keys, grant)
+            activate(db, ctx, access, keys, grant)
+        settle(db, ctx, access, keys)
         return grant.status
 
 
@@ -493,7 +424,8 @@ class Revoked:
 
 def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> Revoked:
     """At once: the grantee's keys go, every key they held rotates, older content is re-encrypted
-    (what does not fit in this request continues at the next owner action). Returns what is left."""
+    (what does not fit in this request goes to the worker, or waits for the next owner write).
+    Returns what is left."""
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_REVOKE)
         grant = _grant_in(db, access, grant_id, Action.GRANT_REVOKE)
@@ -505,7 +437,6 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         grant.revoked_at = now
         grant.revoked_by = actor.user_id
         keys = keychain(db, actor, dossier_id)
-        remaining = 0
         if was_active:
             forget_holder(
                 db,
@@ -514,9 +445,7 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
                 invitation_id=None if grant.grantee_id else grant.id,
             )
             rotate(db, keys, scopes_of_grant(db, grant), now)
-            progress = continue_rotation(db, keys)
-            hand_over(ctx, db, keys, progress)
-            remaining = progress.remaining
+        remaining = settle(db, ctx, access, keys)
         append(
             db,
             access.event(
@@ -551,7 +480,7 @@ def change(
         if grant.status not in LIVE_GRANT_STATUSES:
             raise InvalidInput({"grant": [N_("This access has ended already.")]})
         errors = validation.Errors()
-        current = _grant_sections(db, grant)
+        current = grant_sections(db, grant)
         removed: list[uuid.UUID] = []
         if section_ids is not None:
             wanted = list(dict.fromkeys(section_ids))
@@ -574,6 +503,7 @@ def change(
                 )
         errors.raise_if_any()
         now = ctx.now()
+        keys = keychain(db, actor, dossier_id)
         if expires_at is not None:
             grant.expires_at = expires_at
         if removed:
@@ -589,9 +519,8 @@ def change(
                     invitation_id=None if grant.grantee_id else grant.id,
                     scopes=scopes,
                 )
-                keys = keychain(db, actor, dossier_id)
                 rotate(db, keys, scopes, now)
-                hand_over(ctx, db, keys, continue_rotation(db, keys))
+        settle(db, ctx, access, keys)
         append(
             db,
             access.event(
@@ -711,7 +640,7 @@ def _last_access(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID | None) 
 
 
 def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> GrantInfo:
-    approvals = _approvals(db, grant)
+    approvals = grant_approvals(db, grant)
     birth = access.dossier.subject_birth_date if access else None
     today = ctx.now().date()
     required = rules(ctx).required(birth, today) if birth else frozenset()
@@ -730,11 +659,14 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
         and access.is_owner
         and rules(ctx).may_decide(access.relation, access.dossier.subject_birth_date, today)
     )
+    # Approvals that suffice by today's rules (a 16th birthday since) still wait for one yes
+    # more: only a decider's keys can start the sharing, and a look at this page does not.
+    missing = required - set(approvals)
     return GrantInfo(
         id=grant.id,
         dossier_id=grant.dossier_id,
         grantee=_person(db.get(User, grant.grantee_id) if grant.grantee_id else None),
-        section_ids=_grant_sections(db, grant),
+        section_ids=grant_sections(db, grant),
         permission=grant.permission,
         status=str(status),
         basis=grant.basis,
@@ -742,11 +674,11 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
         until=grant.expires_at,
         last_access=_last_access(db, grant.dossier_id, grant.grantee_id),
         approvals=approvals,
-        waiting_for=sorted(required - set(approvals)) if status == consent.State.PENDING else [],
+        waiting_for=sorted(missing or required) if status == consent.State.PENDING else [],
         can_approve=deciding
         and status == consent.State.PENDING
         and access is not None
-        and access.relation not in approvals,
+        and (access.relation not in approvals or not missing),
         can_revoke=deciding and status in (consent.State.PENDING, consent.State.ACTIVE),
     )
 
@@ -757,86 +689,99 @@ def grant_info(db: Session, ctx: Context, access: Access, grant_id: uuid.UUID) -
     return _info(db, ctx, grant, access)
 
 
+def owners_of(db: Session, ctx: Context, access: Access) -> list[OwnerAccess]:
+    """Every owner as "Who may look?" shows them, read inside the caller's unit of work."""
+    dossier_id = access.dossier.id
+    deciding = rules(ctx).may_decide(
+        access.relation, access.dossier.subject_birth_date, ctx.now().date()
+    )
+    return [
+        OwnerAccess(
+            _person(user),
+            owner.relation,
+            owner.since,
+            _last_access(db, dossier_id, user.id),
+            ownership.approvers(db, owner.change_id),
+            can_remove=owner.relation != consent.SUBJECT
+            and (deciding or user.id == access.actor.user_id),
+            made_the_dossier=user.id == access.dossier.created_by,
+        )
+        for owner, user in db.execute(
+            select(DossierOwner, User)
+            .join(User, User.id == DossierOwner.user_id)
+            .where(DossierOwner.dossier_id == dossier_id)
+            .order_by(DossierOwner.since)
+        )
+    ]
+
+
+def access_overview(db: Session, ctx: Context, access: Access) -> AccessOverview:
+    """Who has access, read inside the caller's unit of work (which logs it). Re-encryption that
+    is still due is only counted here: a look never settles it (`settling.settle` does)."""
+    grants = [
+        _info(db, ctx, grant, access)
+        for grant in db.scalars(
+            select(Grant)
+            .where(Grant.dossier_id == access.dossier.id)
+            .order_by(Grant.created_at.desc())
+        )
+    ]
+    return AccessOverview(
+        owners_of(db, ctx, access),
+        ownership.open_changes(db, ctx, access),
+        grants,
+        rotating(db, access),
+    )
+
+
 def overview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessOverview:
-    """Who has access: every owner and grant, with sections, permission, dates and last access."""
-    with ctx.unit_of_work() as db:
-        access = resolve_owner(db, ctx, actor, dossier_id, Action.GRANT_LIST)
-        remaining = _settle(db, ctx, access, keychain(db, actor, dossier_id))
-        deciding = rules(ctx).may_decide(
-            access.relation, access.dossier.subject_birth_date, ctx.now().date()
-        )
-        owners = [
-            OwnerAccess(
-                _person(user),
-                owner.relation,
-                owner.since,
-                _last_access(db, dossier_id, user.id),
-                ownership.approvers(db, owner.change_id),
-                can_remove=owner.relation != consent.SUBJECT
-                and (deciding or user.id == actor.user_id),
-                made_the_dossier=user.id == access.dossier.created_by,
-            )
-            for owner, user in db.execute(
-                select(DossierOwner, User)
-                .join(User, User.id == DossierOwner.user_id)
-                .where(DossierOwner.dossier_id == dossier_id)
-                .order_by(DossierOwner.since)
-            )
-        ]
-        grants = [
-            _info(db, ctx, grant, access)
-            for grant in db.scalars(
-                select(Grant)
-                .where(Grant.dossier_id == dossier_id)
-                .order_by(Grant.created_at.desc())
-            )
-        ]
-        append(
-            db,
-            access.event(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id)),
-            ctx.origin,
-            ctx.now(),
-        )
-        return AccessOverview(owners, ownership.open_changes(db, ctx, access), grants, remaining)
+    """Who has access: every owner and grant, with sections, permission, dates and last access.
+    One read, one `grant.list` event."""
+    with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
+        work.require_owner(Action.GRANT_LIST)
+        result = access_overview(work.db, ctx, work.access)
+        work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
+        return result
 
 
 def waiting_for_me(ctx: Context, actor: Actor) -> list[Waiting]:
     """Grants that wait for this person's approval, on any dossier they own."""
     with ctx.unit_of_work() as db:
-        result = []
-        for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
-            dossier = owner.dossier_id
-            for grant in db.scalars(
-                select(Grant).where(
-                    Grant.dossier_id == dossier, Grant.status == GrantStatus.PENDING
-                )
-            ):
-                try:
-                    access = resolve(db, ctx, actor, dossier, Action.GRANT_WAITING)
-                except Refused:
-                    continue
-                info = _info(db, ctx, grant, access)
-                if info.can_approve:
-                    result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
-            if not db.scalar(
-                select(OwnershipChange.id).where(
-                    OwnershipChange.dossier_id == dossier,
-                    OwnershipChange.status == ChangeStatus.PENDING,
-                )
-            ):
-                continue
+        return waiting_in(db, ctx, actor)
+
+
+def waiting_in(db: Session, ctx: Context, actor: Actor) -> list[Waiting]:
+    """`waiting_for_me`, inside the caller's unit of work (the start page's)."""
+    result = []
+    for owner in db.scalars(select(DossierOwner).where(DossierOwner.user_id == actor.user_id)):
+        dossier = owner.dossier_id
+        for grant in db.scalars(
+            select(Grant).where(Grant.dossier_id == dossier, Grant.status == GrantStatus.PENDING)
+        ):
             try:
-                access = resolve(db, ctx, actor, dossier, Action.OWNERSHIP_WAITING)
+                access = resolve(db, ctx, actor, dossier, Action.GRANT_WAITING)
             except Refused:
                 continue
-            result += [
-                Waiting(
-                    dossier, change.id, change.person_name or "", change.created_at, change.kind
-                )
-                for change in ownership.open_changes(db, ctx, access)
-                if change.can_approve
-            ]
-        return result
+            info = _info(db, ctx, grant, access)
+            if info.can_approve:
+                result.append(Waiting(dossier, grant.id, info.grantee.name, grant.created_at))
+        if not db.scalar(
+            select(OwnershipChange.id).where(
+                OwnershipChange.dossier_id == dossier,
+                OwnershipChange.status == ChangeStatus.PENDING,
+            )
+        ):
+            continue
+        try:
+            access = resolve(db, ctx, actor, dossier, Action.OWNERSHIP_WAITING)
+        except Refused:
+            continue
+        result += [
+            Waiting(dossier, change.id, change.person_name or "", change.created_at, change.kind)
+            for change in ownership.open_changes(db, ctx, access)
+            if change.can_approve
+        ]
+    return result
 
 
 def message_for_me(ctx: Context, actor: Actor, grant_id: uuid.UUID) -> SignedText | None:

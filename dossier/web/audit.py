@@ -13,7 +13,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.params import uuid_arg
 from dossier.errors import N_, InvalidInput
-from dossier.services import audit_views, dossiers
+from dossier.services import audit_views, pages
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
 
@@ -36,12 +36,10 @@ def _day(name: str, end: bool = False) -> datetime | None:
 
 @bp.get("/dossiers/<uuid:dossier_id>/log")
 @login_required
-def access_log(dossier_id: uuid.UUID) -> Page:
-    ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
+def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
     try:
-        log = audit_views.timeline(
-            ctx,
+        page = pages.log_page(
+            service_context(),
             actor(),
             dossier_id,
             person=uuid_arg("person"),
@@ -54,9 +52,10 @@ def access_log(dossier_id: uuid.UUID) -> Page:
     except InvalidInput as error:
         flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("web.access_log", dossier_id=dossier_id))
+    log = page.log
     next_args = {**request.args.to_dict(), "cursor": log.next_cursor} if log.next_cursor else None
     return render_template(
-        "audit/timeline.html", dossier=summary, log=log, args=request.args, next_args=next_args
+        "audit/timeline.html", dossier=page.dossier, log=log, args=request.args, next_args=next_args
     )
 
 
@@ -75,13 +74,13 @@ def _filters() -> audit_views.EventFilters:
 
 @bp.get("/audit")
 @login_required
-def audit_console() -> Page:
-    ctx = service_context()
+def audit_console():  # type: ignore[no-untyped-def]
     try:
-        page = audit_views.search(ctx, actor(), _filters())
+        console = audit_views.console(service_context(), actor(), _filters())
     except InvalidInput as error:
         flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("web.audit_console"))
+    page = console.page
     next_args = {**request.args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
     export_args = {k: v for k, v in request.args.items() if k != "cursor"}
     return render_template(
@@ -90,7 +89,7 @@ def audit_console() -> Page:
         args=request.args,
         next_args=next_args,
         export_args=export_args,
-        checkpoints=audit_views.checkpoints(ctx)[-3:],
+        checkpoints=console.checkpoints,
         confirm=ConfirmForm(),
     )
 

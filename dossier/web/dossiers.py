@@ -203,8 +203,6 @@ def export(dossier_id: uuid.UUID) -> Response:
 @login_required
 def destroy(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
-    preview = ownership.destruction_preview(ctx, actor(), dossier_id)
     form = DestroyForm()
     if form.validate_on_submit():
         try:
@@ -228,12 +226,13 @@ def destroy(dossier_id: uuid.UUID) -> Page:
                 "success",
             )
             return redirect(url_for("web.access", dossier_id=dossier_id))
+    page = pages.destroy_page(ctx, actor(), dossier_id)
     return render_template(
         "dossiers/destroy.html",
-        dossier=summary,
-        preview=preview,
+        dossier=page.dossier,
+        preview=page.preview,
         form=form,
-        confirmers=ownership.who_confirms_destruction(ctx, summary.subject_birth_date),
+        confirmers=page.confirmers,
     )
 
 
@@ -241,12 +240,6 @@ def destroy(dossier_id: uuid.UUID) -> Page:
 @login_required
 def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID) -> Page:
     ctx = service_context()
-    overview = sharing.overview(ctx, actor(), dossier_id)
-    owner = next((o for o in overview.owners if o.person.id == user_id), None)
-    if owner is None or not owner.can_remove:
-        flash(_("You cannot take this person away as owner."), "error")
-        return redirect(url_for("web.access", dossier_id=dossier_id))
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id, owner_only=True)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -260,19 +253,23 @@ def remove_owner(dossier_id: uuid.UUID, user_id: uuid.UUID) -> Page:
             flash(
                 _(
                     "%(name)s is no longer an owner. This takes effect right away.",
-                    name=owner.person.name,
+                    name=decision.person_name,
                 )
                 if decision.status == "done"
                 else _("Asked. It still waits for someone else to agree."),
                 "success",
             )
         return redirect(url_for("web.access", dossier_id=dossier_id))
+    page = pages.remove_owner_page(ctx, actor(), dossier_id, user_id)
+    if page.owner is None:
+        flash(_("You cannot take this person away as owner."), "error")
+        return redirect(url_for("web.access", dossier_id=dossier_id))
     return render_template(
         "dossiers/remove_owner.html",
-        dossier=summary,
-        owner=owner,
+        dossier=page.dossier,
+        owner=page.owner,
         form=form,
-        myself=user_id == actor().user_id,
+        myself=page.myself,
     )
 
 

@@ -12,7 +12,7 @@ from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.errors import N_, InvalidInput
 from dossier.models import CorrectionStatus
-from dossier.services import dossiers, entries, pages
+from dossier.services import entries, pages
 from dossier.web.blueprint import Page, bp, section_name_filter, show_errors
 from dossier.web.forms import (
     AnswerForm,
@@ -48,15 +48,13 @@ def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
 
 @bp.route("/dossiers/<uuid:dossier_id>/entries/new", methods=["GET", "POST"])
 @login_required
-def write_entry(dossier_id: uuid.UUID) -> Page:
-    ctx = service_context()
-    writable = entries.writable_sections(ctx, actor(), dossier_id)
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    page = pages.write_page(service_context(), actor(), dossier_id)
     form = EntryForm()
     form.section_id.choices = [
         SelectChoice(str(s.id), section_name_filter(s))
-        for s in summary.sections
-        if s.id in writable
+        for s in page.dossier.sections
+        if s.id in page.writable
     ]
     if request.method == "GET" and request.args.get("section"):
         form.section_id.data = request.args["section"]
@@ -80,7 +78,7 @@ def write_entry(dossier_id: uuid.UUID) -> Page:
         else:
             flash(_("Your entry is saved."), "success")
             return _back(dossier_id, entry_id)
-    return render_template("entries/write.html", dossier=summary, form=form)
+    return render_template("entries/write.html", dossier=page.dossier, form=form)
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")

@@ -7,7 +7,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from dossier.edge.auth import actor, logged_in, login_required, safe_next
 from dossier.edge.context import service_context
 from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
-from dossier.services import accounts, audit_views, dossiers, entries, notices, sharing
+from dossier.services import pages
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
 
@@ -23,20 +23,16 @@ def index() -> Page:
 @login_required
 def start() -> Page:
     me = actor()
-    ctx = service_context()
-    waiting = []
-    if me.role == "admin":
-        waiting = [p for p in accounts.professionals(ctx, me) if not p.verified]
-    mine = dossiers.list_dossiers(ctx, me) if me.role in ("youth", "parent", "professional") else []
+    page = pages.start_page(service_context(), me)
     return render_template(
         "pages/start.html",
         me=me,
-        waiting=waiting,
-        dossiers=mine,
-        corrections=entries.waiting_for_me(ctx, me),
-        approvals=sharing.waiting_for_me(ctx, me),
-        recent_looks=audit_views.recent_looks(ctx, me) if me.role in ("youth", "parent") else [],
-        notices=notices.my_notices(ctx, me, limit=5),
+        waiting=page.waiting_professionals,
+        dossiers=page.dossiers,
+        corrections=page.corrections,
+        approvals=page.approvals,
+        recent_looks=page.recent_looks,
+        notices=page.notices,
         confirm=ConfirmForm(),
     )
 

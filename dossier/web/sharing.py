@@ -39,12 +39,10 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 
 @bp.get("/dossiers/<uuid:dossier_id>/access")
 @login_required
-def access(dossier_id: uuid.UUID) -> Page:
-    ctx = service_context()
-    overview = sharing.overview(ctx, actor(), dossier_id)
-    summary = dossiers.get_dossier(ctx, actor(), dossier_id)
+def access(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    page = pages.access_page(service_context(), actor(), dossier_id)
     return render_template(
-        "sharing/access.html", dossier=summary, overview=overview, confirm=ConfirmForm()
+        "sharing/access.html", dossier=page.dossier, overview=page.overview, confirm=ConfirmForm()
     )
 
 

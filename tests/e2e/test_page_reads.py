@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 
-from dossier.models import AuditEvent
+from dossier.models import AuditEvent, Entry, EntryVersion, RotationDue
+from dossier.services import rotation, sharing
 from tests.e2e.test_sharing_pages import login
-from tests.support import youth_world
+from tests.support import CARE_WORKER, GUARDIAN, YOUTH, youth_world
 
 
 @contextmanager
@@ -116,3 +118,56 @@ def test_stopping_a_sharing_is_one_unit_of_work_and_one_event(app, engine, ctx) 
     assert "Anne has no access any more" in browser.get(done.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def key_versions_in_use(ctx, dossier_id, section_id) -> set[int]:  # type: ignore[no-untyped-def]
+    """The key versions the section's entry texts are sealed under."""
+    with ctx.unit_of_work() as db:
+        return set(
+            db.scalars(
+                select(EntryVersion.key_version)
+                .join(Entry, Entry.id == EntryVersion.entry_id)
+                .where(Entry.dossier_id == dossier_id, Entry.section_id == section_id)
+            )
+        )
+
+
+def rotations_due(ctx, dossier_id) -> int:  # type: ignore[no-untyped-def]
+    with ctx.unit_of_work() as db:
+        return len(
+            db.scalars(select(RotationDue).where(RotationDue.dossier_id == dossier_id)).all()
+        )
+
+
+def test_who_may_look_only_reads_and_the_next_owner_write_re_encrypts(  # type: ignore[no-untyped-def]
+    app, engine, ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = youth_world(ctx, age=17)
+    world.staff()
+    world.care_worker()
+    care, dossier = world.section("care"), world.dossier.id
+    for number in range(3):
+        world.write(world.youth, "care", f"Plan {number}", "Stappen")
+    grant = world.share(CARE_WORKER, "read")
+    monkeypatch.setattr(rotation, "DEFAULT_BUDGET_SECONDS", 0.0)  # nothing fits in the request
+    assert sharing.revoke(ctx, world.youth, dossier, grant).remaining > 0
+    assert key_versions_in_use(ctx, dossier, care) == {1}
+    monkeypatch.undo()
+
+    browser = login(app, YOUTH)
+    before = count_events(ctx)
+    with counted(engine) as seen:
+        page = browser.get(f"/dossiers/{dossier}/access")
+    assert page.status_code == 200
+    assert "still locking older texts" in page.get_data(as_text=True)
+    assert new_events(ctx, before) == [("grant.list", "success")]
+    assert seen["transactions"] == 2
+    # the look re-encrypted nothing and rotated nothing
+    assert key_versions_in_use(ctx, dossier, care) == {1}
+    assert rotations_due(ctx, dossier) > 0
+
+    world.share(GUARDIAN, "read", sections=("family",))  # the next change to who may look
+    assert key_versions_in_use(ctx, dossier, care) == {2}
+    assert rotations_due(ctx, dossier) == 0
+    page = browser.get(f"/dossiers/{dossier}/access")
+    assert "still locking older texts" not in page.get_data(as_text=True)

@@ -70,6 +70,10 @@ def test_the_worker_finishes_a_revocation_with_sealed_keys_and_leaves_nothing(
         plain_keys = [keys.key(care, 1), keys.key(care, 2)]
     for key in plain_keys:
         assert key not in stored and key.hex().encode() not in stored
+    # the owner looking at who may look meanwhile neither re-encrypts nor queues more work
+    assert sharing.overview(queued, youth, dossier.id).rotation_remaining > 0
+    waiting = queue.queue(REDIS_URL).jobs
+    assert [j.id for j in waiting if j.func_name == queue.CONTINUE_ROTATION] == [job.id]
 
     monkeypatch.setattr(jobs, "worker_context", lambda: queued)
     SimpleWorker([queue.QUEUE_NAME], connection=redis).work(burst=True)

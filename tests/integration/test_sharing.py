@@ -211,6 +211,34 @@ def test_at_16_the_guardian_becomes_a_grantee_the_youth_controls(ctx: Context, c
     assert not readable(ctx, parent, dossier.id)
 
 
+def test_a_sharing_the_youth_approved_before_16_waits_for_her_yes_and_not_for_a_look(
+    ctx: Context, clock
+) -> None:  # type: ignore[no-untyped-def]
+    youth = person(ctx, "sanne@example.nl", "youth", birth_date=years_ago(ctx, 16, days=-2))
+    parent = person(ctx, "marieke@example.nl", "parent")
+    dossier = dossiers.create_dossier(ctx, youth, "Sanne", None, for_self=True)
+    ownership.join(ctx, parent, ownership.invite_owner(ctx, youth, dossier.id, "guardian").code)
+    pro = professional(ctx)
+    shared = sharing.share(
+        ctx,
+        youth,
+        dossier.id,
+        grantee_email="anne@example.nl",
+        section_ids=[section(dossier, "care")],
+        permission="read",
+    )
+    assert shared.status == "pending"  # waits for a guardian while Sanne is 15
+    clock.advance(days=2)
+    grants = sharing.overview(ctx, youth, dossier.id).grants
+    looked = next(g for g in grants if g.basis == "consent")
+    # her yes is enough now, but only she can start it: the page asks her, a look does not
+    assert looked.status == "pending" and looked.waiting_for == ["subject"] and looked.can_approve
+    assert [w.grant_id for w in sharing.waiting_for_me(ctx, youth)] == [shared.grant_id]
+    assert not readable(ctx, pro, dossier.id)
+    assert sharing.approve(ctx, youth, dossier.id, shared.grant_id) == "active"
+    assert readable(ctx, pro, dossier.id)
+
+
 def test_12_to_15_waits_for_the_youth_to_join_and_approve(ctx: Context) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
     birth = years_ago(ctx, 13)
@@ -443,13 +471,14 @@ def test_after_revocation_the_grantees_keys_open_nothing_they_lost(ctx: Context,
     assert b"Eerste geheim" not in dump_database(engine)
 
 
-def test_re_encryption_resumes_across_owner_actions(ctx: Context) -> None:
+def test_re_encryption_resumes_at_the_next_owner_write_and_never_at_a_look(ctx: Context) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     care = section(dossier, "care")
     for number in range(5):
         entries.write_entry(ctx, youth, dossier.id, care, f"Nummer {number}", "Tekst", "note")
     professional(ctx)
+    person(ctx, "oma@example.nl", "parent")
     shared = sharing.share(
         ctx,
         youth,
@@ -471,19 +500,29 @@ def test_re_encryption_resumes_across_owner_actions(ctx: Context) -> None:
     assert [
         c.trusted for c in entries.list_entries(ctx, youth, dossier.id, entries.Filters()).items
     ] == [True] * 5
-    remaining = sharing.overview(
-        ctx, youth, dossier.id
-    ).rotation_remaining  # an owner action continues it
-    assert remaining == 0
+    # a look says how much is left, and leaves it so
+    assert sharing.overview(ctx, youth, dossier.id).rotation_remaining > 0
+    assert key_versions(ctx, dossier.id, care) == [1, 2]
+    # an owner's next change to who may look carries it on
+    sharing.share(
+        ctx,
+        youth,
+        dossier.id,
+        grantee_email="oma@example.nl",
+        section_ids=[section(dossier, "family")],
+        permission="read",
+    )
+    assert sharing.overview(ctx, youth, dossier.id).rotation_remaining == 0
     assert key_versions(ctx, dossier.id, care) == [2]
 
 
-def test_expiry_rotates_at_the_next_owner_action(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_expiry_rotates_at_the_next_owner_write(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     care = section(dossier, "care")
     entries.write_entry(ctx, youth, dossier.id, care, "Titel", "Tekst", "note")
     professional(ctx)
+    person(ctx, "oma@example.nl", "parent")
     sharing.share(
         ctx,
         youth,
@@ -494,7 +533,16 @@ def test_expiry_rotates_at_the_next_owner_action(ctx: Context, clock) -> None:  
         expires_at=ctx.now() + timedelta(hours=1),
     )
     clock.advance(hours=2)
-    sharing.overview(ctx, youth, dossier.id)
+    sharing.overview(ctx, youth, dossier.id)  # the grant ends; its rotation waits for an owner
+    assert key_versions(ctx, dossier.id, care) == [1]
+    sharing.share(
+        ctx,
+        youth,
+        dossier.id,
+        grantee_email="oma@example.nl",
+        section_ids=[section(dossier, "family")],
+        permission="read",
+    )
     assert key_versions(ctx, dossier.id, care) == [2]
 
 

@@ -63,6 +63,13 @@ class Model:
     def decides(self, who: str) -> bool:
         return self.relation(who) in self.required()
 
+    def settle(self) -> None:
+        """An owner's change to who may look starts the grants whose approvals suffice by today's
+        rules (after the 16th birthday); a look never does."""
+        for grant in self.grants.values():
+            if grant.status == "pending" and self.required() <= grant.approvals:
+                grant.status = "active"
+
     def live(self, who: str) -> ModelGrant | None:
         grant = self.grants.get(who)
         return grant if grant and grant.status in ("pending", "active") else None
@@ -191,6 +198,7 @@ class SharingMachine(RuleBasedStateMachine):
             shared.grant_id,
         )
         assert shared.status == status
+        model.settle()
 
     @rule(grantee=st.sampled_from(GRANTEES), by=st.sampled_from(("youth", "guardian")))
     def approve(self, grantee: str, by: str) -> None:
@@ -211,6 +219,7 @@ class SharingMachine(RuleBasedStateMachine):
         if model.required() <= grant.approvals:
             grant.status = "active"
         assert status == grant.status
+        model.settle()
 
     @rule(
         grantee=st.sampled_from((*GRANTEES, "guardian")), by=st.sampled_from(("youth", "guardian"))
@@ -230,6 +239,7 @@ class SharingMachine(RuleBasedStateMachine):
             return
         assert model.decides(by) and grant.status in ("pending", "active")
         grant.status = "revoked"
+        model.settle()
 
     @rule(hours=st.integers(min_value=1, max_value=100))
     def time_passes(self, hours: int) -> None:
@@ -245,21 +255,15 @@ class SharingMachine(RuleBasedStateMachine):
             ):
                 grant.status = "expired"
         if model.sixteen and not was_sixteen:
-            # The guardian's ownership turns into a grant on all sections; pending grants the
-            # youth approved count as approved, settled at the youth's next look at access.
+            # The guardian's ownership turns into a grant on all sections. Pending grants the
+            # youth approved now have approval enough; they start at her next change to who may
+            # look (`Model.settle`), not at this look.
             model.grants["guardian"] = ModelGrant(
                 frozenset(SECTIONS), "contribute", set(), "active", None
             )
             overview = sharing.overview(self.ctx, self.actors["youth"], self.dossier_id)
             converted = next(g for g in overview.grants if g.basis == "ownership")
             model.grants["guardian"].grant_id = converted.id
-            for name, grant in model.grants.items():
-                if (
-                    name != "guardian"
-                    and grant.status == "pending"
-                    and "subject" in grant.approvals
-                ):
-                    grant.status = "active"
 
     @rule(who=st.sampled_from(PEOPLE), section=st.sampled_from(SECTIONS))
     def write(self, who: str, section: str) -> None:

@@ -40,7 +40,6 @@ from dossier.services.entries.writing import (
     change_entry,
     edit_entry,
     mark_outdated,
-    writable_sections,
     write_entry,
 )
 
@@ -81,6 +80,5 @@ __all__ = [
     "sniff",
     "stored_name",
     "waiting_for_me",
-    "writable_sections",
     "write_entry",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dossier.actions import Action
 from dossier.errors import N_, InvalidInput, NotFound
@@ -190,14 +191,19 @@ class WaitingCorrection:
 def waiting_for_me(ctx: Context, actor: Actor) -> list[WaitingCorrection]:
     """Open requests on entries I wrote, in dossiers I can still reach (no content, so no log)."""
     with ctx.unit_of_work() as db:
-        rows = db.scalars(
-            select(CorrectionRequest)
-            .where(
-                CorrectionRequest.author_id == actor.user_id,
-                CorrectionRequest.status == CorrectionStatus.OPEN,
-            )
-            .order_by(CorrectionRequest.created_at)
-        ).all()
-        return [
-            WaitingCorrection(r.dossier_id, r.entry_id, r.id, r.created_at, r.removal) for r in rows
-        ]
+        return corrections_waiting(db, actor)
+
+
+def corrections_waiting(db: Session, actor: Actor) -> list[WaitingCorrection]:
+    """`waiting_for_me`, inside the caller's unit of work (the start page's)."""
+    rows = db.scalars(
+        select(CorrectionRequest)
+        .where(
+            CorrectionRequest.author_id == actor.user_id,
+            CorrectionRequest.status == CorrectionStatus.OPEN,
+        )
+        .order_by(CorrectionRequest.created_at)
+    )
+    return [
+        WaitingCorrection(r.dossier_id, r.entry_id, r.id, r.created_at, r.removal) for r in rows
+    ]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from dossier.actions import Action
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
@@ -34,24 +32,6 @@ from dossier.services.entries.lookup import (
 )
 from dossier.services.entries.sealing import open_version, seal_version, view_place
 from dossier.services.work import DossierWork, dossier_work
-
-
-def writable_sections(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[uuid.UUID]:
-    """The sections the actor may write a new entry in; refused when there are none."""
-    with dossier_work(ctx, actor, dossier_id, Action.ENTRY_CREATE) as work:
-        db, access = work.db, work.access
-        sections = [
-            section.id
-            for section in db.scalars(
-                select(Section)
-                .where(Section.dossier_id == dossier_id, Section.archived_at.is_(None))
-                .order_by(Section.position)
-            )
-            if access.can_write_entries(section.id)
-        ]
-        if not access.may_write_entries or not sections:
-            raise access.refuse(Action.ENTRY_CREATE, "may not write entries")
-        return sections
 
 
 def write_entry(
