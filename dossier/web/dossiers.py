@@ -12,6 +12,7 @@ from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
+from dossier.models import Relation, Role
 from dossier.services import dossiers, entries, ownership, pages, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import Page, bp, show_errors
@@ -29,7 +30,7 @@ from dossier.web.forms import (
 @login_required
 def create_dossier() -> Page:
     me = actor()
-    for_self = me.role == "youth"
+    for_self = me.role == Role.YOUTH
     form = CreateDossierForm()
     if request.method == "GET" and for_self:
         form.subject_name.data = me.display_name
@@ -218,7 +219,7 @@ def destroy(dossier_id: uuid.UUID) -> Page:
                     "Nothing is destroyed yet. The young person must first join the dossier "
                     "and confirm it herself. Anyone who owns the dossier can still stop it."
                 )
-                if "subject" in decision.waiting_for
+                if Relation.SUBJECT in decision.waiting_for
                 else _(
                     "Nothing is destroyed yet. The others who must confirm got a message. "
                     "Anyone who owns the dossier can still stop it."
