@@ -92,7 +92,7 @@ def _verified_key(public_key: bytes, entry: Entry, version: EntryVersion, kind: 
     digest = hashlib.sha256()
     for part in (
         public_key,
-        crypto.canonical(version_place(entry, version).context()),
+        f"{entry.dossier_id}/{entry.section_id}/{entry.id}/{version.version}/{version.key_version}".encode(),
         kind.encode(),
         version.signature,
         version.title_sealed,
