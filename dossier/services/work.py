@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -36,8 +37,10 @@ class DossierWork:
             self._keys = keychain(self.db, self.access.actor, self.access.dossier.id)
         return self._keys
 
-    def log(self, action: Action, **fields: object) -> None:
-        append(self.db, self.access.event(action, **fields), self.ctx.origin, self.ctx.now())
+    def log(self, action: Action, at: datetime | None = None, **fields: object) -> None:
+        """`at`: the time a write stamped on what it made, so its event carries the same."""
+        event = self.access.event(action, **fields)
+        append(self.db, event, self.ctx.origin, at or self.ctx.now())
 
     def refuse(
         self, action: Action, reason: str, error: DomainError | None = None, **fields: object

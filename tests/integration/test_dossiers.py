@@ -537,6 +537,25 @@ def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family)
         assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 0
 
 
+def test_writing_an_entry_logs_it_at_the_time_the_entry_carries(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+    """The log and the entry tell the same time: an auditor matching an event to the entry or
+    version it made finds them at the same instant."""
+    parent, dossier = family
+    entry_id, _ = entries.write_entry(
+        ctx, parent, dossier.id, section(dossier, "family"), "Eerst", "Woorden", "note"
+    )
+    entries.edit_entry(ctx, parent, dossier.id, entry_id, body="Andere woorden")
+    with ctx.unit_of_work() as db:
+        entry = db.get(Entry, entry_id)
+        second = _first(db, EntryVersion, entry_id=entry_id, version=2)
+        logged = {
+            event.action: event.at
+            for event in db.scalars(select(AuditEvent).where(AuditEvent.object_id == str(entry_id)))
+        }
+        assert logged["entry.create"] == entry.created_at
+        assert logged["entry.edit"] == second.created_at == entry.updated_at
+
+
 def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
     parent, dossier = family
     pro = verified_professional(ctx)
@@ -573,23 +592,24 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
     assert not detail.views[0].trusted and "Mijn view" not in detail.views[0].body
 
 
-def test_a_list_of_titles_still_catches_forged_words_and_a_changed_kind(
+def test_a_list_of_titles_still_catches_a_forged_body_a_changed_kind_or_author(
     ctx: Context, family
 ) -> None:  # type: ignore[no-untyped-def]
-    """A list opens titles only, trusting a version this process checked whole before; a body or
-    a kind changed since is a different version, checked whole again and shown as untrusted."""
+    """A list opens titles only, trusting a version this process checked whole before; a body,
+    kind or author changed since is a different version, checked whole again and untrusted."""
     parent, dossier = family
     pro = verified_professional(ctx)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
     care = section(dossier, "care")
     forged, _ = entries.write_entry(ctx, pro, dossier.id, care, "Rapport", "Origineel", "report")
     retyped, _ = entries.write_entry(ctx, pro, dossier.id, care, "Plan", "Stappen", "plan")
+    moved, _ = entries.write_entry(ctx, pro, dossier.id, care, "Brief", "Woorden", "letter")
 
     def cards() -> dict[object, bool]:
         page = entries.list_entries(ctx, parent, dossier.id, entries.Filters())
         return {card.id: card.trusted for card in page.items}
 
-    assert cards() == {forged: True, retyped: True}  # checked whole, and remembered
+    assert cards() == {forged: True, retyped: True, moved: True}  # checked whole, remembered
     with ctx.unit_of_work() as db:
         from dossier.services.content import seal_text
         from dossier.services.entries.sealing import version_place
@@ -605,7 +625,9 @@ def test_a_list_of_titles_still_catches_forged_words_and_a_changed_kind(
             "body",
         )
         db.get(Entry, retyped).kind = "report"
-    assert cards() == {forged: False, retyped: False}
+        db.get(Entry, moved).author_id = parent.user_id  # shown as written by someone else
+    assert cards() == {forged: False, retyped: False, moved: False}
+    assert not entries.read_entry(ctx, parent, dossier.id, moved).card.trusted
 
 
 def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, family) -> None:  # type: ignore[no-untyped-def]

@@ -59,7 +59,11 @@ def correction_binding(entry: Entry) -> dict[str, str]:
 def open_version(
     db: Session, keys: KeyChain, entry: Entry, version: EntryVersion, kind: str | None = None
 ) -> tuple[str, str]:
-    """Title and body, checked against the author's signature; raises Untrusted otherwise."""
+    """Title and body, checked against the author's signature; raises Untrusted otherwise. Every
+    version is written by the entry's author, whom a page names: a version by anyone else was
+    moved or edited."""
+    if version.author_id != entry.author_id:
+        raise Untrusted()
     try:
         key = keys.key(entry.section_id, version.key_version)
     except (crypto.CryptoError, AccessDenied):
@@ -92,6 +96,7 @@ def _verified_key(public_key: bytes, entry: Entry, version: EntryVersion, kind: 
     digest = hashlib.sha256()
     for part in (
         public_key,
+        str(version.author_id).encode(),
         f"{entry.dossier_id}/{entry.section_id}/{entry.id}/{version.version}/{version.key_version}".encode(),
         kind.encode(),
         version.signature,
@@ -107,10 +112,12 @@ def open_title(db: Session, keys: KeyChain, entry: Entry, version: EntryVersion)
     """The title alone, as a list shows it; raises Untrusted like `open_version`.
 
     The author's signature covers title and body together, so checking it means opening the body.
-    A version whose very ciphertexts, signature, kind and author key this process has checked
+    A version whose very ciphertexts, signature, kind, author and key this process has checked
     before need not be checked again: the title still opens here, under the section's key and
     bound to this place, which proves the key; the same bytes under the same key hold the same
     words. Only digests are remembered, never words."""
+    if version.author_id != entry.author_id:
+        raise Untrusted()
     public_key = signing_public_key(db, version.author_id)
     seen = _verified_key(public_key, entry, version, entry.kind)
     if seen not in _VERIFIED:

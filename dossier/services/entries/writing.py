@@ -96,7 +96,7 @@ def write_entry(
         db.add(
             seal_version(keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now)
         )
-        work.log(Action.ENTRY_CREATE, object_type="entry", object_id=str(entry.id))
+        work.log(Action.ENTRY_CREATE, at=now, object_type="entry", object_id=str(entry.id))
         return entry.id, 1
 
 
@@ -187,6 +187,7 @@ def new_version(
     )
     work.log(
         Action.ENTRY_EDIT,
+        at=now,
         object_type="entry",
         object_id=str(entry.id),
         reason=f"version {entry.current_version}",
