@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries.sealing import open_version
 from dossier.services.keychain import KeyChain
-from dossier.services.work import dossier_work
+from dossier.services.work import DossierWork, dossier_work
 
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 EXPORT_FIELDS = (
@@ -444,34 +445,32 @@ def _entry_title(
     return cache[entry_id]
 
 
+class TimelineFilters(TypedDict, total=False):
+    """What an owner narrows "Who looked?" to; the same for the page and the API."""
+
+    person: uuid.UUID | None
+    since: datetime | None
+    until: datetime | None
+    cursor: str | None
+    limit: int
+    reads_only: bool
+
+
 def timeline(
-    ctx: Context,
-    actor: Actor,
-    dossier_id: uuid.UUID,
-    *,
-    person: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    cursor: str | None = None,
-    limit: int = paging.PAGE_DEFAULT,
-    reads_only: bool = False,
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, **filters: Unpack[TimelineFilters]
 ) -> Timeline:
     """Who looked at my dossier, newest first, in words a person can read. Owners only."""
     with dossier_work(ctx, actor, dossier_id, Action.AUDIT_TIMELINE) as work:
-        work.require_owner(Action.AUDIT_TIMELINE)
-        log = timeline_of(
-            work.db,
-            work.keys,
-            work.access,
-            person=person,
-            since=since,
-            until=until,
-            cursor=cursor,
-            limit=limit,
-            reads_only=reads_only,
-        )
-        work.log(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id))
-        return log
+        return read_timeline(work, **filters)
+
+
+def read_timeline(work: DossierWork, **filters: Unpack[TimelineFilters]) -> Timeline:
+    """The dossier's log as its owner reads it, inside the caller's unit of work, with the one
+    `audit.timeline` event that says it was read."""
+    work.require_owner(Action.AUDIT_TIMELINE)
+    log = timeline_of(work.db, work.keys, work.access, **filters)
+    work.log(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(work.access.dossier.id))
+    return log
 
 
 def timeline_of(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Unpack
 
 from dossier.actions import Action
 from dossier.models import Entry, Role
@@ -13,9 +13,10 @@ from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.audit_views import (
     RecentLook,
     Timeline,
+    TimelineFilters,
     lookers_since_last_visit,
+    read_timeline,
     recent_looks_in,
-    timeline_of,
 )
 from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
@@ -271,34 +272,10 @@ class LogPage:
 
 
 def log_page(
-    ctx: Context,
-    actor: Actor,
-    dossier_id: uuid.UUID,
-    *,
-    person: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    cursor: str | None = None,
-    limit: int = 30,
-    reads_only: bool = True,
+    ctx: Context, actor: Actor, dossier_id: uuid.UUID, **filters: Unpack[TimelineFilters]
 ) -> LogPage:
     """The owner's page "Who looked?": one read of the dossier's log, one `audit.timeline`
     event."""
     with dossier_work(ctx, actor, dossier_id, Action.AUDIT_TIMELINE) as work:
-        work.require_owner(Action.AUDIT_TIMELINE)
-        page = LogPage(
-            described(work.db, work.keys, work.access),
-            timeline_of(
-                work.db,
-                work.keys,
-                work.access,
-                person=person,
-                since=since,
-                until=until,
-                cursor=cursor,
-                limit=limit,
-                reads_only=reads_only,
-            ),
-        )
-        work.log(Action.AUDIT_TIMELINE, object_type="dossier", object_id=str(dossier_id))
-        return page
+        log = read_timeline(work, **filters)
+        return LogPage(described(work.db, work.keys, work.access), log)

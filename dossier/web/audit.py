@@ -36,7 +36,7 @@ def _day(name: str, end: bool = False) -> datetime | None:
 
 @bp.get("/dossiers/<uuid:dossier_id>/log")
 @login_required
-def access_log(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def access_log(dossier_id: uuid.UUID) -> Page:
     try:
         page = pages.log_page(
             service_context(),
@@ -74,7 +74,7 @@ def _filters() -> audit_views.EventFilters:
 
 @bp.get("/audit")
 @login_required
-def audit_console():  # type: ignore[no-untyped-def]
+def audit_console() -> Page:
     try:
         console = audit_views.console(service_context(), actor(), _filters())
     except InvalidInput as error:

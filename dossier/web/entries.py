@@ -48,7 +48,7 @@ def _back(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
 
 @bp.route("/dossiers/<uuid:dossier_id>/entries/new", methods=["GET", "POST"])
 @login_required
-def write_entry(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def write_entry(dossier_id: uuid.UUID) -> Page:
     page = pages.write_page(service_context(), actor(), dossier_id)
     form = EntryForm()
     form.section_id.choices = [

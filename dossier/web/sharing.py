@@ -39,7 +39,7 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 
 @bp.get("/dossiers/<uuid:dossier_id>/access")
 @login_required
-def access(dossier_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def access(dossier_id: uuid.UUID) -> Page:
     page = pages.access_page(service_context(), actor(), dossier_id)
     return render_template(
         "sharing/access.html", dossier=page.dossier, overview=page.overview, confirm=ConfirmForm()
