@@ -88,8 +88,12 @@ def _header(kind: Kind) -> bytes:
     return MAGIC + bytes([FORMAT_VERSION, int(kind)])
 
 
-def _associated_data(kind: Kind, purpose: str, context: Mapping[str, object]) -> bytes:
-    return _header(kind) + label(purpose) + b"\x00" + canonical(context)
+Context = Mapping[str, object] | bytes  # bytes: the context's canonical JSON, made by the caller
+
+
+def _associated_data(kind: Kind, purpose: str, context: Context) -> bytes:
+    bound = context if isinstance(context, bytes) else canonical(context)
+    return _header(kind) + label(purpose) + b"\x00" + bound
 
 
 # --- password key derivation -------------------------------------------------------------
@@ -165,7 +169,7 @@ def seal(
     *,
     kind: Kind,
     purpose: str,
-    context: Mapping[str, object],
+    context: Context,
     rng: Rng = os.urandom,
 ) -> bytes:
     """AES-256-GCM with a fresh nonce; the header and context are bound as associated data."""
@@ -176,9 +180,7 @@ def seal(
     return _header(kind) + nonce + body
 
 
-def open_sealed(
-    key: bytes, blob: bytes, *, kind: Kind, purpose: str, context: Mapping[str, object]
-) -> bytes:
+def open_sealed(key: bytes, blob: bytes, *, kind: Kind, purpose: str, context: Context) -> bytes:
     """Inverse of `seal`; any mismatch (key, context, header, byte) is one `CryptoError`."""
     if len(key) != KEY_BYTES or len(blob) < HEADER_BYTES + NONCE_BYTES + TAG_BYTES:
         raise CryptoError()

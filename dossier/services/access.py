@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
@@ -111,8 +111,7 @@ def resolve(
     time tells nothing either: who the actor is to the dossier is asked first, by its id alone,
     and only someone with a standing there goes on to its secret, its sweep and the exact rules.
     """
-    dossier = db.get(Dossier, dossier_id)
-    known = has_standing(db, actor, dossier_id)
+    dossier, relation, known = standing(db, actor, dossier_id)
     stranger = Refused(
         NotFound(),
         Event(
@@ -142,14 +141,10 @@ def resolve(
                 reason="dossier destroyed: its secret is gone",
             ),
         )
-    sweep(db, ctx, dossier)
-    owner = db.scalar(
-        select(DossierOwner).where(
-            DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == actor.user_id
-        )
-    )
-    if owner is not None:
-        return Access(dossier, actor, owner.relation, "own", None)
+    if sweep(db, ctx, dossier):
+        relation = db.scalar(_relation(actor, dossier_id))
+    if relation is not None:
+        return Access(dossier, actor, relation, "own", None)
     grant = active_grant(db, ctx, actor, dossier_id)
     if grant is None:
         # The refusal rolls this transaction back; what the sweep ended must end all the same.
@@ -160,20 +155,36 @@ def resolve(
     return Access(dossier, actor, "grantee", grant.permission, sections, grant.id)
 
 
-def has_standing(db: Session, actor: Actor, dossier_id: uuid.UUID) -> bool:
-    """Owner, or holder of a grant not yet ended by status: everyone whom `resolve` may let in,
-    after the sweep and the exact rules, and a few more (a grant past its date, say). One
-    statement that costs the same for a dossier that does not exist."""
-    owner = select(DossierOwner.user_id).where(
+def _relation(actor: Actor, dossier_id: uuid.UUID) -> Select[str]:
+    return select(DossierOwner.relation).where(
         DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == actor.user_id
     )
+
+
+def standing(
+    db: Session, actor: Actor, dossier_id: uuid.UUID
+) -> tuple[Dossier | None, str | None, bool]:
+    """The dossier, the actor's relation to it as an owner, and whether they are an owner or hold
+    a grant not yet ended by status: everyone whom `resolve` may let in, after the sweep and the
+    exact rules, and a few more (a grant past its date, say). One statement, which costs the same
+    for a dossier that does not exist."""
     grant = select(Grant.id).where(
         Grant.dossier_id == dossier_id,
         Grant.grantee_id == actor.user_id,
         Grant.status == GrantStatus.ACTIVE,
         Grant.revoked_at.is_(None),
     )
-    return bool(db.scalar(select(or_(exists(owner), exists(grant)))))
+    found = db.execute(
+        select(
+            Dossier,
+            _relation(actor, dossier_id).scalar_subquery(),
+            exists(grant),
+        ).where(Dossier.id == dossier_id)
+    ).first()
+    if found is None:
+        return None, None, False
+    dossier, relation, granted = found
+    return dossier, relation, relation is not None or bool(granted)
 
 
 def destroyed(db: Session, dossier_id: uuid.UUID) -> bool:

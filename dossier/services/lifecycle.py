@@ -32,9 +32,10 @@ def rules(ctx: Context) -> consent.Rules:
     return consent.Rules(youth_alone_12_15=ctx.settings.youth_alone_12_15)
 
 
-def sweep(db: Session, ctx: Context, dossier: Dossier) -> None:
+def sweep(db: Session, ctx: Context, dossier: Dossier) -> bool:
+    """True when it changed who owns the dossier."""
     expire_due(db, ctx, dossier)
-    apply_sixteenth_birthday(db, ctx, dossier)
+    return apply_sixteenth_birthday(db, ctx, dossier)
 
 
 def sweep_by_id(ctx: Context, dossier_id: uuid.UUID, db: Session) -> None:
@@ -101,15 +102,15 @@ def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
         )
 
 
-def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> None:
+def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> bool:
     """From 16 the youth alone decides. Once the youth has joined, each guardian keeps what they
-    could see, as a grant the youth controls, and both are told."""
+    could see, as a grant the youth controls, and both are told. True when it did so."""
     today = ctx.now().date()
     if (
         rules(ctx).guardians_own(dossier.subject_birth_date, today)
         or dossier.subject_user_id is None
     ):
-        return
+        return False
     guardians = list(
         db.scalars(
             select(DossierOwner).where(
@@ -118,7 +119,7 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
         )
     )
     if not guardians:
-        return
+        return False
     now = ctx.now()
     sections = list(db.scalars(select(Section.id).where(Section.dossier_id == dossier.id)))
     for owner in guardians:
@@ -175,3 +176,4 @@ def apply_sixteenth_birthday(db: Session, ctx: Context, dossier: Dossier) -> Non
             guardian=guardian.display_name if guardian else "",
         )
     db.flush()
+    return True

@@ -195,9 +195,15 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
     session_id, secret = parsed
     now = ctx.now()
     with ctx.unit_of_work() as db:
-        row = db.get(UserSession, session_id)
+        found = db.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == session_id)
+        ).first()
+        row, user = found if found is not None else (None, None)
         if (
             row is None
+            or user is None
             or row.kind != str(kind)
             or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret))
         ):
@@ -210,7 +216,6 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
             return None
         if now - row.last_seen_at > TOUCH_INTERVAL:
             row.last_seen_at = now
-        user = row.user
         return Actor(
             user_id=user.id,
             role=user.role,
@@ -225,11 +230,11 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
 
 def unlock_keyring(db: Session, actor: Actor) -> crypto.Keyring:
     """The actor's private keys, opened from their session row with the key only they hold."""
-    row = db.get(UserSession, actor.session_id)
-    if row is None:
+    sealed = db.scalar(select(UserSession.keyring_sealed).where(UserSession.id == actor.session_id))
+    if sealed is None:
         raise InvalidCredentials()
     return crypto.open_keyring(
-        row.keyring_sealed,
+        sealed,
         crypto.session_key(actor.session_secret),
         kind=crypto.Kind.KEYRING_BY_SESSION,
         owner=_session_context(actor.user_id, actor.session_id),

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.errors import N_
@@ -145,7 +146,9 @@ class Download:
 
 def author_of(db: Session, cache: dict[uuid.UUID, Author], user_id: uuid.UUID, role: str) -> Author:
     if user_id not in cache:
-        user = db.get(User, user_id)
+        user = db.execute(
+            select(User.display_name, User.organisation).where(User.id == user_id)
+        ).first()
         cache[user_id] = Author(
             user_id,
             user.display_name if user else "?",

@@ -81,7 +81,7 @@ def open_version(
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
     _VERIFIED.add(
-        _verified_key(signing_public_key(db, version.author_id), entry, version, kind or entry.kind)
+        _verified_key(signing_public_key(db, version.author_id), version, place, kind or entry.kind)
     )
     return title, body
 
@@ -91,21 +91,19 @@ _VERIFIED: set[bytes] = set()
 _VERIFIED_MAX = 200_000
 
 
-def _verified_key(public_key: bytes, entry: Entry, version: EntryVersion, kind: str) -> bytes:
-    """Everything the verdict depends on, each part length-prefixed so no two tuples collide."""
-    digest = hashlib.sha256()
-    for part in (
+def _verified_key(public_key: bytes, version: EntryVersion, place: Place, kind: str) -> bytes:
+    """Everything the verdict depends on (the place names dossier, section, entry, version and
+    key version), each part length-prefixed so no two tuples collide."""
+    parts = (
         public_key,
-        str(version.author_id).encode(),
-        f"{entry.dossier_id}/{entry.section_id}/{entry.id}/{version.version}/{version.key_version}".encode(),
+        version.author_id.bytes,
+        place.canonical,
         kind.encode(),
         version.signature,
         version.title_sealed,
         version.body_sealed,
-    ):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.digest()
+    )
+    return hashlib.sha256(b"".join(len(part).to_bytes(8, "big") + part for part in parts)).digest()
 
 
 def open_title(db: Session, keys: KeyChain, entry: Entry, version: EntryVersion) -> str:
@@ -118,15 +116,15 @@ def open_title(db: Session, keys: KeyChain, entry: Entry, version: EntryVersion)
     words. Only digests are remembered, never words."""
     if version.author_id != entry.author_id:
         raise Untrusted()
-    public_key = signing_public_key(db, version.author_id)
-    seen = _verified_key(public_key, entry, version, entry.kind)
+    place = version_place(entry, version)
+    seen = _verified_key(signing_public_key(db, version.author_id), version, place, entry.kind)
     if seen not in _VERIFIED:
         return open_version(db, keys, entry, version)[0]
     try:
         key = keys.key(entry.section_id, version.key_version)
     except (crypto.CryptoError, AccessDenied):
         raise Untrusted() from None
-    return open_text(key, version.title_sealed, version_place(entry, version), "title")
+    return open_text(key, version.title_sealed, place, "title")
 
 
 def seal_version(
