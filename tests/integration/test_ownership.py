@@ -302,9 +302,7 @@ def test_a_removed_owner_cannot_come_back_through_codes_they_made(ctx: Context) 
         )
 
 
-def test_a_change_approved_late_cannot_leave_the_dossier_without_owner(
-    ctx: Context, clock
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_approved_late_cannot_leave_the_dossier_without_owner(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
     g1 = person(ctx, "marieke@example.nl", "parent")
     g2 = person(ctx, "jan@example.nl", "parent")
     today = ctx.now().date()

@@ -597,3 +597,16 @@ def test_the_export_checks_every_attachment_and_marks_what_does_not_verify(world
     assert [(c["trusted"], c["reason"]) for c in report["corrections"]] == [(False, UNTRUSTED_TEXT)]
     assert {str(forged), str(flipped)} <= set(_untrusted_events(ctx, "attachment"))
     assert _chain_intact(ctx, w.dossier)
+
+
+def test_an_entry_whose_current_version_is_gone_is_listed_as_untrusted(world: World) -> None:
+    """The list reads each entry with its current version in one statement: a version deleted or
+    renumbered in the database must not drop the entry from sight nor break the page."""
+    w, ctx = world, world.ctx
+    set_columns(ctx, Entry, w.report, current_version=99)
+    page = entries.list_entries(ctx, w.parent, w.dossier, entries.Filters())
+    shown = {card.id: card for card in page.items}
+    assert not shown[w.report].trusted
+    assert shown[w.report].title != "Verslag"
+    assert shown[w.second_report].trusted and shown[w.second_report].title == "Plan"
+    assert str(w.report) in _untrusted_events(ctx, "entry")
