@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from dossier.models import (
 )
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import dossier_secrets
-from dossier.services.lifecycle import sweep, sweep_by_id
+from dossier.services.lifecycle import sweep, sweep_by_id, sweep_due
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def resolve(
     time tells nothing either: who the actor is to the dossier is asked first, by its id alone,
     and only someone with a standing there goes on to its secret, its sweep and the exact rules.
     """
-    dossier, relation, known = standing(db, actor, dossier_id)
+    dossier, relation, known, due = standing(db, actor, dossier_id, ctx.now())
     stranger = Refused(
         NotFound(),
         Event(
@@ -141,7 +142,7 @@ def resolve(
                 reason="dossier destroyed: its secret is gone",
             ),
         )
-    if sweep(db, ctx, dossier):
+    if due and sweep(db, ctx, dossier):
         relation = db.scalar(_relation(actor, dossier_id))
     if relation is not None:
         return Access(dossier, actor, relation, "own", None)
@@ -161,13 +162,17 @@ def _relation(actor: Actor, dossier_id: uuid.UUID) -> Select[str]:
     )
 
 
-def standing(
-    db: Session, actor: Actor, dossier_id: uuid.UUID
-) -> tuple[Dossier | None, str | None, bool]:
-    """The dossier, the actor's relation to it as an owner, and whether they are an owner or hold
-    a grant not yet ended by status: everyone whom `resolve` may let in, after the sweep and the
-    exact rules, and a few more (a grant past its date, say). One statement, which costs the same
-    for a dossier that does not exist."""
+class Standing(NamedTuple):
+    dossier: Dossier | None
+    relation: str | None  # as an owner
+    known: bool  # an owner, or the holder of a grant not yet ended by status
+    sweep_due: bool
+
+
+def standing(db: Session, actor: Actor, dossier_id: uuid.UUID, now: datetime) -> Standing:
+    """Who the actor is to the dossier: everyone whom `resolve` may let in, after the sweep and
+    the exact rules, is `known`, and a few more (a grant past its date, say); and whether the
+    sweep has work. One statement, which costs the same for a dossier that does not exist."""
     grant = select(Grant.id).where(
         Grant.dossier_id == dossier_id,
         Grant.grantee_id == actor.user_id,
@@ -179,12 +184,13 @@ def standing(
             Dossier,
             _relation(actor, dossier_id).scalar_subquery(),
             exists(grant),
+            sweep_due(dossier_id, now),
         ).where(Dossier.id == dossier_id)
     ).first()
     if found is None:
-        return None, None, False
-    dossier, relation, granted = found
-    return dossier, relation, relation is not None or bool(granted)
+        return Standing(None, None, False, False)
+    dossier, relation, granted, due = found
+    return Standing(dossier, relation, relation is not None or bool(granted), bool(due))
 
 
 def destroyed(db: Session, dossier_id: uuid.UUID) -> bool:

@@ -123,6 +123,9 @@ class Actor:
     session_id: uuid.UUID
     session_kind: str
     session_secret: bytes = field(repr=False)
+    # The session's sealed keyring as read when the session was checked, so that opening the
+    # actor's keys later in the request costs no second look-up; empty: read it then.
+    keyring_sealed: bytes = field(default=b"", repr=False)
 
     is_authenticated = True
     is_active = True

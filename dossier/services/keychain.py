@@ -146,6 +146,14 @@ def signing_public_key(db: Session, user_id: uuid.UUID | None) -> bytes:
     return known[user_id]
 
 
+def note_signing_keys(db: Session, keys: dict[uuid.UUID, bytes]) -> None:
+    """Signing keys a use case read along with something else, so `signing_public_key` need
+    not look them up one by one."""
+    known: dict[uuid.UUID, bytes] = db.info.setdefault("signing_keys", {})
+    for user_id, key in keys.items():
+        known.setdefault(user_id, key or b"")
+
+
 def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
     """The actor's keys for one dossier, opened with the keyring from their session."""
     return KeyChain(db, dossier_id, actor.user_id, unlock_keyring(db, actor))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from dossier import consent
@@ -30,6 +30,17 @@ from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
 
 def rules(ctx: Context) -> consent.Rules:
     return consent.Rules(youth_alone_12_15=ctx.settings.youth_alone_12_15)
+
+
+def sweep_due(dossier_id: uuid.UUID, now: datetime) -> ColumnElement[bool]:
+    """Whether the sweep may find anything: a grant whose end has come, or a guardian owner
+    (whose ownership ends at the subject's 16th birthday). Asked beside other questions, so a
+    dossier with nothing to sweep costs no statement of its own."""
+    ended = select(Grant.id).where(Grant.dossier_id == dossier_id, *_ended(now))
+    guardians = select(DossierOwner.id).where(
+        DossierOwner.dossier_id == dossier_id, DossierOwner.relation == consent.GUARDIAN
+    )
+    return or_(exists(ended), exists(guardians))
 
 
 def sweep(db: Session, ctx: Context, dossier: Dossier) -> bool:

@@ -225,12 +225,15 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
             session_id=row.id,
             session_kind=row.kind,
             session_secret=secret,
+            keyring_sealed=row.keyring_sealed,
         )
 
 
 def unlock_keyring(db: Session, actor: Actor) -> crypto.Keyring:
     """The actor's private keys, opened from their session row with the key only they hold."""
-    sealed = db.scalar(select(UserSession.keyring_sealed).where(UserSession.id == actor.session_id))
+    sealed = actor.keyring_sealed or db.scalar(
+        select(UserSession.keyring_sealed).where(UserSession.id == actor.session_id)
+    )
     if sealed is None:
         raise InvalidCredentials()
     return crypto.open_keyring(

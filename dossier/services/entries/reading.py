@@ -7,9 +7,10 @@ was not logged. Content that fails to open or to verify is returned as untrusted
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Integer, Select, bindparam, exists, func, select
 
 from dossier import crypto
 from dossier.actions import Action
@@ -42,6 +43,7 @@ from dossier.services.entries.cards import (
     VersionInfo,
     ViewCard,
     author_of,
+    authors_in,
 )
 from dossier.services.entries.lookup import (
     correction_refusal,
@@ -56,7 +58,7 @@ from dossier.services.entries.sealing import (
     open_version,
     view_place,
 )
-from dossier.services.keychain import signing_public_key
+from dossier.services.keychain import note_signing_keys, signing_public_key
 from dossier.services.work import DossierWork, dossier_work
 
 _CARD_COLUMNS = (
@@ -174,19 +176,29 @@ def list_reason(page: Page, filters: Filters) -> str:
     return f"{len(page.items)} entries" + (", search" if (filters.query or "").strip() else "")
 
 
-def entry_list(work: DossierWork, filters: Filters) -> Page:
-    """A page of entries, read inside the caller's unit of work (which logs it)."""
-    db, access = work.db, work.access
-    actor = access.actor
-    dossier_id = access.dossier.id
-    limit = paging.page_size(filters.limit)
-    query_text = (filters.query or "").strip().casefold()
-    if filters.kind is not None and filters.kind not in KINDS:
-        raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
-    cursor = paging.decode(filters.cursor) if filters.cursor else None
-    # One statement for the page: each entry with its current version, only the columns a card
-    # reads (building ORM objects, or converting columns nobody reads, was much of its cost).
+class _PageShape(NamedTuple):
+    """Which filters a page of entries applies: each shape's statement is built once."""
+
+    granted: bool  # only the sections of a grant
+    older: bool
+    section: bool
+    kind: bool
+    author: bool
+    has_my_view: bool | None
+    cursor: bool
+    limited: bool  # a search reads on until it has a page, so it has no limit
+
+
+@cache
+def _page_statement(shape: _PageShape) -> Select[Any]:
+    """Each entry with its current version and its views, only the columns a card reads, in one
+    statement (building ORM objects, converting columns nobody reads, and building the statement
+    itself anew for every request were much of a page's cost)."""
     version = EntryVersion.__table__.c
+    mine = exists().where(
+        EntryPerspective.entry_id == Entry.id,
+        EntryPerspective.author_id == bindparam("actor_id"),
+    )
     statement = (
         select(
             *(Entry.__table__.c[name] for name in _CARD_COLUMNS),
@@ -199,49 +211,75 @@ def entry_list(work: DossierWork, filters: Filters) -> Page:
             .where(EntryPerspective.entry_id == Entry.id)
             .scalar_subquery()
             .label("view_count"),
-            exists()
-            .where(
-                EntryPerspective.entry_id == Entry.id,
-                EntryPerspective.author_id == actor.user_id,
-            )
-            .label("has_my_view"),
+            mine.label("has_my_view"),
         )
         .outerjoin(
             EntryVersion,
             (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == Entry.current_version),
         )
-        .where(Entry.dossier_id == dossier_id)
+        .where(Entry.dossier_id == bindparam("dossier_id"))
     )
-    if access.sections is not None:
-        statement = statement.where(Entry.section_id.in_(access.sections))
+    if shape.granted:
+        statement = statement.where(Entry.section_id.in_(bindparam("sections", expanding=True)))
     hidden = (Entry.outdated_at.is_not(None)) | (Entry.archived_at.is_not(None))
-    statement = statement.where(hidden if filters.older else ~hidden)
-    if filters.section_id is not None:
-        statement = statement.where(Entry.section_id == filters.section_id)
-    if filters.kind is not None:
-        statement = statement.where(Entry.kind == filters.kind)
-    if filters.author_id is not None:
-        statement = statement.where(Entry.author_id == filters.author_id)
-    if filters.has_my_view is not None:
-        mine = exists().where(
-            and_(
-                EntryPerspective.entry_id == Entry.id,
-                EntryPerspective.author_id == actor.user_id,
-            )
-        )
-        statement = statement.where(mine if filters.has_my_view else ~mine)
-    if cursor is not None:
-        at, entry_id = cursor
+    statement = statement.where(hidden if shape.older else ~hidden)
+    if shape.section:
+        statement = statement.where(Entry.section_id == bindparam("section_id"))
+    if shape.kind:
+        statement = statement.where(Entry.kind == bindparam("kind"))
+    if shape.author:
+        statement = statement.where(Entry.author_id == bindparam("author_id"))
+    if shape.has_my_view is not None:
+        statement = statement.where(mine if shape.has_my_view else ~mine)
+    if shape.cursor:
+        at = bindparam("at", type_=Entry.created_at.type)
+        after = bindparam("after", type_=Entry.id.type)
         statement = statement.where(
-            (Entry.created_at < at) | ((Entry.created_at == at) & (Entry.id < entry_id))
+            (Entry.created_at < at) | ((Entry.created_at == at) & (Entry.id < after))
         )
     statement = statement.order_by(Entry.created_at.desc(), Entry.id.desc())
-    if not query_text:
-        statement = statement.limit(limit + 1)
+    if shape.limited:
+        statement = statement.limit(bindparam("limit", type_=Integer()))
+    return statement
+
+
+def entry_list(work: DossierWork, filters: Filters) -> Page:
+    """A page of entries, read inside the caller's unit of work (which logs it)."""
+    db, access = work.db, work.access
+    actor = access.actor
+    dossier_id = access.dossier.id
+    limit = paging.page_size(filters.limit)
+    query_text = (filters.query or "").strip().casefold()
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise InvalidInput({"kind": [N_("Choose one of the kinds in the list.")]})
+    cursor = paging.decode(filters.cursor) if filters.cursor else None
+    shape = _PageShape(
+        granted=access.sections is not None,
+        older=bool(filters.older),
+        section=filters.section_id is not None,
+        kind=filters.kind is not None,
+        author=filters.author_id is not None,
+        has_my_view=filters.has_my_view,
+        cursor=cursor is not None,
+        limited=not query_text,
+    )
+    at, after = cursor if cursor is not None else (None, None)
+    parameters = {
+        "dossier_id": dossier_id,
+        "actor_id": actor.user_id,
+        "sections": list(access.sections or ()),
+        "section_id": filters.section_id,
+        "kind": filters.kind,
+        "author_id": filters.author_id,
+        "at": at,
+        "after": after,
+        "limit": limit + 1,
+    }
     authors: dict[uuid.UUID, Author] = {}
     items: list[EntryCard] = []
     rows: list[Any] = []
-    found = list(db.execute(statement))
+    found = list(db.execute(_page_statement(shape), parameters))
+    note_signing_keys(db, authors_in(db, authors, ((e.author_id, e.author_role) for e in found)))
     for entry in found:
         # Plain rows with the columns of Entry and EntryVersion: all that card_for reads.
         card, body = card_for(
