@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Row, Select, String, func, select, type_coerce
+from sqlalchemy import Row, Select, String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
@@ -78,27 +78,42 @@ def link_hash(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()
 
 
+# Heads and events are written and read as plain rows, never as ORM objects: an object kept in a
+# session would go stale the moment the next event moves its head.
+_HEADS = AuditChainHead.metadata.tables[AuditChainHead.__tablename__]
+_EVENTS = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.chain == bindparam("head_chain"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("head_chain"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def start_chain(db: Session, dossier_id: uuid.UUID | None) -> None:
     """Create the head row of a new chain, in the transaction that creates its dossier."""
-    db.add(
-        AuditChainHead(chain=chain_for(dossier_id), dossier_id=dossier_id, seq=0, hash=GENESIS_HASH)
+    db.execute(
+        insert(_HEADS).values(
+            chain=chain_for(dossier_id), dossier_id=dossier_id, seq=0, hash=GENESIS_HASH
+        )
     )
-    db.flush()
 
 
-def append(db: Session, event: Event, origin: Origin, at: datetime) -> AuditEvent:
+def append(db: Session, event: Event, origin: Origin, at: datetime) -> None:
     """Append `event` to its chain in the caller's transaction; failing here fails the use case."""
     chain = chain_for(event.dossier_id)
-    head = db.scalar(select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update())
+    head = db.execute(_HEAD, {"head_chain": chain}).first()
     if head is None:
         raise LookupError(f"audit chain {chain} has no head")
     values = linked_values(event, origin, at, chain, head.seq + 1, head.hash)
-    row = AuditEvent(**values)
-    db.add(row)
-    head.seq = row.seq
-    head.hash = row.hash
-    db.flush()
-    return row
+    db.execute(insert(_EVENTS), values)
+    db.execute(
+        _MOVE_HEAD, {"head_chain": chain, "new_seq": values["seq"], "new_hash": values["hash"]}
+    )
 
 
 def linked_values(
@@ -184,7 +199,9 @@ def make_checkpoint(db: Session, signing_key: Ed25519PrivateKey, at: datetime) -
     last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
     heads = [
         (h.chain, h.seq, h.hash)
-        for h in db.scalars(select(AuditChainHead).order_by(AuditChainHead.chain))
+        for h in db.execute(
+            select(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash).order_by(_HEADS.c.chain)
+        )
     ]
     number = (last.number + 1) if last else 1
     prev = last.hash if last else GENESIS_HASH
@@ -323,7 +340,10 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
         expected_prev = row.hash
     if current is not None:
         chain_ends[current] = (expected_seq, expected_prev)
-    heads = {h.chain: (h.seq, h.hash) for h in db.scalars(select(AuditChainHead))}
+    heads = {
+        h.chain: (h.seq, h.hash)
+        for h in db.execute(select(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.hash))
+    }
     if first is None:
         for chain, (seq, digest) in sorted(heads.items()):
             if seq and chain_ends.get(chain, (0, GENESIS_HASH)) != (seq, digest):
@@ -395,7 +415,7 @@ def verify_chain(db: Session, chain: str) -> BrokenLink | None:
         if not _columns_match(row, json.loads(row.body)):
             return BrokenLink(chain, row.seq, "a field differs from the hashed event: edited")
         expected_prev = row.hash
-    head = db.get(AuditChainHead, chain)
+    head = db.execute(select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == chain)).first()
     if head is not None and (head.seq, head.hash) != (expected_seq, expected_prev):
         return BrokenLink(
             chain, expected_seq + 1, "chain ends before its head: events removed at the end"
