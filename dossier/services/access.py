@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
@@ -169,23 +169,35 @@ class Standing(NamedTuple):
     sweep_due: bool
 
 
+def _standing_statement() -> Select[Dossier, str | None, bool, bool]:
+    dossier_id = bindparam("dossier_id", type_=Dossier.id.type)
+    actor_id = bindparam("actor_id", type_=Dossier.id.type)
+    relation = select(DossierOwner.relation).where(
+        DossierOwner.dossier_id == dossier_id, DossierOwner.user_id == actor_id
+    )
+    grant = select(Grant.id).where(
+        Grant.dossier_id == dossier_id,
+        Grant.grantee_id == actor_id,
+        Grant.status == GrantStatus.ACTIVE,
+        Grant.revoked_at.is_(None),
+    )
+    return select(
+        Dossier,
+        relation.scalar_subquery(),
+        exists(grant),
+        sweep_due(dossier_id, bindparam("now", type_=Grant.expires_at.type)),
+    ).where(Dossier.id == dossier_id)
+
+
+_STANDING = _standing_statement()
+
+
 def standing(db: Session, actor: Actor, dossier_id: uuid.UUID, now: datetime) -> Standing:
     """Who the actor is to the dossier: everyone whom `resolve` may let in, after the sweep and
     the exact rules, is `known`, and a few more (a grant past its date, say); and whether the
     sweep has work. One statement, which costs the same for a dossier that does not exist."""
-    grant = select(Grant.id).where(
-        Grant.dossier_id == dossier_id,
-        Grant.grantee_id == actor.user_id,
-        Grant.status == GrantStatus.ACTIVE,
-        Grant.revoked_at.is_(None),
-    )
     found = db.execute(
-        select(
-            Dossier,
-            _relation(actor, dossier_id).scalar_subquery(),
-            exists(grant),
-            sweep_due(dossier_id, now),
-        ).where(Dossier.id == dossier_id)
+        _STANDING, {"dossier_id": dossier_id, "actor_id": actor.user_id, "now": now}
     ).first()
     if found is None:
         return Standing(None, None, False, False)

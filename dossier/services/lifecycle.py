@@ -32,7 +32,9 @@ def rules(ctx: Context) -> consent.Rules:
     return consent.Rules(youth_alone_12_15=ctx.settings.youth_alone_12_15)
 
 
-def sweep_due(dossier_id: uuid.UUID, now: datetime) -> ColumnElement[bool]:
+def sweep_due(
+    dossier_id: ColumnElement[uuid.UUID], now: ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """Whether the sweep may find anything: a grant whose end has come, or a guardian owner
     (whose ownership ends at the subject's 16th birthday). Asked beside other questions, so a
     dossier with nothing to sweep costs no statement of its own."""
@@ -70,7 +72,7 @@ def sweep_everywhere(ctx: Context) -> int:
     return len(due)
 
 
-def _ended(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def _ended(now: datetime | ColumnElement[datetime]) -> tuple[ColumnElement[bool], ...]:
     """Grants, active or still waiting, whose end date has come."""
     return (
         Grant.status.in_(LIVE_GRANT_STATUSES),

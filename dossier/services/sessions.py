@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -187,6 +187,13 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
     raise InvalidCredentials()
 
 
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("session_id", type_=UserSession.id.type))
+)
+
+
 def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
     """The actor behind a cookie or bearer token, or None when it is unknown, wrong or expired."""
     parsed = parse_ticket(token)
@@ -195,11 +202,7 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
     session_id, secret = parsed
     now = ctx.now()
     with ctx.unit_of_work() as db:
-        found = db.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.id == session_id)
-        ).first()
+        found = db.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
         row, user = found if found is not None else (None, None)
         if (
             row is None
