@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, select
+from sqlalchemy import CursorResult, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import InvalidCredentials
-from dossier.models import SessionKind, User, UserSession
+from dossier.models import SessionKind, User, UserSession, counts_as_verified
 from dossier.services import kdf, validation
 from dossier.services.context import Actor, Context
 
@@ -187,11 +187,28 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
     raise InvalidCredentials()
 
 
+# Plain rows: checking a session is part of every request, and ORM objects cost more than the
+# check itself.
 _SESSION_AND_USER = (
-    select(UserSession, User)
+    select(
+        UserSession.id,
+        UserSession.kind,
+        UserSession.lookup_hash,
+        UserSession.keyring_sealed,
+        UserSession.expires_at,
+        UserSession.last_seen_at,
+        User.id.label("user_id"),
+        User.role,
+        User.display_name,
+        User.email,
+        User.verified_at,
+    )
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("session_id", type_=UserSession.id.type))
 )
+_SESSION = UserSession.id == bindparam("session_id", type_=UserSession.id.type)
+_END_SESSION = delete(UserSession).where(_SESSION)
+_TOUCH_SESSION = update(UserSession).where(_SESSION).values(last_seen_at=bindparam("now"))
 
 
 def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
@@ -202,11 +219,9 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
     session_id, secret = parsed
     now = ctx.now()
     with ctx.unit_of_work() as db:
-        found = db.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
-        row, user = found if found is not None else (None, None)
+        row = db.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
         if (
             row is None
-            or user is None
             or row.kind != str(kind)
             or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret))
         ):
@@ -215,16 +230,16 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         if now >= row.expires_at or (
             kind == SessionKind.WEB and now - row.last_seen_at > idle_limit
         ):
-            db.delete(row)
+            db.execute(_END_SESSION, {"session_id": session_id})
             return None
         if now - row.last_seen_at > TOUCH_INTERVAL:
-            row.last_seen_at = now
+            db.execute(_TOUCH_SESSION, {"session_id": session_id, "now": now})
         return Actor(
-            user_id=user.id,
-            role=user.role,
-            display_name=user.display_name,
-            email=user.email,
-            verified=user.is_verified,
+            user_id=row.user_id,
+            role=row.role,
+            display_name=row.display_name,
+            email=row.email,
+            verified=counts_as_verified(row.role, row.verified_at),
             session_id=row.id,
             session_kind=row.kind,
             session_secret=secret,
