@@ -53,6 +53,7 @@ class KeyChain:
     holder_id: uuid.UUID
     keyring: crypto.Keyring = field(repr=False)
     _opened: dict[tuple[str, int], bytes] = field(default_factory=dict, repr=False)
+    _by_section: dict[tuple[uuid.UUID | None, int], bytes] = field(default_factory=dict, repr=False)
 
     def current(self, section_id: uuid.UUID | None) -> tuple[int, bytes]:
         """The newest key version of a scope that this holder holds, and the key."""
@@ -73,9 +74,13 @@ class KeyChain:
         return version, self.key(section_id, version)
 
     def key(self, section_id: uuid.UUID | None, version: int) -> bytes:
+        cached = self._by_section.get((section_id, version))
+        if cached is not None:  # a page asks once per row; the scope's name is not needed then
+            return cached
         scope = scope_of(section_id)
         cached = self._opened.get((scope, version))
         if cached is not None:
+            self._by_section[(section_id, version)] = cached
             return cached
         found = self.db.execute(
             select(SealedKey.sealed, KeyVersion.masked)
@@ -98,6 +103,7 @@ class KeyChain:
         if masked:
             key = _unmasked(self.db, self.dossier_id, scope, version, key)
         self._opened[(scope, version)] = key
+        self._by_section[(section_id, version)] = key
         return key
 
     def remember(self, section_id: uuid.UUID | None, version: int, key: bytes) -> None:

@@ -61,9 +61,8 @@ from dossier.services.entries.sealing import (
 from dossier.services.keychain import note_signing_keys, signing_public_key
 from dossier.services.work import DossierWork, dossier_work
 
-_CARD_COLUMNS = (
+_CARD_COLUMNS = (  # the dossier's id is known: the statement asks for it
     "id",
-    "dossier_id",
     "section_id",
     "author_id",
     "author_role",
@@ -91,9 +90,9 @@ class _CurrentVersion(NamedTuple):
     signature: bytes
 
     @classmethod
-    def of(cls, row: Any) -> _CurrentVersion:
+    def of(cls, row: Any, dossier_id: uuid.UUID) -> _CurrentVersion:
         return cls(
-            row.dossier_id,
+            dossier_id,
             row.id,
             row.current_version,
             row.version_author_id,
@@ -286,7 +285,7 @@ def entry_list(work: DossierWork, filters: Filters) -> Page:
             work,
             cast(Entry, entry),
             authors,
-            cast(EntryVersion, _CurrentVersion.of(entry)),
+            cast(EntryVersion, _CurrentVersion.of(entry, dossier_id)),
             ViewCount(entry.view_count, bool(entry.has_my_view)),
             with_body=bool(query_text),
         )
