@@ -88,6 +88,8 @@ def make_engine(
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == READ_ONLY:
+            return  # `reading`: each statement on its own, no lock held between them
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -97,6 +99,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+READ_ONLY = "AUTOCOMMIT"  # the isolation level of `reading`
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit when the block ends normally, roll everything back otherwise.
@@ -104,8 +109,30 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     `DatabaseUnavailable` here, once for every use case."""
     session = factory()
     try:
-        with session.begin():
+        with _translated(), session.begin():
             yield session
+    finally:
+        session.close()
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Statements that only read, each in a transaction of its own: no write lock taken, nothing
+    to commit. For a look-up that every request makes before its unit of work, such as checking
+    its session; a block that writes must use `unit_of_work`."""
+    session = factory()
+    try:
+        with _translated():
+            session.connection(execution_options={"isolation_level": READ_ONLY})
+            yield session
+    finally:
+        session.close()
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
     except (sa.DBAPIError, sa.TimeoutError) as error:
         reason = unavailable(error)
         if reason is None:
@@ -113,8 +140,6 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         # The kind of failure only: a statement's parameters may hold sealed content.
         log.warning("database unavailable", extra={"fields": {"reason": reason}})
         raise DatabaseUnavailable() from error
-    finally:
-        session.close()
 
 
 def unavailable(error: Exception) -> str | None:

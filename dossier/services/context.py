@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.audit import Event, Origin, append
 from dossier.config import Settings
-from dossier.db import unit_of_work
+from dossier.db import reading, unit_of_work
 from dossier.errors import DomainError
 from dossier.keys import DossierSecrets
 from dossier.services import queue
@@ -89,6 +89,12 @@ class Context:
             self._after_commit(partial(self._deliver, mail), "mail not delivered")
         for action in after_commit:
             self._after_commit(action, "after-commit action failed")
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Look-ups without a transaction to begin and commit (`dossier.db.reading`)."""
+        with reading(self.sessions) as db:
+            yield db
 
     def _deliver(self, mail: Mail) -> None:
         if self.settings.redis_url:

@@ -218,33 +218,33 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         return None
     session_id, secret = parsed
     now = ctx.now()
-    with ctx.unit_of_work() as db:
+    with ctx.reading() as db:
         row = db.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
-        if (
-            row is None
-            or row.kind != str(kind)
-            or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret))
-        ):
-            return None
-        idle_limit = timedelta(minutes=ctx.settings.session_idle_minutes)
-        if now >= row.expires_at or (
-            kind == SessionKind.WEB and now - row.last_seen_at > idle_limit
-        ):
+    if (
+        row is None
+        or row.kind != str(kind)
+        or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret))
+    ):
+        return None
+    idle_limit = timedelta(minutes=ctx.settings.session_idle_minutes)
+    if now >= row.expires_at or (kind == SessionKind.WEB and now - row.last_seen_at > idle_limit):
+        with ctx.unit_of_work() as db:
             db.execute(_END_SESSION, {"session_id": session_id})
-            return None
-        if now - row.last_seen_at > TOUCH_INTERVAL:
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        with ctx.unit_of_work() as db:  # at most once a minute: most requests write nothing
             db.execute(_TOUCH_SESSION, {"session_id": session_id, "now": now})
-        return Actor(
-            user_id=row.user_id,
-            role=row.role,
-            display_name=row.display_name,
-            email=row.email,
-            verified=counts_as_verified(row.role, row.verified_at),
-            session_id=row.id,
-            session_kind=row.kind,
-            session_secret=secret,
-            keyring_sealed=row.keyring_sealed,
-        )
+    return Actor(
+        user_id=row.user_id,
+        role=row.role,
+        display_name=row.display_name,
+        email=row.email,
+        verified=counts_as_verified(row.role, row.verified_at),
+        session_id=row.id,
+        session_kind=row.kind,
+        session_secret=secret,
+        keyring_sealed=row.keyring_sealed,
+    )
 
 
 def unlock_keyring(db: Session, actor: Actor) -> crypto.Keyring:
