@@ -10,6 +10,12 @@ from typing import Unpack
 from dossier.actions import Action
 from dossier.models import Entry, Role
 from dossier.services.accounts import Profile, professional_profiles
+from dossier.services.approvals import (
+    ApproverInfo,
+    WhoAgrees,
+    approvers_in,
+    who_must_agree,
+)
 from dossier.services.audit_views import (
     RecentLook,
     Timeline,
@@ -177,6 +183,8 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
 class AccessPage:
     dossier: DossierSummary
     overview: AccessOverview
+    approvers: list[ApproverInfo]
+    who_agrees: WhoAgrees
 
 
 def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
@@ -184,9 +192,12 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
     event, and nothing settled while someone only looks: re-encryption still due is counted."""
     with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
         work.require_owner(Action.GRANT_LIST)
+        access = work.access
         page = AccessPage(
-            described(work.db, work.keys, work.access),
-            access_overview(work.db, ctx, work.access),
+            described(work.db, work.keys, access),
+            access_overview(work.db, ctx, access),
+            approvers_in(work.db, ctx, access),
+            who_must_agree(ctx, access.dossier.subject_birth_date, access.relation),
         )
         work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
         return page
