@@ -27,6 +27,7 @@ from dossier.models import (
     DossierOwner,
     Grant,
     GrantApproval,
+    GrantRelease,
     GrantSection,
     GrantStatus,
     Relation,
@@ -347,6 +348,26 @@ def requests_for_me(ctx: Context, actor: Actor) -> RequestsPage:
                     ctx.now(),
                 )
         return RequestsPage(found, sorted(set(asked_by)))
+
+
+def waiting_count(db: Session, ctx: Context, actor: Actor) -> int:
+    """How many sharings wait for this approver's yes, counted inside the caller's unit of work
+    (the start page's) without opening any: no names, so nothing to log."""
+    waiting = 0
+    for approver in _live_approvers(db, None, actor.user_id):
+        dossier = db.get(Dossier, approver.dossier_id)
+        assert dossier is not None
+        waiting += sum(
+            1
+            for grant in _pending(db, dossier.id)
+            if _may_decide(ctx, dossier, grant)
+            and db.scalar(
+                select(GrantRelease.id).where(
+                    GrantRelease.grant_id == grant.id, GrantRelease.approver_id == approver.id
+                )
+            )
+        )
+    return waiting
 
 
 def _name(db: Session, user_id: uuid.UUID | None) -> str:

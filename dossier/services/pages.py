@@ -14,6 +14,7 @@ from dossier.services.approvals import (
     ApproverInfo,
     WhoAgrees,
     approvers_in,
+    waiting_count,
     who_must_agree,
 )
 from dossier.services.audit_views import (
@@ -156,6 +157,7 @@ class StartPage:
     approvals: list[Waiting]
     recent_looks: list[RecentLook]
     notices: list[NoticeInfo]
+    requests: int  # sharings that wait for this person as approver
 
 
 LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
@@ -176,6 +178,7 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
             approvals=waiting_in(db, ctx, actor),
             recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
             notices=notices_of(db, actor, limit=5),
+            requests=waiting_count(db, ctx, actor),
         )
 
 

@@ -401,7 +401,7 @@ def _hold_for_approvers(
     only approve (see `holds`), and goes to the dossier's approvers at once."""
     names = {info.id: info for info in section_infos(db, keys, access)}
     sections = [
-        {"default": names[section_id].default_name or ""}
+        {"default": names[section_id].name}  # the app's name, translated when shown
         if names[section_id].default_name
         else {"name": names[section_id].name}
         for section_id in chosen

@@ -148,7 +148,7 @@ def test_a_youth_of_14_starts_on_her_own_and_her_mothers_yes_starts_the_sharing(
     assert page.asked_by == ["Sanne"]
     assert (request.grant_id, request.asked_by, request.grantee_name) == (grant, "Sanne", "Anne")
     assert request.grantee_organisation == "Jeugdteam Zuid" and request.permission == "read"
-    assert request.sections == [{"default": "care"}, {"default": "school"}]
+    assert request.sections == [{"default": "Care"}, {"default": "School"}]
     assert request.until is not None and request.until > ctx.now() + timedelta(days=29)
     assert request.message is not None and request.message.text == "Anne helpt mij met school."
     assert request.message.trusted
