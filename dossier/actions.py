@@ -110,6 +110,22 @@ class Action(StrEnum):
         N_("read the personal message that came with a sharing"),
     )
 
+    GRANT_REFUSE = "grant.refuse", DOES, N_("said no to a sharing")
+
+    # Parents or guardians who may only approve.
+    APPROVER_ASK = "approver.ask", DOES, N_("asked a parent or guardian to approve a sharing")
+    APPROVER_ACCEPT = (
+        "approver.accept",
+        DOES,
+        N_("used a code to approve sharings, without reading the dossier"),
+    )
+    APPROVER_REQUESTS = (
+        "approver.requests",
+        DOES,
+        N_("looked at a sharing they were asked to approve"),
+    )
+    APPROVER_END = "approver.end", DOES, N_("stopped a parent or guardian from approving sharings")
+
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")
     INVITATION_ACCEPT = "invitation.accept", DOES, N_("used a code to become an owner")

@@ -7,7 +7,9 @@ Pure: only the standard library. Age is the subject's age on the day of the deci
 Anyone whose approval is required today may revoke alone, at any time.
 
 Every way into a dossier follows these rules: a share, a share link, a new co-owner, removing an
-owner. Destroying cannot be undone, so it asks more: from 12 the young person's own confirmation
+owner. A guardian may be asked to approve only: her yes counts as a guardian's, for a sharing that
+waits, and she never reads the dossier, shares it or stops what runs (that stays with owners).
+Destroying cannot be undone, so it asks more: from 12 the young person's own confirmation
 (besides a guardian's while the rules want both), and under 12 every guardian who owns the dossier.
 """
 
@@ -82,6 +84,18 @@ class Rules:
     def approved(self, approvals: Iterable[str], birth_date: date, day: date) -> bool:
         """Every required relation has approved (what is approved stays approved)."""
         return self.required(birth_date, day) <= frozenset(approvals)
+
+    def may_ask_approver(self, relation: str, birth_date: date, day: date) -> bool:
+        """The young person may ask a parent or guardian to approve only while the rules want a
+        guardian's yes besides her own: so she can start without a guardian in the dossier.
+        Under 12 a guardian decides as owner; when she decides alone she needs nobody."""
+        return relation == SUBJECT and self.required(birth_date, day) == {SUBJECT, GUARDIAN}
+
+    def approver_may_decide(self, grant: State, birth_date: date, day: date) -> bool:
+        """An approve-only guardian says yes or no to a sharing that waits, while the rules still
+        want a guardian's yes; her yes then counts as GUARDIAN in `approved`, exactly like a
+        guardian owner's. Nothing else: no reading, no sharing, no stopping what runs."""
+        return grant is State.PENDING and GUARDIAN in self.required(birth_date, day)
 
     def guardians_own(self, birth_date: date, day: date) -> bool:
         """Guardians are owners while the subject is under 16."""

@@ -480,7 +480,8 @@ class Grant(Base):
 
 
 class GrantApproval(Base):
-    """One owner's yes to a grant, with the relation that made it count."""
+    """One yes to a grant, with the relation that made it count: an owner's, or an approve-only
+    guardian's (as `guardian`)."""
 
     __tablename__ = "grant_approvals"
 
@@ -493,6 +494,84 @@ class GrantApproval(Base):
     )
     relation: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Approver(Base):
+    """A parent or guardian the young person asked to approve only: she says yes or no to
+    sharings that wait for a guardian, and holds no key of the dossier. Until she uses the code
+    from her e-mail, what she may release is sealed to the code's key pair."""
+
+    __tablename__ = "approvers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lookup_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class GrantHold(Base):
+    """What a sharing that waits for a guardian keeps ready under its own release key: what an
+    approver is shown (sections, message), beside the grantee's keys in `HeldKey`."""
+
+    __tablename__ = "grant_holds"
+
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    summary_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HeldKey(Base):
+    """A key version already sealed to the grantee, and locked again under the grant's release
+    key: useless to the grantee until an approver's yes unlocks it, and to the approver always."""
+
+    __tablename__ = "held_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    key_version_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("key_versions.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class GrantRelease(Base):
+    """A grant's release key sealed to one person who may pass it on: the owner who shared (to
+    offer it to an approver later), or an approver (to her account, or to her code)."""
+
+    __tablename__ = "grant_releases"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    grant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    approver_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("approvers.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RotationDue(Base):

@@ -190,14 +190,20 @@ def seal_to_user(db: Session, key_version: KeyVersion, key: bytes, user: User) -
             dossier_id=key_version.dossier_id,
             key_version_id=key_version.id,
             holder_id=user.id,
-            sealed=crypto.seal_to_public_key(
-                _sealable(db, key_version, key),
-                user.exchange_public_key,
-                seal_info(
-                    key_version.dossier_id, key_version.scope, key_version.version, str(user.id)
-                ),
-            ),
+            sealed=sealed_copy(db, key_version, key, user.exchange_public_key, str(user.id)),
         )
+    )
+
+
+def sealed_copy(
+    db: Session, key_version: KeyVersion, key: bytes, public_key: bytes, recipient: str
+) -> bytes:
+    """A key sealed to one holder, as its `SealedKey` row carries it; the recipient is a user's
+    id or `invitation_recipient(...)`."""
+    return crypto.seal_to_public_key(
+        _sealable(db, key_version, key),
+        public_key,
+        seal_info(key_version.dossier_id, key_version.scope, key_version.version, recipient),
     )
 
 
@@ -216,15 +222,8 @@ def seal_to_invitation(
             key_version_id=key_version.id,
             invitation_id=None if share_link else invitation_id,
             grant_link_id=invitation_id if share_link else None,
-            sealed=crypto.seal_to_public_key(
-                _sealable(db, key_version, key),
-                public_key,
-                seal_info(
-                    key_version.dossier_id,
-                    key_version.scope,
-                    key_version.version,
-                    invitation_recipient(invitation_id),
-                ),
+            sealed=sealed_copy(
+                db, key_version, key, public_key, invitation_recipient(invitation_id)
             ),
         )
     )

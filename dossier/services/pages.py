@@ -10,6 +10,13 @@ from typing import Unpack
 from dossier.actions import Action
 from dossier.models import Entry, Role
 from dossier.services.accounts import Profile, professional_profiles
+from dossier.services.approvals import (
+    ApproverInfo,
+    WhoAgrees,
+    approvers_in,
+    waiting_count,
+    who_must_agree,
+)
 from dossier.services.audit_views import (
     RecentLook,
     Timeline,
@@ -150,6 +157,7 @@ class StartPage:
     approvals: list[Waiting]
     recent_looks: list[RecentLook]
     notices: list[NoticeInfo]
+    requests: int  # sharings that wait for this person as approver
 
 
 LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
@@ -170,6 +178,7 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
             approvals=waiting_in(db, ctx, actor),
             recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
             notices=notices_of(db, actor, limit=5),
+            requests=waiting_count(db, ctx, actor),
         )
 
 
@@ -177,6 +186,8 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
 class AccessPage:
     dossier: DossierSummary
     overview: AccessOverview
+    approvers: list[ApproverInfo]
+    who_agrees: WhoAgrees
 
 
 def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
@@ -184,9 +195,12 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
     event, and nothing settled while someone only looks: re-encryption still due is counted."""
     with dossier_work(ctx, actor, dossier_id, Action.GRANT_LIST) as work:
         work.require_owner(Action.GRANT_LIST)
+        access = work.access
         page = AccessPage(
-            described(work.db, work.keys, work.access),
-            access_overview(work.db, ctx, work.access),
+            described(work.db, work.keys, access),
+            access_overview(work.db, ctx, access),
+            approvers_in(work.db, ctx, access),
+            who_must_agree(ctx, access.dossier.subject_birth_date, access.relation),
         )
         work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
         return page

@@ -27,6 +27,7 @@ from dossier.models import (
     RotationDue,
     User,
 )
+from dossier.services import holds
 from dossier.services.access import Access
 from dossier.services.context import Context
 from dossier.services.keychain import KeyChain, seal_to_invitation, seal_to_user
@@ -64,6 +65,7 @@ def activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: G
             seal_to_invitation(
                 db, key_version, key, grant.id, grant.invitation_public_key, share_link=True
             )
+    holds.drop(db, grant.id)  # an owner's keys started it: nothing waits for an approver
     grant.status = GrantStatus.ACTIVE
     grant.activated_at = ctx.now()
     append(

@@ -36,7 +36,7 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import ownership, sealed, validation
+from dossier.services import approvals, holds, ownership, sealed, validation
 from dossier.services.access import Access, resolve, resolve_owner
 from dossier.services.content import (
     Place,
@@ -47,7 +47,9 @@ from dossier.services.content import (
     signed_text,
 )
 from dossier.services.context import Actor, Context, Refused, mail_after_commit
+from dossier.services.dossiers import section_infos
 from dossier.services.keychain import (
+    KeyChain,
     keychain,
     signing_public_key,
     take_over_invitation,
@@ -308,6 +310,7 @@ def share(
             expires_at=expires_at,
         )
         code = None
+        signed = None
         if grantee is None:
             code = crypto.new_recovery_code()
             raw = crypto.parse_recovery_code(code)
@@ -320,16 +323,15 @@ def share(
         assert recipient is not None  # an invitation's key pair was made just above
         if text:
             grant.message_signed_by = actor.user_id
+            signed = signed_text(
+                unlock_keyring(db, actor).signing,
+                _message_place(grant),
+                actor.user_id,
+                "message",
+                text,
+            )
             grant.message_sealed = crypto.seal_to_public_key(
-                signed_text(
-                    unlock_keyring(db, actor).signing,
-                    _message_place(grant),
-                    actor.user_id,
-                    "message",
-                    text,
-                ),
-                recipient,
-                _message_info(grant.id),
+                signed, recipient, _message_info(grant.id)
             )
         db.add(grant)
         _one_live_grant(db, "grantee_email")
@@ -361,9 +363,13 @@ def share(
             mail_after_commit(db, invitation_mail(mail_to, code, permission))
             code = None  # only the address sees it
         keys = keychain(db, actor, dossier_id)
-        if rules(ctx).approved([access.relation], access.dossier.subject_birth_date, now.date()):
+        birth = access.dossier.subject_birth_date
+        if rules(ctx).approved([access.relation], birth, now.date()):
             activate(db, ctx, access, keys, grant)
         else:
+            if consent.GUARDIAN in rules(ctx).required(birth, now.date()) - {access.relation}:
+                _hold_for_approvers(db, ctx, access, keys, grant, chosen, signed)
+                approvals.tell_approvers(db, ctx, grant, grantee.display_name if grantee else "")
             for owner in db.scalars(
                 select(DossierOwner).where(
                     DossierOwner.dossier_id == dossier_id, DossierOwner.user_id != actor.user_id
@@ -380,6 +386,30 @@ def share(
         settle(db, ctx, access, keys)  # an owner's change finishes what waited for an owner
         # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
         return Shared(grant.id, grant.status, code, grant.invitation_expires_at if code else None)
+
+
+def _hold_for_approvers(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    keys: KeyChain,
+    grant: Grant,
+    chosen: list[uuid.UUID],
+    message: bytes | None,
+) -> None:
+    """A sharing that waits for a guardian keeps the grantee's keys ready for a guardian who may
+    only approve (see `holds`), and goes to the dossier's approvers at once."""
+    names = {info.id: info for info in section_infos(db, keys, access)}
+    sections = [
+        {"default": names[section_id].name}  # the app's name, translated when shown
+        if names[section_id].default_name
+        else {"name": names[section_id].name}
+        for section_id in chosen
+    ]
+    owner = db.get(User, access.actor.user_id)
+    assert owner is not None
+    holds.hold(db, grant, keys, owner, holds.Summary(sections, message), ctx.now())
+    approvals.offer_to_approvers(db, grant, access.actor)
 
 
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> str:
@@ -436,6 +466,7 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         grant.status = GrantStatus.REVOKED
         grant.revoked_at = now
         grant.revoked_by = actor.user_id
+        holds.drop(db, grant.id)
         keys = keychain(db, actor, dossier_id)
         if was_active:
             forget_holder(
@@ -597,6 +628,9 @@ def accept_invitation(ctx: Context, actor: Actor, code: str) -> ownership.Joined
         grant.grantee_id = user.id
         grant.accepted_at = now
         grant.invitation_lookup_hash = None
+        # Keys held for an approver were sealed to the code: the sharing now starts at an
+        # owner's next change once its approvals suffice, with keys sealed to this account.
+        holds.drop(db, grant.id)
         _one_live_grant(db, "code")
         append(
             db,
@@ -851,7 +885,8 @@ def message_of_my_grant(db: Session, ctx: Context, access: Access) -> SignedText
 
 
 def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
-    """One field for every invitation code: a co-owner invitation or a share link."""
+    """One field for every invitation code: a co-owner invitation, an approver's or a share
+    link."""
     try:
         raw = crypto.parse_recovery_code(code)
     except crypto.CryptoError:
@@ -863,6 +898,10 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
                     Invitation.lookup_hash == crypto.invitation_lookup_hash(raw)
                 )
             )
+            is_approver = approvals.find_code(db, raw) is not None
         if is_owner_invitation:
             return ownership.join(ctx, actor, code)
+        if is_approver:
+            dossier_id = approvals.accept(ctx, actor, raw)
+            return ownership.Joined(dossier_id, approvals.JOINED_AS_APPROVER)
     return accept_invitation(ctx, actor, code)

@@ -84,7 +84,7 @@ def register(role: str) -> Page:
                 recovery_page(
                     registration.recovery_code,
                     (form.email.data or "").strip().lower(),
-                    url_for("web.start"),
+                    safe_next(request.args.get("next"), url_for("web.start")),
                 )
             )
             return set_session_cookie(response, registration.ticket)

@@ -13,7 +13,7 @@ from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import Relation, Role
-from dossier.services import dossiers, entries, ownership, pages, sharing
+from dossier.services import approvals, dossiers, entries, ownership, pages, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import (
@@ -175,6 +175,12 @@ def join() -> Page:
         except InvalidInput as error:
             show_errors(form, error)
         else:
+            if joined.status == approvals.JOINED_AS_APPROVER:
+                flash(
+                    _("Welcome. Here you see what waits for your yes or no."),
+                    "success",
+                )
+                return redirect(url_for("web.requests"))
             if joined.status != "done":
                 flash(
                     _(

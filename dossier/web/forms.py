@@ -179,6 +179,10 @@ class JoinForm(Form):
     code = StringField(_l("Invitation code"), render_kw={"autocomplete": "off"})
 
 
+class AskApproverForm(Form):
+    email = EmailField(_l("E-mail address of your parent or guardian"))
+
+
 class DestroyForm(Form):
     confirm = StringField(_l("Type the name to confirm"), render_kw={"autocomplete": "off"})
 

@@ -33,6 +33,7 @@ def start() -> Page:
         approvals=page.approvals,
         recent_looks=page.recent_looks,
         notices=page.notices,
+        requests=page.requests,
         confirm=ConfirmForm(),
     )
 

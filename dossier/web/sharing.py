@@ -13,7 +13,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import GrantStatus
-from dossier.services import dossiers, notices, pages, sharing
+from dossier.services import approvals, dossiers, notices, pages, sharing
 from dossier.web.blueprint import Page, bp, section_name_filter, show_errors
 from dossier.web.forms import ChangeGrantForm, ConfirmForm, SelectChoice, ShareForm
 
@@ -42,7 +42,12 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 def access(dossier_id: uuid.UUID) -> Page:
     page = pages.access_page(service_context(), actor(), dossier_id)
     return render_template(
-        "sharing/access.html", dossier=page.dossier, overview=page.overview, confirm=ConfirmForm()
+        "sharing/access.html",
+        dossier=page.dossier,
+        overview=page.overview,
+        approvers=page.approvers,
+        who=page.who_agrees,
+        confirm=ConfirmForm(),
     )
 
 
@@ -82,7 +87,8 @@ def share(dossier_id: uuid.UUID) -> Page:
                 "success",
             )
             return redirect(url_for("web.access", dossier_id=dossier_id))
-    return render_template("sharing/share.html", dossier=summary, form=form)
+    who = approvals.who_must_agree(ctx, summary.subject_birth_date, summary.my_relation)
+    return render_template("sharing/share.html", dossier=summary, form=form, who=who)
 
 
 @bp.post("/dossiers/<uuid:dossier_id>/grants/<uuid:grant_id>/approve")

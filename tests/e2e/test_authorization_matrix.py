@@ -49,7 +49,8 @@ from tests.support import (
 )
 
 OWNERS_READERS = ("youth", "guardian", "reader", "writer")
-ELSEWHERE = ("expired", "revoked", "stranger", "auditor", "admin")
+# "approver": Ilse, asked by the youth to approve only; she reads nothing of the dossier
+ELSEWHERE = ("approver", "expired", "revoked", "stranger", "auditor", "admin")
 RELATIONS = (*OWNERS_READERS, *ELSEWHERE, "anonymous")
 
 TEXT = {
@@ -81,6 +82,7 @@ PAGES = [
     ("get", "/dossiers/{d}/share", None, OWNERS),
     ("get", "/dossiers/{d}/grants/{g}/revoke", None, OWNERS),
     ("get", "/dossiers/{d}/owners/{o}/remove", None, OWNERS),
+    ("get", "/dossiers/{d}/approvers/new", None, OWNERS),
     (
         "post",
         "/dossiers/{d}/entries/new",
@@ -113,6 +115,9 @@ PAGES = [
     ("post", "/dossiers/{d}/ownership-changes/{h}/cancel", {}, (302, 302, 403, 403)),
     # the youth asks (it waits for a guardian); the guardian steps down
     ("post", "/dossiers/{d}/owners/{o}/remove", {}, (302, 302, 403, 403)),
+    # only the young person asks a guardian to approve only; whoever decides may end it
+    ("post", "/dossiers/{d}/approvers/new", {"email": "dad@example.nl"}, (302, 403, 403, 403)),
+    ("post", "/dossiers/{d}/approvers/{v}/end", {}, (302, 302, 403, 403)),
 ]
 API = [
     ("get", "/api/v1/dossiers/{d}", None, ALL4),
@@ -171,6 +176,8 @@ OTHER_ROUTES = [
     "/api/v1/dossiers",
     "/api/v1/invitations/acceptance",
     "/api/v1/notices",
+    "/requests",  # the approver's own page: test_approver_decides_only_what_she_was_asked
+    "/requests/{p}/{answer}",
 ]
 
 
@@ -207,6 +214,8 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     ticket = ownership.invite_owner(ctx, guardian, dossier, "guardian")
     ownership.join(ctx, login_actor(ctx, email_of("new")), ticket.code)
     [change] = sharing.overview(ctx, youth, dossier).changes
+    # Ilse may only approve: asked by the youth, she used her code (the pending grant waits)
+    approver = _approver(ctx, youth, dossier)
     clock.advance(minutes=10)  # the expired grantee's end has passed
     return {
         "d": dossier,
@@ -220,7 +229,21 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "p": pending,
         "h": change.id,
         "o": guardian.user_id,
+        "v": approver,
     }
+
+
+def _approver(ctx, youth, dossier):  # type: ignore[no-untyped-def]
+    from dossier.services import approvals
+
+    codes: list[str] = []
+    approvals.ask(ctx, youth, dossier, email_of("approver"), lambda code: codes.append(code) or "")
+    person(ctx, email_of("approver"), "parent", "Ilse")
+    sharing.accept_code(ctx, login_actor(ctx, email_of("approver")), codes[0])
+    from dossier.services import pages
+
+    [shown] = pages.access_page(ctx, youth, dossier).approvers
+    return shown.id
 
 
 def fill(value, ids):  # type: ignore[no-untyped-def]
@@ -371,6 +394,37 @@ def test_pages(world: World, who: str, row: tuple[Any, ...]) -> None:
     assert response.status_code == expected(answers, who, 302)
     if who == "anonymous":
         assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("grant", "answer", "after"),
+    [
+        ("p", "approve", "active"),  # the waiting sharing she was asked about: her yes starts it
+        ("p", "refuse", "revoked"),
+        ("g", "approve", "active"),  # a running sharing is not hers to decide on: unchanged
+        ("g", "refuse", "active"),
+    ],
+)
+def test_approver_decides_only_what_she_was_asked(
+    world: World, grant: str, answer: str, after: str
+) -> None:
+    response = world.page("approver", "post", f"/requests/{{{grant}}}/{answer}", {})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/requests")
+    youth = login_actor(world.ctx, YOUTH)
+    statuses = {g.id: g.status for g in sharing.overview(world.ctx, youth, world.ids["d"]).grants}
+    assert statuses[world.ids[grant]] == after
+
+
+@pytest.mark.parametrize("who", [w for w in RELATIONS if w != "approver"])
+def test_only_the_approver_decides_on_her_page(world: World, who: str) -> None:
+    response = world.page(who, "post", "/requests/{p}/approve", {})
+    assert response.status_code == (302 if who == "anonymous" else 404)
+    assert world.page(who, "get", "/requests").status_code == (302 if who == "anonymous" else 200)
+
+
+def test_an_approver_finds_no_made_up_sharing(world: World) -> None:
+    made_up = "/requests/00000000-0000-4000-8000-000000000000/approve"
+    assert world.page("approver", "post", made_up, {}).status_code == 404
 
 
 @pytest.mark.parametrize(("who", "row"), _cases(API))

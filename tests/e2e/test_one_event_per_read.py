@@ -155,6 +155,19 @@ READS = [
     Read("/dossiers/<uuid:dossier_id>/sections", "youth", (Action.DOSSIER_OPEN,), D),
     Read("/dossiers/<uuid:dossier_id>/share", "youth", (Action.DOSSIER_OPEN,), D),
     Read("/dossiers/<uuid:dossier_id>/invite", "youth", (Action.DOSSIER_OPEN,), D),
+    Read(
+        "/dossiers/<uuid:dossier_id>/approvers/new",
+        "youth",
+        (Action.DOSSIER_OPEN,),
+        D,
+        why="the form names the dossier, as the share page does",
+    ),
+    Read(
+        "/requests",
+        "guardian",
+        why="nobody asked her to approve a sharing: nothing shown; each sharing shown is one "
+        "approver.requests event (test_approvers)",
+    ),
     Read("/dossiers/<uuid:dossier_id>/export", "youth", (Action.DOSSIER_EXPORT,), D),
     Read(
         "/dossiers/<uuid:dossier_id>/destroy",

@@ -185,3 +185,41 @@ def test_an_edited_event_breaks_the_chain(ctx: Context, engine) -> None:  # type
     with ctx.unit_of_work() as db:
         broken = verify_chain(db, ACCOUNT_CHAIN)
     assert broken is not None and broken.sequence == 1
+
+
+def test_approvers_arrive_and_leave_without_touching_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0008 only adds tables: up and down again on both backends, rows stay."""
+    from sqlalchemy import inspect
+
+    new_tables = {"approvers", "grant_holds", "grant_releases", "held_keys"}
+    user = {
+        "id": uuid.uuid4(),
+        "email": "ilse@example.nl",
+        "display_name": "Ilse",
+        "role": "parent",
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "kdf_salt": b"s" * 16,
+        "kdf_time_cost": 1,
+        "kdf_memory_kib": 8,
+        "kdf_lanes": 1,
+        "auth_verifier": b"v" * 32,
+        "exchange_public_key": b"x" * 32,
+        "signing_public_key": b"s" * 32,
+        "keyring_by_password": b"k",
+        "keyring_by_recovery": b"r",
+        "password_changed_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    for url in (f"sqlite:///{tmp_path / 'before-0008.sqlite3'}", databases.new()):
+        engine = make_engine(url)
+        migrations.upgrade(engine, "0007")
+        assert not new_tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(User.__table__.insert().values(**user))
+        migrations.upgrade(engine)
+        assert new_tables <= set(inspect(engine).get_table_names())
+        migrations.downgrade(engine, "0007")
+        assert not new_tables & set(inspect(engine).get_table_names())
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(select(User.display_name)) == "Ilse"
+        engine.dispose()

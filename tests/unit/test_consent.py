@@ -148,3 +148,48 @@ def test_who_must_confirm_a_destruction(  # type: ignore[no-untyped-def]
     assert Rules().destruction_waits_for(owners, confirmed, birth, TODAY) == waiting
     alone = Rules(youth_alone_12_15=True)
     assert alone.destruction_waits_for(owners, confirmed, birth, TODAY) == waiting_youth_alone
+
+
+@pytest.mark.parametrize(
+    ("age", "youth_alone", "subject_may_ask", "guardian_may_ask"),
+    [
+        (11, False, False, False),  # a guardian decides as owner
+        (12, False, True, False),
+        (14, False, True, False),
+        (15, False, True, False),
+        (14, True, False, False),  # the setting lets her decide alone: nobody to ask
+        (16, False, False, False),
+    ],
+)
+def test_who_may_ask_a_guardian_to_approve_only(
+    age: int, youth_alone: bool, subject_may_ask: bool, guardian_may_ask: bool
+) -> None:
+    rules, born = Rules(youth_alone_12_15=youth_alone), born_years_ago(age, 30)
+    assert rules.may_ask_approver(SUBJECT, born, TODAY) is subject_may_ask
+    assert rules.may_ask_approver(GUARDIAN, born, TODAY) is guardian_may_ask
+
+
+@pytest.mark.parametrize(
+    ("age", "grant", "may"),
+    [
+        (14, State.PENDING, True),
+        (14, State.ACTIVE, False),  # stopping what runs stays with owners
+        (14, State.REVOKED, False),
+        (14, State.EXPIRED, False),
+        (11, State.PENDING, True),  # a guardian's yes is what an 11-year-old's sharing needs
+        (16, State.PENDING, False),  # from 16 a guardian has no say
+    ],
+)
+def test_what_an_approve_only_guardian_may_decide(age: int, grant: State, may: bool) -> None:
+    assert Rules().approver_may_decide(grant, born_years_ago(age, 30), TODAY) is may
+
+
+@pytest.mark.parametrize("age", [11, 14, 16])
+def test_an_approvers_yes_counts_as_a_guardians(age: int) -> None:
+    """Her yes is recorded as GUARDIAN, so `approved` cannot tell it from a guardian owner's."""
+    born = born_years_ago(age, 30)
+    rules = Rules()
+    assert rules.approved([SUBJECT, GUARDIAN], born, TODAY) is True
+    assert rules.approved([SUBJECT], born, TODAY) is (age >= 16)
+    needs_guardian = GUARDIAN in rules.required(born, TODAY)
+    assert rules.approver_may_decide(State.PENDING, born, TODAY) is needs_guardian
