@@ -6,7 +6,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from dossier.web import account, admin, audit, dossiers, entries, pages, sharing  # noqa: F401
+    from dossier.web import (  # noqa: F401
+        account,
+        admin,
+        audit,
+        dossiers,
+        entries,
+        log_words,
+        pages,
+        sharing,
+    )
     from dossier.web.blueprint import bp
 
     app.register_blueprint(bp)
