@@ -40,7 +40,7 @@ def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> 
     post_form(dutch, "/login", {"email": "sanne@example.nl", "password": PASSWORD})
     in_dutch = dutch.get(dossier_url + "/log").get_data(as_text=True)
     assert "<strong>Anne</strong> (hulpverlener bij Jeugdteam Zuid)" in in_dutch
-    assert "keek naar 1 bericht in Zorg" in in_dutch
+    assert "keek naar 1 bericht in Hulp" in in_dutch
     bad = sanne.get(dossier_url + "/log?since=yesterday")
     assert bad.status_code == 302  # back to the page, with a message
     assert "Use a date like 2026-03-14." in sanne.get(bad.headers["Location"]).get_data(
