@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
@@ -49,6 +50,7 @@ EXPORT_FIELDS = (
     "actor_role",
     "on_behalf_of",
     "action",
+    "what",  # the action in plain words, beside its code
     "dossier_id",
     "object_type",
     "object_id",
@@ -259,8 +261,15 @@ def console(ctx: Context, actor: Actor, filters: EventFilters, checkpoints: int 
         return Console(page, _checkpoint_infos(db)[-checkpoints:])
 
 
-def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -> bytes:
-    """Every matching event, oldest first, as CSV or JSON. `actor` None: the operator's CLI."""
+def export(
+    ctx: Context,
+    actor: Actor | None,
+    filters: EventFilters,
+    fmt: str,
+    say: Callable[[str], str] = str,
+) -> bytes:
+    """Every matching event, oldest first, as CSV or JSON. `actor` None: the operator's CLI.
+    `say` translates the English words of each action for the reader (the pages' language)."""
     if fmt not in ("csv", "json"):
         raise InvalidInput({"format": [N_("Choose csv or json.")]})
     with ctx.unit_of_work() as db:
@@ -281,7 +290,7 @@ def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -
             ctx.origin,
             ctx.now(),
         )
-    return render_export(records, fmt)
+    return render_export(records, fmt, say)
 
 
 # OWASP, CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
@@ -296,16 +305,22 @@ def spreadsheet_safe(value: str | None) -> str | None:
     return value
 
 
-def render_export(records: list[EventRow], fmt: str) -> bytes:
+def _words(code: str, say: Callable[[str], str]) -> str:
+    action = Action.of(code)
+    return say(action.label) if action else code
+
+
+def render_export(records: list[EventRow], fmt: str, say: Callable[[str], str] = str) -> bytes:
     plain = [
         {
-            name: (None if getattr(r, name) is None else str(getattr(r, name)))
+            name: (None if getattr(r, name, None) is None else str(getattr(r, name)))
             for name in EXPORT_FIELDS
         }
         for r in records
     ]
     for item, record in zip(plain, records, strict=True):
         item["at"] = record.at.isoformat()
+        item["what"] = _words(record.action, say)
     if fmt == "json":
         return json.dumps(plain, ensure_ascii=False, indent=1).encode()
     buffer = io.StringIO()

@@ -108,7 +108,7 @@ def audit_console() -> Page:
 @login_required
 def audit_export() -> Response:
     fmt = request.args.get("format", "csv")
-    data = audit_views.export(service_context(), actor(), _filters(), fmt)
+    data = audit_views.export(service_context(), actor(), _filters(), fmt, say=_)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     return Response(
         data,

@@ -191,6 +191,8 @@ def test_the_auditor_reads_every_action_and_outcome_in_dutch(app, keyed, clock) 
     text = re.sub(r"<[^>]+>", " ", console)
     assert not re.search(r"\b(success|denied|ownership:\w+|grant:|[a-z]+\.[a-z_]+)\b", text)
     assert "eigenaar (de jongere)" in text and "gelukt" in text
+    exported = auditor.get("/audit/export?format=csv&action=entry.read").get_data(as_text=True)
+    assert ",entry.read,las een bericht," in exported
 
 
 # --- in a real browser -----------------------------------------------------------------------
