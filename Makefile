@@ -8,34 +8,53 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard dossier/translations/*/LC_MESSAGES/m
 export DOSSIER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export DOSSIER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
 
-.PHONY: run demo install keys migrate translations messages lint test prod-smoke bench chromium design-system clean
+# pip without its root-user and version notices; what running needs is installed showing errors
+# only, so a first `make run` prints what matters to a newcomer (the tools' install says more).
+PIP := PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip --quiet
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
-run: install keys migrate ## set everything up and serve on http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
+.PHONY: run demo reset install install-runtime keys migrate translations messages lint test \
+	prod-smoke bench chromium design-system clean
 
-demo: install keys migrate ## fill an empty database with demo accounts
-	$(BIN)/dossier demo
+run: install-runtime keys migrate ## serve on http://127.0.0.1:$(PORT); keep it running
+	@PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
 
-install: $(VENV)/.installed translations
+demo: install-runtime keys migrate ## fill an empty database with demo accounts (beside `make run`)
+	@PORT=$(PORT) $(BIN)/dossier demo
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $@
+reset: install-runtime ## start over: remove the SQLite database and dossier secrets, migrate
+	@$(BIN)/dossier reset
 
-keys: $(VENV)/.installed
-	$(BIN)/dossier keys init
+install: $(DEV) translations ## everything: what running needs, and the tools for tests and lint
 
-migrate: $(VENV)/.installed
-	$(BIN)/dossier db upgrade
+install-runtime: $(RUNTIME) translations ## only what running the app needs
+
+$(VENV)/bin/python:
+	@echo "Installing what Eigen Dossier needs to run in $(VENV)/ (about a minute, once)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --quiet install --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	@$(PIP) --quiet install -e .
+	@touch $@
+
+$(DEV): pyproject.toml $(RUNTIME)
+	$(PIP) install -e ".[dev]"
+	@touch $@
+
+keys: $(RUNTIME)
+	@$(BIN)/dossier keys init
+
+migrate: $(RUNTIME)
+	@$(BIN)/dossier db upgrade
 
 translations: $(CATALOGS)
 
-%.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -i $< -o $@
+%.mo: %.po $(RUNTIME)
+	@$(BIN)/pybabel --quiet compile -i $< -o $@
 
-messages: $(VENV)/.installed ## re-extract message ids after changing texts
+messages: $(DEV) ## re-extract message ids after changing texts
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location \
 		--sort-output --omit-header -o dossier/translations/messages.pot .
 	$(BIN)/pybabel update -i dossier/translations/messages.pot -d dossier/translations \

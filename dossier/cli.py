@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from dossier import keys as server_keys
 from dossier.config import ConfigError, Settings
-from dossier.errors import DomainError, InvalidInput, ServerKeysMissing
+from dossier.errors import Conflict, DomainError, InvalidInput, ServerKeysMissing
 from dossier.services.accounts import STAFF_ROLES
 from dossier.services.context import Context
 
@@ -159,13 +162,87 @@ def demo() -> None:
     try:
         with _context() as ctx:
             people = create_demo(ctx)
+    except Conflict as error:
+        raise click.ClickException(f"{error.detail} To start over: `make reset`.") from None
     except DomainError as error:
         raise _fail_on_domain_error(error) from None
-    click.echo("Demo accounts (log in at http://127.0.0.1:5000/login):\n")
+    address = _running_address()
+    if address:
+        click.echo(f"Demo accounts (log in at {address}/login):\n")
+    else:
+        click.echo("Demo accounts:\n")
     width = max(len(p.email) for p in people)
     for person in people:
         who = f"{person.display_name}, {person.description}"
         click.echo(f"  {person.email:<{width}}  {person.password:<26} {who}")
+    if not address:
+        click.echo(
+            "\nThe server is not running yet. Start it with `make run` in another terminal; it"
+            " prints the address to open, then log in there with one of these accounts."
+        )
+
+
+# `dossier run` writes the address it listens on here, so `dossier demo` (in another terminal)
+# names the page to open, and `dossier reset` does not pull the database from under the server.
+ADDRESS_FILE = Path("var") / "address"
+
+
+def _running_address() -> str | None:
+    """The address of the development server started here, if it still answers."""
+    try:
+        address = ADDRESS_FILE.read_text().strip()
+    except OSError:
+        return None
+    host, _, port = address.removeprefix("http://").partition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return address
+    except (OSError, ValueError):
+        return None  # left behind by a server that was killed
+
+
+@main.command()
+@click.option("--yes", is_flag=True, help="Do not ask before removing.")
+def reset(yes: bool) -> None:
+    """Start over on the embedded setup: remove the SQLite database and the dossiers' secrets,
+    then make an empty database. The installation and the server keys stay."""
+    from sqlalchemy.engine import make_url
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("Reset never runs in production.")
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "Reset only removes the embedded SQLite database, and this setup uses "
+            f"{url.render_as_string(hide_password=True)}."
+        )
+    if _running_address():
+        raise click.ClickException(
+            "The server is running: stop `make run` first (Ctrl+C), then reset."
+        )
+    database = Path(url.database)
+    files = [
+        path
+        for path in (database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", "-journal")))
+        if path.exists()
+    ]
+    secrets = sorted(settings.secrets_dir.glob("*.key")) if settings.secrets_dir.is_dir() else []
+    if not files and not secrets:
+        click.echo("Nothing to remove: there is no database and no dossier secret yet.")
+    else:
+        click.echo("This removes every account and dossier of this setup:")
+        for path in files:
+            click.echo(f"  {path}")
+        if secrets:
+            click.echo(f"  {len(secrets)} dossier secrets in {settings.secrets_dir}/")
+        click.echo(f"It keeps the server keys in {settings.keys_dir}/ and the installation.")
+        if not yes:
+            click.confirm("Start over?", abort=True)
+        for path in [*files, *secrets]:
+            path.unlink()
+    click.get_current_context().invoke(db_upgrade, revision="head")
+    click.echo("Done. Start the server with `make run`, and fill it with `make demo`.")
 
 
 @main.group("audit")
@@ -319,8 +396,28 @@ def run(host: str, port: int) -> None:
         raise click.ClickException("The database schema is not current: run `dossier db upgrade`.")
     if app.extensions["dossier"]["settings"].production:
         raise click.ClickException("In production, use a real server, not `dossier run`.")
-    click.echo(f"Eigen Dossier on http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from werkzeug.serving import make_server
+
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port} ({error.strerror}). Is another server running? "
+            "Stop it, or choose another port: `make run PORT=5001`."
+        ) from None
+    address = f"http://{host}:{server.server_port}"  # the port it really got, also for port 0
+    ADDRESS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    ADDRESS_FILE.write_text(address + "\n")
+    click.echo(f"Eigen Dossier runs on {address}/ (stop it with Ctrl+C)")
+    # Stopped by `kill` as by Ctrl+C: the address goes with the server.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        ADDRESS_FILE.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
@@ -36,6 +37,7 @@ from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.entries.sealing import open_version
 from dossier.services.keychain import KeyChain
+from dossier.services.visits import TimelineItem
 from dossier.services.work import DossierWork, dossier_work
 
 OUTCOMES = tuple(str(outcome) for outcome in Outcome)
@@ -48,6 +50,7 @@ EXPORT_FIELDS = (
     "actor_role",
     "on_behalf_of",
     "action",
+    "what",  # the action in plain words, beside its code
     "dossier_id",
     "object_type",
     "object_id",
@@ -100,20 +103,6 @@ class EventFilters:
     until: datetime | None = None
     cursor: str | None = None
     limit: int = paging.PAGE_DEFAULT
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    at: datetime
-    actor_id: uuid.UUID | None
-    actor_name: str
-    actor_role: str | None
-    organisation: str | None
-    action: str
-    object_type: str | None
-    object_id: str | None
-    title: str | None
-    outcome: str
 
 
 @dataclass(frozen=True)
@@ -272,8 +261,15 @@ def console(ctx: Context, actor: Actor, filters: EventFilters, checkpoints: int 
         return Console(page, _checkpoint_infos(db)[-checkpoints:])
 
 
-def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -> bytes:
-    """Every matching event, oldest first, as CSV or JSON. `actor` None: the operator's CLI."""
+def export(
+    ctx: Context,
+    actor: Actor | None,
+    filters: EventFilters,
+    fmt: str,
+    say: Callable[[str], str] = str,
+) -> bytes:
+    """Every matching event, oldest first, as CSV or JSON. `actor` None: the operator's CLI.
+    `say` translates the English words of each action for the reader (the pages' language)."""
     if fmt not in ("csv", "json"):
         raise InvalidInput({"format": [N_("Choose csv or json.")]})
     with ctx.unit_of_work() as db:
@@ -294,7 +290,7 @@ def export(ctx: Context, actor: Actor | None, filters: EventFilters, fmt: str) -
             ctx.origin,
             ctx.now(),
         )
-    return render_export(records, fmt)
+    return render_export(records, fmt, say)
 
 
 # OWASP, CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
@@ -309,16 +305,22 @@ def spreadsheet_safe(value: str | None) -> str | None:
     return value
 
 
-def render_export(records: list[EventRow], fmt: str) -> bytes:
+def _words(code: str, say: Callable[[str], str]) -> str:
+    action = Action.of(code)
+    return say(action.label) if action else code
+
+
+def render_export(records: list[EventRow], fmt: str, say: Callable[[str], str] = str) -> bytes:
     plain = [
         {
-            name: (None if getattr(r, name) is None else str(getattr(r, name)))
+            name: (None if getattr(r, name, None) is None else str(getattr(r, name)))
             for name in EXPORT_FIELDS
         }
         for r in records
     ]
     for item, record in zip(plain, records, strict=True):
         item["at"] = record.at.isoformat()
+        item["what"] = _words(record.action, say)
     if fmt == "json":
         return json.dumps(plain, ensure_ascii=False, indent=1).encode()
     buffer = io.StringIO()
@@ -420,11 +422,18 @@ def _checkpoint_infos(db: Session) -> list[CheckpointInfo]:
 # --- the owner's timeline -----------------------------------------------------------------------
 
 
-def _entry_title(
-    db: Session, keys: KeyChain, entry_id: str | None, cache: dict[str, str | None]
-) -> str | None:
+@dataclass(frozen=True)
+class _EntryName:
+    title: str | None
+    section_id: uuid.UUID | None
+
+
+def _entry_name(
+    db: Session, keys: KeyChain, entry_id: str | None, cache: dict[str, _EntryName]
+) -> _EntryName:
+    """The entry's title as it reads now, and its section; nothing for an entry that is gone."""
     if entry_id is None:
-        return None
+        return _EntryName(None, None)
     if entry_id not in cache:
         title = None
         try:
@@ -441,7 +450,7 @@ def _entry_title(
                 title = open_version(db, keys, entry, version)[0] if version else None
             except Untrusted:
                 title = None
-        cache[entry_id] = title
+        cache[entry_id] = _EntryName(title, entry.section_id if entry is not None else None)
     return cache[entry_id]
 
 
@@ -454,6 +463,7 @@ class TimelineFilters(TypedDict, total=False):
     cursor: str | None
     limit: int
     reads_only: bool
+    others_only: bool  # leave out what the owner reading the log did herself
 
 
 def timeline(
@@ -484,8 +494,10 @@ def timeline_of(
     cursor: str | None = None,
     limit: int = paging.PAGE_DEFAULT,
     reads_only: bool = False,
+    others_only: bool = False,
 ) -> Timeline:
-    """`timeline`, read inside the caller's unit of work (which logs it)."""
+    """`timeline`, read inside the caller's unit of work (which logs it). A person asked for
+    by name is shown even when it is the reader herself."""
     dossier_id = access.dossier.id
     limit = paging.checked_limit(limit)
     statement = select(AuditEvent).where(
@@ -493,12 +505,16 @@ def timeline_of(
     )
     if person is not None:
         statement = statement.where(AuditEvent.actor_id == person)
+    elif others_only:
+        statement = statement.where(AuditEvent.actor_id != access.actor.user_id)
     if since is not None:
         statement = statement.where(AuditEvent.at >= since)
     if until is not None:
         statement = statement.where(AuditEvent.at < until)
     if reads_only:
-        statement = statement.where(AuditEvent.action.in_(READS), AuditEvent.outcome == "success")
+        statement = statement.where(
+            AuditEvent.action.in_(READS), AuditEvent.outcome == Outcome.SUCCESS
+        )
     rows = list(
         db.scalars(
             _after(statement, cursor)
@@ -512,12 +528,14 @@ def timeline_of(
         )
     )
     people = _names(db, {row.actor_id for row in rows} | everyone)
-    titles: dict[str, str | None] = {}
+    names: dict[str, _EntryName] = {}
     items = []
     for row in rows[:limit]:
         user = people.get(row.actor_id) if row.actor_id else None
-        title = (
-            _entry_title(db, keys, row.object_id, titles) if row.object_type == "entry" else None
+        entry = (
+            _entry_name(db, keys, row.object_id, names)
+            if row.object_type == "entry"
+            else _EntryName(None, None)
         )
         items.append(
             TimelineItem(
@@ -529,8 +547,9 @@ def timeline_of(
                 row.action,
                 row.object_type,
                 row.object_id,
-                title,
+                entry.title,
                 row.outcome,
+                entry.section_id,
             )
         )
     listed = sorted(
@@ -541,7 +560,8 @@ def timeline_of(
 
 
 def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
-    """People other than the owners who read something since this owner's previous visit."""
+    """Everyone but this owner who read something since her previous visit: a co-owner (her
+    mother) looking is looking too."""
     with ctx.unit_of_work() as db:
         return lookers_since_last_visit(db, actor.user_id, dossier_id)
 
@@ -555,7 +575,7 @@ def lookers_since_last_visit(db: Session, user_id: uuid.UUID, dossier_id: uuid.U
                 AuditEvent.dossier_id == dossier_id,
                 AuditEvent.actor_id == user_id,
                 AuditEvent.action == Action.DOSSIER_OPEN,
-                AuditEvent.outcome == "success",
+                AuditEvent.outcome == Outcome.SUCCESS,
             )
             .order_by(AuditEvent.at.desc())
             .limit(2)
@@ -563,15 +583,14 @@ def lookers_since_last_visit(db: Session, user_id: uuid.UUID, dossier_id: uuid.U
     )
     if len(opens) < 2:
         return []
-    owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id)
     readers = db.scalars(
         select(AuditEvent.actor_id)
         .where(
             AuditEvent.dossier_id == dossier_id,
             AuditEvent.at > opens[1],
             AuditEvent.action.in_(READS),
-            AuditEvent.outcome == "success",
-            AuditEvent.actor_id.not_in(owners),
+            AuditEvent.outcome == Outcome.SUCCESS,
+            AuditEvent.actor_id != user_id,
         )
         .distinct()
     )
@@ -587,7 +606,8 @@ class RecentLook:
 
 
 def recent_looks(ctx: Context, actor: Actor, limit: int = 5) -> list[RecentLook]:
-    """For the start page: the latest reads by others in the dossiers this person owns."""
+    """For the start page: the latest reads by anyone but this person (her co-owners too) in
+    the dossiers she owns."""
     with ctx.unit_of_work() as db:
         return recent_looks_in(db, actor, limit)
 
@@ -596,14 +616,13 @@ def recent_looks_in(db: Session, actor: Actor, limit: int = 5) -> list[RecentLoo
     """`recent_looks`, inside the caller's unit of work (the start page's). Only who and when,
     from the log: nothing of a dossier is opened, so nothing is logged."""
     owned = select(DossierOwner.dossier_id).where(DossierOwner.user_id == actor.user_id)
-    owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id.in_(owned))
     rows = db.execute(
         select(AuditEvent.dossier_id, AuditEvent.actor_id, func.max(AuditEvent.at))
         .where(
             AuditEvent.dossier_id.in_(owned),
             AuditEvent.action.in_(READS),
-            AuditEvent.outcome == "success",
-            AuditEvent.actor_id.not_in(owners),
+            AuditEvent.outcome == Outcome.SUCCESS,
+            AuditEvent.actor_id != actor.user_id,
         )
         .group_by(AuditEvent.dossier_id, AuditEvent.actor_id)
         .order_by(func.max(AuditEvent.at).desc())

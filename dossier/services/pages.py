@@ -52,6 +52,7 @@ from dossier.services.sharing import (
     owners_of,
     waiting_in,
 )
+from dossier.services.visits import Visit, visits
 from dossier.services.work import dossier_work
 
 
@@ -283,6 +284,7 @@ def write_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> WritePage:
 class LogPage:
     dossier: DossierSummary
     log: Timeline
+    visits: list[Visit]  # the log's events told as one line per visit, newest first
 
 
 def log_page(
@@ -292,4 +294,8 @@ def log_page(
     event."""
     with dossier_work(ctx, actor, dossier_id, Action.AUDIT_TIMELINE) as work:
         log = read_timeline(work, **filters)
-        return LogPage(described(work.db, work.keys, work.access), log)
+        return LogPage(
+            described(work.db, work.keys, work.access),
+            log,
+            visits(log.items, me=actor.user_id),
+        )

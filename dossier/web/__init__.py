@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         audit,
         dossiers,
         entries,
+        log_words,
         pages,
         sharing,
     )

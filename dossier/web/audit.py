@@ -18,6 +18,8 @@ from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
+# Events read for one page of "Who looked?": told as visits, a page holds a few dozen lines.
+LOG_EVENTS = 150
 
 
 def _day(name: str, end: bool = False) -> datetime | None:
@@ -46,16 +48,24 @@ def access_log(dossier_id: uuid.UUID) -> Page:
             since=_day("since"),
             until=_day("until", end=True),
             cursor=request.args.get("cursor") or None,
-            limit=30,
+            limit=LOG_EVENTS,
             reads_only=request.args.get("all") != "1",
+            others_only=request.args.get("mine") != "1",
         )
     except InvalidInput as error:
         flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("web.access_log", dossier_id=dossier_id))
     log = page.log
     next_args = {**request.args.to_dict(), "cursor": log.next_cursor} if log.next_cursor else None
+    mine = {k: v for k, v in request.args.items() if k not in ("cursor", "mine")}
     return render_template(
-        "audit/timeline.html", dossier=page.dossier, log=log, args=request.args, next_args=next_args
+        "audit/timeline.html",
+        dossier=page.dossier,
+        log=log,
+        visits=page.visits,
+        args=request.args,
+        next_args=next_args,
+        mine_args=mine if request.args.get("mine") == "1" else {**mine, "mine": "1"},
     )
 
 
@@ -98,7 +108,7 @@ def audit_console() -> Page:
 @login_required
 def audit_export() -> Response:
     fmt = request.args.get("format", "csv")
-    data = audit_views.export(service_context(), actor(), _filters(), fmt)
+    data = audit_views.export(service_context(), actor(), _filters(), fmt, say=_)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     return Response(
         data,

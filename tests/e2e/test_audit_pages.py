@@ -26,8 +26,11 @@ def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> 
     page = sanne.get(dossier_url).get_data(as_text=True)
     assert "Since your last visit, these people looked in your dossier: Anne." in page
     log = sanne.get(dossier_url + "/log").get_data(as_text=True)
-    assert "<strong>Anne</strong>, Care professional at Jeugdteam Zuid" in log
-    assert "read “Plan van aanpak”" in log
+    # Her opening the dossier and the log, twice, is hers; Anne's two reads are one visit.
+    assert "<strong>Sanne</strong>" not in log
+    assert "<strong>Anne</strong> (care professional at Jeugdteam Zuid)" in log
+    assert log.count("looked at 1 entry in Care") == 1
+    assert "“Plan van aanpak”" in log
     only_anne = sanne.get(dossier_url + f"/log?person={w['anne'].user_id}&all=1").get_data(
         as_text=True
     )
@@ -35,7 +38,9 @@ def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> 
     dutch = app.test_client()
     dutch.get("/language/nl")
     post_form(dutch, "/login", {"email": "sanne@example.nl", "password": PASSWORD})
-    assert "las “Plan van aanpak”" in dutch.get(dossier_url + "/log").get_data(as_text=True)
+    in_dutch = dutch.get(dossier_url + "/log").get_data(as_text=True)
+    assert "<strong>Anne</strong> (hulpverlener bij Jeugdteam Zuid)" in in_dutch
+    assert "keek naar 1 bericht in Hulp" in in_dutch
     bad = sanne.get(dossier_url + "/log?since=yesterday")
     assert bad.status_code == 302  # back to the page, with a message
     assert "Use a date like 2026-03-14." in sanne.get(bad.headers["Location"]).get_data(
@@ -47,10 +52,18 @@ def test_auditor_console_search_export_verify(app, shared_world) -> None:  # typ
     auditor = page_login(app, "auditor@example.nl")
     console = auditor.get("/audit?action=entry.read").get_data(as_text=True)
     assert "entry.read" in console and "Anne" in console and "Plan van aanpak" not in console
-    # The words first, the code beside them; the search offers every action by its words.
-    assert 'read an entry<br><code class="meta">entry.read</code>' in console
-    assert '<option value="entry.read" selected>read an entry · entry.read</option>' in console
-    assert "looked at who looked in the dossier · audit.timeline</option>" in console
+    # Every action, outcome and basis in words; the codes stay in the form's values only.
+    assert '<td data-label="Action">read an entry</td>' in console
+    assert '<option value="entry.read" selected>read an entry</option>' in console
+    assert '<option value="audit.timeline" >looked at who looked in the dossier</option>' in console
+    assert '<td data-label="Outcome">done</td>' in console
+    assert '<td data-label="Basis">a sharing</td>' in console
+    assert ">entry.read<" not in console and ">success<" not in console
+    owners = auditor.get("/audit?action=dossier.create").get_data(as_text=True)
+    assert '<td data-label="Basis">owner (the young person)</td>' in owners
+    assert "ownership:subject" not in owners
+    refused = auditor.get("/audit?outcome=denied").get_data(as_text=True)
+    assert '<option value="denied" selected>refused</option>' in refused
     csv = auditor.get("/audit/export?format=csv&action=entry.read")
     assert csv.mimetype == "text/csv" and csv.data.decode().count("entry.read") >= 1
     verified = post_form(auditor, "/audit/verify", {}, form_page="/audit")
@@ -97,7 +110,9 @@ def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:  # 
     assert "Who looked recently?" not in anne.get("/start").get_data(as_text=True)
 
 
-def test_the_dossier_lists_are_logged_and_shown_to_the_owner(app, client, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_dossier_lists_are_logged_and_shown_to_the_owner(
+    app, client, shared_world, clock
+) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from dossier.models import AuditEvent
@@ -112,6 +127,7 @@ def test_the_dossier_lists_are_logged_and_shown_to_the_owner(app, client, shared
                 .where(AuditEvent.action == "dossier.list", AuditEvent.dossier_id == w["dossier"])
             )
 
+    clock.advance(hours=2)  # a new visit: Anne's read of the plan was earlier
     anne = api_login(client, "anne@example.nl")
     [item] = client.get("/api/v1/dossiers", headers=anne).get_json()["items"]
     assert item["subject_name"] == "Sanne" and listed() == 1

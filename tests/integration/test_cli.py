@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -227,3 +235,163 @@ def test_prepare_makes_keys_only_when_allowed_then_migrates(tmp_path: Path) -> N
     assert prepared.output.count("created") == 3 and "database at revision" in prepared.output
     again = runner.invoke(main, ["prepare"], env={**env, "DOSSIER_CREATE_KEYS": "true"})
     assert again.exit_code == 0 and "created" not in again.output
+
+
+# --- a newcomer's first steps: `make run`, `make demo`, `make reset` ------------------------------
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The embedded setup of a checkout in tmp_path: SQLite in var/, keys in keys/."""
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "DOSSIER_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'dossier.sqlite3'}",
+        "DOSSIER_KEYS_DIR": str(tmp_path / "keys"),
+        "DOSSIER_KDF_TIME_COST": "1",
+        "DOSSIER_KDF_MEMORY_KIB": "8",
+        "DOSSIER_ENV": "test",
+    }
+    (tmp_path / "var").mkdir()
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, list(args), env=env, input=input)
+
+    assert invoke("keys", "init").exit_code == 0
+    assert invoke("db", "upgrade").exit_code == 0
+    invoke.env = env  # type: ignore[attr-defined]
+    return invoke
+
+
+@contextmanager
+def listening(address_file: Path) -> Iterator[str]:
+    """Something answering on the address that `dossier run` wrote down."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        address = f"http://127.0.0.1:{server.getsockname()[1]}"
+        address_file.write_text(address + "\n")
+        yield address
+
+
+def test_reset_says_what_it_removes_then_starts_over(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert embedded("demo").exit_code == 0
+    secrets = sorted((tmp_path / "keys" / "dossiers").glob("*.key"))
+    server_keys = sorted(p.name for p in (tmp_path / "keys").iterdir() if p.is_file())
+    assert len(secrets) == 2 and len(server_keys) == 3
+
+    kept = embedded("reset", input="n\n")
+    assert kept.exit_code != 0
+    assert f"  {tmp_path / 'var' / 'dossier.sqlite3'}\n" in kept.output
+    assert f"  2 dossier secrets in {tmp_path / 'keys' / 'dossiers'}/\n" in kept.output
+    assert "keeps the server keys" in kept.output
+    assert all(path.exists() for path in secrets)
+    assert "already has accounts" in embedded("demo").output  # nothing was removed
+
+    done = embedded("reset", input="y\n")
+    assert done.exit_code == 0, done.output
+    assert "database at revision" in done.output
+    assert not any(path.exists() for path in secrets)
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir() if p.is_file()) == server_keys
+    assert embedded("demo").exit_code == 0  # an empty, migrated database again
+    assert "Nothing to remove" not in embedded("reset", "--yes").output
+
+
+def test_reset_touches_only_the_embedded_database(embedded, keys_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    postgres = {**embedded.env, "DOSSIER_DATABASE_URL": "postgresql+psycopg://u:secret@db/x"}
+    refused = CliRunner().invoke(main, ["reset", "--yes"], env=postgres)
+    assert refused.exit_code != 0 and "only removes the embedded SQLite database" in refused.output
+    assert "secret" not in refused.output  # the password is not printed
+    production = CliRunner().invoke(
+        main, ["reset", "--yes"], env={**embedded.env, "DOSSIER_ENV": "production"}
+    )
+    assert production.exit_code != 0 and "production" in production.output
+
+
+def test_reset_waits_for_the_server_to_stop(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with listening(tmp_path / "var" / "address"):
+        refused = embedded("reset", "--yes")
+    assert refused.exit_code != 0 and "stop `make run` first" in refused.output
+    assert (tmp_path / "var" / "dossier.sqlite3").exists()
+    # A server that was killed leaves its address behind; it no longer answers, so reset goes on.
+    assert embedded("reset", "--yes").exit_code == 0
+
+
+def test_demo_names_the_address_the_server_listens_on(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with listening(tmp_path / "var" / "address") as address:
+        shown = embedded("demo")
+    assert shown.exit_code == 0 and f"log in at {address}/login" in shown.output
+    assert embedded("reset", "--yes").exit_code == 0
+    alone = embedded("demo")
+    assert "127.0.0.1" not in alone.output
+    assert "The server is not running yet. Start it with `make run`" in alone.output
+    again = embedded("demo")
+    assert again.exit_code != 0 and "To start over: `make reset`." in again.output
+
+
+def test_run_writes_down_the_port_it_really_got_and_clears_it_when_stopped(
+    embedded, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    address_file = tmp_path / "var" / "address"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dossier.cli", "run", "--port", "0"],
+        cwd=tmp_path,
+        env={**os.environ, **embedded.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        said = server.stdout.readline()  # the server says where it runs once it listens
+        address = address_file.read_text().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", address) and not address.endswith(":0")
+        assert said == f"Eigen Dossier runs on {address}/ (stop it with Ctrl+C)\n"
+        with urllib.request.urlopen(f"{address}/login") as page:  # noqa: S310 - http, checked
+            assert page.status == 200
+        shown = embedded("demo")
+        assert f"log in at {address}/login" in shown.output
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()
+    assert server.returncode == 0  # stopped as by Ctrl+C, not killed
+    assert not address_file.exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _make(*args: str) -> str:
+    """What make would do, without doing it, for a checkout with nothing installed yet."""
+    done = subprocess.run(
+        ["make", "-n", "VENV=/nonexistent/.venv", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_make_run_installs_only_what_running_needs() -> None:
+    run = _make("run")
+    assert "install -e .\n" in run and ".[dev]" not in run
+    assert "dossier run --port 5000" in run
+    assert ".[dev]" in _make("test") and ".[dev]" in _make("install")
+    assert "dossier demo" in _make("demo") and ".[dev]" not in _make("demo")
+
+
+def test_make_reset_starts_over_without_reinstalling() -> None:
+    reset = _make("reset")
+    assert reset.rstrip().endswith("/nonexistent/.venv/bin/dossier reset")
+    assert ".[dev]" not in reset
+    assert "rm " not in reset  # the command names what it removes, and asks first
+
+
+def test_the_quick_start_names_only_what_make_can_do() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    commands = re.findall(r"^(make [a-z-]+(?: PORT=\d+)?)", quick, re.M)
+    assert [c.split()[1] for c in commands] == ["run", "demo", "reset", "run", "test"]
+    for command in commands:
+        _make(*command.split()[1:])  # make -n fails on a target that does not exist
+    assert "Keep `make run` running. In a second terminal" in quick

@@ -111,6 +111,18 @@ def test_every_action_has_dutch_words(action: Action) -> None:
         translated = dutch().get(words)
         assert translated, f"no Dutch for {words!r}: run `make messages`, then translate"
         assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(words))
+        assert translated != words, f"{words!r} is English in the Dutch catalog"
+
+
+CODE = re.compile(r"\b[a-z]+\.[a-z_]+\b")
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_no_action_is_said_as_a_code(action: Action) -> None:
+    """A code such as "audit.timeline" is not a word: no label, English or Dutch, shows one."""
+    for words in _words(action):
+        for said in (words, dutch().get(words, "")):
+            assert not CODE.search(said), f"{action.name} says a code: {said!r}"
 
 
 def test_a_stored_code_keeps_its_action() -> None:

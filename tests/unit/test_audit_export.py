@@ -52,3 +52,12 @@ def test_ordinary_cells_are_left_alone() -> None:
     assert row["actor_name"] == "Anne" and row["at"] == "2026-03-14T12:00:00+00:00"
     assert list(row) == list(EXPORT_FIELDS)
     assert row["reason"] == ""
+
+
+def test_every_event_says_its_action_in_words_beside_the_code() -> None:
+    [row] = csv.DictReader(io.StringIO(render_export([ROW], "csv").decode(), newline=""))
+    assert (row["action"], row["what"]) == ("entry.read", "read an entry")
+    shouted = json.loads(render_export([ROW], "json", say=str.upper))[0]
+    assert shouted["what"] == "READ AN ENTRY"
+    unknown = json.loads(render_export([replace(ROW, action="entry.peek")], "json"))[0]
+    assert unknown["what"] == "entry.peek"  # a code this version does not know, as stored
