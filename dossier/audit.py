@@ -286,16 +286,27 @@ def _same_id(value: object, expected: object) -> bool:
     return isinstance(expected, str) and digits == expected.replace("-", "")
 
 
+_PLAIN = tuple((index, name) for index, name in enumerate(_COLUMNS) if name not in _ID_COLUMNS)
+_IDS = tuple((index, name) for index, name in enumerate(_COLUMNS) if name in _ID_COLUMNS)
+_PLAIN_AT = tuple(index for index, _name in _PLAIN)
+_CHAIN_AT, _SEQ_AT, _PREV_AT = (_COLUMNS.index(name) for name in ("chain", "seq", "prev_hash"))
+_PLAIN_NAMES = tuple(name for _index, name in _PLAIN)
+
+
 def _columns_match(row: Row[Any], fields: dict[str, object]) -> bool:
-    for value, name in zip(row, _COLUMNS, strict=False):
-        expected = fields.get(name)
-        if name in _ID_COLUMNS:
-            if not _same_id(value, expected):
+    get = fields.get
+    # Text and numbers are stored as they were hashed: one comparison of all of them at once,
+    # and a column by column look only when that fails.
+    if [row[index] for index in _PLAIN_AT] != [get(name) for name in _PLAIN_NAMES]:
+        for index, name in _PLAIN:
+            value, expected = row[index], get(name)
+            if value != expected and (value is None or expected is None or str(value) != expected):
                 return False
-        elif value != expected and (value is None or expected is None or str(value) != expected):
+    for index, name in _IDS:
+        if not _same_id(row[index], get(name)):
             return False
     at: datetime = row.at
-    return at.isoformat(timespec="microseconds") == fields.get("at")
+    return at.isoformat(timespec="microseconds") == get("at")
 
 
 def verify(db: Session, public_key: bytes | None = None) -> Report:
@@ -308,35 +319,33 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
     expected_seq = 0
     for row in db.execute(_stored_events().execution_options(yield_per=5000)):
         events += 1
-        if row.chain != current:
+        chain, seq = row[_CHAIN_AT], row[_SEQ_AT]
+        if chain != current:
             if current is not None:
                 chain_ends[current] = (expected_seq, expected_prev)
-            current, expected_prev, expected_seq = row.chain, GENESIS_HASH, 0
+            current, expected_prev, expected_seq = chain, GENESIS_HASH, 0
         if first is not None:
             continue
         expected_seq += 1
+        body: str = row.body
         try:
-            fields = json.loads(row.body)
+            fields = json.loads(body)
         except ValueError:
-            first = BrokenLink(row.chain, row.seq, "event bytes are not the stored event")
+            first = BrokenLink(chain, seq, "event bytes are not the stored event")
             continue
-        if row.seq != expected_seq:
-            reason = (
-                "event missing before this one" if row.seq > expected_seq else "event out of order"
-            )
-            first = BrokenLink(row.chain, expected_seq, reason)
-        elif fields.get("chain") != row.chain or fields.get("seq") != row.seq:
-            first = BrokenLink(row.chain, row.seq, "event moved from another place in the chain")
-        elif row.prev_hash != expected_prev or fields.get("prev_hash") != expected_prev:
+        if seq != expected_seq:
+            reason = "event missing before this one" if seq > expected_seq else "event out of order"
+            first = BrokenLink(chain, expected_seq, reason)
+        elif fields.get("chain") != chain or fields.get("seq") != seq:
+            first = BrokenLink(chain, seq, "event moved from another place in the chain")
+        elif row[_PREV_AT] != expected_prev or fields.get("prev_hash") != expected_prev:
             first = BrokenLink(
-                row.chain, row.seq, "previous hash does not match: inserted, removed or reordered"
+                chain, seq, "previous hash does not match: inserted, removed or reordered"
             )
-        elif link_hash(expected_prev, row.body.encode("ascii")) != row.hash:
-            first = BrokenLink(
-                row.chain, row.seq, "hash does not match the event: edited or forged"
-            )
+        elif link_hash(expected_prev, body.encode("ascii")) != row.hash:
+            first = BrokenLink(chain, seq, "hash does not match the event: edited or forged")
         elif not _columns_match(row, fields):
-            first = BrokenLink(row.chain, row.seq, "a field differs from the hashed event: edited")
+            first = BrokenLink(chain, seq, "a field differs from the hashed event: edited")
         expected_prev = row.hash
     if current is not None:
         chain_ends[current] = (expected_seq, expected_prev)
