@@ -97,8 +97,10 @@ class RemovalCheck:
 
 
 def _check(db: Session, user: User) -> RemovalCheck:
+    about_her = set(db.scalars(select(Dossier.id).where(Dossier.subject_user_id == user.id)))
+    # A dossier about her says so once: she cannot step down from it as an owner, only destroy it.
     owned = db.scalars(select(DossierOwner.dossier_id).where(DossierOwner.user_id == user.id))
-    owned_ids = list(owned)
+    owned_ids = [dossier_id for dossier_id in owned if dossier_id not in about_her]
     owners_per_dossier = {
         dossier_id: owners
         for dossier_id, owners in db.execute(
@@ -113,9 +115,7 @@ def _check(db: Session, user: User) -> RemovalCheck:
         return db.scalar(statement) or 0
 
     return RemovalCheck(
-        about_her=count(
-            select(func.count()).select_from(Dossier).where(Dossier.subject_user_id == user.id)
-        ),
+        about_her=len(about_her),
         sole_owner=sole,
         co_owner=len(owned_ids) - sole,
         open_corrections=count(

@@ -252,7 +252,7 @@ def test_removal_is_refused_while_a_dossier_depends_on_her(ctx: Context) -> None
     entries.request_correction(ctx, world.youth, world.dossier.id, report, "Dit klopt niet")
 
     check = account_removal.removal_check(ctx, world.youth)
-    assert check.reasons == [account_removal.ABOUT_HER, account_removal.CO_OWNER]
+    assert check.reasons == [account_removal.ABOUT_HER]  # not "step down": it is about her
     assert account_removal.removal_check(ctx, world.guardian).reasons == [account_removal.CO_OWNER]
     assert account_removal.removal_check(ctx, anne).reasons == [account_removal.OPEN_CORRECTIONS]
     for who in (world.youth, world.guardian, anne):
