@@ -161,6 +161,29 @@ class Action(StrEnum):
         DOES,
         N_("chose a new password with their recovery code"),
     )
+    ACCOUNT_NAME_CHANGE = "account.name_change", DOES, N_("changed their name")
+    ACCOUNT_LANGUAGE_CHANGE = (
+        "account.language_change",
+        DOES,
+        N_("chose the language the app speaks to them"),
+    )
+    ACCOUNT_EMAIL_CHANGE_REQUEST = (
+        "account.email_change_request",
+        DOES,
+        N_("asked to change their e-mail address"),
+    )
+    ACCOUNT_EMAIL_CHANGE = (
+        "account.email_change",
+        DOES,
+        N_("changed their e-mail address with the link sent to the new address"),
+    )
+    ACCOUNT_SESSION_END = "account.session_end", DOES, N_("logged out one of their devices")
+    ACCOUNT_LOGOUT_OTHERS = (
+        "account.logout_others",
+        DOES,
+        N_("logged out on all their other devices"),
+    )
+    ACCOUNT_REMOVE = "account.remove", DOES, N_("removed their account")
     ADMIN_PROFESSIONALS = (
         "admin.professionals",
         DOES,

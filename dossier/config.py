@@ -53,6 +53,8 @@ class Settings:
     smtp_url: str | None = None
     login_limits: str = "5 per minute;30 per hour"
     address_limits: str = "30 per minute;300 per hour"
+    # Changing an account's address or removing it asks for the password: guessing stays slow.
+    account_change_limits: str = "5 per hour"
     trusted_proxies: int = 0
     youth_alone_12_15: bool = False
     checkpoint_every_events: int = 1000
@@ -113,6 +115,8 @@ class Settings:
             redis_url=environ.get("DOSSIER_REDIS_URL") or None,
             smtp_url=environ.get("DOSSIER_SMTP_URL") or None,
             login_limits=environ.get("DOSSIER_LOGIN_LIMITS") or defaults.login_limits,
+            account_change_limits=environ.get("DOSSIER_ACCOUNT_CHANGE_LIMITS")
+            or defaults.account_change_limits,
             address_limits=environ.get("DOSSIER_ADDRESS_LIMITS") or defaults.address_limits,
             trusted_proxies=_int(environ, "DOSSIER_TRUSTED_PROXIES", 0),
             youth_alone_12_15=_flag(environ, "DOSSIER_YOUTH_ALONE_12_15"),

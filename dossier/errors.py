@@ -75,6 +75,13 @@ class Conflict(DomainError):
     title = N_("This conflicts with what is already there.")
 
 
+class Gone(DomainError):
+    """Something that worked once and never will again, such as a used or expired link."""
+
+    status = 410
+    title = N_("This link no longer works.")
+
+
 class DossierKeyGone(DomainError):
     """The dossier's secret outside the database is gone: it was destroyed, and what is left of
     it (an old backup, say) can never be opened again."""

@@ -79,6 +79,13 @@ class SessionKind(StrEnum):
     API = "api"
 
 
+class Language(StrEnum):
+    """The languages the pages speak; Dutch first, as the app does."""
+
+    DUTCH = "nl"
+    ENGLISH = "en"
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -103,6 +110,10 @@ class User(Base):
     keyring_by_password: Mapped[bytes] = mapped_column(LargeBinary)
     keyring_by_recovery: Mapped[bytes] = mapped_column(LargeBinary)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The language the pages speak to this person wherever they log in; none until chosen.
+    language: Mapped[str | None] = mapped_column(String(5))
+    # A removed account keeps only its id, role and public keys, so what it signed still verifies.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -133,8 +144,29 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Which browser and system, in words its owner knows ("Firefox", "Android"); never the
+    # whole User-Agent, which says more about a person than they need to see here.
+    browser: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class EmailChange(Base):
+    """A new address waiting for its owner to open the link sent there. Only a hash of the
+    link's secret is kept; the change takes effect when the link is opened, once."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    new_email: Mapped[str] = mapped_column(String(254))
+    lookup_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditChainHead(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
@@ -10,7 +10,7 @@ from dossier.edge.context import service_context
 from dossier.edge.limits import guarded
 from dossier.models import SessionKind
 from dossier.schemas import SessionCreate, SessionCreated
-from dossier.services import sessions
+from dossier.services import account_sessions, sessions
 
 
 @bp.post("/sessions")
@@ -30,6 +30,7 @@ from dossier.services import sessions
 def create_session() -> Response:
     data = load(SessionCreate)
     ticket = sessions.log_in(service_context(), data["email"], data["password"], SessionKind.API)
+    account_sessions.note_login(service_context(), ticket, request.user_agent.string)
     return dump(SessionCreated, ticket, 201)
 
 

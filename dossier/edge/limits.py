@@ -10,6 +10,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from dossier.edge.auth import actor, logged_in
 from dossier.edge.context import settings
 from dossier.services import validation
 
@@ -34,6 +35,18 @@ def address_key() -> str:
     return "address:" + (get_remote_address() or "unknown")
 
 
+def own_account_key() -> str:
+    """The logged-in account making a change to itself, hashed like the other keys. Someone
+    not logged in is sent to the login page by the view; until then their address counts."""
+    if not logged_in():
+        return address_key()
+    return "own:" + hashlib.sha256(str(actor().user_id).encode("ascii")).hexdigest()[:32]
+
+
+def account_change_limits() -> str:
+    return settings().account_change_limits
+
+
 def account_limits() -> str:
     return settings().login_limits
 
@@ -50,6 +63,14 @@ def guarded(view: Callable[P, R]) -> Callable[P, R]:
     )(view)
     return limiter.shared_limit(
         address_limits, scope="guess-address", key_func=address_key, methods=only_posts
+    )(view)
+
+
+def own_account_guarded(view: Callable[P, R]) -> Callable[P, R]:
+    """A change a person makes to their own account that asks for the password, or cannot be
+    undone: few tries per account, counted across every such page together."""
+    return limiter.shared_limit(
+        account_change_limits, scope="account-change", key_func=own_account_key, methods=["POST"]
     )(view)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,10 +15,18 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
-from dossier.errors import N_, AccessDenied, InvalidCredentials, InvalidInput, NotFound
-from dossier.models import Role, SessionKind, User, UserSession
+from dossier.errors import (
+    N_,
+    AccessDenied,
+    Conflict,
+    Gone,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+)
+from dossier.models import EmailChange, Language, Role, SessionKind, User, UserSession
 from dossier.services import validation
-from dossier.services.context import Actor, Context, mail_after_commit
+from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.mail import Mail
 from dossier.services.sessions import (
     SessionTicket,
@@ -41,6 +51,7 @@ class NewAccount:
     birth_date: date | None = None
     organisation: str | None = None
     registration_number: str | None = None
+    language: str | None = None  # chosen before registering; None keeps the app's default
 
 
 @dataclass(frozen=True)
@@ -64,9 +75,11 @@ class Profile:
     registration_number: str | None
     created_at: datetime
     verified_at: datetime | None
+    language: str | None = None
+    pending_email: str | None = None  # a new address whose link has not been opened yet
 
 
-def _profile(user: User) -> Profile:
+def _profile(user: User, pending_email: str | None = None) -> Profile:
     return Profile(
         id=user.id,
         email=user.email,
@@ -77,6 +90,8 @@ def _profile(user: User) -> Profile:
         registration_number=user.registration_number,
         created_at=user.created_at,
         verified_at=user.verified_at,
+        language=user.language,
+        pending_email=pending_email,
     )
 
 
@@ -118,6 +133,7 @@ def _validated(ctx: Context, account: NewAccount, allowed_roles: tuple[Role, ...
         birth_date=birth_date,
         organisation=organisation,
         registration_number=registration_number,
+        language=account.language if account.language in set(Language) else None,
     )
 
 
@@ -150,6 +166,7 @@ def _prepare(db: Session, ctx: Context, account: NewAccount) -> tuple[User, cryp
         birth_date=account.birth_date,
         organisation=account.organisation,
         registration_number=account.registration_number,
+        language=account.language,
         created_at=now,
         exchange_public_key=keyring.exchange_public,
         signing_public_key=keyring.signing_public,
@@ -278,7 +295,255 @@ def profile(ctx: Context, actor: Actor) -> Profile:
         user = db.get(User, actor.user_id)
         if user is None:
             raise NotFound()
-        return _profile(user)
+        waiting = db.scalar(
+            select(EmailChange.new_email)
+            .where(
+                EmailChange.user_id == user.id,
+                EmailChange.used_at.is_(None),
+                EmailChange.expires_at > ctx.now(),
+            )
+            .order_by(EmailChange.created_at.desc())
+            .limit(1)
+        )
+        return _profile(user, waiting)
+
+
+def change_name(ctx: Context, actor: Actor, display_name: str) -> str:
+    """The name others see next to what she wrote and in "Who looked?", from now on."""
+    errors = validation.Errors()
+    name = validation.name(
+        display_name,
+        errors,
+        "display_name",
+        maximum=validation.NAME_MAX,
+        required_message=N_("Fill in your name."),
+    )
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        user = _own(db, actor)
+        if user.display_name != name:
+            user.display_name = name
+            append(db, _account_event(Action.ACCOUNT_NAME_CHANGE, user), ctx.origin, ctx.now())
+        return name
+
+
+def set_language(ctx: Context, actor: Actor, language: str) -> str:
+    """Kept with the account, so every later login, on any device, speaks it."""
+    if language not in set(Language):
+        raise InvalidInput({"language": [N_("Choose Nederlands or English.")]})
+    with ctx.unit_of_work() as db:
+        user = _own(db, actor)
+        if user.language != language:
+            user.language = language
+            append(
+                db,
+                _account_event(Action.ACCOUNT_LANGUAGE_CHANGE, user, reason=language),
+                ctx.origin,
+                ctx.now(),
+            )
+        return language
+
+
+def _own(db: Session, actor: Actor) -> User:
+    """The actor's own account: the only one a person changes."""
+    user = db.get(User, actor.user_id)
+    if user is None or user.removed_at is not None:
+        raise NotFound()
+    return user
+
+
+# --- a new e-mail address, confirmed by a link sent there --------------------------------------
+
+EMAIL_LINK_HOURS = 24
+_EMAIL_LINK_LABEL = b"eigen-dossier/v1/email-change/lookup"
+
+WRONG_PASSWORD = N_("This is not your current password.")
+SAME_EMAIL = N_("This is already your e-mail address.")
+LINK_UNKNOWN = N_(
+    "This link does not work. Maybe you asked for a newer link: use the newest e-mail. "
+    "Or ask for a new link on your account page."
+)
+LINK_USED = N_("This link was used already. Your e-mail address was changed then.")
+LINK_EXPIRED = N_(
+    "This link is more than 24 hours old, so it no longer works. "
+    "Ask for a new link on your account page."
+)
+LINK_OTHER_ACCOUNT = N_(
+    "This link is for another account. Log out, then log in with the account that asked for "
+    "the new address, and open the link again."
+)
+ADDRESS_TAKEN_NOW = N_(
+    "There is an account with this e-mail address now. Choose another address on your account page."
+)
+
+
+def _email_link_hash(secret: bytes) -> bytes:
+    return hashlib.sha256(_EMAIL_LINK_LABEL + b"\x00" + secret).digest()
+
+
+def _email_link_mail(address: str, link: str) -> Mail:
+    return Mail(
+        address,
+        "Bevestig je nieuwe e-mailadres",
+        "Je wilt dit e-mailadres gebruiken voor je account bij Eigen Dossier.\n\n"
+        f"Open deze link om dat te bevestigen:\n\n    {link}\n\n"
+        f"De link werkt één keer, {EMAIL_LINK_HOURS} uur lang. Pas als je hem opent, "
+        "verandert je e-mailadres.\n\n"
+        "Heb jij dit niet gevraagd? Dan hoef je niets te doen.\n",
+    )
+
+
+EMAIL_CHANGE_ASKED = Mail(
+    to="",
+    subject="Iemand wil het e-mailadres van je account veranderen",
+    body=(
+        "Bij Eigen Dossier is gevraagd om een ander e-mailadres voor je account te gebruiken. "
+        "We hebben een link gestuurd naar het nieuwe adres. Pas als die link wordt geopend, "
+        "verandert je e-mailadres.\n\n"
+        "Was jij dit? Dan hoef je niets te doen.\n\n"
+        "Was jij dit niet? Log dan in, kies een nieuw wachtwoord en log uit op je andere "
+        "apparaten. Dan werkt de link niet meer voor iemand anders.\n"
+    ),
+)
+ADDRESS_HAS_ACCOUNT = Mail(
+    to="",
+    subject="Iemand wilde jouw e-mailadres gebruiken voor een ander account",
+    body=(
+        "Iemand wilde bij Eigen Dossier jouw e-mailadres gebruiken voor een ander account. "
+        "Dat kan niet, want jij hebt al een account met dit adres. Er is niets veranderd.\n\n"
+        "Was jij dit? Gebruik dan een ander e-mailadres, of verwijder eerst een van je "
+        "accounts.\n\n"
+        "Was jij dit niet? Dan hoef je niets te doen.\n"
+    ),
+)
+
+
+def _email_changed_mail(old_address: str, new_address: str) -> Mail:
+    return Mail(
+        old_address,
+        "Het e-mailadres van je account is veranderd",
+        "Je account bij Eigen Dossier gebruikt nu een ander e-mailadres: "
+        f"{new_address}. Vanaf nu log je daarmee in.\n\n"
+        "Was jij dit niet? Neem dan meteen contact op met de beheerder van Eigen Dossier.\n",
+    )
+
+
+def request_email_change(
+    ctx: Context, actor: Actor, new_email: str, password: str, link: Callable[[str], str]
+) -> str:
+    """Sends a link to the new address; nothing changes until it is opened (`confirm_email_change`).
+
+    The password is asked, since whoever holds the address holds the account. Like registering,
+    the answer is the same whether or not the new address has an account: only that mailbox
+    learns it. The old address is told at once. `link` makes the page address for a code."""
+    errors = validation.Errors()
+    email = validation.email(new_email, errors, "new_email")
+    if not password:
+        errors.add("password", N_("Fill in your password."))
+    if email and email == validation.email_key(actor.email):
+        errors.add("new_email", SAME_EMAIL)
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        user = _own(db, actor)
+        if check_password(ctx, user, password) is None:
+            raise Refused(
+                InvalidInput({"password": [WRONG_PASSWORD]}),
+                _account_event(
+                    Action.ACCOUNT_EMAIL_CHANGE_REQUEST, user, Outcome.DENIED, "wrong password"
+                ),
+            )
+        now = ctx.now()
+        for waiting in db.scalars(
+            select(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
+        ):
+            db.delete(waiting)  # only the newest link works
+        holder = _holder_of(db, email)
+        if holder is not None:
+            mail_after_commit(db, replace(ADDRESS_HAS_ACCOUNT, to=holder.email))
+        else:
+            secret = crypto.new_session_secret()
+            db.add(
+                EmailChange(
+                    id=uuid.uuid4(),
+                    user_id=user.id,
+                    new_email=email,
+                    lookup_hash=_email_link_hash(secret),
+                    created_at=now,
+                    expires_at=now + timedelta(hours=EMAIL_LINK_HOURS),
+                )
+            )
+            mail_after_commit(db, _email_link_mail(email, link(crypto.b64url(secret))))
+        mail_after_commit(db, replace(EMAIL_CHANGE_ASKED, to=user.email))
+        append(db, _account_event(Action.ACCOUNT_EMAIL_CHANGE_REQUEST, user), ctx.origin, now)
+        return email
+
+
+def _email_change_of(db: Session, code: str) -> EmailChange:
+    try:
+        secret = crypto.from_b64url(code or "")
+    except crypto.CryptoError:
+        secret = b""
+    change = None
+    if len(secret) == crypto.SESSION_SECRET_BYTES:
+        change = db.scalar(
+            select(EmailChange).where(EmailChange.lookup_hash == _email_link_hash(secret))
+        )
+    if change is None:
+        raise NotFound(LINK_UNKNOWN)
+    return change
+
+
+def _usable_change(ctx: Context, change: EmailChange, actor: Actor) -> None:
+    """Why a link cannot be used by this actor now, as the error to show; nothing if it can."""
+    if change.user_id != actor.user_id:
+        raise AccessDenied(LINK_OTHER_ACCOUNT)
+    if change.used_at is not None:
+        raise Gone(LINK_USED)
+    if ctx.now() >= change.expires_at:
+        raise Gone(LINK_EXPIRED)
+
+
+def email_change_waiting(ctx: Context, actor: Actor, code: str) -> str:
+    """The new address a link would set, for the page that asks to confirm it."""
+    with ctx.unit_of_work() as db:
+        change = _email_change_of(db, code)
+        _usable_change(ctx, change, actor)
+        return change.new_email
+
+
+def confirm_email_change(ctx: Context, actor: Actor, code: str) -> str:
+    """Opening the link: from now on she logs in with the new address, and the old one is told."""
+    with ctx.unit_of_work() as db:
+        change = _email_change_of(db, code)
+        user = db.get(User, change.user_id)
+        try:
+            _usable_change(ctx, change, actor)
+        except (AccessDenied, Gone) as error:
+            raise Refused(
+                error,
+                _account_event(
+                    Action.ACCOUNT_EMAIL_CHANGE,
+                    _own(db, actor),
+                    Outcome.DENIED,
+                    "link of another account"
+                    if isinstance(error, AccessDenied)
+                    else "link used or expired",
+                ),
+            ) from None
+        assert user is not None  # the link is the actor's own, and her account is there
+        if _holder_of(db, change.new_email) is not None:
+            raise Conflict(ADDRESS_TAKEN_NOW)
+        old_address = user.email
+        user.email = change.new_email
+        change.used_at = ctx.now()
+        try:
+            db.flush()
+        except IntegrityError:
+            # The address was registered at this very moment in another transaction.
+            raise Conflict(ADDRESS_TAKEN_NOW) from None
+        mail_after_commit(db, _email_changed_mail(old_address, change.new_email))
+        append(db, _account_event(Action.ACCOUNT_EMAIL_CHANGE, user), ctx.origin, ctx.now())
+        return change.new_email
 
 
 def change_password(ctx: Context, actor: Actor, current_password: str, new_password: str) -> None:

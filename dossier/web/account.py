@@ -1,7 +1,9 @@
-"""Registering, logging in and out, passwords and recovery codes, as pages."""
+"""Registering, logging in and out, passwords and recovery codes, and one's own account (name,
+e-mail address, language, sessions, removal), as pages."""
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
@@ -16,18 +18,29 @@ from dossier.edge.auth import (
     set_session_cookie,
 )
 from dossier.edge.context import service_context
-from dossier.edge.limits import address_key, address_limits, guarded, limiter
-from dossier.errors import InvalidCredentials, InvalidInput
+from dossier.edge.i18n import chosen_language, remember_language
+from dossier.edge.limits import (
+    address_key,
+    address_limits,
+    guarded,
+    limiter,
+    own_account_guarded,
+)
+from dossier.errors import Conflict, InvalidCredentials, InvalidInput
 from dossier.models import SessionKind
-from dossier.services import accounts, sessions
+from dossier.services import account_removal, account_sessions, accounts, sessions
 from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    EmailChangeForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
+    NameForm,
     RecoverySavedForm,
     RegisterForm,
+    RemoveAccountForm,
 )
 
 REGISTER_ROLES = accounts.SELF_REGISTERED_ROLES
@@ -73,6 +86,7 @@ def register(role: str) -> Page:
                     birth_date=form.birth_date.data,
                     organisation=form.organisation.data,
                     registration_number=form.registration_number.data,
+                    language=chosen_language(),
                 ),
                 start_session=SessionKind.WEB,
             )
@@ -80,6 +94,9 @@ def register(role: str) -> Page:
             show_errors(form, error)
         else:
             assert registration.ticket is not None
+            account_sessions.note_login(
+                service_context(), registration.ticket, request.user_agent.string
+            )
             response = make_response(
                 recovery_page(
                     registration.recovery_code,
@@ -118,8 +135,12 @@ def login() -> Page:
         except InvalidCredentials as error:
             form.form_errors.append(_(error.detail))
         else:
+            language = account_sessions.note_login(
+                service_context(), ticket, request.user_agent.string
+            )
             target = safe_next(request.args.get("next"), url_for("web.start"))
-            return set_session_cookie(make_response(redirect(target)), ticket)
+            response = set_session_cookie(make_response(redirect(target)), ticket)
+            return remember_language(response, language)
     return render_template("account/login.html", form=form), 200 if not form.errors else 401
 
 
@@ -136,7 +157,143 @@ def logout() -> Page:
 @login_required
 def account() -> Page:
     profile = accounts.profile(service_context(), actor())
-    return render_template("account/account.html", profile=profile, form=ConfirmForm())
+    return render_template("account/account.html", profile=profile, language_form=LanguageForm())
+
+
+@bp.route("/account/name", methods=["GET", "POST"])
+@login_required
+def change_name() -> Page:
+    form = NameForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_name(service_context(), actor(), form.display_name.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(_("Your name is changed."), "success")
+            return redirect(url_for("web.account"))
+    elif request.method == "GET":
+        form.display_name.data = accounts.profile(service_context(), actor()).display_name
+    return render_template("account/name.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@own_account_guarded
+def change_email() -> Page:
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            address = accounts.request_email_change(
+                service_context(),
+                actor(),
+                form.new_email.data or "",
+                form.password.data or "",
+                lambda code: url_for("web.confirm_email", code=code, _external=True),
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _(
+                    "We sent a link to %(address)s. Open it within 24 hours. "
+                    "Only then your e-mail address changes.",
+                    address=address,
+                ),
+                "success",
+            )
+            return redirect(url_for("web.account"))
+    return render_template("account/email.html", form=form, current=actor().email)
+
+
+@bp.route("/account/email/confirm/<code>", methods=["GET", "POST"])
+@login_required
+def confirm_email(code: str) -> Page:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            address = accounts.confirm_email_change(service_context(), actor(), code)
+        except Conflict as error:
+            flash(_(error.detail), "error")
+            return redirect(url_for("web.account"))
+        flash(
+            _(
+                "Your e-mail address is now %(address)s. Log in with it from now on.",
+                address=address,
+            ),
+            "success",
+        )
+        return redirect(url_for("web.account"))
+    address = accounts.email_change_waiting(service_context(), actor(), code)
+    return render_template("account/confirm_email.html", form=form, address=address)
+
+
+@bp.post("/account/language")
+@login_required
+def account_language() -> Page:
+    form = LanguageForm()
+    target = safe_next(form.next.data, url_for("web.account"))
+    if not form.validate_on_submit():
+        return redirect(target)
+    language = accounts.set_language(service_context(), actor(), form.language.data or "")
+    return remember_language(make_response(redirect(target)), language)
+
+
+@bp.get("/account/sessions")
+@login_required
+def account_sessions_page() -> Page:
+    found = account_sessions.my_sessions(service_context(), actor())
+    return render_template("account/sessions.html", sessions=found, form=ConfirmForm())
+
+
+@bp.post("/account/sessions/<uuid:session_id>/end")
+@login_required
+def end_session(session_id: uuid.UUID) -> Page:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("web.account_sessions_page"))
+    if account_sessions.end_session(service_context(), actor(), session_id):
+        flash(_("You are logged out."), "success")
+        return clear_session_cookie(make_response(redirect(url_for("web.login"))))
+    flash(_("That device is logged out. It needs your password to get in again."), "success")
+    return redirect(url_for("web.account_sessions_page"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> Page:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        ended = account_sessions.end_other_sessions(service_context(), actor())
+        flash(
+            _(
+                "You are logged out on all other devices (%(count)s). You stay logged in here.",
+                count=ended,
+            ),
+            "success",
+        )
+    return redirect(url_for("web.account_sessions_page"))
+
+
+@bp.route("/account/remove", methods=["GET", "POST"])
+@login_required
+@own_account_guarded
+def remove_account() -> Page:
+    form = RemoveAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account_removal.remove_account(service_context(), actor(), form.password.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+            status = 422
+        except Conflict:
+            status = 409  # the page below names every reason
+        else:
+            flash(_("Your account is removed. Goodbye, and take care."), "success")
+            return clear_session_cookie(make_response(redirect(url_for("web.index"))))
+    check = account_removal.removal_check(service_context(), actor())
+    return render_template("account/remove.html", form=form, check=check), status
 
 
 @bp.post("/account/logout-everywhere")

@@ -102,6 +102,26 @@ class ChangePasswordForm(Form):
     )
 
 
+class NameForm(Form):
+    display_name = StringField(_l("Your name"), render_kw={"autocomplete": "name"})
+
+
+class EmailChangeForm(Form):
+    new_email = EmailField(_l("New e-mail address"), render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"})
+
+
+class LanguageForm(Form):
+    """Two languages: the button offers the other one."""
+
+    language = HiddenField()
+    next = HiddenField()
+
+
+class RemoveAccountForm(Form):
+    password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"})
+
+
 class ConfirmForm(Form):
     """A button that changes something: only CSRF travels with it."""
 

@@ -6,7 +6,7 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from dossier.edge.auth import actor, logged_in, login_required, safe_next
 from dossier.edge.context import service_context
-from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES
+from dossier.edge.i18n import remember_language
 from dossier.services import pages
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm
@@ -41,9 +41,4 @@ def start() -> Page:
 @bp.get("/language/<code>")
 def language(code: str) -> Page:
     target = safe_next(request.args.get("next"), url_for("web.index"))
-    response = make_response(redirect(target))
-    if code in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-        )
-    return response
+    return remember_language(make_response(redirect(target)), code)

@@ -83,7 +83,7 @@ def test_register_save_code_log_out_log_in_and_reset(
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hoi Sanne")
 
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Sanne")
     context.close()
 

@@ -26,6 +26,10 @@ OWNER = [
     "/start",
     "/account",
     "/account/password",
+    "/account/name",
+    "/account/email",
+    "/account/sessions",
+    "/account/remove",  # she owns her dossier: the page says why the account cannot go yet
     "/join",
     "/dossiers/{d}",
     "/dossiers/{d}?older=1",

@@ -138,7 +138,15 @@ PUBLIC_PAGES = [
     ("/healthz", 200, 200),
     ("/readyz", 200, 200),
 ]
-MEMBER_PAGES = ["/start", "/account", "/account/password"]
+MEMBER_PAGES = [
+    "/start",
+    "/account",
+    "/account/password",
+    "/account/name",
+    "/account/email",
+    "/account/sessions",
+    "/account/remove",
+]
 ADMIN_PAGES = ["/admin/professionals"]
 AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]
 AUDITOR_API = [
@@ -191,6 +199,13 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/admin/professionals/<uuid:professional_id>/verify",
     ]
     page_posts.append("/audit/verify")
+    # one's own account: who may change what is held in test_account_pages.py
+    page_posts += [
+        "/account/language",
+        "/account/email/confirm/<code>",
+        "/account/sessions/<uuid:session_id>/end",
+        "/account/sessions/end-others",
+    ]
     listed = {_shape(p) for p in MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + page_posts}
     listed |= {_shape(p) for p, *_ in PUBLIC_PAGES}
     listed |= {_shape(p) for _m, p, *_ in PUBLIC_API + MEMBER_API + ADMIN_API + AUDITOR_API}

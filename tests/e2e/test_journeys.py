@@ -179,7 +179,7 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
     expect(auditor.get_by_text("Het logboek is in orde")).to_be_visible()
 
     # The language switch, remembered.
-    youth.get_by_role("link", name="English").click()
+    youth.get_by_role("button", name="English").click()
     expect(youth.get_by_role("heading", level=1)).to_have_text("Who looked at my dossier?")
     youth.goto(base_url + "/start")
     expect(youth.get_by_role("heading", level=1)).to_have_text("Hello Sanne")

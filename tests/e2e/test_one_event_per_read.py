@@ -29,7 +29,7 @@ from dossier.edge.auth import COOKIE_NAME
 from dossier.edge.limits import limiter
 from dossier.keys import load_keys
 from dossier.models import AuditEvent
-from dossier.services import audit_views, dossiers, entries, ownership
+from dossier.services import accounts, audit_views, dossiers, entries, ownership
 from dossier.services.context import Context
 from tests.conftest import PASSWORD, login_actor, wipe
 from tests.support import (
@@ -96,6 +96,20 @@ READS = [
     ),
     Read("/account", "youth", why="her own account: nothing of a dossier"),
     Read("/account/password", "youth", why=NOTHING),
+    Read("/account/name", "youth", why="her own name: nothing of a dossier"),
+    Read("/account/email", "youth", why=NOTHING),
+    Read(
+        "/account/email/confirm/<code>",
+        "youth",
+        args={"code": "email link"},
+        why="the new address her own link would set: nothing of a dossier",
+    ),
+    Read("/account/sessions", "youth", why="where she is logged in: nothing of a dossier"),
+    Read(
+        "/account/remove",
+        "youth",
+        why="counts what depends on her account (her dossier does), naming nothing of it",
+    ),
     Read("/join", "youth", why="a form for a code: nothing of a dossier yet"),
     Read("/dossiers/new", "guardian", why=NOTHING),
     Read(
@@ -272,8 +286,16 @@ def build(ctx: Context) -> dict[str, Any]:
     father = person(ctx, FATHER, "parent", "Johan")
     invited = ownership.invite_owner(ctx, world.guardian, sons.id, "guardian")
     assert ownership.join(ctx, father, invited.code).status == "done"
+    links: list[str] = []
+
+    def keep(code: str) -> str:
+        links.append(code)
+        return code
+
+    accounts.request_email_change(ctx, youth, "sanne.nieuw@example.nl", PASSWORD, keep)
     audit_views.checkpoint(ctx)
     return {
+        "email link": links[0],
         "dossier": dossier,
         "story": story,
         "report": report,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from dossier import migrations
 from dossier.audit import ACCOUNT_CHAIN, verify_chain
@@ -19,10 +19,12 @@ from dossier.models import (
     Base,
     CorrectionRequest,
     Dossier,
+    EmailChange,
     Entry,
     Section,
     SessionKind,
     User,
+    UserSession,
 )
 from dossier.services import accounts, sessions
 from dossier.services.context import Context
@@ -222,4 +224,68 @@ def test_approvers_arrive_and_leave_without_touching_a_row(tmp_path, databases) 
         migrations.upgrade(engine)
         with engine.connect() as connection:
             assert connection.scalar(select(User.display_name)) == "Ilse"
+        engine.dispose()
+
+
+def test_account_columns_arrive_without_losing_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0009 adds nullable columns to `users` and `user_sessions` in place (copying
+    `users` on SQLite would cascade-delete every session) and the table of e-mail changes; going
+    down takes them away again and keeps every row."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    user, session = uuid.uuid4(), uuid.uuid4()
+    account = {
+        "id": user,
+        "email": "sanne@example.nl",
+        "display_name": "Sanne",
+        "role": "youth",
+        "created_at": now,
+        "kdf_salt": bytes(16),
+        "kdf_time_cost": 1,
+        "kdf_memory_kib": 8,
+        "kdf_lanes": 1,
+        "auth_verifier": bytes(32),
+        "exchange_public_key": bytes(32),
+        "signing_public_key": bytes(32),
+        "keyring_by_password": b"sealed",
+        "keyring_by_recovery": b"sealed",
+        "password_changed_at": now,
+    }
+    login = {
+        "id": session,
+        "user_id": user,
+        "kind": "web",
+        "lookup_hash": bytes(32),
+        "keyring_sealed": b"sealed",
+        "created_at": now,
+        "last_seen_at": now,
+        "expires_at": now,
+    }
+    for url in (f"sqlite:///{tmp_path / 'before-0009.sqlite3'}", databases.new()):
+        engine = make_engine(url)
+        migrations.upgrade(engine, "0008")
+        with engine.begin() as connection:
+            connection.execute(User.__table__.insert().values(**account))
+            connection.execute(UserSession.__table__.insert().values(**login))
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(select(User.language, User.removed_at)).one() == (None, None)
+            assert connection.execute(
+                select(UserSession.user_id, UserSession.browser, UserSession.platform)
+            ).one() == (user, None, None)
+            assert connection.scalar(select(func.count()).select_from(EmailChange)) == 0
+        with engine.begin() as connection:
+            connection.execute(
+                EmailChange.__table__.insert().values(
+                    id=uuid.uuid4(),
+                    user_id=user,
+                    new_email="sanne.nieuw@example.nl",
+                    lookup_hash=bytes(32),
+                    created_at=now,
+                    expires_at=now,
+                )
+            )
+        migrations.downgrade(engine, "0008")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM user_sessions")) == 1
+            assert connection.scalar(text("SELECT count(*) FROM users")) == 1
         engine.dispose()
