@@ -78,7 +78,8 @@ _CARD_COLUMNS = (  # the dossier's id is known: the statement asks for it
 
 class _CurrentVersion(NamedTuple):
     """The columns of an entry's current version that opening and checking it read. A version
-    that is missing has no author, so it is shown as one that cannot be checked."""
+    that is missing, or that anyone but the entry's author wrote, has no author here, so it is
+    shown as one that cannot be checked."""
 
     dossier_id: uuid.UUID
     entry_id: uuid.UUID
@@ -95,7 +96,7 @@ class _CurrentVersion(NamedTuple):
             dossier_id,
             row.id,
             row.current_version,
-            row.version_author_id,
+            row.author_id if row.by_its_author else None,
             row.key_version,
             row.title_sealed,
             row.body_sealed,
@@ -201,7 +202,7 @@ def _page_statement(shape: _PageShape) -> Select[Any]:
     statement = (
         select(
             *(Entry.__table__.c[name] for name in _CARD_COLUMNS),
-            version.author_id.label("version_author_id"),
+            (version.author_id == Entry.author_id).label("by_its_author"),
             version.key_version,
             version.title_sealed,
             version.body_sealed,

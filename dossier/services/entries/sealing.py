@@ -5,6 +5,7 @@ place (from the registry in `sealed`) and checked against its author's signature
 from __future__ import annotations
 
 import hashlib
+import struct
 import uuid
 from datetime import datetime
 
@@ -103,7 +104,11 @@ def _verified_key(public_key: bytes, version: EntryVersion, place: Place, kind: 
         version.title_sealed,
         version.body_sealed,
     )
-    return hashlib.sha256(b"".join(len(part).to_bytes(8, "big") + part for part in parts)).digest()
+    lengths = _LENGTHS.pack(*(len(part) for part in parts))
+    return hashlib.sha256(lengths + b"".join(parts)).digest()
+
+
+_LENGTHS = struct.Struct(">7Q")  # every part's length first, so no two tuples give one text
 
 
 def open_title(db: Session, keys: KeyChain, entry: Entry, version: EntryVersion) -> str:
