@@ -202,9 +202,9 @@ def described(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
         permission=access.permission,
         sections=section_infos(db, keys, access),
         owners=[
-            OwnerInfo(user.id, user.display_name, relation)
-            for user, relation in db.execute(
-                select(User, DossierOwner.relation)
+            OwnerInfo(user_id, name, relation)
+            for user_id, name, relation in db.execute(
+                select(User.id, User.display_name, DossierOwner.relation)
                 .join(DossierOwner, DossierOwner.user_id == User.id)
                 .where(DossierOwner.dossier_id == access.dossier.id)
                 .order_by(DossierOwner.since)

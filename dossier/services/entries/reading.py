@@ -512,12 +512,15 @@ def authors_of(work: DossierWork) -> list[Author]:
     """Everyone who wrote in a section this actor may read, by name: one row per author and
     section from the database, however many entries the dossier holds."""
     cache: dict[uuid.UUID, Author] = {}
-    seen: dict[uuid.UUID, Author] = {}
-    for author_id, role, section_id in work.db.execute(
-        select(Entry.author_id, Entry.author_role, Entry.section_id)
-        .where(Entry.dossier_id == work.access.dossier.id)
-        .distinct()
-    ):
-        if work.access.can_read(section_id) and author_id not in seen:
-            seen[author_id] = author_of(work.db, cache, author_id, role)
+    writers = [
+        (author_id, role)
+        for author_id, role, section_id in work.db.execute(
+            select(Entry.author_id, Entry.author_role, Entry.section_id)
+            .where(Entry.dossier_id == work.access.dossier.id)
+            .distinct()
+        )
+        if work.access.can_read(section_id)
+    ]
+    note_signing_keys(work.db, authors_in(work.db, cache, writers))
+    seen = {author_id: author_of(work.db, cache, author_id, role) for author_id, role in writers}
     return sorted(seen.values(), key=lambda a: a.name.casefold())
