@@ -322,11 +322,15 @@ def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False)
     actor = access.actor
     entry = entry_in(work, entry_id, Action.ENTRY_READ)
     authors: dict[uuid.UUID, Author] = {}
-    card, body = card_for(work, entry, authors)
+    views = _view_rows(work, entry)
+    writers = [(entry.author_id, entry.author_role), *((v.author_id, v.author_role) for v in views)]
+    note_signing_keys(work.db, authors_in(work.db, authors, writers))
+    mine = any(view.author_id == actor.user_id for view in views)
+    card, body = card_for(work, entry, authors, views=ViewCount(len(views), mine))
     detail = EntryDetail(
         card=card,
         body=body,
-        views=views_of(work, entry, authors),
+        views=views_of(work, entry, authors, views),
         attachments=attachments_of(work, entry),
         corrections=corrections_of(work, entry, authors),
         can_edit=entry.author_id == actor.user_id
@@ -353,14 +357,26 @@ def log_entry_read(work: DossierWork, detail: EntryDetail) -> None:
     )
 
 
-def views_of(work: DossierWork, entry: Entry, authors: dict[uuid.UUID, Author]) -> list[ViewCard]:
+def _view_rows(work: DossierWork, entry: Entry) -> list[EntryPerspective]:
+    return list(
+        work.db.scalars(
+            select(EntryPerspective)
+            .where(EntryPerspective.entry_id == entry.id)
+            .order_by(EntryPerspective.created_at)
+        )
+    )
+
+
+def views_of(
+    work: DossierWork,
+    entry: Entry,
+    authors: dict[uuid.UUID, Author],
+    rows: list[EntryPerspective] | None = None,
+) -> list[ViewCard]:
+    """The views beside an entry, opened and checked; `rows` when the caller loaded them."""
     db = work.db
     result = []
-    for view in db.scalars(
-        select(EntryPerspective)
-        .where(EntryPerspective.entry_id == entry.id)
-        .order_by(EntryPerspective.created_at)
-    ):
+    for view in _view_rows(work, entry) if rows is None else rows:
         place = view_place(entry, view)
         try:
             body = open_text(
