@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dossier import crypto
@@ -44,6 +44,26 @@ def invitation_recipient(invitation_id: uuid.UUID) -> str:
     return f"invitation:{invitation_id}"
 
 
+# Built once: every page that opens content asks these.
+_HELD = (
+    KeyVersion.dossier_id == bindparam("dossier_id", type_=KeyVersion.dossier_id.type),
+    KeyVersion.scope == bindparam("scope", type_=KeyVersion.scope.type),
+    SealedKey.holder_id == bindparam("holder_id", type_=SealedKey.holder_id.type),
+)
+_NEWEST_HELD = (
+    select(KeyVersion.version)
+    .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
+    .where(*_HELD)
+    .order_by(KeyVersion.version.desc())
+    .limit(1)
+)
+_SEALED_COPY = (
+    select(SealedKey.sealed, KeyVersion.masked)
+    .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
+    .where(*_HELD, KeyVersion.version == bindparam("version", type_=KeyVersion.version.type))
+)
+
+
 @dataclass
 class KeyChain:
     """The keys one actor can open in one dossier, opened lazily and cached for one use case."""
@@ -59,15 +79,8 @@ class KeyChain:
         """The newest key version of a scope that this holder holds, and the key."""
         scope = scope_of(section_id)
         version = self.db.scalar(
-            select(KeyVersion.version)
-            .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
-            .where(
-                KeyVersion.dossier_id == self.dossier_id,
-                KeyVersion.scope == scope,
-                SealedKey.holder_id == self.holder_id,
-            )
-            .order_by(KeyVersion.version.desc())
-            .limit(1)
+            _NEWEST_HELD,
+            {"dossier_id": self.dossier_id, "scope": scope, "holder_id": self.holder_id},
         )
         if version is None:
             raise AccessDenied()
@@ -83,14 +96,13 @@ class KeyChain:
             self._by_section[(section_id, version)] = cached
             return cached
         found = self.db.execute(
-            select(SealedKey.sealed, KeyVersion.masked)
-            .join(KeyVersion, SealedKey.key_version_id == KeyVersion.id)
-            .where(
-                KeyVersion.dossier_id == self.dossier_id,
-                KeyVersion.scope == scope,
-                KeyVersion.version == version,
-                SealedKey.holder_id == self.holder_id,
-            )
+            _SEALED_COPY,
+            {
+                "dossier_id": self.dossier_id,
+                "scope": scope,
+                "version": version,
+                "holder_id": self.holder_id,
+            },
         ).first()
         if found is None:
             raise AccessDenied()

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dossier.errors import N_
@@ -145,6 +145,11 @@ class Download:
     content: bytes = field(repr=False)
 
 
+_WRITERS = select(User.id, User.display_name, User.organisation, User.signing_public_key).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def authors_in(
     db: Session, cache: dict[uuid.UUID, Author], writers: Iterable[tuple[uuid.UUID, str]]
 ) -> dict[uuid.UUID, bytes]:
@@ -157,11 +162,7 @@ def authors_in(
     if not roles:
         return {}
     signing: dict[uuid.UUID, bytes] = {}
-    for user_id, name, organisation, public_key in db.execute(
-        select(User.id, User.display_name, User.organisation, User.signing_public_key).where(
-            User.id.in_(roles)
-        )
-    ):
+    for user_id, name, organisation, public_key in db.execute(_WRITERS, {"ids": list(roles)}):
         cache[user_id] = Author(user_id, name, roles[user_id], organisation)
         signing[user_id] = public_key
     return signing
