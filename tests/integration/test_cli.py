@@ -362,9 +362,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _make(*args: str) -> str:
     """What make would do, without doing it, for a checkout with nothing installed yet."""
+    # Under `make test` this runs inside a make of its own, whose level and flags would make the
+    # inner one announce the directory it enters: the answer must not depend on who asks.
+    outer = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    environment = {name: value for name, value in os.environ.items() if name not in outer}
     done = subprocess.run(
-        ["make", "-n", "VENV=/nonexistent/.venv", *args],
+        ["make", "--no-print-directory", "-n", "VENV=/nonexistent/.venv", *args],
         cwd=ROOT,
+        env=environment,
         capture_output=True,
         text=True,
         check=True,
