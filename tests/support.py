@@ -152,13 +152,19 @@ def person(ctx: Context, email: str, role: str, name: str | None = None, **extra
 @dataclass
 class World:
     """Sanne, who made her own dossier, and her mother Marieke, its guardian owner while Sanne is
-    under 16. What a test needs besides (staff, care workers, grants, entries) it adds by step, so
-    each test still says what its world holds."""
+    under 16 (`youth_world`); or Marieke alone, owner of the dossier she made for a child too
+    young for an account (`child_world`). What a test needs besides (staff, care workers, grants,
+    entries) it adds by step, so each test still says what its world holds."""
 
     ctx: Context
-    youth: Any
+    youth: Any  # None in a young child's world: the child has no account
     guardian: Any
     dossier: Any  # the dossier as its creation returned it, with its five sections
+
+    @property
+    def owner(self) -> Any:
+        """Who decides: Sanne in her own world, Marieke for a young child."""
+        return self.youth if self.youth is not None else self.guardian
 
     def section(self, default_name: str) -> uuid.UUID:
         return next(s.id for s in self.dossier.sections if s.default_name == default_name)
@@ -198,12 +204,13 @@ class World:
         approved: bool = True,
         **extra: Any,
     ) -> uuid.UUID:
-        """Sanne shares sections; Marieke approves when the sharing waits for her."""
+        """Sanne (or, for a young child, Marieke) shares sections; Marieke approves when the
+        sharing waits for her."""
         from dossier.services import sharing
 
         shared = sharing.share(
             self.ctx,
-            self.youth,
+            self.owner,
             self.dossier.id,
             grantee_email=email,
             section_ids=[self.section(name) for name in sections],
@@ -238,6 +245,16 @@ def youth_world(ctx: Context, age: int = 14) -> World:
         assert ticket.status == "approved"  # nobody else speaks for the guardians yet
         assert ownership.join(ctx, guardian, ticket.code).status == "done"
     return World(ctx, youth, guardian, dossier)
+
+
+def child_world(ctx: Context, name: str = "Lotte", age: int = 9) -> World:
+    """Marieke with the dossier she made for her child (`age`), who has no account: she alone
+    owns it and decides, and nothing is in it yet."""
+    from dossier.services import dossiers
+
+    guardian = person(ctx, GUARDIAN, "parent")
+    dossier = dossiers.create_dossier(ctx, guardian, name, years_ago(ctx, age), for_self=False)
+    return World(ctx, None, guardian, dossier)
 
 
 @contextmanager
