@@ -1,11 +1,12 @@
 """Small helpers for driving the pages and the API like a browser or client would, the world
-most tests start from (`youth_world`), and a database snapshot to hand one world to many tests."""
+most tests start from (`youth_world`), and a database snapshot to hand one world to many tests
+(`BuiltWorlds`)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,9 +17,11 @@ from sqlalchemy import Engine, create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 
 from dossier.db import make_engine, make_session_factory
-from dossier.models import Base
+from dossier.edge.auth import COOKIE_NAME
+from dossier.edge.limits import limiter
+from dossier.models import Base, User
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, login_actor, make_settings
+from tests.conftest import PASSWORD, Clock, login_actor, make_settings, wipe
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _CODE = re.compile(r"<code>([A-Z2-7]{4}(?:-[A-Z2-7]{2,4}){6})</code>")
@@ -149,13 +152,19 @@ def person(ctx: Context, email: str, role: str, name: str | None = None, **extra
 @dataclass
 class World:
     """Sanne, who made her own dossier, and her mother Marieke, its guardian owner while Sanne is
-    under 16. What a test needs besides (staff, care workers, grants, entries) it adds by step, so
-    each test still says what its world holds."""
+    under 16 (`youth_world`); or Marieke alone, owner of the dossier she made for a child too
+    young for an account (`child_world`). What a test needs besides (staff, care workers, grants,
+    entries) it adds by step, so each test still says what its world holds."""
 
     ctx: Context
-    youth: Any
+    youth: Any  # None in a young child's world: the child has no account
     guardian: Any
     dossier: Any  # the dossier as its creation returned it, with its five sections
+
+    @property
+    def owner(self) -> Any:
+        """Who decides: Sanne in her own world, Marieke for a young child."""
+        return self.youth if self.youth is not None else self.guardian
 
     def section(self, default_name: str) -> uuid.UUID:
         return next(s.id for s in self.dossier.sections if s.default_name == default_name)
@@ -195,12 +204,13 @@ class World:
         approved: bool = True,
         **extra: Any,
     ) -> uuid.UUID:
-        """Sanne shares sections; Marieke approves when the sharing waits for her."""
+        """Sanne (or, for a young child, Marieke) shares sections; Marieke approves when the
+        sharing waits for her."""
         from dossier.services import sharing
 
         shared = sharing.share(
             self.ctx,
-            self.youth,
+            self.owner,
             self.dossier.id,
             grantee_email=email,
             section_ids=[self.section(name) for name in sections],
@@ -235,6 +245,16 @@ def youth_world(ctx: Context, age: int = 14) -> World:
         assert ticket.status == "approved"  # nobody else speaks for the guardians yet
         assert ownership.join(ctx, guardian, ticket.code).status == "done"
     return World(ctx, youth, guardian, dossier)
+
+
+def child_world(ctx: Context, name: str = "Lotte", age: int = 9) -> World:
+    """Marieke with the dossier she made for her child (`age`), who has no account: she alone
+    owns it and decides, and nothing is in it yet."""
+    from dossier.services import dossiers
+
+    guardian = person(ctx, GUARDIAN, "parent")
+    dossier = dossiers.create_dossier(ctx, guardian, name, years_ago(ctx, age), for_self=False)
+    return World(ctx, None, guardian, dossier)
 
 
 @contextmanager
@@ -274,6 +294,101 @@ def restore(engine: Engine, rows: Snapshot) -> None:
         for table, records in rows:
             if records:
                 connection.execute(table.insert(), records)
+
+
+# --- one world, built once per database and handed to many tests ---------------------------------
+
+Build = Callable[[Context, Clock], dict[str, Any]]
+
+
+@dataclass
+class BuiltWorld:
+    """A world as built on one database: the things its build named, its rows, the clock, and
+    each person's way in (a browser's cookies with its form token, an API client's headers) as
+    it was right after building."""
+
+    things: dict[str, Any]
+    rows: Snapshot
+    clock_offset: timedelta
+    users: dict[str, uuid.UUID]  # account ids, by person
+    cookies: dict[str, dict[str, str]]  # a browser's cookies, by person (anonymous too)
+    csrf: dict[str, str]  # the form token that goes with those cookies
+    bearer: dict[str, dict[str, str]]  # an API client's headers, by person with an account
+    as_built: bool = True  # the database holds these rows, or only what no test could notice
+
+    def browser(self, app: Any, who: str) -> Any:
+        """A new client holding the cookies `who` had when the world was built."""
+        client = app.test_client()
+        for name, value in self.cookies[who].items():
+            client.set_cookie(name, value)
+        return client
+
+
+class BuiltWorlds:
+    """The world `build` makes, built through the services once per database, with every one of
+    `people` (name: address, or None for an anonymous visitor) logged in, and put back before
+    each test. Building takes about half a second; putting the rows back takes milliseconds, and
+    only when the test before may have changed them: whoever lends the world sets `as_built`
+    afterwards to say whether the rows are still as built."""
+
+    def __init__(
+        self,
+        apps: Mapping[str, Any],
+        clock: Clock,
+        build: Build,
+        people: Mapping[str, str | None],
+    ) -> None:
+        self.apps, self.clock, self.build, self.people = apps, clock, build, people
+        self.built: dict[str, BuiltWorld] = {}
+
+    def put_back(self, backend: str) -> BuiltWorld:
+        """The world on `backend`'s database as built: its rows, its clock, no requests counted
+        against anyone's limits."""
+        app = self.apps[backend]
+        if backend not in self.built:
+            self.built[backend] = self._build(app)
+        built = self.built[backend]
+        if not built.as_built:
+            restore(app.extensions["dossier"]["engine"], built.rows)
+        self.clock.offset = built.clock_offset
+        with app.app_context():
+            limiter.reset()
+        return built
+
+    def _build(self, app: Any) -> BuiltWorld:
+        state = app.extensions["dossier"]
+        wipe(state["engine"])
+        self.clock.offset = timedelta()
+        ctx = Context(
+            state["sessions"],
+            state["settings"],
+            clock=self.clock,
+            audit_key=state["server_keys"].audit_signing_key,  # as the app's own requests have
+        )
+        things = self.build(ctx, self.clock)
+        users, cookies, csrf, bearer = {}, {}, {}, {}
+        for who, email in self.people.items():
+            client = app.test_client()
+            if email is not None:
+                users[who] = _user_id(ctx, email)
+                credentials = {"email": email, "password": PASSWORD}
+                assert post_form(client, "/login", credentials).status_code == 302
+                bearer[who] = api_login(app.test_client(), email)
+            csrf[who] = csrf_token(client, "/forgot-password")
+            cookies[who] = {
+                name: cookie.value
+                for name in (COOKIE_NAME, app.config["SESSION_COOKIE_NAME"])
+                if (cookie := client.get_cookie(name)) is not None
+            }
+        rows = snapshot(state["engine"])
+        return BuiltWorld(things, rows, self.clock.offset, users, cookies, csrf, bearer)
+
+
+def _user_id(ctx: Context, email: str) -> uuid.UUID:
+    with ctx.unit_of_work() as db:
+        found = db.scalar(select(User.id).where(User.email == email))
+    assert found is not None, f"nobody in the world has the address {email}"
+    return found
 
 
 class Databases:

@@ -13,7 +13,7 @@ another row's answer, whichever runs first, alone or with the rest. Building tha
 the services takes about half a second, too long for each of some 1,200 rows; one world per
 relation with the ending rows last would make a row's answer depend on the rows before it. So
 the world is built once per database, with every relation logged in, and its rows are kept
-(`tests.support.snapshot`). After any request that may have changed something (anything but a
+(`tests.support.BuiltWorlds`). After any request that may have changed something (anything but a
 read or a refusal) the next test first puts the database back to exactly those rows (`restore`,
 milliseconds). Every visitor gets a new client holding the cookies it had when the world was
 built.
@@ -29,22 +29,16 @@ from typing import Any
 
 import pytest
 
-from dossier.edge.auth import COOKIE_NAME
-from dossier.edge.limits import limiter
 from dossier.services import dossiers, entries, ownership, sharing
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, login_actor, wipe
+from tests.conftest import login_actor
 from tests.support import (
     CARE_WORKER,
     GUARDIAN,
     YOUTH,
-    Snapshot,
-    api_login,
-    csrf_token,
+    BuiltWorld,
+    BuiltWorlds,
     person,
-    post_form,
-    restore,
-    snapshot,
     youth_world,
 )
 
@@ -265,29 +259,16 @@ def expected(row_answers: tuple[int, ...], who: str, anonymous: int) -> int:
 
 
 @dataclass
-class Built:
-    """A world as built for one database: its rows, the clock, and each relation's way in."""
-
-    ids: dict[str, Any]
-    rows: Snapshot
-    clock_offset: timedelta
-    cookies: dict[str, dict[str, str]]  # a logged-in browser's cookies, by relation
-    csrf: dict[str, str]
-    bearer: dict[str, dict[str, str]]  # an API client's headers, by relation
-    as_built: bool = False  # the database holds these rows, or only reads and refusals since
-
-
-@dataclass
 class World:
     """The world as built, put back for one test, which notes whether the test may change it."""
 
     app: Any
-    built: Built
+    built: BuiltWorld
     changed: bool = False
 
     @property
     def ids(self) -> dict[str, Any]:
-        return self.built.ids
+        return self.built.things
 
     @property
     def ctx(self) -> Context:
@@ -299,9 +280,7 @@ class World:
 
     def page(self, who: str, method: str, path: str, body: Any = None) -> Any:
         """Ask as `who` in a browser, with the cookies and form token it had when built."""
-        client = self.app.test_client()
-        for name, value in self.built.cookies[who].items():
-            client.set_cookie(name, value)
+        client = self.built.browser(self.app, who)
         url, token = fill(path, self.ids), self.built.csrf[who]
         if method == "get":
             return self._ask(method, lambda: client.get(url))
@@ -334,51 +313,20 @@ class World:
         return response
 
 
-def _build(app, clock) -> Built:  # type: ignore[no-untyped-def]
-    state = app.extensions["dossier"]
-    wipe(state["engine"])
-    clock.offset = timedelta()
-    ctx = Context(sessions=state["sessions"], settings=state["settings"], clock=clock)
-    ids = build(ctx, clock)
-    cookies, csrf, bearer = {}, {}, {}
-    for who in RELATIONS:
-        client = app.test_client()
-        if who != "anonymous":
-            assert post_form(client, "/login", _credentials(who)).status_code == 302
-            bearer[who] = api_login(app.test_client(), _credentials(who)["email"])
-        csrf[who] = csrf_token(client, "/forgot-password")
-        cookies[who] = {
-            name: cookie.value
-            for name in (COOKIE_NAME, app.config["SESSION_COOKIE_NAME"])
-            if (cookie := client.get_cookie(name)) is not None
-        }
-    rows = snapshot(state["engine"])
-    return Built(ids, rows, clock.offset, cookies, csrf, bearer, as_built=True)
-
-
-def _credentials(who: str) -> dict[str, str]:
-    return {"email": email_of(who), "password": PASSWORD}
-
-
 @pytest.fixture(scope="module")
-def built_worlds() -> dict[str, Built]:
-    return {}
+def built_worlds(apps, clock) -> BuiltWorlds:  # type: ignore[no-untyped-def]
+    return BuiltWorlds(apps, clock, build, {who: _address(who) for who in RELATIONS})
+
+
+def _address(who: str) -> str | None:
+    return None if who == "anonymous" else email_of(who)
 
 
 @pytest.fixture
-def world(apps, backend: str, clock, built_worlds: dict[str, Built]) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    app = apps[backend]
-    if backend not in built_worlds:
-        built_worlds[backend] = _build(app, clock)
-    built = built_worlds[backend]
-    if not built.as_built:
-        restore(app.extensions["dossier"]["engine"], built.rows)
-    clock.offset = built.clock_offset
-    with app.app_context():
-        limiter.reset()
-    asked = World(app, built)
+def world(apps, backend: str, built_worlds: BuiltWorlds) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    asked = World(apps[backend], built_worlds.put_back(backend))
     yield asked
-    built.as_built = not asked.changed
+    asked.built.as_built = not asked.changed
 
 
 def _cases(rows: list[tuple[Any, ...]]) -> list[Any]:

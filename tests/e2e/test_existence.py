@@ -13,8 +13,11 @@ import pytest
 from sqlalchemy import event
 
 from dossier.keys import DossierSecrets
+from dossier.services.context import Context
 from tests.conftest import PASSWORD
-from tests.support import api_login, api_register, csrf_token
+from tests.support import api_login, person, post_form, youth_world
+
+STRANGER = "pieter@example.nl"
 
 
 @contextmanager
@@ -45,27 +48,17 @@ def work_done(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, l
 
 
 @pytest.fixture
-def worlds(client: Any) -> dict[str, Any]:
-    """Sanne's dossier, and Pieter, who has nothing to do with it."""
-    api_register(client, "sanne@example.nl")
-    sanne = api_login(client, "sanne@example.nl")
-    made = client.post("/api/v1/dossiers", json={"for_self": True}, headers=sanne)
-    assert made.status_code == 201
-    api_register(client, "pieter@example.nl", role="parent")
+def worlds(ctx: Context, client: Any) -> dict[str, Any]:
+    """Sanne's dossier (`youth_world`), and Pieter, who has nothing to do with it."""
+    world = youth_world(ctx)
+    person(ctx, STRANGER, "parent", "Pieter")
     browser = client.application.test_client()
-    logged_in = browser.post(
-        "/login",
-        data={
-            "csrf_token": csrf_token(browser, "/login"),
-            "email": "pieter@example.nl",
-            "password": PASSWORD,
-        },
-    )
+    logged_in = post_form(browser, "/login", {"email": STRANGER, "password": PASSWORD})
     assert logged_in.status_code == 302
     return {
-        "dossier": made.get_json()["id"],
-        "section": made.get_json()["sections"][0]["id"],
-        "api": api_login(client, "pieter@example.nl"),
+        "dossier": str(world.dossier.id),
+        "section": str(world.section("care")),
+        "api": api_login(client, STRANGER),
         "browser": browser,
     }
 

@@ -5,10 +5,11 @@ for a page that shows nothing of a dossier. And each does its reading in one uni
 `READS` holds one row for every GET route of the app, saying who asks, with which path arguments
 and which events the request must write; a GET route without a row fails
 `test_every_get_route_has_a_row`, so a new route cannot slip by. Each row is a test of its own,
-asked in one world built once per database and put back before each row (`tests.support.snapshot`):
-Sanne, 16, owns her dossier with entries, a view, a file and a correction request in it; Anne, a
-care worker, may contribute to Care; an auditor and an admin; and Marieke, who owns the dossier of
-her son Daan (10) together with his father Johan, whom she may take away as owner.
+asked in one world built once per database and put back before each row
+(`tests.support.BuiltWorlds`): Sanne, 16, owns her dossier with entries, a view, a file and a
+correction request in it; Anne, a care worker, may contribute to Care; an auditor and an admin;
+and Marieke, who owns the dossier of her son Daan (10) together with his father Johan, whom she
+may take away as owner.
 """
 
 from __future__ import annotations
@@ -17,33 +18,25 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
 
 from dossier.actions import Action
-from dossier.edge.auth import COOKIE_NAME
-from dossier.edge.limits import limiter
-from dossier.keys import load_keys
 from dossier.models import AuditEvent
 from dossier.services import accounts, audit_views, dossiers, entries, ownership
 from dossier.services.context import Context
-from tests.conftest import PASSWORD, login_actor, wipe
+from tests.conftest import PASSWORD, Clock
 from tests.support import (
     ADMIN,
     AUDITOR,
     CARE_WORKER,
     GUARDIAN,
     YOUTH,
-    Snapshot,
-    api_login,
+    BuiltWorld,
+    BuiltWorlds,
     person,
-    post_form,
-    restore,
-    snapshot,
     years_ago,
     youth_world,
 )
@@ -270,7 +263,7 @@ def test_every_get_route_has_a_row(apps: dict[str, Any]) -> None:
 # --- the world -------------------------------------------------------------------------------
 
 
-def build(ctx: Context) -> dict[str, Any]:
+def build(ctx: Context, clock: Clock) -> dict[str, Any]:
     """The world every row is asked in (see the module's docstring); returns its things by name."""
     world = youth_world(ctx, age=16)
     world.staff()
@@ -306,54 +299,17 @@ def build(ctx: Context) -> dict[str, Any]:
     }
 
 
-@dataclass
-class Built:
-    things: dict[str, Any]
-    rows: Snapshot
-    users: dict[str, Any]  # account ids, by person
-    cookies: dict[str, dict[str, str]]  # a logged-in browser's cookies, by person
-    bearer: dict[str, dict[str, str]]  # an API client's headers, by person
-
-
 @pytest.fixture(scope="module")
-def built_worlds() -> dict[str, Built]:
-    return {}
+def built_worlds(apps: dict[str, Any], clock: Clock) -> BuiltWorlds:
+    return BuiltWorlds(apps, clock, build, PEOPLE)
 
 
 @pytest.fixture
-def world(apps, backend: str, clock, keys_dir: Path, built_worlds: dict[str, Built]):  # type: ignore[no-untyped-def]
+def world(apps, backend: str, built_worlds: BuiltWorlds):  # type: ignore[no-untyped-def]
     """The app with the world as built, put back before each row."""
-    app = apps[backend]
-    engine = app.extensions["dossier"]["engine"]
-    clock.offset = timedelta()
-    if backend not in built_worlds:
-        wipe(engine)
-        state = app.extensions["dossier"]
-        ctx = Context(
-            state["sessions"],
-            state["settings"],
-            clock=clock,
-            audit_key=load_keys(keys_dir).audit_signing_key,
-        )
-        things = build(ctx)
-        users, cookies, bearer = {}, {}, {}
-        for who, email in PEOPLE.items():
-            users[who] = login_actor(ctx, email).user_id
-            browser = app.test_client()
-            credentials = {"email": email, "password": PASSWORD}
-            assert post_form(browser, "/login", credentials).status_code == 302
-            cookies[who] = {
-                name: cookie.value
-                for name in (COOKIE_NAME, app.config["SESSION_COOKIE_NAME"])
-                if (cookie := browser.get_cookie(name)) is not None
-            }
-            bearer[who] = api_login(app.test_client(), email)
-        built_worlds[backend] = Built(things, snapshot(engine), users, cookies, bearer)
-    built = built_worlds[backend]
-    restore(engine, built.rows)
-    with app.app_context():
-        limiter.reset()
-    return app, built
+    built = built_worlds.put_back(backend)
+    yield apps[backend], built
+    built.as_built = False  # each row may write audit events, which the next row counts
 
 
 # --- asking ----------------------------------------------------------------------------------
@@ -395,15 +351,12 @@ def log_of(engine: Engine) -> dict[Any, tuple[str, str, Any]]:
         }
 
 
-def ask(app: Any, built: Built, read: Read, path: str) -> Any:
-    client = app.test_client()
+def ask(app: Any, built: BuiltWorld, read: Read, path: str) -> Any:
     if read.who == "anonymous":
-        return client.get(path)
+        return app.test_client().get(path)
     if path.startswith("/api/"):
-        return client.get(path, headers=built.bearer[read.who])
-    for name, value in built.cookies[read.who].items():
-        client.set_cookie(name, value)
-    return client.get(path)
+        return app.test_client().get(path, headers=built.bearer[read.who])
+    return built.browser(app, read.who).get(path)
 
 
 @pytest.mark.parametrize("read", [pytest.param(r, id=f"{r.who} GET {r.rule}") for r in READS])

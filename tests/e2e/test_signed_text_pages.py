@@ -1,4 +1,5 @@
-"""What the pages and the API say about a text that is not signed, or does not verify."""
+"""What the pages and the API say about a text that is not signed, or does not verify, in the
+world of `tests.integration.test_signed_texts` (Marieke's dossier for Lotte, 9)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ The page shows the others first, one line per visit ("Anne (care professional) l
 entries in Care"), a year only on a date of another year, and her own visits when she asks for
 them. The start page and the dossier count her mother too. The auditor's console says every
 action, outcome and basis in words, on a phone as well. The API still lists every event.
+
+The world is `youth_world` with its steps, plus what this page is about: visits more than a
+year apart, the clock moved on between them (`looked_world`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """Every text a person writes is signed by its author: dossier and section names, correction
 requests and their answers, grant messages, and the files an export carries. Each is tampered
-with here as someone holding the database (and, worse, a key) would, on SQLite and PostgreSQL."""
+with here as someone holding the database (and, worse, a key) would, on SQLite and PostgreSQL.
+
+The world is a parent's (`tests.support.child_world`), not Sanne's (`youth_world`): Marieke made
+the dossier for Lotte, 9, who has no account, so every owner's text here (the dossier's and the
+sections' names, the grant's message, the correction request) has one honest signer, Marieke,
+and Anne, the care worker, is the one whose name a forger borrows."""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from sqlalchemy import select, update
@@ -42,14 +46,8 @@ from dossier.services.entries import UNTRUSTED_TEXT
 from dossier.services.export import export_zip
 from dossier.services.keychain import keychain
 from dossier.services.sessions import unlock_keyring
-from tests.integration.test_dossiers import (
-    PDF,
-    PNG,
-    person,
-    render,
-    section,
-    verified_professional,
-)
+from tests.integration.test_dossiers import PDF, PNG, render
+from tests.support import CARE_WORKER, child_world, years_ago
 
 REASON = "Dat heb ik zo niet gezegd."
 ANSWER = "Klopt, ik heb het aangepast."
@@ -80,27 +78,27 @@ def world(ctx: Context) -> World:
 
 
 def make_world(ctx: Context) -> World:
-    parent = person(ctx, "marieke@example.nl", "parent")
-    dossier = dossiers.create_dossier(ctx, parent, "Lotte", date(2016, 5, 1), for_self=False)
-    other = dossiers.create_dossier(ctx, parent, "Broer", date(2014, 1, 1), for_self=False)
+    """Built by `tests.support.child_world`: Marieke's dossier for Lotte, with sections she
+    named, another dossier of hers, and Anne's grant carrying a message."""
+    lotte = child_world(ctx, "Lotte", age=9)
+    parent, dossier = lotte.guardian, lotte.dossier
+    other = dossiers.create_dossier(ctx, parent, "Broer", years_ago(ctx, 12), for_self=False)
     therapy = dossiers.add_section(ctx, parent, dossier.id, "Therapie").id
     school_plan = dossiers.add_section(ctx, parent, dossier.id, "Schoolplan").id
-    pro = verified_professional(ctx)
-    care = section(dossier, "care")
+    lotte.staff()
+    pro = lotte.care_worker()
     grant = sharing.share(
         ctx,
         parent,
         dossier.id,
-        grantee_email="anne@example.nl",
-        section_ids=[care, therapy],
+        grantee_email=CARE_WORKER,
+        section_ids=[lotte.section("care"), therapy],
         permission="contribute",
         message=MESSAGE,
     )
     assert grant.status == "active"
-    report, _ = entries.write_entry(
-        ctx, pro, dossier.id, care, "Verslag", "Moeder is bezorgd.", "report"
-    )
-    second, _ = entries.write_entry(ctx, pro, dossier.id, care, "Plan", "Stappen.", "plan")
+    report = lotte.write(pro, "care", "Verslag", "Moeder is bezorgd.", "report")
+    second = lotte.write(pro, "care", "Plan", "Stappen.", "plan")
     correction = entries.request_correction(ctx, parent, dossier.id, report, REASON)
     entries.answer_correction(ctx, pro, dossier.id, report, correction.id, "declined", ANSWER)
     return World(
