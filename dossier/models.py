@@ -588,10 +588,22 @@ class RotationDue(Base):
 
 
 class Notice(Base):
-    """Something a person should know, shown on their start page. Names and dates, never content."""
+    """Something a person should know, shown on their start page. Names and dates, never content.
+
+    `event_key` names the event a notice tells of (a grant's end date, a birthday, a first look),
+    so the database itself refuses to tell one person of one event twice."""
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notices_user_created", "user_id", "created_at"),
+        Index("uq_notices_user_event", "user_id", "event_key", unique=True),
+        Index(
+            "ix_notices_unread",
+            "user_id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
@@ -602,6 +614,19 @@ class Notice(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_key: Mapped[str | None] = mapped_column(String(120))
+
+
+class NoticeMail(Base):
+    """Which topics of notices a person does not want by e-mail. No row: every topic arrives."""
+
+    __tablename__ = "notice_mail"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    muted: Mapped[str] = mapped_column(String(200), default="")  # topics, comma-separated
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class GrantSection(Base):
