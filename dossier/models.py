@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from dossier import consent
 from dossier.consent import State
+from dossier.errors import N_
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -338,6 +339,18 @@ class OwnershipApproval(Base):
     )
     relation: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The sections every dossier starts with: a code stored with the section, and its name (a
+# message id, translated where it is shown).
+DEFAULT_SECTIONS = (
+    ("my_story", N_("My story")),
+    ("care", N_("Care")),
+    ("family", N_("Family")),
+    ("school", N_("School")),
+    ("health", N_("Health")),
+)
+DEFAULT_SECTION_NAMES = dict(DEFAULT_SECTIONS)
 
 
 class Section(Base):

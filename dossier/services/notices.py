@@ -30,6 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from dossier.actions import Action
 from dossier.errors import N_
 from dossier.models import (
+    DEFAULT_SECTION_NAMES,
     CorrectionRequest,
     CorrectionStatus,
     DossierOwner,
@@ -162,8 +163,8 @@ LINES: dict[NoticeKind, str] = {
     NoticeKind.SHARING_ENDED: N_("%(person)s stopped sharing %(sections)s with %(grantee)s."),
     NoticeKind.LOOKED_FIRST: N_("%(person)s looked in the dossier for the first time."),
     NoticeKind.BIRTHDAY_TWELVE_SOON: N_(
-        "You turn 12 on %(date)s. From then on nobody new may look in your dossier without your"
-        " yes. A parent or guardian says yes too. You may also stop a sharing yourself."
+        "%(dossier)s turns 12 on %(date)s. From then on your child and a parent or guardian both"
+        " say yes before someone new may look. Your child may also stop a sharing alone."
     ),
     NoticeKind.BIRTHDAY_SIXTEEN_SOON: N_(
         "You turn 16 on %(date)s. From then on you alone decide who may look in your dossier."
@@ -205,14 +206,7 @@ VARIANTS: dict[tuple[NoticeKind, str], str] = {
     (NoticeKind.GRANT_ENDED, "refused"): N_(
         "%(person)s said no. You may not look in %(sections)s."
     ),
-    (NoticeKind.BIRTHDAY_TWELVE_SOON, "youth-alone"): N_(
-        "You turn 12 on %(date)s. From then on you decide who may look in your dossier."
-    ),
-    (NoticeKind.BIRTHDAY_TWELVE_SOON, "guardian-both"): N_(
-        "%(dossier)s turns 12 on %(date)s. From then on your child and a parent or guardian both"
-        " say yes before someone new may look. Your child may also stop a sharing alone."
-    ),
-    (NoticeKind.BIRTHDAY_TWELVE_SOON, "guardian-alone"): N_(
+    (NoticeKind.BIRTHDAY_TWELVE_SOON, "alone"): N_(
         "%(dossier)s turns 12 on %(date)s. From then on your child decides alone who may look."
     ),
     (NoticeKind.BIRTHDAY_SIXTEEN_SOON, "guardian"): N_(
@@ -255,7 +249,10 @@ def section_refs(db: Session, section_ids: Iterable[uuid.UUID]) -> list[dict[str
         .where(Section.id.in_(wanted))
         .order_by(Section.position, Section.created_at)
     )
-    return [{"default": name} if name else {"id": str(section_id)} for section_id, name in rows]
+    return [
+        {"default": DEFAULT_SECTION_NAMES.get(code, code)} if code else {"id": str(section_id)}
+        for section_id, code in rows
+    ]
 
 
 def name_of(db: Session, user_id: uuid.UUID | None) -> str:

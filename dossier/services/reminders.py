@@ -132,14 +132,14 @@ def _tell_birthday(
     )
     both = rules.required(dossier.subject_birth_date, day) == {consent.SUBJECT, consent.GUARDIAN}
     if age == consent.CHILD_UNTIL:
-        youth_variant = "youth-both" if both else "youth-alone"
-        guardian_variant = "guardian-both" if both else "guardian-alone"
+        # Under 12 nobody has an account for her: only her guardians hear of it.
+        youth_variant, guardian_variant = "", "both" if both else "alone"
     else:
         youth_variant = "youth"
         guardian_variant = "guardian" if dossier.subject_user_id else "guardian-waiting"
     key = f"birthday-{age}:{dossier.id}:{day.isoformat()}"
     told = 0
-    if dossier.subject_user_id is not None:
+    if dossier.subject_user_id is not None and youth_variant:
         told += notify(
             db,
             ctx,

@@ -26,6 +26,7 @@ OWNER = [
     "/start",
     "/account",
     "/account/password",
+    "/account/mail",
     "/join",
     "/dossiers/{d}",
     "/dossiers/{d}?older=1",

@@ -138,7 +138,7 @@ PUBLIC_PAGES = [
     ("/healthz", 200, 200),
     ("/readyz", 200, 200),
 ]
-MEMBER_PAGES = ["/start", "/account", "/account/password"]
+MEMBER_PAGES = ["/start", "/account", "/account/password", "/account/mail"]
 ADMIN_PAGES = ["/admin/professionals"]
 AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]
 AUDITOR_API = [

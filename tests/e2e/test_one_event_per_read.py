@@ -96,6 +96,7 @@ READS = [
     ),
     Read("/account", "youth", why="her own account: nothing of a dossier"),
     Read("/account/password", "youth", why=NOTHING),
+    Read("/account/mail", "youth", why="which news she gets by e-mail: nothing of a dossier"),
     Read("/join", "youth", why="a form for a code: nothing of a dossier yet"),
     Read("/dossiers/new", "guardian", why=NOTHING),
     Read(
