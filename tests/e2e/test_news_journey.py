@@ -1,7 +1,7 @@
 """News that reaches her, in a real Chromium, on a phone and on a desktop.
 
 Since Sanne (14) was last here: Anne, her care worker, wrote a plan and her mother added her view
-to it; Anne answered Sanne's correction request; her mother said yes to sharing Care and School
+to it; her mother answered Sanne's request to correct a report; her mother said yes to sharing Care and School
 with Anne, for six days; Anne looked in the dossier for the first time (the worker's tick tells of
 that, and of the end a week ahead). Sanne logs in: the start page says each in one plain Dutch
 line naming who, which dossier and which sections, newest first, and the header counts them until
@@ -37,8 +37,8 @@ def what_happened(ctx: Context) -> None:
     world = youth_world(ctx)
     world.staff()
     anne = world.care_worker()
-    # an older report of Anne's, which Sanne asked to correct before she left
-    report = world.write(anne, "care", "Verslag gesprek", "We spraken op maandag.")
+    # an older report of her mother's, which Sanne asked to correct before she left
+    report = world.write(world.guardian, "care", "Verslag gesprek", "We spraken op maandag.")
     asked = entries.request_correction(
         ctx, world.youth, world.dossier.id, report, "Het was dinsdag."
     )
@@ -54,7 +54,14 @@ def what_happened(ctx: Context) -> None:
     )
     sharing.approve(ctx, world.guardian, world.dossier.id, shared.grant_id)
     entries.answer_correction(
-        ctx, anne, world.dossier.id, report, asked.id, "corrected", "Aangepast", body="Dinsdag."
+        ctx,
+        world.guardian,
+        world.dossier.id,
+        report,
+        asked.id,
+        "corrected",
+        "Aangepast",
+        body="Dinsdag.",
     )
     plan = world.write(anne, "care", "Plan voor school", "Terug naar school.", "plan")
     entries.add_view(ctx, world.guardian, world.dossier.id, plan, "Goed plan.")
@@ -65,7 +72,7 @@ def what_happened(ctx: Context) -> None:
 LINES = [
     "Marieke schreef een eigen kijk bij een bericht in Hulp.",
     "Anne schreef een nieuw plan in Hulp.",
-    "Anne gaf antwoord op je verzoek om te verbeteren, in Hulp: het bericht is verbeterd.",
+    "Marieke gaf antwoord op je verzoek om te verbeteren, in Hulp: het bericht is verbeterd.",
     "Marieke zei ja: Anne mag nu kijken in Hulp en School.",
     "Anne keek voor het eerst in het dossier.",
 ]
