@@ -1,11 +1,12 @@
 """News that reaches her, in a real Chromium, on a phone and on a desktop.
 
 Since Sanne (14) was last here: Anne, her care worker, wrote a plan and her mother added her view
-to it; her mother answered Sanne's request to correct a report; her mother said yes to sharing Care and School
-with Anne, for six days; Anne looked in the dossier for the first time (the worker's tick tells of
-that, and of the end a week ahead). Sanne logs in: the start page says each in one plain Dutch
-line naming who, which dossier and which sections, newest first, and the header counts them until
-she has seen them. Anne sees "Sanne deelde Hulp en School met je" once. axe-core finds nothing.
+to it; her mother answered Sanne's request to correct a report, and said yes to sharing Care and
+School with Anne, for six days; Anne looked in the dossier for the first time (the worker's tick
+tells of that, and of the end a week ahead). Sanne logs in: the start page says each in one plain
+Dutch line naming who, which dossier and which sections, newest first, and the header counts them
+until she has seen them. Anne sees "Sanne deelde Hulp en School met je" once. axe-core finds
+nothing.
 """
 
 from __future__ import annotations
