@@ -70,6 +70,8 @@ class Settings:
     timeout_seconds: int = 60
     create_keys: bool = False
     worker_interval_seconds: int = 60
+    # Where people reach the app: the link in an e-mail, which the worker writes without a request.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def secrets_dir(self) -> Path:
@@ -132,6 +134,7 @@ class Settings:
             timeout_seconds=_int(environ, "DOSSIER_TIMEOUT_SECONDS", defaults.timeout_seconds),
             create_keys=_flag(environ, "DOSSIER_CREATE_KEYS"),
             worker_interval_seconds=_int(environ, "DOSSIER_WORKER_INTERVAL_SECONDS", 60),
+            public_url=(environ.get("DOSSIER_PUBLIC_URL") or defaults.public_url).rstrip("/"),
         )
 
     def check_production(self) -> None:

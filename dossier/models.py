@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from dossier import consent
 from dossier.consent import State
+from dossier.errors import N_
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -372,6 +373,18 @@ class OwnershipApproval(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# The sections every dossier starts with: a code stored with the section, and its name (a
+# message id, translated where it is shown).
+DEFAULT_SECTIONS = (
+    ("my_story", N_("My story")),
+    ("care", N_("Care")),
+    ("family", N_("Family")),
+    ("school", N_("School")),
+    ("health", N_("Health")),
+)
+DEFAULT_SECTION_NAMES = dict(DEFAULT_SECTIONS)
+
+
 class Section(Base):
     """A compartment with its own key. Default sections are named by the app (and translated);
     a name an owner chose is sealed under the dossier key."""
@@ -620,10 +633,22 @@ class RotationDue(Base):
 
 
 class Notice(Base):
-    """Something a person should know, shown on their start page. Names and dates, never content."""
+    """Something a person should know, shown on their start page. Names and dates, never content.
+
+    `event_key` names the event a notice tells of (a grant's end date, a birthday, a first look),
+    so the database itself refuses to tell one person of one event twice."""
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notices_user_created", "user_id", "created_at"),
+        Index("uq_notices_user_event", "user_id", "event_key", unique=True),
+        Index(
+            "ix_notices_unread",
+            "user_id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
@@ -634,6 +659,19 @@ class Notice(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_key: Mapped[str | None] = mapped_column(String(120))
+
+
+class NoticeMail(Base):
+    """Which topics of notices a person does not want by e-mail. No row: every topic arrives."""
+
+    __tablename__ = "notice_mail"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    muted: Mapped[str] = mapped_column(String(200), default="")  # topics, comma-separated
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class GrantSection(Base):

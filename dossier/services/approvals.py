@@ -41,8 +41,9 @@ from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.keychain import signing_public_key
 from dossier.services.lifecycle import rules, sweep
 from dossier.services.mail import Mail
-from dossier.services.notices import NoticeKind, notify
+from dossier.services.notices import NoticeKind, grant_words, notify, owner_ids
 from dossier.services.sessions import unlock_keyring
+from dossier.services.settling import tell_started
 
 INVITATION_DAYS = 7
 JOINED_AS_APPROVER = "approver"  # what `sharing.accept_code` answers for an approver's code
@@ -173,11 +174,19 @@ def offer_to_approvers(db: Session, grant: Grant, owner: Actor) -> None:
         holds.offer(db, grant, owner.user_id, keyring, approver)
 
 
-def tell_approvers(db: Session, ctx: Context, grant: Grant, grantee_name: str) -> None:
+def tell_approvers(db: Session, ctx: Context, grant: Grant) -> None:
     for approver in _live_approvers(db, grant.dossier_id, None):
         if approver.user_id is not None:
             # No dossier named: she cannot open it, so the notice points nowhere but to her yes.
-            notify(db, ctx, approver.user_id, None, NoticeKind.GRANT_WAITING, grantee=grantee_name)
+            notify(
+                db,
+                ctx,
+                approver.user_id,
+                None,
+                NoticeKind.GRANT_WAITING,
+                key=f"waiting:{grant.id}",
+                **grant_words(db, grant),
+            )
 
 
 def _pending(db: Session, dossier_id: uuid.UUID) -> list[Grant]:
@@ -464,15 +473,7 @@ def decide(ctx: Context, actor: Actor, grant_id: uuid.UUID, *, yes: bool) -> Dec
             grant.revoked_by = actor.user_id
             holds.drop(db, grant.id)
             append(db, _event(actor, action, approver, grant), ctx.origin, now)
-            if grant.grantee_id is not None:
-                notify(
-                    db,
-                    ctx,
-                    grant.grantee_id,
-                    grant.dossier_id,
-                    NoticeKind.GRANT_ENDED,
-                    reason="refused",
-                )
+            _tell_refused(db, ctx, grant, actor)
             return Decided(grant.status, grantee_name)
         if db.get(GrantApproval, (grant.id, actor.user_id)) is None:
             db.add(
@@ -509,9 +510,33 @@ def decide(ctx: Context, actor: Actor, grant_id: uuid.UUID, *, yes: bool) -> Dec
                 ctx.origin,
                 now,
             )
-            if grant.grantee_id is not None:
-                notify(db, ctx, grant.grantee_id, grant.dossier_id, NoticeKind.GRANT_ACTIVE)
+            tell_started(db, ctx, grant, actor.user_id)
         return Decided(grant.status, grantee_name)
+
+
+def _tell_refused(db: Session, ctx: Context, grant: Grant, actor: Actor) -> None:
+    """Her no reaches the grantee and the owners who shared, by her name."""
+    words = {**grant_words(db, grant), "person": actor.display_name}
+    if grant.grantee_id is not None:
+        notify(
+            db,
+            ctx,
+            grant.grantee_id,
+            grant.dossier_id,
+            NoticeKind.GRANT_ENDED,
+            variant="refused",
+            **words,
+        )
+    for owner_id in owner_ids(db, grant.dossier_id):
+        notify(
+            db,
+            ctx,
+            owner_id,
+            grant.dossier_id,
+            NoticeKind.GRANT_REFUSED,
+            key=f"refused:{grant.id}",
+            **words,
+        )
 
 
 # --- the owners' side --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 SECRETS = "dossier_secrets"
 AFTER_COMMIT = "after_commit"
 OUTBOX = "outbox"
+CONTEXT = "context"  # the use case's context, for what a flush tells (see `notices`)
 
 
 def after_commit(db: Session, action: Callable[[], None]) -> None:
@@ -77,6 +78,7 @@ class Context:
         try:
             with unit_of_work(self.sessions) as db:
                 db.info[SECRETS] = DossierSecrets(self.settings.secrets_dir)
+                db.info[CONTEXT] = self
                 yield db
                 outbox = db.info.pop(OUTBOX, [])
                 after_commit = db.info.pop(AFTER_COMMIT, [])
@@ -132,6 +134,7 @@ class Actor:
     # The session's sealed keyring as read when the session was checked, so that opening the
     # actor's keys later in the request costs no second look-up; empty: read it then.
     keyring_sealed: bytes = field(default=b"", repr=False)
+    unread: int = 0  # notices not seen yet, as counted when the session was checked
 
     is_authenticated = True
     is_active = True

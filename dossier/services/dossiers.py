@@ -14,6 +14,8 @@ from dossier.actions import Action
 from dossier.audit import append, start_chain
 from dossier.errors import N_, AccessDenied, InvalidInput, NotFound
 from dossier.models import (
+    DEFAULT_SECTION_NAMES,
+    DEFAULT_SECTIONS,
     Dossier,
     DossierOwner,
     Grant,
@@ -37,14 +39,6 @@ from dossier.services.keychain import (
     signing_public_key,
 )
 
-DEFAULT_SECTIONS = (
-    ("my_story", N_("My story")),
-    ("care", N_("Care")),
-    ("family", N_("Family")),
-    ("school", N_("School")),
-    ("health", N_("Health")),
-)
-DEFAULT_SECTION_NAMES = dict(DEFAULT_SECTIONS)
 SECTION_NAME_MAX = 60
 CHILD_MAX_AGE = 17
 INVITATION_DAYS = 7

@@ -16,7 +16,7 @@ from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
 from dossier.errors import AccessDenied
 from dossier.keys import load_keys
-from dossier.services import audit_views, lifecycle, queue, rotation
+from dossier.services import audit_views, lifecycle, queue, reminders, rotation
 from dossier.services.context import Context
 from dossier.services.mail import Mail, send
 
@@ -41,17 +41,29 @@ def worker_context() -> Context:
 
 
 def tick(ctx: Context | None = None) -> dict[str, int]:
-    """Due checkpoints and ended grants; with a queue, the next tick is put on it too."""
+    """Due checkpoints, ended grants, and what time and first looks tell people (`reminders`);
+    with a queue, the next tick is put on it too."""
     ctx = ctx or worker_context()
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
+    told = reminders.remind_everywhere(ctx)
     if ctx.settings.redis_url:
         schedule_next_tick(ctx.settings.redis_url, ctx.settings.worker_interval_seconds)
     log.info(
         "tick",
-        extra={"fields": {"checkpoint": made.number if made else None, "dossiers_swept": ended}},
+        extra={
+            "fields": {
+                "checkpoint": made.number if made else None,
+                "dossiers_swept": ended,
+                "notices": told.ending + told.birthdays + told.looks,
+            }
+        },
     )
-    return {"checkpoint": made.number if made else 0, "dossiers_swept": ended}
+    return {
+        "checkpoint": made.number if made else 0,
+        "dossiers_swept": ended,
+        "notices": told.ending + told.birthdays + told.looks,
+    }
 
 
 def schedule_next_tick(redis_url: str, interval: int) -> str:

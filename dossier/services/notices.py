@@ -1,28 +1,70 @@
-"""Notices on the start page (and by e-mail): what waits for someone, and what changed for them."""
+"""Notices on the start page (and by e-mail): what waits for someone, and what changed for them.
+
+A notice names who did something, in which dossier and which sections, and never holds content:
+its data is stored in clear, so it keeps people's display names (stored in clear anyway), the
+app's own section names and ids. A section name an owner chose is sealed, so a notice keeps only
+its id and the page that opens the dossier shows the name. The dossier's name is never kept.
+
+What happens to entries (a new one, a view beside one, a correction request answered) is told from
+the rows the writers add, in their own transaction (`tell_of_writing`): the writers need not know
+who is told, and nobody is told of work that rolled back.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
+from sqlalchemy import ColumnElement, ScalarSelect, event, func, inspect, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dossier.actions import Action
-from dossier.models import Notice, User
-from dossier.services.context import Actor, Context, mail_after_commit
+from dossier.errors import N_
+from dossier.models import (
+    DEFAULT_SECTION_NAMES,
+    CorrectionRequest,
+    CorrectionStatus,
+    DossierOwner,
+    Entry,
+    EntryKind,
+    EntryPerspective,
+    Grant,
+    GrantSection,
+    Notice,
+    NoticeMail,
+    Section,
+    User,
+)
+from dossier.services.context import CONTEXT, Actor, Context, mail_after_commit
 from dossier.services.mail import Mail
 
 
 class NoticeKind(StrEnum):
     """What a notice is about; its e-mail subject and its line on the start page derive from it."""
 
+    ENTRY_NEW = "entry.new"
+    VIEW_NEW = "view.new"
+    CORRECTION_ANSWERED = "correction.answered"
     GRANT_WAITING = Action.GRANT_WAITING
     GRANT_ACTIVE = "grant.active"
+    GRANT_APPROVED = "grant.approved"
+    GRANT_REFUSED = "grant.refused"
+    GRANT_ENDING = "grant.ending"
     GRANT_ENDED = "grant.ended"
+    SHARING_ENDING = "sharing.ending"
+    SHARING_ENDED = "sharing.ended"
+    LOOKED_FIRST = "looked.first"
+    BIRTHDAY_TWELVE_SOON = "birthday.twelve_soon"
+    BIRTHDAY_SIXTEEN_SOON = "birthday.sixteen_soon"
     BIRTHDAY_SIXTEEN = "birthday.sixteen"
     BIRTHDAY_GUARDIAN = "birthday.guardian"
     OWNER_WAITING = "owner.waiting"
@@ -33,11 +75,63 @@ class NoticeKind(StrEnum):
     DESTROY_WAITING = "destroy.waiting"
 
 
-# Dutch first, like the app; the start page translates by kind.
+class Topic(StrEnum):
+    """What a person chooses to get by e-mail, or not: a few topics, not every kind."""
+
+    WRITING = "writing"
+    SHARING = "sharing"
+    LOOKS = "looks"
+    OWNERS = "owners"
+
+
+TOPICS: dict[NoticeKind, Topic] = {
+    NoticeKind.ENTRY_NEW: Topic.WRITING,
+    NoticeKind.VIEW_NEW: Topic.WRITING,
+    NoticeKind.CORRECTION_ANSWERED: Topic.WRITING,
+    NoticeKind.GRANT_WAITING: Topic.SHARING,
+    NoticeKind.GRANT_ACTIVE: Topic.SHARING,
+    NoticeKind.GRANT_APPROVED: Topic.SHARING,
+    NoticeKind.GRANT_REFUSED: Topic.SHARING,
+    NoticeKind.GRANT_ENDING: Topic.SHARING,
+    NoticeKind.GRANT_ENDED: Topic.SHARING,
+    NoticeKind.SHARING_ENDING: Topic.SHARING,
+    NoticeKind.SHARING_ENDED: Topic.SHARING,
+    NoticeKind.LOOKED_FIRST: Topic.LOOKS,
+    NoticeKind.BIRTHDAY_TWELVE_SOON: Topic.OWNERS,
+    NoticeKind.BIRTHDAY_SIXTEEN_SOON: Topic.OWNERS,
+    NoticeKind.BIRTHDAY_SIXTEEN: Topic.OWNERS,
+    NoticeKind.BIRTHDAY_GUARDIAN: Topic.OWNERS,
+    NoticeKind.OWNER_WAITING: Topic.OWNERS,
+    NoticeKind.OWNER_ADDED: Topic.OWNERS,
+    NoticeKind.OWNER_JOINED: Topic.OWNERS,
+    NoticeKind.OWNER_REMOVED: Topic.OWNERS,
+    NoticeKind.OWNERSHIP_CANCELLED: Topic.OWNERS,
+    NoticeKind.DESTROY_WAITING: Topic.OWNERS,
+}
+
+TOPIC_LABELS: dict[Topic, str] = {
+    Topic.WRITING: N_("New entries and plans, views, and answers to your correction requests"),
+    Topic.SHARING: N_("Sharing: what waits for your yes, what starts, what ends or ends soon"),
+    Topic.LOOKS: N_("Someone looked for the first time"),
+    Topic.OWNERS: N_("Owners, birthdays that change who decides, and destroying a dossier"),
+}
+
+# E-mail subjects, Dutch first like the app (the e-mail's line is the start page's, in Dutch).
 SUBJECTS: dict[NoticeKind, str] = {
+    NoticeKind.ENTRY_NEW: "Er is iets nieuws geschreven in een dossier",
+    NoticeKind.VIEW_NEW: "Iemand schreef een eigen kijk bij een bericht",
+    NoticeKind.CORRECTION_ANSWERED: "Je verzoek om te verbeteren is beantwoord",
     NoticeKind.GRANT_WAITING: "Er wacht iets op jouw goedkeuring",
     NoticeKind.GRANT_ACTIVE: "Er is een dossier met je gedeeld",
+    NoticeKind.GRANT_APPROVED: "Een deling is goedgekeurd",
+    NoticeKind.GRANT_REFUSED: "Een deling is niet goedgekeurd",
+    NoticeKind.GRANT_ENDING: "Je toegang tot een dossier stopt binnenkort",
     NoticeKind.GRANT_ENDED: "Je toegang tot een dossier is gestopt",
+    NoticeKind.SHARING_ENDING: "Een deling stopt binnenkort",
+    NoticeKind.SHARING_ENDED: "Een deling is gestopt",
+    NoticeKind.LOOKED_FIRST: "Iemand keek voor het eerst in een dossier",
+    NoticeKind.BIRTHDAY_TWELVE_SOON: "Over een maand verandert wie beslist: 12 jaar",
+    NoticeKind.BIRTHDAY_SIXTEEN_SOON: "Over een maand verandert wie beslist: 16 jaar",
     NoticeKind.BIRTHDAY_SIXTEEN: "Je bent 16: vanaf nu beslis jij alleen",
     NoticeKind.BIRTHDAY_GUARDIAN: "Je kind is 16: je bent nu meekijker",
     NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
@@ -48,15 +142,134 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.DESTROY_WAITING: "Iemand vraagt om een dossier te vernietigen",
 }
 
+# One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
+# %(sections)s: the sections; %(grantee)s: whom a sharing is for; %(date)s: a day;
+# %(dossier)s: the dossier's name, shown only where the reader may open it.
+LINES: dict[NoticeKind, str] = {
+    NoticeKind.ENTRY_NEW: N_("%(person)s wrote a new entry in %(sections)s."),
+    NoticeKind.VIEW_NEW: N_("%(person)s wrote their own view beside an entry in %(sections)s."),
+    NoticeKind.CORRECTION_ANSWERED: N_(
+        "%(person)s answered your correction request in %(sections)s."
+    ),
+    NoticeKind.GRANT_WAITING: N_(
+        "%(person)s wants to share %(sections)s with %(grantee)s. That waits for your yes."
+    ),
+    NoticeKind.GRANT_ACTIVE: N_("%(person)s shared %(sections)s with you."),
+    NoticeKind.GRANT_APPROVED: N_("%(person)s said yes: %(grantee)s may now look in %(sections)s."),
+    NoticeKind.GRANT_REFUSED: N_("%(person)s said no: %(grantee)s may not look in %(sections)s."),
+    NoticeKind.GRANT_ENDING: N_("You may look in %(sections)s until %(date)s."),
+    NoticeKind.GRANT_ENDED: N_("You may no longer look in %(sections)s."),
+    NoticeKind.SHARING_ENDING: N_("%(grantee)s may look in %(sections)s until %(date)s."),
+    NoticeKind.SHARING_ENDED: N_("%(person)s stopped sharing %(sections)s with %(grantee)s."),
+    NoticeKind.LOOKED_FIRST: N_("%(person)s looked in the dossier for the first time."),
+    NoticeKind.BIRTHDAY_TWELVE_SOON: N_(
+        "%(dossier)s turns 12 on %(date)s. From then on your child and a parent or guardian both"
+        " say yes before someone new may look. Your child may also stop a sharing alone."
+    ),
+    NoticeKind.BIRTHDAY_SIXTEEN_SOON: N_(
+        "You turn 16 on %(date)s. From then on you alone decide who may look in your dossier."
+        " Your parent or guardian is then no longer an owner, but may still look as long as you"
+        " agree."
+    ),
+    NoticeKind.BIRTHDAY_SIXTEEN: N_(
+        "You are 16. From now on you decide alone who may look in your dossier."
+    ),
+    NoticeKind.BIRTHDAY_GUARDIAN: N_(
+        "Your child is 16 and decides alone now. You can still look, as long as your child agrees."
+    ),
+    NoticeKind.OWNER_WAITING: N_("A change of owners waits for your yes."),
+    NoticeKind.OWNER_ADDED: N_("You are now an owner of a dossier."),
+    NoticeKind.OWNER_JOINED: N_(
+        "Someone became an owner of your dossier. See who on the page who may look."
+    ),
+    NoticeKind.OWNER_REMOVED: N_("You are no longer an owner of a dossier."),
+    NoticeKind.OWNERSHIP_CANCELLED: N_("A change of owners was stopped."),
+    NoticeKind.DESTROY_WAITING: N_("Someone asks to destroy a dossier. It waits for your yes."),
+}
+
+# The same kinds said otherwise, by a notice's `variant`: what happened, or to whom it is said.
+VARIANTS: dict[tuple[NoticeKind, str], str] = {
+    (NoticeKind.ENTRY_NEW, EntryKind.PLAN): N_("%(person)s wrote a new plan in %(sections)s."),
+    (NoticeKind.CORRECTION_ANSWERED, CorrectionStatus.CORRECTED): N_(
+        "%(person)s answered your correction request in %(sections)s: the entry is corrected."
+    ),
+    (NoticeKind.CORRECTION_ANSWERED, CorrectionStatus.REMOVED): N_(
+        "%(person)s answered your correction request in %(sections)s: the entry is taken away."
+    ),
+    (NoticeKind.CORRECTION_ANSWERED, CorrectionStatus.DECLINED): N_(
+        "%(person)s answered your correction request in %(sections)s: the entry stays as it was."
+    ),
+    (NoticeKind.GRANT_ENDED, "revoked"): N_("%(person)s stopped sharing %(sections)s with you."),
+    (NoticeKind.GRANT_ENDED, "expired"): N_(
+        "You may no longer look in %(sections)s: the end date has come."
+    ),
+    (NoticeKind.GRANT_ENDED, "refused"): N_(
+        "%(person)s said no. You may not look in %(sections)s."
+    ),
+    (NoticeKind.BIRTHDAY_TWELVE_SOON, "alone"): N_(
+        "%(dossier)s turns 12 on %(date)s. From then on your child decides alone who may look."
+    ),
+    (NoticeKind.BIRTHDAY_SIXTEEN_SOON, "guardian"): N_(
+        "%(dossier)s turns 16 on %(date)s. From then on your child alone decides who may look."
+        " You are then no longer an owner, but may still look as long as your child agrees."
+    ),
+    (NoticeKind.BIRTHDAY_SIXTEEN_SOON, "guardian-waiting"): N_(
+        "%(dossier)s turns 16 on %(date)s. Once your child has an account, your child alone"
+        " decides who may look. You may then still look as long as your child agrees."
+    ),
+}
+
+SOMEONE = N_("Someone")
+A_DOSSIER = N_("a dossier")
+OWN_SECTION = N_("a section of its own")
+YOUR_CHILD = N_("Your child")
+AND = N_("and")
+
 
 @dataclass(frozen=True)
 class NoticeInfo:
     id: uuid.UUID
     kind: str
     dossier_id: uuid.UUID | None
-    data: dict[str, str]
+    data: dict[str, Any]
     created_at: datetime
     read: bool
+
+
+# --- making notices -------------------------------------------------------------------------
+
+
+def section_refs(db: Session, section_ids: Iterable[uuid.UUID]) -> list[dict[str, str]]:
+    """Sections as a notice may keep them: the app's own name, or only the id of a sealed one."""
+    wanted = list(section_ids)
+    if not wanted:
+        return []
+    rows = db.execute(
+        select(Section.id, Section.default_name)
+        .where(Section.id.in_(wanted))
+        .order_by(Section.position, Section.created_at)
+    )
+    return [
+        {"default": DEFAULT_SECTION_NAMES.get(code, code)} if code else {"id": str(section_id)}
+        for section_id, code in rows
+    ]
+
+
+def name_of(db: Session, user_id: uuid.UUID | None) -> str:
+    """A person's display name, as they chose it (it is stored in clear); empty if unknown."""
+    if user_id is None:
+        return ""
+    return db.scalar(select(User.display_name).where(User.id == user_id)) or ""
+
+
+def grant_words(db: Session, grant: Grant) -> dict[str, Any]:
+    """What a notice about a sharing names: who shared, with whom, which sections."""
+    sections = db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
+    return {
+        "person": name_of(db, grant.created_by),
+        "grantee": name_of(db, grant.grantee_id),
+        "sections": section_refs(db, sections),
+    }
 
 
 def notify(
@@ -65,25 +278,212 @@ def notify(
     user_id: uuid.UUID,
     dossier_id: uuid.UUID | None,
     kind: NoticeKind,
-    **data: str,
-) -> None:
-    """Record a notice in the caller's transaction; its e-mail leaves only if that commits."""
+    *,
+    key: str | None = None,
+    at: datetime | None = None,
+    **data: Any,
+) -> bool:
+    """Record a notice in the caller's transaction; its e-mail leaves only if that commits.
+    `key` names the event, so one person hears of it once. False when they heard already."""
+    if key is not None and db.scalar(
+        select(Notice.id).where(Notice.user_id == user_id, Notice.event_key == key)
+    ):
+        return False
+    if kind == NoticeKind.GRANT_ENDED and "sections" not in data and dossier_id is not None:
+        data = {**_ended_grant_words(db, user_id, dossier_id), **data}
     db.add(
         Notice(
             user_id=user_id,
             dossier_id=dossier_id,
             kind=kind,
             data=json.dumps(data),
-            created_at=ctx.now(),
+            created_at=at or ctx.now(),
+            event_key=key,
         )
     )
-    user = db.get(User, user_id)
-    if user is not None:
-        body = (
-            f"{SUBJECTS.get(kind, 'Bericht van Eigen Dossier')}.\n\n"
-            "Log in bij Eigen Dossier om te zien wat er is veranderd.\n"
+    address = db.scalar(select(User.email).where(User.id == user_id))
+    if address is not None and TOPICS[kind] not in muted_topics(db, user_id):
+        mail_after_commit(db, notice_mail(address, kind, data, ctx.settings.public_url))
+    return True
+
+
+def _ended_grant_words(db: Session, user_id: uuid.UUID, dossier_id: uuid.UUID) -> dict[str, Any]:
+    """For a caller that says only that access ended: the grant that did, most recent first."""
+    grant = db.scalar(
+        select(Grant)
+        .where(Grant.dossier_id == dossier_id, Grant.grantee_id == user_id)
+        .order_by(Grant.expires_at.desc().nulls_last(), Grant.created_at.desc())
+        .limit(1)
+    )
+    return grant_words(db, grant) if grant is not None else {}
+
+
+def readers_of(
+    db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
+) -> set[uuid.UUID]:
+    """Who can read a section today: its dossier's owners, and grantees holding that section."""
+    owners = db.scalars(select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id))
+    grantees = db.scalars(
+        select(Grant.grantee_id)
+        .join(GrantSection, GrantSection.grant_id == Grant.id)
+        .where(
+            Grant.dossier_id == dossier_id,
+            GrantSection.section_id == section_id,
+            Grant.grantee_id.is_not(None),
+            Grant.counts_at(now),
         )
-        mail_after_commit(db, Mail(user.email, SUBJECTS.get(kind, kind), body))
+    )
+    return {*owners, *(g for g in grantees if g is not None)}
+
+
+def owner_ids(db: Session, dossier_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        db.scalars(select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id))
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def tell_of_writing(db: Session, _flush: object, _instances: object) -> None:
+    """New entries and views, and answered correction requests, told to whom they concern, in
+    the writer's transaction. Only a use case's unit of work (which carries its context) tells."""
+    ctx = db.info.get(CONTEXT)
+    if not isinstance(ctx, Context):
+        return
+    written = [row for row in db.new if isinstance(row, Entry | EntryPerspective)]
+    answered = [
+        row
+        for row in db.dirty
+        if isinstance(row, CorrectionRequest)
+        and row.status != CorrectionStatus.OPEN
+        and inspect(row).attrs.status.history.deleted == [CorrectionStatus.OPEN]
+    ]
+    if not written and not answered:
+        return
+    with db.no_autoflush:
+        for row in written:
+            if isinstance(row, Entry):
+                _tell_readers(db, ctx, row, row, NoticeKind.ENTRY_NEW, f"entry:{row.id}")
+            else:
+                entry = db.get(Entry, row.entry_id)
+                if entry is not None:
+                    _tell_readers(db, ctx, entry, row, NoticeKind.VIEW_NEW, f"view:{row.id}")
+        for request in answered:
+            entry = db.get(Entry, request.entry_id)
+            if entry is None:
+                continue
+            notify(
+                db,
+                ctx,
+                request.requested_by,
+                request.dossier_id,
+                NoticeKind.CORRECTION_ANSWERED,
+                key=f"correction:{request.id}",
+                at=request.answered_at,
+                person=name_of(db, request.author_id),
+                sections=section_refs(db, [entry.section_id]),
+                variant=str(request.status),
+                entry=str(entry.id),
+            )
+
+
+def _tell_readers(
+    db: Session,
+    ctx: Context,
+    entry: Entry,
+    row: Entry | EntryPerspective,
+    kind: NoticeKind,
+    key: str,
+) -> None:
+    at = row.created_at or ctx.now()
+    words = {
+        "person": name_of(db, row.author_id),
+        "sections": section_refs(db, [entry.section_id]),
+        "entry": str(entry.id),
+    }
+    if kind == NoticeKind.ENTRY_NEW and entry.kind == EntryKind.PLAN:
+        words["variant"] = EntryKind.PLAN
+    for reader in sorted(readers_of(db, entry.dossier_id, entry.section_id, at) - {row.author_id}):
+        notify(db, ctx, reader, entry.dossier_id, kind, key=key, at=at, **words)
+
+
+# --- saying them ----------------------------------------------------------------------------
+
+
+def template_of(kind: str, data: dict[str, Any]) -> str | None:
+    """The message id for a notice: its variant's, or its kind's; None for an unknown kind."""
+    variant = str(data.get("variant") or data.get("reason") or "")
+    known = NoticeKind._value2member_map_.get(kind)
+    if not isinstance(known, NoticeKind):
+        return None
+    return VARIANTS.get((known, variant), LINES[known])
+
+
+def line(
+    kind: str,
+    data: dict[str, Any],
+    translate: Callable[[str], str],
+    day: Callable[[date], str],
+    dossier_name: str | None = None,
+    section_names: dict[str, str] | None = None,
+) -> str:
+    """A notice in one plain sentence, in the language of `translate`. Sealed names (the
+    dossier's, a section the owner named) appear only when the caller could open them."""
+    template = template_of(kind, data)
+    if template is None:
+        return kind
+    names = section_names or {}
+    sections = [
+        translate(ref["default"])
+        if "default" in ref
+        else names.get(ref.get("id", ""), translate(OWN_SECTION))
+        for ref in data.get("sections", [])
+    ]
+    when = data.get("date")
+    words = {
+        "person": data.get("person") or data.get("guardian") or translate(SOMEONE),
+        "grantee": data.get("grantee") or translate(SOMEONE).lower(),
+        "sections": joined(sections, translate(AND)) or translate(A_DOSSIER),
+        "date": day(date.fromisoformat(when)) if when else "",
+        "dossier": dossier_name or translate(YOUR_CHILD),
+    }
+    return translate(template) % words
+
+
+def joined(names: list[str], and_word: str) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {and_word} {names[-1]}"
+
+
+@lru_cache(maxsize=1)
+def dutch() -> NullTranslations:
+    return Translations.load(str(Path(__file__).parent.parent / "translations"), ["nl"])
+
+
+def notice_mail(address: str, kind: NoticeKind, data: dict[str, Any], public_url: str) -> Mail:
+    """The start page's line in Dutch and a link there: names, never content, never the
+    dossier's name (it is sealed)."""
+    said = line(kind, data, dutch().gettext, lambda day: format_date(day, "d MMMM", locale="nl"))
+    body = (
+        f"{said}\n\n"
+        f"Kijk op je startpagina wat er is veranderd:\n\n    {public_url}/start\n\n"
+        "Welke e-mails je krijgt, kies je op de pagina 'Mijn account'.\n"
+    )
+    return Mail(address, SUBJECTS[kind], body)
+
+
+# --- reading them ---------------------------------------------------------------------------
+
+
+def _info(n: Notice, read: bool | None = None) -> NoticeInfo:
+    return NoticeInfo(
+        n.id,
+        n.kind,
+        n.dossier_id,
+        json.loads(n.data),
+        n.created_at,
+        n.read_at is not None if read is None else read,
+    )
 
 
 def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
@@ -92,24 +492,83 @@ def my_notices(ctx: Context, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
 
 
 def notices_of(db: Session, actor: Actor, limit: int = 20) -> list[NoticeInfo]:
-    """`my_notices`, inside the caller's unit of work (the start page's)."""
+    """`my_notices`, inside the caller's unit of work."""
     rows = db.scalars(
         select(Notice)
         .where(Notice.user_id == actor.user_id)
-        .order_by(Notice.created_at.desc())
+        .order_by(Notice.created_at.desc(), Notice.id)
         .limit(limit)
     )
-    return [
-        NoticeInfo(
-            n.id, n.kind, n.dossier_id, json.loads(n.data), n.created_at, n.read_at is not None
+    return [_info(n) for n in rows]
+
+
+def news_of(db: Session, actor: Actor, now: datetime, limit: int = 10) -> list[NoticeInfo]:
+    """The newest notices for the start page, newest first, each saying whether it was new;
+    showing them is seeing them, so the ones shown count as read from now on."""
+    shown = notices_of(db, actor, limit)
+    unread = [n.id for n in shown if not n.read]
+    if unread:
+        db.execute(update(Notice).where(Notice.id.in_(unread)).values(read_at=now))
+    return shown
+
+
+def unread_of(
+    user_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> ScalarSelect[int]:
+    """How many notices of a person are unread, asked beside the session check: the count in
+    every page's header costs no statement of its own."""
+    return (
+        select(func.count())
+        .select_from(Notice)
+        .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def unread_count(db: Session, user_id: uuid.UUID) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
         )
-        for n in rows
-    ]
+        or 0
+    )
 
 
 def mark_all_read(ctx: Context, actor: Actor) -> None:
     with ctx.unit_of_work() as db:
-        for notice in db.scalars(
-            select(Notice).where(Notice.user_id == actor.user_id, Notice.read_at.is_(None))
-        ):
-            notice.read_at = ctx.now()
+        db.execute(
+            update(Notice)
+            .where(Notice.user_id == actor.user_id, Notice.read_at.is_(None))
+            .values(read_at=ctx.now())
+        )
+
+
+# --- what arrives by e-mail -----------------------------------------------------------------
+
+
+def muted_topics(db: Session, user_id: uuid.UUID) -> frozenset[Topic]:
+    muted = db.scalar(select(NoticeMail.muted).where(NoticeMail.user_id == user_id)) or ""
+    return frozenset(Topic(t) for t in muted.split(",") if t in Topic._value2member_map_)
+
+
+def mail_topics(ctx: Context, actor: Actor) -> frozenset[Topic]:
+    """The topics that reach this person by e-mail."""
+    with ctx.unit_of_work() as db:
+        return frozenset(Topic) - muted_topics(db, actor.user_id)
+
+
+def choose_mail_topics(ctx: Context, actor: Actor, wanted: Iterable[str]) -> frozenset[Topic]:
+    """Keep what this person wants by e-mail; a topic not offered is ignored. Everything keeps
+    reaching the start page either way."""
+    chosen = frozenset(Topic(t) for t in wanted if t in Topic._value2member_map_)
+    muted = ",".join(sorted(t.value for t in Topic if t not in chosen))
+    with ctx.unit_of_work() as db:
+        row = db.get(NoticeMail, actor.user_id)
+        if row is None:
+            db.add(NoticeMail(user_id=actor.user_id, muted=muted, changed_at=ctx.now()))
+        else:
+            row.muted = muted
+            row.changed_at = ctx.now()
+    return chosen

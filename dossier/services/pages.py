@@ -39,7 +39,7 @@ from dossier.services.entries.reading import (
     log_history_read,
     versions_of,
 )
-from dossier.services.notices import NoticeInfo, notices_of
+from dossier.services.notices import NoticeInfo, news_of
 from dossier.services.ownership import destruction_counts, who_confirms_destruction
 from dossier.services.sharing import (
     AccessOverview,
@@ -157,7 +157,7 @@ class StartPage:
     corrections: list[WaitingCorrection]
     approvals: list[Waiting]
     recent_looks: list[RecentLook]
-    notices: list[NoticeInfo]
+    notices: list[NoticeInfo]  # newest first; `read` says whether it was seen before this visit
     requests: int  # sharings that wait for this person as approver
 
 
@@ -168,7 +168,8 @@ SEES_WHO_LOOKED = (Role.YOUTH, Role.PARENT)
 def start_page(ctx: Context, actor: Actor) -> StartPage:
     """Everything on the start page in one unit of work. Each listed dossier's name is opened,
     so each writes one `dossier.list` event in its own chain: the owner of every dossier in the
-    list sees in "Who looked?" that this person saw it there. Nothing else here opens a dossier."""
+    list sees in "Who looked?" that this person saw it there. Nothing else here opens a dossier:
+    the news names dossiers and sections from that list. The news shown counts as seen."""
     with ctx.unit_of_work() as db:
         return StartPage(
             dossiers=dossiers_of(db, ctx, actor) if actor.role in LISTS_DOSSIERS else [],
@@ -178,7 +179,7 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
             corrections=corrections_waiting(db, actor),
             approvals=waiting_in(db, ctx, actor),
             recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
-            notices=notices_of(db, actor, limit=5),
+            notices=news_of(db, actor, ctx.now()),
             requests=waiting_count(db, ctx, actor),
         )
 

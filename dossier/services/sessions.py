@@ -17,6 +17,7 @@ from dossier.errors import InvalidCredentials
 from dossier.models import SessionKind, User, UserSession, counts_as_verified
 from dossier.services import kdf, validation
 from dossier.services.context import Actor, Context
+from dossier.services.notices import unread_of
 
 TOUCH_INTERVAL = timedelta(seconds=60)
 # Spent on logins for unknown addresses, so timing does not tell which addresses have an account.
@@ -202,6 +203,7 @@ _SESSION_AND_USER = (
         User.display_name,
         User.email,
         User.verified_at,
+        unread_of(User.id).label("unread"),
     )
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("session_id", type_=UserSession.id.type))
@@ -244,6 +246,7 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         session_kind=row.kind,
         session_secret=secret,
         keyring_sealed=row.keyring_sealed,
+        unread=row.unread,
     )
 
 

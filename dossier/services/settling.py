@@ -32,7 +32,7 @@ from dossier.services.access import Access
 from dossier.services.context import Context
 from dossier.services.keychain import KeyChain, seal_to_invitation, seal_to_user
 from dossier.services.lifecycle import rules
-from dossier.services.notices import NoticeKind, notify
+from dossier.services.notices import NoticeKind, grant_words, name_of, notify, owner_ids
 from dossier.services.rotation import hand_over, settle_due
 
 
@@ -79,8 +79,36 @@ def activate(db: Session, ctx: Context, access: Access, keys: KeyChain, grant: G
         ctx.origin,
         ctx.now(),
     )
+    tell_started(db, ctx, grant, access.actor.user_id)
+
+
+def tell_started(db: Session, ctx: Context, grant: Grant, approver_id: uuid.UUID) -> None:
+    """The grantee hears who shared what with them, once for the whole sharing; when someone
+    else's yes started it, the owners hear that too."""
+    words = grant_words(db, grant)
     if grant.grantee_id is not None:
-        notify(db, ctx, grant.grantee_id, grant.dossier_id, NoticeKind.GRANT_ACTIVE)
+        notify(
+            db,
+            ctx,
+            grant.grantee_id,
+            grant.dossier_id,
+            NoticeKind.GRANT_ACTIVE,
+            key=f"active:{grant.id}",
+            **words,
+        )
+    if approver_id != grant.created_by:
+        approved = {**words, "person": name_of(db, approver_id)}
+        for owner_id in owner_ids(db, grant.dossier_id):
+            if owner_id != approver_id:
+                notify(
+                    db,
+                    ctx,
+                    owner_id,
+                    grant.dossier_id,
+                    NoticeKind.GRANT_APPROVED,
+                    key=f"approved:{grant.id}",
+                    **approved,
+                )
 
 
 def settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:

@@ -56,7 +56,7 @@ from dossier.services.keychain import (
 )
 from dossier.services.lifecycle import rules
 from dossier.services.mail import Mail
-from dossier.services.notices import NoticeKind, notify
+from dossier.services.notices import NoticeKind, grant_words, notify, owner_ids
 from dossier.services.rotation import forget_holder, rotate, scopes_of_grant
 from dossier.services.sessions import unlock_keyring
 from dossier.services.settling import activate, grant_approvals, grant_sections, rotating, settle
@@ -369,7 +369,7 @@ def share(
         else:
             if consent.GUARDIAN in rules(ctx).required(birth, now.date()) - {access.relation}:
                 _hold_for_approvers(db, ctx, access, keys, grant, chosen, signed)
-                approvals.tell_approvers(db, ctx, grant, grantee.display_name if grantee else "")
+                approvals.tell_approvers(db, ctx, grant)
             for owner in db.scalars(
                 select(DossierOwner).where(
                     DossierOwner.dossier_id == dossier_id, DossierOwner.user_id != actor.user_id
@@ -381,7 +381,8 @@ def share(
                     owner.user_id,
                     dossier_id,
                     NoticeKind.GRANT_WAITING,
-                    grantee=grantee.display_name if grantee else "",
+                    key=f"waiting:{grant.id}",
+                    **grant_words(db, grant),
                 )
         settle(db, ctx, access, keys)  # an owner's change finishes what waited for an owner
         # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
@@ -488,8 +489,20 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
             ctx.origin,
             now,
         )
+        words = {**grant_words(db, grant), "person": actor.display_name}
         if grant.grantee_id is not None:
-            notify(db, ctx, grant.grantee_id, dossier_id, NoticeKind.GRANT_ENDED, reason="revoked")
+            notify(
+                db,
+                ctx,
+                grant.grantee_id,
+                dossier_id,
+                NoticeKind.GRANT_ENDED,
+                **words,
+                variant="revoked" if was_active else "refused",
+            )
+        for owner_id in owner_ids(db, dossier_id):
+            if owner_id != actor.user_id:
+                notify(db, ctx, owner_id, dossier_id, NoticeKind.SHARING_ENDED, **words)
         grantee = db.get(User, grant.grantee_id) if grant.grantee_id else None
         return Revoked(grantee.display_name if grantee else "", remaining)
 

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         dossiers,
         entries,
         log_words,
+        news,
         pages,
         sharing,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -12,7 +14,8 @@ from dossier.actions import Action
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import EntryKind, Relation, Role
-from dossier.services.notices import NoticeKind
+from dossier.services import notices
+from dossier.services.dossiers import DossierSummary
 
 bp = Blueprint("web", __name__)
 
@@ -75,25 +78,28 @@ RELATION_LABELS = {
 }
 
 
-NOTICE_TEXTS = {
-    NoticeKind.GRANT_WAITING: N_("A sharing waits for your approval."),
-    NoticeKind.GRANT_ACTIVE: N_("A dossier is shared with you."),
-    NoticeKind.GRANT_ENDED: N_("Your access to a dossier has ended."),
-    NoticeKind.BIRTHDAY_SIXTEEN: N_(
-        "You are 16. From now on you decide alone who may look in your dossier."
-    ),
-    NoticeKind.BIRTHDAY_GUARDIAN: N_(
-        "Your child is 16 and decides alone now. You can still look, as long as your child agrees."
-    ),
-    NoticeKind.OWNER_WAITING: N_("A change of owners waits for your yes."),
-    NoticeKind.OWNER_ADDED: N_("You are now an owner of a dossier."),
-    NoticeKind.OWNER_JOINED: N_(
-        "Someone became an owner of your dossier. See who on the page who may look."
-    ),
-    NoticeKind.OWNER_REMOVED: N_("You are no longer an owner of a dossier."),
-    NoticeKind.OWNERSHIP_CANCELLED: N_("A change of owners was stopped."),
-    NoticeKind.DESTROY_WAITING: N_("Someone asks to destroy a dossier. It waits for your yes."),
-}
+# One line per kind of notice, defined with the kinds (`notices.LINES`).
+NOTICE_TEXTS = notices.LINES
+
+
+def notice_line(notice: notices.NoticeInfo, dossiers: Iterable[DossierSummary] = ()) -> str:
+    """A notice in the page's language. The dossier's and sections' own names come from the
+    dossiers the page opened; a notice of any other dossier says "a dossier"."""
+    summary = dossier_of(notice, dossiers)
+    return notices.line(
+        notice.kind,
+        notice.data,
+        gettext,
+        lambda day: format_date(day, "d MMMM"),
+        summary.subject_name if summary else None,
+        {str(s.id): s.name for s in summary.sections} if summary else None,
+    )
+
+
+def dossier_of(
+    notice: notices.NoticeInfo, dossiers: Iterable[DossierSummary]
+) -> DossierSummary | None:
+    return next((d for d in dossiers if d.id == notice.dossier_id), None)
 
 
 # Auditors search by code, so the list is in the order of the codes.
@@ -116,7 +122,8 @@ def labels() -> dict[str, object]:
     return {
         "action_words": action_words,
         "actions": ACTIONS_BY_CODE,
-        "notice_text": lambda notice: gettext(NOTICE_TEXTS.get(notice.kind, notice.kind)),
+        "notice_line": notice_line,
+        "notice_dossier": dossier_of,
         "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
         "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),
         "relation_label": lambda relation: gettext(RELATION_LABELS.get(relation, relation or "")),

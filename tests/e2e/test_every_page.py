@@ -30,6 +30,7 @@ OWNER = [
     "/account/email",
     "/account/sessions",
     "/account/remove",  # she owns her dossier: the page says why the account cannot go yet
+    "/account/mail",
     "/join",
     "/dossiers/{d}",
     "/dossiers/{d}?older=1",

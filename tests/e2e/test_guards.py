@@ -146,6 +146,7 @@ MEMBER_PAGES = [
     "/account/email",
     "/account/sessions",
     "/account/remove",
+    "/account/mail",
 ]
 ADMIN_PAGES = ["/admin/professionals"]
 AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]

@@ -103,6 +103,7 @@ READS = [
         "youth",
         why="counts what depends on her account (her dossier does), naming nothing of it",
     ),
+    Read("/account/mail", "youth", why="which news she gets by e-mail: nothing of a dossier"),
     Read("/join", "youth", why="a form for a code: nothing of a dossier yet"),
     Read("/dossiers/new", "guardian", why=NOTHING),
     Read(

@@ -52,7 +52,7 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
     start = marieke.get("/start").get_data(as_text=True)
     assert (
         "may look in a dossier if you agree" in start
-        and "A sharing waits for your approval." in start
+        and "Sanne wants to share Care with Anne. That waits for your yes." in start
     )
     grant_id = re.search(
         r"/grants/([0-9a-f-]{36})/approve",
@@ -67,12 +67,14 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
     )
 
     anne_start = anne.get("/start").get_data(as_text=True)
-    assert "Dossier of Sanne" in anne_start and "A dossier is shared with you." in anne_start
+    assert "Dossier of Sanne" in anne_start and "Sanne shared Care with you." in anne_start
     shared_page = anne.get(dossier_url).get_data(as_text=True)
     assert "A message with this sharing:" in shared_page and "<p>Welcome</p>" in shared_page
+    # seen on the start page: the header counts it no longer, and it is no longer new
+    assert 'class="count"' not in anne.get("/start").get_data(as_text=True)
+    assert 'class="new-label"' not in anne.get("/start").get_data(as_text=True)
     read = post_form(anne, "/notices/read", {}, form_page="/start")
     assert read.headers["Location"] == "/start"
-    assert "Mark all as read" not in anne.get("/start").get_data(as_text=True)
 
     confirm_page = marieke.get(f"{dossier_url}/grants/{grant_id}/revoke").get_data(as_text=True)
     assert "Stop sharing with" in confirm_page and "Yes, stop sharing" in confirm_page
@@ -85,7 +87,7 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
     assert revoked.status_code == 302
     assert "has no access any more" in marieke.get(dossier_url + "/access").get_data(as_text=True)
     assert anne.get(dossier_url).status_code == 404
-    assert "Your access to a dossier has ended." in anne.get("/start").get_data(as_text=True)
+    assert "Marieke stopped sharing Care with you." in anne.get("/start").get_data(as_text=True)
 
 
 def test_share_link_for_someone_new(app, client, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -289,3 +289,58 @@ def test_account_columns_arrive_without_losing_a_row(tmp_path, databases) -> Non
             assert connection.scalar(text("SELECT count(*) FROM user_sessions")) == 1
             assert connection.scalar(text("SELECT count(*) FROM users")) == 1
         engine.dispose()
+
+
+def test_news_arrives_and_leaves_without_losing_a_notice(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0010 adds a column in place and a table: up and down again on both backends,
+    and a notice made before it stays, without an event key."""
+    from sqlalchemy import inspect
+
+    from dossier.models import Notice
+
+    user = uuid.uuid4()
+    columns = {
+        "id": user,
+        "email": "sanne@example.nl",
+        "display_name": "Sanne",
+        "role": "youth",
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "kdf_salt": b"s" * 16,
+        "kdf_time_cost": 1,
+        "kdf_memory_kib": 8,
+        "kdf_lanes": 1,
+        "auth_verifier": b"v" * 32,
+        "exchange_public_key": b"x" * 32,
+        "signing_public_key": b"s" * 32,
+        "keyring_by_password": b"k",
+        "keyring_by_recovery": b"r",
+        "password_changed_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    notice = {
+        "id": uuid.uuid4(),
+        "user_id": user,
+        "kind": "grant.active",
+        "data": "{}",
+        "created_at": datetime(2026, 1, 2, tzinfo=UTC),
+    }
+    for url in (f"sqlite:///{tmp_path / 'before-0010.sqlite3'}", databases.new()):
+        engine = make_engine(url)
+        migrations.upgrade(engine, "0009")
+        with engine.begin() as connection:
+            connection.execute(User.__table__.insert().values(**columns))
+            connection.execute(
+                Notice.__table__.insert().values(**notice)  # as revision 0009 knew it
+            )
+        migrations.upgrade(engine)
+        assert "notice_mail" in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(select(Notice.kind, Notice.event_key)).all() == [
+                ("grant.active", None)
+            ]
+        migrations.downgrade(engine, "0009")
+        assert "notice_mail" not in inspect(engine).get_table_names()
+        assert "event_key" not in {c["name"] for c in inspect(engine).get_columns("notices")}
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Notice)) == 1
+        engine.dispose()
