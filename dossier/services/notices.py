@@ -35,16 +35,16 @@ class NoticeKind(StrEnum):
 
 # Dutch first, like the app; the start page translates by kind.
 SUBJECTS: dict[NoticeKind, str] = {
-    NoticeKind.GRANT_WAITING: "Er wacht iets op jouw goedkeuring",
+    NoticeKind.GRANT_WAITING: "Iemand wil delen: dat wacht op jouw ja",
     NoticeKind.GRANT_ACTIVE: "Er is een dossier met je gedeeld",
     NoticeKind.GRANT_ENDED: "Je toegang tot een dossier is gestopt",
     NoticeKind.BIRTHDAY_SIXTEEN: "Je bent 16: vanaf nu beslis jij alleen",
     NoticeKind.BIRTHDAY_GUARDIAN: "Je kind is 16: je bent nu meekijker",
-    NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
+    NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere verandering wacht op jouw ja",
     NoticeKind.OWNER_ADDED: "Je bent nu eigenaar van een dossier",
     NoticeKind.OWNER_JOINED: "Iemand is eigenaar geworden van je dossier",
     NoticeKind.OWNER_REMOVED: "Je bent geen eigenaar meer van een dossier",
-    NoticeKind.OWNERSHIP_CANCELLED: "Een wijziging van eigenaren is gestopt",
+    NoticeKind.OWNERSHIP_CANCELLED: "Een verandering van eigenaren is gestopt",
     NoticeKind.DESTROY_WAITING: "Iemand vraagt om een dossier te vernietigen",
 }
 
