@@ -119,12 +119,12 @@ TOPIC_LABELS: dict[Topic, str] = {
 # E-mail subjects, Dutch first like the app (the e-mail's line is the start page's, in Dutch).
 SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.ENTRY_NEW: "Er is iets nieuws geschreven in een dossier",
-    NoticeKind.VIEW_NEW: "Iemand schreef een eigen kijk bij een bericht",
-    NoticeKind.CORRECTION_ANSWERED: "Je verzoek om te verbeteren is beantwoord",
-    NoticeKind.GRANT_WAITING: "Er wacht iets op jouw goedkeuring",
+    NoticeKind.VIEW_NEW: "Iemand schreef zijn of haar kant bij een bericht",
+    NoticeKind.CORRECTION_ANSWERED: "Je vraag om verbetering heeft een antwoord",
+    NoticeKind.GRANT_WAITING: "Iemand wil delen: dat wacht op jouw ja",
     NoticeKind.GRANT_ACTIVE: "Er is een dossier met je gedeeld",
-    NoticeKind.GRANT_APPROVED: "Een deling is goedgekeurd",
-    NoticeKind.GRANT_REFUSED: "Een deling is niet goedgekeurd",
+    NoticeKind.GRANT_APPROVED: "Iemand zei ja tegen een deling",
+    NoticeKind.GRANT_REFUSED: "Iemand zei nee tegen een deling",
     NoticeKind.GRANT_ENDING: "Je toegang tot een dossier stopt binnenkort",
     NoticeKind.GRANT_ENDED: "Je toegang tot een dossier is gestopt",
     NoticeKind.SHARING_ENDING: "Een deling stopt binnenkort",
@@ -134,11 +134,11 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.BIRTHDAY_SIXTEEN_SOON: "Over een maand verandert wie beslist: 16 jaar",
     NoticeKind.BIRTHDAY_SIXTEEN: "Je bent 16: vanaf nu beslis jij alleen",
     NoticeKind.BIRTHDAY_GUARDIAN: "Je kind is 16: je bent nu meekijker",
-    NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere wijziging wacht op jouw ja",
+    NoticeKind.OWNER_WAITING: "Een nieuwe eigenaar of een andere verandering wacht op jouw ja",
     NoticeKind.OWNER_ADDED: "Je bent nu eigenaar van een dossier",
     NoticeKind.OWNER_JOINED: "Iemand is eigenaar geworden van je dossier",
     NoticeKind.OWNER_REMOVED: "Je bent geen eigenaar meer van een dossier",
-    NoticeKind.OWNERSHIP_CANCELLED: "Een wijziging van eigenaren is gestopt",
+    NoticeKind.OWNERSHIP_CANCELLED: "Een verandering van eigenaren is gestopt",
     NoticeKind.DESTROY_WAITING: "Iemand vraagt om een dossier te vernietigen",
 }
 

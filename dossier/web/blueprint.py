@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from dossier.actions import Action
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
-from dossier.models import EntryKind, Relation, Role
+from dossier.models import CorrectionStatus, EntryKind, Relation, Role
 from dossier.services import notices
 from dossier.services.dossiers import DossierSummary
 
@@ -65,12 +65,13 @@ KIND_LABELS = {
     EntryKind.AGREEMENT: N_("Agreement"),
     EntryKind.LETTER: N_("Letter"),
 }
+# Lower case: a role is said in the middle of a sentence ("Anne, care professional").
 ROLE_LABELS = {
-    Role.YOUTH: N_("Young person"),
-    Role.PARENT: N_("Parent or guardian"),
-    Role.PROFESSIONAL: N_("Care professional"),
-    Role.ADMIN: N_("Administrator"),
-    Role.AUDITOR: N_("Auditor"),
+    Role.YOUTH: N_("young person"),
+    Role.PARENT: N_("parent or guardian"),
+    Role.PROFESSIONAL: N_("care professional"),
+    Role.ADMIN: N_("administrator"),
+    Role.AUDITOR: N_("auditor"),
 }
 RELATION_LABELS = {
     Relation.SUBJECT: N_("the young person"),
@@ -117,10 +118,22 @@ def action_words(code: str, title: str | None = None) -> str:
     return gettext(action.label)
 
 
+def correction_outcome(status: str, version: int | None) -> str:
+    """Where a correction request stands, in words: a stored status is a code, not a word."""
+    if status == CorrectionStatus.CORRECTED:
+        return gettext("corrected (version %(n)s)", n=version)
+    if status == CorrectionStatus.REMOVED:
+        return gettext("entry withdrawn")
+    if status == CorrectionStatus.DECLINED:
+        return gettext("not changed")
+    return gettext("Waiting for the author's answer")
+
+
 @bp.app_context_processor
 def labels() -> dict[str, object]:
     return {
         "action_words": action_words,
+        "correction_outcome": correction_outcome,
         "actions": ACTIONS_BY_CODE,
         "notice_line": notice_line,
         "notice_dossier": dossier_of,

@@ -54,15 +54,15 @@ def test_her_account(browser: Browser, base_url: str, ctx, outbox: list[Mail], d
     check(here, f"{device}-account")
 
     # Her name.
-    here.get_by_role("link", name="Naam wijzigen").click()
+    here.get_by_role("link", name="Naam veranderen").click()
     check(here, f"{device}-account-name")
     here.get_by_label("Je naam").fill("Sanne de Vries")
     here.get_by_role("button", name="Opslaan").click()
-    expect(here.get_by_text("Je naam is gewijzigd.")).to_be_visible()
+    expect(here.get_by_text("Je naam is veranderd.")).to_be_visible()
     expect(here.locator(".facts")).to_contain_text("Sanne de Vries")
 
     # Her e-mail address: nothing changes until she opens the link sent to the new address.
-    here.get_by_role("link", name="E-mailadres wijzigen").click()
+    here.get_by_role("link", name="E-mailadres veranderen").click()
     here.get_by_label("Nieuw e-mailadres").fill(new_email)
     here.get_by_label("Je wachtwoord").fill(PASSWORD)
     check(here, f"{device}-account-email")
@@ -113,7 +113,7 @@ def test_her_account(browser: Browser, base_url: str, ctx, outbox: list[Mail], d
     log_in(trial, base_url, test_address, "Inloggen", "Hoi Proef")
     trial.get_by_role("link", name="Mijn account", exact=True).click()
     trial.get_by_role("link", name="Mijn account verwijderen").click()
-    expect(trial.get_by_text("Dit kun je niet ongedaan maken.")).to_be_visible()
+    expect(trial.get_by_text("Dit kun je niet terugdraaien.")).to_be_visible()
     check(trial, f"{device}-account-remove")
     trial.get_by_label("Je wachtwoord").fill(PASSWORD)
     trial.get_by_role("button", name="Mijn account verwijderen").click()

@@ -98,7 +98,7 @@ def test_a_youth_of_14_asks_her_mother_to_approve_only(
     youth.get_by_label("E-mailadres van de persoon").fill("anne@example.nl")
     youth.get_by_label("Hulp", exact=True).check()
     youth.get_by_label("Tot en met").fill((date.today() + timedelta(days=60)).isoformat())
-    youth.get_by_label("Persoonlijk bericht").fill("Anne helpt mij met school.")
+    youth.get_by_label("Persoonlijke boodschap").fill("Anne helpt mij met school.")
     clean(youth, f"{name}-share")
     youth.get_by_role("button", name="Delen").click()
     expect(youth.get_by_text("Niemand kan al ja zeggen als je ouder of voogd")).to_be_visible()

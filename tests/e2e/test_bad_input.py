@@ -223,7 +223,7 @@ def test_json_nested_a_thousand_deep_is_refused_on_every_endpoint(client, youth,
     path = "/api/v1" + re.sub(r"{\w+}", lambda _m: str(uuid.uuid4()), operation.path)
     headers = youth["headers"] if operation.authenticated else {}
     body = refused(send_json(client, operation.method, path, deep(1000), headers), 400)
-    assert body["detail"] == "De JSON in dit verzoek is te diep genest."
+    assert body["detail"] == "De JSON is te diep genest."
 
 
 @pytest.mark.parametrize("path", ["/api/v1/sessions", "/api/v1/accounts"])

@@ -159,6 +159,8 @@ def test_parent_journey_through_the_pages(app, client, ctx) -> None:  # type: ig
         "I never said worried.",
         "Fixed.",
         "The old divorce story",
+        "View of marieke</strong>, parent or guardian",
+        "asks to correct · corrected (version 2)</p>",  # the request in words, not its code
     ]:
         assert text in index, text
     pdf_path = next(n for n in archive.namelist() if n.endswith("letter.pdf"))

@@ -9,6 +9,7 @@ from playwright.sync_api import Browser
 from dossier.services import accounts, entries
 from tests.conftest import PASSWORD, login_actor
 from tests.e2e.test_journeys import VIEWPORTS, check
+from tests.unit.test_dutch_words import has, word_list
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +67,15 @@ def visit(
         page.goto(base_url + path.format(**ids))
         name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "").replace("?", "-")
         check(page, f"phone-page-{label}-{name or 'home'}")
+        assert not_on_the_list(page.inner_text("body")) == [], path
     context.close()
+
+
+def not_on_the_list(text: str) -> list[str]:
+    """What a Dutch page shows that the word list bans: an office word, or a code in English."""
+    words = word_list()
+    banned = [word for banned in words["banned"] for word in banned["words"]]
+    return [word for word in banned + words["english"]["words"] if has(text, word)]
 
 
 def test_every_page_on_a_phone(browser: Browser, base_url: str, ctx, shared_world) -> None:  # type: ignore[no-untyped-def]
@@ -80,7 +89,7 @@ def test_every_page_on_a_phone(browser: Browser, base_url: str, ctx, shared_worl
         "Tekst van **Anne**",
         "report",
     )
-    entries.add_view(ctx, w["sanne"], w["dossier"], report, "Mijn kijk")
+    entries.add_view(ctx, w["sanne"], w["dossier"], report, "Zo zie ik het zelf.")
     entries.request_correction(ctx, w["sanne"], w["dossier"], report, "Klopt niet")
     accounts.register(ctx, accounts.NewAccount("jan@example.nl", PASSWORD, "Jan", "parent"))
     login_actor(ctx, "jan@example.nl")

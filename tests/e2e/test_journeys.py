@@ -130,14 +130,14 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
     youth.get_by_label("Hulp", exact=True).check()
     youth.get_by_label("Lezen en schrijven", exact=False).check()
     youth.get_by_role("button", name="Delen").click()
-    expect(youth.get_by_text("Wacht op goedkeuring van:")).to_be_visible()
+    expect(youth.get_by_text("Wacht op de ja van:")).to_be_visible()
     check(youth, f"{device}-journey-who-may-look")
 
     mother = log_in(browser, base_url, viewport, "marieke@example.nl")
     check(mother, f"{device}-journey-parent-start")
     mother.get_by_role("link", name="Bekijk en beslis").click()
-    mother.get_by_role("button", name="Goedkeuren").click()
-    expect(mother.get_by_text("Goedgekeurd. Het delen is begonnen.")).to_be_visible()
+    mother.get_by_role("button", name="Ja zeggen").click()
+    expect(mother.get_by_text("Je zei ja. Het delen is begonnen.")).to_be_visible()
 
     # The care worker reads and writes a report.
     anne = log_in(browser, base_url, viewport, "anne@example.nl")
@@ -154,10 +154,15 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
 
     # Sanne adds her view next to it, then stops the sharing.
     youth.goto(report_url)
-    youth.get_by_label("Mijn kijk").fill("Ik vertelde ook dat het beter gaat.")
-    youth.get_by_role("button", name="Mijn kijk toevoegen").click()
-    expect(youth.get_by_text("Je kijk staat nu naast het bericht.")).to_be_visible()
+    youth.get_by_label("Mijn kant").fill("Ik vertelde ook dat het beter gaat.")
+    youth.get_by_role("button", name="Mijn kant toevoegen").click()
+    expect(youth.get_by_text("Jouw kant staat nu naast het bericht.")).to_be_visible()
+    expect(youth.locator("article.entry .byline")).to_contain_text("Anne, hulpverlener")
+    expect(youth.locator("aside.views")).to_contain_text("Mijn kant, jongere")
     check(youth, f"{device}-journey-view")
+    youth.goto(dossier_url)
+    expect(youth.get_by_text("1 kant van het verhaal")).to_be_visible()
+    check(youth, f"{device}-journey-dossier")
     youth.goto(dossier_url + "/access")
     youth.get_by_role("link", name="Stoppen met delen").click()
     check(youth, f"{device}-journey-revoke-confirm")
@@ -165,6 +170,9 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
     expect(youth.get_by_text("kan niet meer meekijken")).to_be_visible()
     youth.goto(dossier_url + "/log")
     expect(youth.get_by_text("Anne").first).to_be_visible()
+    expect(youth.get_by_role("listitem").filter(has_text="Anne").first).to_contain_text(
+        "(hulpverlener bij Jeugdteam Zuid)"
+    )
     check(youth, f"{device}-journey-who-looked")
 
     anne.goto(report_url)

@@ -71,9 +71,9 @@ def what_happened(ctx: Context) -> None:
 
 
 LINES = [
-    "Marieke schreef een eigen kijk bij een bericht in Hulp.",
+    "Marieke schreef zijn of haar kant bij een bericht in Hulp.",
     "Anne schreef een nieuw plan in Hulp.",
-    "Marieke gaf antwoord op je verzoek om te verbeteren, in Hulp: het bericht is verbeterd.",
+    "Marieke gaf antwoord op je vraag om verbetering, in Hulp: het bericht is verbeterd.",
     "Marieke zei ja: Anne mag nu kijken in Hulp en School.",
     "Anne keek voor het eerst in het dossier.",
 ]

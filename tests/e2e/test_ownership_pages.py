@@ -52,10 +52,10 @@ def test_a_parents_invitation_waits_for_the_youth_before_it_opens_anything(
     expect(change).to_contain_text("Nieuwe eigenaar: Vreemde")
     expect(change).to_contain_text("Wacht op: de jongere")
     check(youth, "phone-owner-waits-for-youth")
-    change.get_by_role("button", name="Goedkeuren").click()
-    expect(youth.get_by_text("Goedgekeurd. Het is gebeurd.")).to_be_visible()
+    change.get_by_role("button", name="Ja zeggen").click()
+    expect(youth.get_by_text("Je zei ja. Het is gebeurd.")).to_be_visible()
     owner_row = youth.locator("li.owner", has_text="Vreemde")
-    expect(owner_row).to_contain_text("Goedgekeurd door")
+    expect(owner_row).to_contain_text("Ja gezegd door")
     expect(owner_row).to_contain_text("Sanne")
     check(youth, "phone-owner-approved")
 
