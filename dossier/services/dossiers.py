@@ -37,8 +37,9 @@ from dossier.services.keychain import (
     signing_public_key,
 )
 
+OWN_STORY = "my_story"  # the young person's own words: nobody else's entry starts there
 DEFAULT_SECTIONS = (
-    ("my_story", N_("My story")),
+    (OWN_STORY, N_("My story")),
     ("care", N_("Care")),
     ("family", N_("Family")),
     ("school", N_("School")),

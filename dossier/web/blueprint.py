@@ -12,6 +12,7 @@ from dossier.actions import Action
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import EntryKind, Relation, Role
+from dossier.services.dossiers import DEFAULT_SECTION_NAMES
 from dossier.services.notices import NoticeKind
 
 bp = Blueprint("web", __name__)
@@ -46,13 +47,10 @@ def section_name_filter(section: object) -> str:
     return getattr(section, "name", "")
 
 
-@bp.app_template_filter("filesize")
-def filesize_filter(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} kB"
-    return f"{size / (1024 * 1024):.1f} MB"
+@bp.app_template_filter("section_label")
+def section_label_filter(default_name: str) -> str:
+    """An app-chosen section name ("care") as the reader says it ("Hulp")."""
+    return gettext(DEFAULT_SECTION_NAMES.get(default_name, default_name))
 
 
 KIND_LABELS = {

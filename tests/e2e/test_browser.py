@@ -143,6 +143,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     page.get_by_role("link", name="Dossier van Lotte").click()
     page.get_by_role("link", name="Verslag intake").click()
     expect(page.locator(".prose strong")).to_have_text("bezorgd")
+    page.locator("summary", has_text="Mijn kijk schrijven").click()  # the button opens its form
     page.get_by_label("Mijn kijk").fill("Ik ben niet bezorgd, ik wil hulp.")
     page.get_by_role("button", name="Mijn kijk toevoegen").click()
     expect(page.get_by_text("Je kijk staat nu naast het bericht.")).to_be_visible()
@@ -157,6 +158,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     shot(page, f"{device}-entry-with-view")
 
     page.get_by_role("link", name="Dossier van Lotte").click()
+    page.get_by_role("link", name="Dossier beheren").click()  # now and then, not every visit
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Alles downloaden").click()
     archive_path = tmp_path / "export.zip"
