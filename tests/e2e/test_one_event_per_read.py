@@ -96,7 +96,12 @@ READS = [
     ),
     Read("/account", "youth", why="her own account: nothing of a dossier"),
     Read("/account/password", "youth", why=NOTHING),
-    Read("/join", "youth", why="a form for a code: nothing of a dossier yet"),
+    Read(
+        "/join",
+        "youth",
+        why="a form for a code: nothing of a dossier yet; with a code it names the inviter "
+        "and what the code offers (test_phone_pages), still nothing of a dossier",
+    ),
     Read("/dossiers/new", "guardian", why=NOTHING),
     Read(
         "/start",
@@ -175,6 +180,13 @@ READS = [
         (Action.DOSSIER_OPEN,),
         D,
         why="the confirmation names the dossier and counts what would go",
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/settings",
+        "youth",
+        (Action.DOSSIER_OPEN,),
+        D,
+        why="'Dossier beheren' names the dossier, as the other pages that manage it",
     ),
     Read("/dossiers/<uuid:dossier_id>/access", "youth", (Action.GRANT_LIST,), D),
     Read(
