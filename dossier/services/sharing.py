@@ -252,7 +252,7 @@ def invitation_mail(
     what = "meelezen" if permission == Permission.READ else "meelezen en meeschrijven"
     how = (
         f"Open deze link en log in of maak een account:\n\n    {link}\n\n"
-        f"Of kies na het inloggen 'Ik heb een uitnodigingscode' en vul deze code in:\n\n"
+        "Of kies na het inloggen 'Ik heb een uitnodigingscode' en vul deze code in:\n\n"
         f"    {code}\n\n"
         if link
         else "Log in of maak een account. Kies dan 'Ik heb een uitnodigingscode' en vul deze "
@@ -260,7 +260,7 @@ def invitation_mail(
     )
     return Mail(
         address,
-        f"{inviter} deelt een dossier met je",
+        "Er is een dossier met je gedeeld",  # the log names the subject: no name in it
         f"{inviter} wil een deel van een dossier met je delen in Eigen Dossier: je mag "
         f"{what}.\n\n" + how + "De code werkt één keer, 7 dagen lang. Een account van een "
         "beheerder of controleur kan de code niet gebruiken, en een account van een "
