@@ -375,8 +375,9 @@ class OwnershipApproval(Base):
 
 # The sections every dossier starts with: a code stored with the section, and its name (a
 # message id, translated where it is shown).
+OWN_STORY = "my_story"  # the young person's own words: nobody else's entry starts there
 DEFAULT_SECTIONS = (
-    ("my_story", N_("My story")),
+    (OWN_STORY, N_("My story")),
     ("care", N_("Care")),
     ("family", N_("Family")),
     ("school", N_("School")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response
+from flask import Response, url_for
 
 from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
@@ -63,6 +63,7 @@ def create_grant(dossier_id: uuid.UUID) -> Response:
         permission=data["permission"],
         expires_at=data["expires_at"],
         message=data["message"],
+        link=lambda code: url_for("web.join", code=code, _external=True),
     )
     return dump(GrantCreated, shared, 201)
 

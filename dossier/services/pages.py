@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from dossier.actions import Action
-from dossier.models import Entry, Role
+from dossier.models import OWN_STORY, CorrectionStatus, Entry, Relation, Role
 from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.approvals import (
     ApproverInfo,
@@ -28,7 +28,14 @@ from dossier.services.audit_views import (
 from dossier.services.content import SignedText
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, described, dossiers_of
-from dossier.services.entries.cards import Author, EntryDetail, Filters, Page, VersionInfo
+from dossier.services.entries.cards import (
+    Author,
+    CorrectionInfo,
+    EntryDetail,
+    Filters,
+    Page,
+    VersionInfo,
+)
 from dossier.services.entries.corrections import WaitingCorrection, corrections_waiting
 from dossier.services.entries.reading import (
     authors_of,
@@ -60,6 +67,20 @@ from dossier.services.work import dossier_work
 class EntryPage:
     dossier: DossierSummary
     entry: EntryDetail
+
+    @property
+    def open_correction(self) -> CorrectionInfo | None:
+        """The request that waits for the author: while it does, nobody is offered a second."""
+        return next((c for c in self.entry.corrections if c.status == CorrectionStatus.OPEN), None)
+
+    @property
+    def latest_correction(self) -> CorrectionInfo | None:
+        """What the top of the page says about corrections: the newest request and its state."""
+        return self.entry.corrections[-1] if self.entry.corrections else None
+
+    @property
+    def may_ask_correction(self) -> bool:
+        return self.entry.can_request_correction and self.open_correction is None
 
 
 def entry_page(
@@ -260,14 +281,40 @@ def destroy_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> DestroyPa
 
 
 @dataclass(frozen=True)
+class ManagePage:
+    dossier: DossierSummary
+
+
+def manage_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> ManagePage:
+    """ "Dossier beheren": what an owner does now and then (sections, inviting an owner,
+    downloading, destroying) kept off the page she opens every day. The names are read, so one
+    `dossier.open` event, as on the other pages that manage the dossier."""
+    with dossier_work(ctx, actor, dossier_id, Action.DOSSIER_OPEN) as work:
+        work.require_owner(Action.DOSSIER_MANAGE)
+        summary = described(work.db, work.keys, work.access)
+        work.log(Action.DOSSIER_OPEN, object_type="dossier", object_id=str(dossier_id))
+        return ManagePage(summary)
+
+
+@dataclass(frozen=True)
 class WritePage:
     dossier: DossierSummary
     writable: list[uuid.UUID]  # sections a new entry may go in, in their order
+    # Where the form starts: the young person's own story only for herself; anyone else starts
+    # in a section shared with them, or chooses (None) when her story is all they may write in.
+    default_section: uuid.UUID | None
+
+    def starts_in(self, requested: uuid.UUID | None) -> uuid.UUID | None:
+        """The section the form shows first: the one asked for (the tab she came from) when it
+        may be a default, else the page's own default."""
+        if requested in _defaults(self.dossier, self.writable):
+            return requested
+        return self.default_section
 
 
 def write_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> WritePage:
-    """The form for a new entry: the sections this person may write in. Refused when there are
-    none; otherwise one `dossier.open` event for the names it shows."""
+    """The form for a new entry: the sections this person may write in, and where it starts.
+    Refused when there are none; otherwise one `dossier.open` event for the names it shows."""
     with dossier_work(ctx, actor, dossier_id, Action.ENTRY_CREATE) as work:
         summary = described(work.db, work.keys, work.access)
         writable = [
@@ -278,7 +325,20 @@ def write_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> WritePage:
         if not work.access.may_write_entries or not writable:
             raise work.refuse(Action.ENTRY_CREATE, "may not write entries")
         work.log(Action.DOSSIER_OPEN, object_type="dossier", object_id=str(dossier_id))
-        return WritePage(summary, writable)
+        return WritePage(summary, writable, _first_section(summary, writable))
+
+
+def _defaults(summary: DossierSummary, writable: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The sections a new entry may start in: any for the young person herself, and for
+    everyone else any but her own story."""
+    if summary.my_relation == Relation.SUBJECT:
+        return writable
+    own_story = {s.id for s in summary.sections if s.default_name == OWN_STORY}
+    return [s for s in writable if s not in own_story]
+
+
+def _first_section(summary: DossierSummary, writable: list[uuid.UUID]) -> uuid.UUID | None:
+    return next(iter(_defaults(summary, writable)), None)
 
 
 @dataclass(frozen=True)

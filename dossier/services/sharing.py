@@ -8,6 +8,7 @@ their own private key open nothing they lost.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -241,20 +242,29 @@ def _one_live_grant(db: Session, field: str) -> None:
 # --- sharing ------------------------------------------------------------------------------------
 
 
-def invitation_mail(address: str, code: str, permission: str) -> Mail:
-    """The code for someone reached by address: it says what they may do with it and who cannot
-    use it, since the owner was not told. Dutch first, like the app; never any content."""
+def invitation_mail(
+    address: str, code: str, permission: str, inviter: str, link: str | None = None
+) -> Mail:
+    """The code for someone reached by address: who shares, what they may do with it and who
+    cannot use it, since the owner was not told. Its link opens the page that says so again and
+    keeps the code through making an account or logging in. Dutch first, like the app; never
+    any content."""
     what = "meelezen" if permission == Permission.READ else "meelezen en meeschrijven"
+    how = (
+        f"Open deze link en log in of maak een account:\n\n    {link}\n\n"
+        "Of kies na het inloggen 'Ik heb een uitnodigingscode' en vul deze code in:\n\n"
+        f"    {code}\n\n"
+        if link
+        else "Log in of maak een account. Kies dan 'Ik heb een uitnodigingscode' en vul deze "
+        f"code in:\n\n    {code}\n\n"
+    )
     return Mail(
         address,
-        "Er is een dossier met je gedeeld",
-        "Iemand wil een deel van een dossier met je delen in Eigen Dossier: je mag "
-        f"{what}.\n\n"
-        "Log in of maak een account. Kies dan 'Ik heb een uitnodigingscode' en vul deze code "
-        f"in:\n\n    {code}\n\n"
-        "De code werkt één keer, 7 dagen lang. Een account van een beheerder of controleur "
-        "kan de code niet gebruiken, en een account van een hulpverlener pas als het is "
-        "gecontroleerd.\n",
+        "Er is een dossier met je gedeeld",  # the log names the subject: no name in it
+        f"{inviter} wil een deel van een dossier met je delen in Eigen Dossier: je mag "
+        f"{what}.\n\n" + how + "De code werkt één keer, 7 dagen lang. Een account van een "
+        "beheerder of controleur kan de code niet gebruiken, en een account van een "
+        "hulpverlener pas als het is gecontroleerd.\n",
     )
 
 
@@ -290,10 +300,12 @@ def share(
     permission: str,
     expires_at: datetime | None = None,
     message: str | None = None,
+    link: Callable[[str], str] | None = None,
 ) -> Shared:
     """Share sections by e-mail (with the account behind the address, or else through a code
-    sent to it) or, without an address, through a one-time invitation code for the owner to
-    pass on. Pending until the age rules are satisfied."""
+    sent to it, with the page address `link` makes for it) or, without an address, through a
+    one-time invitation code for the owner to pass on. Pending until the age rules are
+    satisfied."""
     with ctx.unit_of_work() as db:
         access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CREATE)
         chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
@@ -360,7 +372,12 @@ def share(
             now,
         )
         if mail_to is not None and code is not None:
-            mail_after_commit(db, invitation_mail(mail_to, code, permission))
+            mail_after_commit(
+                db,
+                invitation_mail(
+                    mail_to, code, permission, actor.display_name, link(code) if link else None
+                ),
+            )
             code = None  # only the address sees it
         keys = keychain(db, actor, dossier_id)
         birth = access.dossier.subject_birth_date
@@ -918,3 +935,82 @@ def accept_code(ctx: Context, actor: Actor, code: str) -> ownership.Joined:
             dossier_id = approvals.accept(ctx, actor, raw)
             return ownership.Joined(dossier_id, approvals.JOINED_AS_APPROVER)
     return accept_invitation(ctx, actor, code)
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    """What an invitation code offers, for the page its link opens: who invites and what the
+    invited person will be able to do. Nothing of the dossier itself: its name is sealed, and
+    a code alone opens nothing yet."""
+
+    kind: str  # one of INVITATION_KINDS
+    inviter: str
+    relation: str | None = None  # an owner's invitation: as the young person or as a guardian
+    permission: str | None = None  # a share link: read or contribute
+    sections: tuple[str, ...] = ()  # a share link: the app-chosen names of its sections
+    other_sections: int = 0  # and how many sections have a name of the owner's own
+    until: datetime | None = None  # a share link: when the sharing ends, if it does
+
+
+INVITE_OWNER, INVITE_SHARE, INVITE_APPROVER = "owner", "share", "approver"
+INVITATION_KINDS = (INVITE_OWNER, INVITE_SHARE, INVITE_APPROVER)
+
+
+def invitation_of(ctx: Context, code: str) -> InvitationInfo | None:
+    """Whom a code comes from and what it offers, or None for a code that is not (or no longer)
+    valid. It reads names of people and nothing of the dossier, so it logs nothing."""
+    try:
+        raw = crypto.parse_recovery_code(code)
+    except crypto.CryptoError:
+        return None
+    now = ctx.now()
+    with ctx.unit_of_work() as db:
+        invitation = db.scalar(
+            select(Invitation).where(Invitation.lookup_hash == crypto.invitation_lookup_hash(raw))
+        )
+        if invitation is not None:
+            if invitation.used_at is not None or invitation.expires_at <= now:
+                return None
+            return InvitationInfo(
+                INVITE_OWNER, _name_of(db, invitation.created_by), relation=invitation.relation
+            )
+        approver = approvals.find_code(db, raw)
+        if approver is not None:
+            if (
+                approver.accepted_at is not None
+                or approver.ended_at is not None
+                or (approver.expires_at is not None and approver.expires_at <= now)
+            ):
+                return None
+            return InvitationInfo(INVITE_APPROVER, _name_of(db, approver.created_by))
+        grant = db.scalar(
+            select(Grant).where(
+                Grant.invitation_lookup_hash == crypto.grant_invitation_lookup_hash(raw)
+            )
+        )
+        if (
+            grant is None
+            or grant.grantee_id is not None
+            or grant.status not in LIVE_GRANT_STATUSES
+            or (grant.invitation_expires_at is not None and grant.invitation_expires_at <= now)
+        ):
+            return None
+        names = db.execute(
+            select(Section.default_name, Section.name_sealed)
+            .join(GrantSection, GrantSection.section_id == Section.id)
+            .where(GrantSection.grant_id == grant.id)
+            .order_by(Section.position)
+        ).all()
+        chosen = tuple(name for name, sealed_name in names if name and sealed_name is None)
+        return InvitationInfo(
+            INVITE_SHARE,
+            _name_of(db, grant.created_by),
+            permission=grant.permission,
+            sections=chosen,
+            other_sections=len(names) - len(chosen),
+            until=grant.expires_at,
+        )
+
+
+def _name_of(db: Session, user_id: uuid.UUID) -> str:
+    return db.scalar(select(User.display_name).where(User.id == user_id)) or ""

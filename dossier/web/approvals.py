@@ -14,10 +14,7 @@ from dossier.models import GrantStatus
 from dossier.services import approvals, dossiers
 from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import AskApproverForm, ConfirmForm
-
-
-def _link(code: str) -> str:
-    return url_for("web.join", code=code, _external=True)
+from dossier.web.sharing import join_link
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/approvers/new", methods=["GET", "POST"])
@@ -28,7 +25,7 @@ def ask_approver(dossier_id: uuid.UUID) -> Page:
     form = AskApproverForm()
     if form.validate_on_submit():
         try:
-            approvals.ask(ctx, actor(), dossier_id, form.email.data or "", _link)
+            approvals.ask(ctx, actor(), dossier_id, form.email.data or "", join_link)
         except InvalidInput as error:
             show_errors(form, error)
         else:

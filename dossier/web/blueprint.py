@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from dossier.actions import Action
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
-from dossier.models import CorrectionStatus, EntryKind, Relation, Role
+from dossier.models import DEFAULT_SECTION_NAMES, CorrectionStatus, EntryKind, Relation, Role
 from dossier.services import notices
 from dossier.services.dossiers import DossierSummary
 
@@ -49,13 +49,10 @@ def section_name_filter(section: object) -> str:
     return getattr(section, "name", "")
 
 
-@bp.app_template_filter("filesize")
-def filesize_filter(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} kB"
-    return f"{size / (1024 * 1024):.1f} MB"
+@bp.app_template_filter("section_label")
+def section_label_filter(default_name: str) -> str:
+    """An app-chosen section name ("care") as the reader says it ("Hulp")."""
+    return gettext(DEFAULT_SECTION_NAMES.get(default_name, default_name))
 
 
 KIND_LABELS = {

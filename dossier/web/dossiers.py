@@ -7,7 +7,7 @@ import uuid
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dossier.edge.auth import actor, login_required
+from dossier.edge.auth import actor, logged_in, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
@@ -24,6 +24,7 @@ from dossier.web.forms import (
     JoinForm,
     SectionForm,
 )
+from dossier.web.sharing import join_link
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
@@ -86,6 +87,13 @@ def dossier(dossier_id: uuid.UUID) -> Page:
         authors=visit.authors,
         next_args=next_args,
     )
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/settings")
+@login_required
+def manage(dossier_id: uuid.UUID) -> Page:
+    page = pages.manage_page(service_context(), actor(), dossier_id)
+    return render_template("dossiers/manage.html", dossier=page.dossier)
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/sections", methods=["GET", "POST"])
@@ -156,7 +164,7 @@ def invite(dossier_id: uuid.UUID) -> Page:
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            link = url_for("web.join", code=ticket.code, _external=True)
+            link = join_link(ticket.code)
             return render_template(
                 "dossiers/invitation.html", dossier=summary, ticket=ticket, link=link
             )
@@ -164,11 +172,20 @@ def invite(dossier_id: uuid.UUID) -> Page:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@login_required
 def join() -> Page:
+    """Every invitation link opens here: a co-owner's, a share link's and an approver's. It says
+    who invites to what; someone without an account makes one or logs in and comes back here
+    with the code, because the login and registration pages pass `next` on."""
+    code = request.args.get("code", "").strip()
+    invitation = sharing.invitation_of(service_context(), code) if code else None
+    if not logged_in():
+        if not code or request.method != "GET":
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        back = url_for("web.join", code=code)
+        return render_template("dossiers/invited.html", invitation=invitation, next=back)
     form = JoinForm()
-    if request.method == "GET" and request.args.get("code"):
-        form.code.data = request.args["code"]
+    if request.method == "GET" and code:
+        form.code.data = code
     if form.validate_on_submit():
         try:
             joined = sharing.accept_code(service_context(), actor(), form.code.data or "")
@@ -192,7 +209,7 @@ def join() -> Page:
                 return redirect(url_for("web.start"))
             flash(_("Welcome. You can now open this dossier."), "success")
             return redirect(url_for("web.dossier", dossier_id=joined.dossier_id))
-    return render_template("dossiers/join.html", form=form)
+    return render_template("dossiers/join.html", form=form, invitation=invitation, code=code)
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/export")

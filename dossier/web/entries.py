@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
+from dossier.edge.params import uuid_arg
 from dossier.errors import N_, InvalidInput
 from dossier.models import CorrectionStatus
 from dossier.services import entries, pages
@@ -33,12 +34,17 @@ def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> 
         "view_form": ViewForm(formdata=None),
         "attachment_form": AttachmentForm(formdata=None),
         "correction_form": CorrectionForm(formdata=None),
-        "answer_form": AnswerForm(formdata=None),
+        # A corrected version starts from the text as it is now, not from an empty box.
+        "answer_form": AnswerForm(formdata=None, title=page.entry.card.title, body=page.entry.body),
         "archive_form": ArchiveForm(formdata=None),
         "confirm": ConfirmForm(formdata=None),
     }
     return render_template(
-        "entries/entry.html", dossier=page.dossier, entry=page.entry, **{**defaults, **forms}
+        "entries/entry.html",
+        dossier=page.dossier,
+        entry=page.entry,
+        page=page,
+        **{**defaults, **forms},
     )
 
 
@@ -56,8 +62,15 @@ def write_entry(dossier_id: uuid.UUID) -> Page:
         for s in page.dossier.sections
         if s.id in page.writable
     ]
-    if request.method == "GET" and request.args.get("section"):
-        form.section_id.data = request.args["section"]
+    if page.default_section is None:  # her own story only: someone else chooses it on purpose
+        form.section_id.choices.insert(0, SelectChoice("", _("Choose a section")))
+    if request.method == "GET":
+        try:
+            asked = uuid_arg("section")
+        except InvalidInput:  # a link from an old page: start where the page would
+            asked = None
+        start = page.starts_in(asked)
+        form.section_id.data = str(start) if start else ""
     if form.validate_on_submit():
         try:
             section_id = uuid.UUID(form.section_id.data) if form.section_id.data else None
@@ -194,7 +207,9 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
 def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id: uuid.UUID) -> Page:
     form = AnswerForm()
     if form.validate_on_submit():
-        body = form.body.data if form.outcome.data == CorrectionStatus.CORRECTED else None
+        corrected = form.outcome.data == CorrectionStatus.CORRECTED
+        body = form.body.data if corrected else None
+        title = (form.title.data or None) if corrected else None
         try:
             entries.answer_correction(
                 service_context(),
@@ -204,6 +219,7 @@ def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id:
                 correction_id,
                 form.outcome.data or "",
                 form.message.data or "",
+                title=title,
                 body=body,
             )
         except InvalidInput as error:

@@ -177,6 +177,7 @@ class AnswerForm(Form):
         validate_choice=False,
     )
     message = TextAreaField(_l("Explain your answer"))
+    title = StringField(_l("Corrected title"))
     body = TextAreaField(_l("Corrected text"))
 
 

@@ -3,13 +3,10 @@ the auditor's outcomes, bases and objects in words instead of codes."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import current_app
-from flask_babel import format_datetime, format_time, gettext, ngettext, to_user_timezone
+from flask_babel import format_time, gettext, ngettext
 
 from dossier.actions import Action
-from dossier.edge.context import EXTENSION
+from dossier.edge.i18n import when
 from dossier.errors import N_
 from dossier.models import Relation, Role
 from dossier.services.dossiers import DossierSummary
@@ -51,13 +48,6 @@ OBJECT_LABELS = {
     "session": N_("login"),
     "user": N_("account"),
 }
-
-
-def when(at: datetime) -> str:
-    """Day and time; the year only when it is not this year, as people write a date."""
-    now = current_app.extensions[EXTENSION]["clock"]()
-    same_year = to_user_timezone(at).year == to_user_timezone(now).year
-    return format_datetime(at, "d MMMM, HH:mm" if same_year else "d MMMM y, HH:mm")
 
 
 def visit_time(visit: Visit) -> str:
@@ -142,7 +132,6 @@ def object_words(object_type: str | None) -> str:
 @bp.app_context_processor
 def log_words() -> dict[str, object]:
     return {
-        "when": when,
         "visit_time": visit_time,
         "visit_words": visit_words,
         "outcome_words": outcome_words,

@@ -27,6 +27,11 @@ def _end_of_day(day: date | None) -> datetime | None:
     )
 
 
+def join_link(code: str) -> str:
+    """The page every invitation code opens: who invites to what, then joining."""
+    return url_for("web.join", code=code, _external=True)
+
+
 def _uuids(values: list[str]) -> list[uuid.UUID]:
     result = []
     for value in values:
@@ -71,12 +76,13 @@ def share(dossier_id: uuid.UUID) -> Page:
                 permission=form.permission.data or "",
                 expires_at=_end_of_day(form.expires_on.data),
                 message=form.message.data,
+                link=join_link,
             )
         except InvalidInput as error:
             show_errors(form, error)
         else:
             if shared.invitation_code:
-                link = url_for("web.join", code=shared.invitation_code, _external=True)
+                link = join_link(shared.invitation_code)
                 return render_template(
                     "sharing/link.html", dossier=summary, shared=shared, link=link
                 )

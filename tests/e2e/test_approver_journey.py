@@ -118,13 +118,21 @@ def test_a_youth_of_14_asks_her_mother_to_approve_only(
     # Ilse follows the link: the code survives making an account or logging in.
     mother = browser.new_context(viewport=viewport).new_page()
     mother.goto(found.group(1))
-    expect(mother.get_by_role("heading", level=1)).to_have_text("Inloggen")
+    expect(mother.get_by_role("heading", level=1)).to_have_text("Je bent uitgenodigd")
+    invitation = mother.locator("#invitation")
+    expect(invitation).to_contain_text("Sanne nodigt je uit")
+    expect(invitation).to_contain_text("ja of nee")
+    expect(invitation).not_to_contain_text("Mijn plan")
+    clean(mother, f"{name}-invited")
+    main = mother.locator("main")
     if answer == "no":
+        main.get_by_role("link", name="Inloggen").click()
+        expect(mother.get_by_role("heading", level=1)).to_have_text("Inloggen")
         mother.get_by_label("E-mailadres").fill("ilse@example.nl")
         mother.get_by_label("Wachtwoord").fill(PASSWORD)
         mother.get_by_role("button", name="Inloggen").click()
     else:
-        mother.get_by_role("link", name="Account maken").last.click()
+        main.get_by_role("link", name="Account maken").click()
         mother.get_by_role("link", name="Ik ben ouder of voogd").click()
         mother.get_by_label("Je naam").fill("Ilse")
         mother.get_by_label("E-mailadres").fill("ilse@example.nl")

@@ -67,6 +67,7 @@ PAGES = [
     ("get", "/dossiers/{d}/entries/{e}/edit", None, (200, 403, 403, 403)),
     ("get", "/dossiers/{d}/entries/{e}/history", None, ALL4),
     ("get", "/dossiers/{d}/entries/{e}/attachments/{a}", None, ALL4),
+    ("get", "/dossiers/{d}/settings", None, OWNERS),
     ("get", "/dossiers/{d}/sections", None, OWNERS),
     ("get", "/dossiers/{d}/invite", None, OWNERS),
     ("get", "/dossiers/{d}/export", None, OWNERS),

@@ -143,6 +143,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     page.get_by_role("link", name="Dossier van Lotte").click()
     page.get_by_role("link", name="Verslag intake").click()
     expect(page.locator(".prose strong")).to_have_text("bezorgd")
+    page.locator("summary", has_text="Mijn kant schrijven").click()  # the button opens its form
     page.get_by_label("Mijn kant").fill("Ik ben niet bezorgd, ik wil hulp.")
     page.get_by_role("button", name="Mijn kant toevoegen").click()
     expect(page.get_by_text("Jouw kant staat nu naast het bericht.")).to_be_visible()
@@ -161,6 +162,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     shot(page, f"{device}-entry-with-view")
 
     page.get_by_role("link", name="Dossier van Lotte").click()
+    page.get_by_role("link", name="Dossier beheren").click()  # now and then, not every visit
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Alles downloaden").click()
     archive_path = tmp_path / "export.zip"

@@ -55,8 +55,12 @@ def test_parent_journey_through_the_pages(app, client, ctx) -> None:  # type: ig
     assert "Dossier of Lotte" in page and "Nothing here yet" in page
 
     new_page = parent.get(dossier_url + "/entries/new").get_data(as_text=True)
-    sections = re.findall(r'<option value="([0-9a-f-]{36})"[^>]*>([^<]+)</option>', new_page)
+    sections = re.findall(
+        r'<option(?: selected)? value="([0-9a-f-]{36})"[^>]*>([^<]+)</option>', new_page
+    )
     assert [name for _id, name in sections] == ["My story", "Care", "Family", "School", "Health"]
+    # Her own story is the child's: a parent's entry starts in the first section after it.
+    assert re.search(r'<option selected value="[0-9a-f-]{36}">Care</option>', new_page)
     my_story, care = sections[0][0], sections[1][0]
     written = []
     for title in ["Lotte draws", "The old divorce story"]:

@@ -40,6 +40,7 @@ OWNER = [
     "/dossiers/{d}/entries/{e}/edit",
     "/dossiers/{d}/entries/{e}/history",
     "/dossiers/{d}/entries/{r}",
+    "/dossiers/{d}/settings",
     "/dossiers/{d}/sections",
     "/dossiers/{d}/invite",
     "/dossiers/{d}/destroy",

@@ -154,6 +154,7 @@ def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> N
 
     # Sanne adds her view next to it, then stops the sharing.
     youth.goto(report_url)
+    youth.locator("summary", has_text="Mijn kant schrijven").click()  # the button opens its form
     youth.get_by_label("Mijn kant").fill("Ik vertelde ook dat het beter gaat.")
     youth.get_by_role("button", name="Mijn kant toevoegen").click()
     expect(youth.get_by_text("Jouw kant staat nu naast het bericht.")).to_be_visible()

@@ -104,7 +104,12 @@ READS = [
         why="counts what depends on her account (her dossier does), naming nothing of it",
     ),
     Read("/account/mail", "youth", why="which news she gets by e-mail: nothing of a dossier"),
-    Read("/join", "youth", why="a form for a code: nothing of a dossier yet"),
+    Read(
+        "/join",
+        "youth",
+        why="a form for a code: nothing of a dossier yet; with a code it names the inviter "
+        "and what the code offers (test_phone_pages), still nothing of a dossier",
+    ),
     Read("/dossiers/new", "guardian", why=NOTHING),
     Read(
         "/start",
@@ -183,6 +188,13 @@ READS = [
         (Action.DOSSIER_OPEN,),
         D,
         why="the confirmation names the dossier and counts what would go",
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/settings",
+        "youth",
+        (Action.DOSSIER_OPEN,),
+        D,
+        why="'Dossier beheren' names the dossier, as the other pages that manage it",
     ),
     Read("/dossiers/<uuid:dossier_id>/access", "youth", (Action.GRANT_LIST,), D),
     Read(

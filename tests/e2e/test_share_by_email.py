@@ -85,6 +85,13 @@ def test_the_owner_gets_the_same_answer_for_every_address(
     assert codes["mentor@example.nl"] is None  # an account that may receive it gets it at once
     for address in ("nobody@example.nl", "auditor@example.nl", "new-pro@example.nl"):
         assert codes[address] is not None, address
+        # The mail names who shares, and its link opens the page that keeps the code through
+        # making an account or logging in, as every invitation does.
+        code = codes[address].group(1)
+        assert mailed[address].body.startswith("Daan wil een deel van een dossier met je delen")
+        assert f"/join?code={code}" in mailed[address].body
+        invited = client.get(f"/join?code={code}").get_data(as_text=True)
+        assert "Daan nodigt je uit" in invited and "Je mag lezen in: Hulp." in invited
 
     auditor = api_login(client, "auditor@example.nl")
     refused = client.post(

@@ -1,0 +1,57 @@
+"""Dates and file sizes are written one way on every page, as people write them: "1 december,
+17:28" (the year only when it is another year, never seconds) and "340 kB" or "1 MB". One helper
+each, used by every template."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from dossier.edge.i18n import LANGUAGE_COOKIE, file_size, when
+
+TEMPLATES = Path(__file__).parents[2] / "templates"
+
+
+@pytest.mark.parametrize(
+    ("size", "dutch", "english"),
+    [
+        (512, "512 B", "512 B"),
+        (340_000, "340 kB", "340 kB"),
+        (999_499, "999 kB", "999 kB"),
+        (1_000_000, "1 MB", "1 MB"),
+        (2_500_000, "2,5 MB", "2.5 MB"),
+        (20_000_000, "20 MB", "20 MB"),
+    ],
+)
+def test_file_sizes_are_round_numbers_in_the_readers_way(
+    app, size: int, dutch: str, english: str
+) -> None:  # type: ignore[no-untyped-def]
+    for language, expected in (("nl", dutch), ("en", english)):
+        with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}={language}"}):
+            assert file_size(size) == expected
+
+
+def test_dates_have_no_seconds_and_the_year_only_when_it_is_another(app, clock) -> None:  # type: ignore[no-untyped-def]
+    this_year = clock().year
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=nl"}):
+        # 16:28:45 UTC is 17:28 in Amsterdam in winter
+        assert when(datetime(this_year, 12, 1, 16, 28, 45, tzinfo=UTC)) == "1 december, 17:28"
+        assert when(datetime(2020, 12, 1, 16, 28, 45, tzinfo=UTC)) == "1 december 2020, 17:28"
+        assert when(date(this_year, 3, 5)) == "5 maart"
+        assert when(date(2012, 1, 5)) == "5 januari 2012"
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
+        assert when(datetime(2020, 12, 1, 16, 28, 45, tzinfo=UTC)) == "1 December 2020, 17:28"
+
+
+def test_every_template_writes_dates_and_sizes_through_the_one_helper() -> None:
+    """Babel's own formats (with seconds, or "1 dec 2026") would come back with a direct call."""
+    direct = re.compile(r"format_date(time)?\(|format_time\(|\d+\s*/\s*1024")
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for match in direct.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
