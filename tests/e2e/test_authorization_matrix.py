@@ -87,7 +87,7 @@ PAGES = [
     ("post", "/dossiers/{d}/entries/{e}/edit", {"title": "T", "body": "B"}, (302, 403, 403, 403)),
     ("post", "/dossiers/{d}/entries/{r}/views", TEXT, (302, 302, 403, 422)),
     ("post", "/dossiers/{d}/entries/{e}/attachments", "file", (302, 403, 403, 403)),
-    ("post", "/dossiers/{d}/entries/{r}/corrections", TEXT, (302, 302, 403, 403)),
+    ("post", "/dossiers/{d}/entries/{s}/corrections", TEXT, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/entries/{r}/corrections/{k}/answer", TEXT, (403, 403, 403, 302)),
     ("post", "/dossiers/{d}/entries/{e}/outdated", {}, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/sections", TEXT, (302, 302, 403, 403)),
@@ -136,7 +136,7 @@ API = [
     ("get", "/api/v1/dossiers/{d}/entries/{e}/attachments/{a}", None, ALL4),
     (
         "post",
-        "/api/v1/dossiers/{d}/entries/{r}/correction-requests",
+        "/api/v1/dossiers/{d}/entries/{s}/correction-requests",
         {"reason": "R"},
         (201, 201, 403, 403),
     ),
@@ -202,8 +202,11 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     sharing.revoke(ctx, guardian, dossier, world.share(email_of("revoked"), "contribute"))
     pending = world.share(email_of("someone"), "read", approved=False)
     entry = world.write(youth, "care", "Mine", "My words")
-    report = world.write(login_actor(ctx, email_of("writer")), "care", "Report", "Theirs", "report")
+    writer = login_actor(ctx, email_of("writer"))
+    report = world.write(writer, "care", "Report", "Theirs", "report")
     correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
+    # one request waits at a time per entry: new requests are asked about another report
+    second = world.write(writer, "care", "Second report", "Theirs too", "report")
     attachment = entries.attach(ctx, youth, dossier, entry, "note.txt", b"plain text")
     # a new owner, named by using the code, waits for the youth
     ticket = ownership.invite_owner(ctx, guardian, dossier, "guardian")
@@ -220,6 +223,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "x": world.section("health"),
         "a": attachment.id,
         "k": correction.id,
+        "s": second,
         "g": writer_grant,
         "p": pending,
         "h": change.id,

@@ -537,6 +537,30 @@ def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family)
         assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 0
 
 
+def test_one_correction_request_at_a_time_for_an_entry(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+    """While a request waits for its answer, the page offers no second one and the request itself
+    is refused with a reason (a form kept open or the API cannot ask anyway); once it is answered,
+    asking again works."""
+    parent, dossier = family
+    pro = verified_professional(ctx)
+    grant_access(ctx, parent, dossier.id, "anne@example.nl")
+    report, _ = entries.write_entry(
+        ctx, pro, dossier.id, section(dossier, "care"), "Rapport", "Woorden", "report"
+    )
+    first = entries.request_correction(ctx, parent, dossier.id, report, "Klopt niet")
+    assert not entries.read_entry(ctx, parent, dossier.id, report).can_request_correction
+    with pytest.raises(InvalidInput) as refused:
+        entries.request_correction(ctx, parent, dossier.id, report, "Nog iets")
+    assert "waiting for an answer" in str(refused.value.errors["reason"][0])
+    with ctx.unit_of_work() as db:
+        assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 1
+    entries.answer_correction(ctx, pro, dossier.id, report, first.id, "declined", "Het klopt wel.")
+    assert entries.read_entry(ctx, parent, dossier.id, report).can_request_correction
+    entries.request_correction(ctx, parent, dossier.id, report, "Nog iets")
+    with ctx.unit_of_work() as db:
+        assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 2
+
+
 def test_writing_an_entry_logs_it_at_the_time_the_entry_carries(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
     """The log and the entry tell the same time: an auditor matching an event to the entry or
     version it made finds them at the same instant."""

@@ -27,6 +27,7 @@ from dossier.services.entries.cards import BODY_MAX, REASON_MAX, CorrectionInfo
 from dossier.services.entries.lookup import (
     NOT_AN_OWNER,
     correction_refusal,
+    correction_waiting,
     entry_in,
     own_entry,
     validated_text,
@@ -54,7 +55,7 @@ def request_correction(
     with dossier_work(ctx, actor, dossier_id, Action.CORRECTION_CREATE) as work:
         db, access = work.db, work.access
         entry = entry_in(work, entry_id, Action.CORRECTION_CREATE)
-        refusal = correction_refusal(access, entry)
+        refusal = correction_refusal(access, entry, correction_waiting(db, entry))
         if refusal == NOT_AN_OWNER:
             raise access.refuse(
                 Action.CORRECTION_CREATE, refusal, object_type="entry", object_id=str(entry_id)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
 from dossier.audit import Outcome
 from dossier.errors import N_, NotFound
 from dossier.models import (
+    CorrectionRequest,
+    CorrectionStatus,
     Entry,
     EntryVersion,
 )
@@ -61,16 +63,36 @@ def entry_in(work: DossierWork, entry_id: uuid.UUID, action: Action) -> Entry:
 NOT_AN_OWNER = "not an owner"  # refused and logged; the others are answers to the owner
 
 
-def correction_refusal(access: Access, entry: Entry) -> str | None:
+def correction_refusal(access: Access, entry: Entry, waiting: bool) -> str | None:
     """Why this actor may not ask for a correction of this entry, or None when they may: the one
-    rule both the entry page (whether to offer it) and the request itself follow."""
+    rule both the entry page (whether to offer it) and the request itself follow. `waiting`: a
+    request for this entry still waits for its answer; the author answers one at a time."""
     if not access.is_owner:
         return NOT_AN_OWNER
     if entry.author_id == access.actor.user_id:
         return N_("This is your own entry. Edit it instead.")
     if entry.archived_at is not None:
         return N_("This entry has been withdrawn. There is nothing left to correct.")
+    if waiting:
+        return N_(
+            "A request to correct this entry is waiting for an answer. "
+            "Once it has one, you can ask again."
+        )
     return None
+
+
+def correction_waiting(db: Session, entry: Entry) -> bool:
+    """Whether a request to correct this entry still waits for its author's answer."""
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    CorrectionRequest.entry_id == entry.id,
+                    CorrectionRequest.status == CorrectionStatus.OPEN,
+                )
+            )
+        )
+    )
 
 
 def log_untrusted(work: DossierWork, object_type: str, object_id: uuid.UUID) -> None:

@@ -18,6 +18,7 @@ from dossier.errors import N_, AccessDenied, InvalidInput
 from dossier.models import (
     Attachment,
     CorrectionRequest,
+    CorrectionStatus,
     Entry,
     EntryPerspective,
     EntryVersion,
@@ -327,17 +328,19 @@ def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False)
     note_signing_keys(work.db, authors_in(work.db, authors, writers))
     mine = any(view.author_id == actor.user_id for view in views)
     card, body = card_for(work, entry, authors, views=ViewCount(len(views), mine))
+    corrections = corrections_of(work, entry, authors)
+    waiting = any(c.status == CorrectionStatus.OPEN for c in corrections)
     detail = EntryDetail(
         card=card,
         body=body,
         views=views_of(work, entry, authors, views),
         attachments=attachments_of(work, entry),
-        corrections=corrections_of(work, entry, authors),
+        corrections=corrections,
         can_edit=entry.author_id == actor.user_id
         and access.can_write_entries(entry.section_id)
         and entry.archived_at is None,
         can_add_view=entry.author_id != actor.user_id and access.can_add_views(entry.section_id),
-        can_request_correction=correction_refusal(access, entry) is None,
+        can_request_correction=correction_refusal(access, entry, waiting) is None,
         can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
         can_answer_corrections=entry.author_id == actor.user_id,
     )
