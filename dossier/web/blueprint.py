@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Blueprint
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from dossier.actions import Action
+from dossier.edge.i18n import when
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import DEFAULT_SECTION_NAMES, CorrectionStatus, EntryKind, Relation, Role
@@ -88,7 +89,7 @@ def notice_line(notice: notices.NoticeInfo, dossiers: Iterable[DossierSummary] =
         notice.kind,
         notice.data,
         gettext,
-        lambda day: format_date(day, "d MMMM"),
+        when,
         summary.subject_name if summary else None,
         {str(s.id): s.name for s in summary.sections} if summary else None,
     )
