@@ -119,7 +119,7 @@ TOPIC_LABELS: dict[Topic, str] = {
 # E-mail subjects, Dutch first like the app (the e-mail's line is the start page's, in Dutch).
 SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.ENTRY_NEW: "Er is iets nieuws geschreven in een dossier",
-    NoticeKind.VIEW_NEW: "Iemand schreef zijn of haar kant bij een bericht",
+    NoticeKind.VIEW_NEW: "Er staat een nieuwe kant van het verhaal bij een bericht",
     NoticeKind.CORRECTION_ANSWERED: "Je vraag om verbetering heeft een antwoord",
     NoticeKind.GRANT_WAITING: "Iemand wil delen: dat wacht op jouw ja",
     NoticeKind.GRANT_ACTIVE: "Er is een dossier met je gedeeld",

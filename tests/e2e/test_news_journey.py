@@ -71,7 +71,7 @@ def what_happened(ctx: Context) -> None:
 
 
 LINES = [
-    "Marieke schreef zijn of haar kant bij een bericht in Hulp.",
+    "Bij een bericht in Hulp staat nu de kant van Marieke.",
     "Anne schreef een nieuw plan in Hulp.",
     "Marieke gaf antwoord op je vraag om verbetering, in Hulp: het bericht is verbeterd.",
     "Marieke zei ja: Anne mag nu kijken in Hulp en School.",
