@@ -269,6 +269,10 @@ def test_an_invitation_link_says_who_invites_to_what_and_keeps_its_code(
     expect(father.locator("#invitation")).to_contain_text("als ouder of voogd")
     expect(father.locator("#invitation")).to_contain_text("Als eigenaar lees je alles")
     clean(father, f"{device}-invited-co-owner")
+    back_here = re.compile(r"next=/join\?code%3D" + re.escape(ticket.code))
+    header = father.get_by_role("banner")  # the header's links come back to the code too
+    for name in ("Inloggen", "Account maken"):
+        expect(header.get_by_role("link", name=name)).to_have_attribute("href", back_here)
     father.locator("main").get_by_role("link", name="Inloggen").click()
     father.get_by_label("E-mailadres").fill("johan@example.nl")
     father.get_by_label("Wachtwoord").fill(PASSWORD)
