@@ -39,6 +39,7 @@ from dossier.models import (
     User,
     UserSession,
 )
+from dossier.services import holds
 from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.mail import Mail
 from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
@@ -212,6 +213,7 @@ def _end_grants(db: Session, ctx: Context, user: User, now: datetime) -> None:
         grant.status = GrantStatus.REVOKED
         grant.revoked_at = now
         grant.revoked_by = user.id
+        holds.drop(db, grant.id)
         append(
             db,
             Event(

@@ -23,6 +23,7 @@ from dossier.models import (
     Section,
     User,
 )
+from dossier.services import holds
 from dossier.services.context import Context
 from dossier.services.notices import NoticeKind, notify
 from dossier.services.rotation import forget_holder, mark_due, scopes_of_grant
@@ -87,6 +88,7 @@ def expire_due(db: Session, ctx: Context, dossier: Dossier) -> None:
     for grant in db.scalars(select(Grant).where(Grant.dossier_id == dossier.id, *_ended(now))):
         was_active = grant.status == GrantStatus.ACTIVE
         grant.status = GrantStatus.EXPIRED
+        holds.drop(db, grant.id)  # a waiting sharing that ended keeps nothing in hold
         if was_active:
             forget_holder(
                 db,

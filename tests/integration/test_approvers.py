@@ -26,7 +26,7 @@ from dossier.models import (
     HeldKey,
     SealedKey,
 )
-from dossier.services import approvals, dossiers, entries, pages, sharing
+from dossier.services import approvals, dossiers, entries, lifecycle, pages, sharing
 from dossier.services.context import Context
 from dossier.services.entries import Filters
 from dossier.services.mail import Mail
@@ -368,3 +368,20 @@ def share_care_with(world: World, email: str) -> uuid.UUID:
         permission="read",
     )
     return shared.grant_id
+
+
+def test_a_waiting_sharing_that_reaches_its_end_keeps_nothing_in_hold(
+    ctx: Context, clock: Any, outbox: list[Mail]
+) -> None:
+    """The held copies of the grantee's keys go when the sharing ends by its date, as they do
+    when it is refused or revoked; and the parent can no longer say yes to it."""
+    world = alone(ctx)
+    grant = share_care(world)
+    mother = ask_mother(world, outbox)
+    assert count(ctx, HeldKey, grant_id=grant) > 0
+    clock.advance(days=31)
+    lifecycle.sweep_everywhere(ctx)
+    for model in (GrantHold, HeldKey, GrantRelease):
+        assert count(ctx, model, grant_id=grant) == 0
+    with pytest.raises(Conflict):
+        approvals.decide(ctx, mother, grant, yes=True)
