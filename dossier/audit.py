@@ -13,12 +13,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Row, Select, String, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
@@ -262,51 +276,65 @@ _COLUMNS = (
 )
 
 
-# Ids are compared by their 32 hex digits, as the driver hands them over (text on SQLite, UUID
-# on PostgreSQL): making a Python UUID of each of millions of ids was a fifth of verifying.
+# Ids and times are compared as the hashed event spells them (ids as lower-case text with dashes,
+# times as ISO 8601 to the microsecond), and the database writes them out so where it can: then a
+# row's columns and its event's fields compare as two lists, with no Python object made per id or
+# time (making those was half of verifying a million events). SQLite keeps a UUID as 32 hex digits,
+# which are compared with the event's ids without their dashes.
 _ID_COLUMNS = frozenset({"id", "actor_id", "on_behalf_of", "dossier_id"})
+_NAMES = (*_COLUMNS, "at")
+_IDS_AT = tuple(index for index, name in enumerate(_NAMES) if name in _ID_COLUMNS)
 
 
-def _stored_events() -> Select[Any]:
+def _spelled_id(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    return type_coerce(column, String) if dialect == "sqlite" else cast(column, Text)
+
+
+def _spelled_at(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """Times are stored in UTC and hashed as `isoformat` spells an aware UTC time."""
+    if dialect == "sqlite":  # kept as the text "YYYY-MM-DD HH:MM:SS.ffffff"
+        return func.replace(type_coerce(column, String), " ", "T").concat("+00:00")
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", column)
+        return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US').concat("+00:00")
+    return column
+
+
+@cache
+def _stored_events(dialect: str) -> Select[Any]:
     """Plain rows, not ORM objects: verification reads every event ever written."""
     table = AuditEvent.__table__
     columns = [
-        type_coerce(table.c[name], String).label(name) if name in _ID_COLUMNS else table.c[name]
+        _spelled_id(table.c[name], dialect).label(name) if name in _ID_COLUMNS else table.c[name]
         for name in _COLUMNS
     ]
-    return select(*columns, table.c.at, table.c.body, table.c.hash).order_by(
-        table.c.chain, table.c.seq
-    )
+    at = _spelled_at(table.c.at, dialect).label("at")
+    return select(*columns, at, table.c.body, table.c.hash).order_by(table.c.chain, table.c.seq)
 
 
-def _same_id(value: object, expected: object) -> bool:
+def _same(value: object, expected: object) -> bool:
     if value is None or expected is None:
         return value is None and expected is None
-    digits = value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
-    return isinstance(expected, str) and digits == expected.replace("-", "")
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds") == expected
+    return value == expected or str(value) == expected
 
 
-_PLAIN = tuple((index, name) for index, name in enumerate(_COLUMNS) if name not in _ID_COLUMNS)
-_IDS = tuple((index, name) for index, name in enumerate(_COLUMNS) if name in _ID_COLUMNS)
-_PLAIN_AT = tuple(index for index, _name in _PLAIN)
 _CHAIN_AT, _SEQ_AT, _PREV_AT = (_COLUMNS.index(name) for name in ("chain", "seq", "prev_hash"))
-_PLAIN_NAMES = tuple(name for _index, name in _PLAIN)
+_FIELDS = len(_NAMES)
 
 
-def _columns_match(row: Row[Any], fields: dict[str, object]) -> bool:
-    get = fields.get
-    # Text and numbers are stored as they were hashed: one comparison of all of them at once,
-    # and a column by column look only when that fails.
-    if [row[index] for index in _PLAIN_AT] != [get(name) for name in _PLAIN_NAMES]:
-        for index, name in _PLAIN:
-            value, expected = row[index], get(name)
-            if value != expected and (value is None or expected is None or str(value) != expected):
-                return False
-    for index, name in _IDS:
-        if not _same_id(row[index], get(name)):
-            return False
-    at: datetime = row.at
-    return at.isoformat(timespec="microseconds") == get("at")
+def _columns_match(row: Row[Any], fields: dict[str, object], undashed: bool) -> bool:
+    expected = [fields.get(name) for name in _NAMES]
+    if undashed:
+        for index in _IDS_AT:
+            value = expected[index]
+            if value.__class__ is str:
+                expected[index] = value.replace("-", "")
+    # One comparison of all columns at once, and a column by column look only when that fails.
+    if row[:_FIELDS] == tuple(expected):
+        return True
+    return all(_same(row[index], value) for index, value in enumerate(expected))
 
 
 def verify(db: Session, public_key: bytes | None = None) -> Report:
@@ -317,7 +345,9 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
     current: str | None = None
     expected_prev = GENESIS_HASH
     expected_seq = 0
-    for row in db.execute(_stored_events().execution_options(yield_per=5000)):
+    dialect = db.get_bind().dialect.name
+    undashed = dialect == "sqlite"
+    for row in db.execute(_stored_events(dialect).execution_options(yield_per=5000)):
         events += 1
         chain, seq = row[_CHAIN_AT], row[_SEQ_AT]
         if chain != current:
@@ -344,7 +374,7 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
             )
         elif link_hash(expected_prev, body.encode("ascii")) != row.hash:
             first = BrokenLink(chain, seq, "hash does not match the event: edited or forged")
-        elif not _columns_match(row, fields):
+        elif not _columns_match(row, fields, undashed):
             first = BrokenLink(chain, seq, "a field differs from the hashed event: edited")
         expected_prev = row.hash
     if current is not None:
@@ -412,7 +442,9 @@ def _verify_checkpoints(
 def verify_chain(db: Session, chain: str) -> BrokenLink | None:
     """One chain on its own: its links, and that it reaches its head."""
     expected_prev, expected_seq = GENESIS_HASH, 0
-    for row in db.execute(_stored_events().where(AuditEvent.chain == chain)):
+    dialect = db.get_bind().dialect.name
+    stored = _stored_events(dialect)
+    for row in db.execute(stored.where(AuditEvent.chain == chain)):
         expected_seq += 1
         if row.seq != expected_seq:
             return BrokenLink(chain, expected_seq, "event missing before this one")
@@ -421,7 +453,7 @@ def verify_chain(db: Session, chain: str) -> BrokenLink | None:
             or link_hash(expected_prev, row.body.encode("ascii")) != row.hash
         ):
             return BrokenLink(chain, row.seq, "hash does not match the event: edited")
-        if not _columns_match(row, json.loads(row.body)):
+        if not _columns_match(row, json.loads(row.body), dialect == "sqlite"):
             return BrokenLink(chain, row.seq, "a field differs from the hashed event: edited")
         expected_prev = row.hash
     head = db.execute(select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == chain)).first()

@@ -149,6 +149,14 @@ def test_one_tamper_of_each_kind_is_caught_and_named(shared_world, engine) -> No
     )
     assert _report(ctx).ok
 
+    # An edited id or time: both are compared as the hashed event spells them.
+    for edit in ({"actor_id": uuid.uuid4()}, {"at": middle.at + timedelta(microseconds=1)}):
+        _tamper(engine, update(AuditEvent).where(AuditEvent.id == middle.id).values(**edit))
+        check("a field differs")
+        restore = {name: getattr(middle, name) for name in edit}
+        _tamper(engine, update(AuditEvent).where(AuditEvent.id == middle.id).values(**restore))
+        assert _report(ctx).ok
+
     # A deleted row in the middle.
     saved = {c.name: getattr(middle, c.key) for c in AuditEvent.__table__.columns}
     _tamper(engine, delete(AuditEvent).where(AuditEvent.id == middle.id))
