@@ -9,6 +9,8 @@ Anyone whose approval is required today may revoke alone, at any time.
 Every way into a dossier follows these rules: a share, a share link, a new co-owner, removing an
 owner. A guardian may be asked to approve only: her yes counts as a guardian's, for a sharing that
 waits, and she never reads the dossier, shares it or stops what runs (that stays with owners).
+The family's plan counts as agreed by the same rules: the marks of the relations a sharing needs
+today ("I stand behind this plan"), and nobody who marked it saying "I don't".
 Destroying cannot be undone, so it asks more: from 12 the young person's own confirmation
 (besides a guardian's while the rules want both), and under 12 every guardian who owns the dossier.
 """
@@ -30,6 +32,12 @@ class Band(StrEnum):
     CHILD = "under 12"
     YOUNG_TEEN = "12 to 15"
     SIXTEEN_PLUS = "16 and over"
+
+
+class Agreement(StrEnum):
+    AGREED = "agreed"
+    WAITING = "waiting"
+    NOT_AGREED = "not agreed"
 
 
 class State(StrEnum):
@@ -96,6 +104,21 @@ class Rules:
         want a guardian's yes; her yes then counts as GUARDIAN in `approved`, exactly like a
         guardian owner's. Nothing else: no reading, no sharing, no stopping what runs."""
         return grant is State.PENDING and GUARDIAN in self.required(birth_date, day)
+
+    def plan_agreement(
+        self, marks: Iterable[tuple[str, bool]], birth_date: date, day: date
+    ) -> tuple[Agreement, frozenset[str]]:
+        """Whether a version of the plan is agreed, and whose relation's mark it still waits for.
+
+        `marks` holds (relation, agrees) for everyone who marked it: owners by their relation,
+        professionals and others as whatever else. From 12 the young person's own yes is required
+        (with a guardian's while a sharing would want both); under 12 a guardian's. Anyone's "I
+        don't" stops it counting as agreed until they change their mark or the plan changes."""
+        given = list(marks)
+        if any(not agrees for _relation, agrees in given):
+            return Agreement.NOT_AGREED, frozenset()
+        waiting = self.required(birth_date, day) - {relation for relation, _agrees in given}
+        return (Agreement.WAITING if waiting else Agreement.AGREED), frozenset(waiting)
 
     def guardians_own(self, birth_date: date, day: date) -> bool:
         """Guardians are owners while the subject is under 16."""

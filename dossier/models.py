@@ -805,3 +805,135 @@ class CorrectionRequest(Base):
     # The signatures are sealed with the texts; none for texts written before they were signed.
     reason_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     answer_signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class PlanStatus(StrEnum):
+    """Where a version of the family's plan stands. A proposal becomes the plan when everyone
+    whose mark the consent rules require agrees; the plan before it is then replaced, and the
+    proposals that were open beside it are set aside (both stay readable in the history)."""
+
+    PROPOSED = "proposed"
+    CURRENT = "current"
+    REPLACED = "replaced"
+    SET_ASIDE = "set_aside"
+
+
+class PlanOutcome(StrEnum):
+    """At evaluation, per goal."""
+
+    REACHED = "reached"
+    PARTLY = "partly"
+    NOT_REACHED = "not"
+
+
+class PlanVersion(Base):
+    """One version of the plan of a dossier, written and signed by one person, sealed under the
+    key of the section it lives in. What it says (strengths, network, goals, actions) is one
+    sealed document; only what reminders need stands beside it in the clear: dates and numbers."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("dossier_id", "number", name="uq_plan_versions_number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sections.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    author_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    author_role: Mapped[str] = mapped_column(String(20))
+    perspective: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_evaluation_on: Mapped[date | None] = mapped_column(Date)
+    key_version: Mapped[int] = mapped_column(Integer)
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class PlanAction(Base):
+    """One action of a plan version, as far as others must know without opening the plan: its
+    date and the person in the dossier who does it, so the worker can remind them. `ref` names
+    the same action in every version that keeps it."""
+
+    __tablename__ = "plan_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    plan_version_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    ref: Mapped[uuid.UUID] = mapped_column(Uuid)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class PlanProgress(Base):
+    """Whether an action is done, with a short note, whichever version of the plan holds it:
+    ticking an action off is not a change of the plan, so nobody's mark is lost by it."""
+
+    __tablename__ = "plan_progress"
+    __table_args__ = (UniqueConstraint("dossier_id", "ref", name="uq_plan_progress_ref"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sections.id"))
+    ref: Mapped[uuid.UUID] = mapped_column(Uuid)
+    done: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    key_version: Mapped[int] = mapped_column(Integer)
+    note_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class PlanMark(Base):
+    """ "I stand behind this plan" or "I don't, because …", by one person for one version."""
+
+    __tablename__ = "plan_marks"
+    __table_args__ = (
+        UniqueConstraint("plan_version_id", "user_id", name="uq_plan_marks_version_user"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sections.id"))
+    plan_version_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    relation: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    agrees: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_version: Mapped[int] = mapped_column(Integer)
+    reason_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class PlanEvaluation(Base):
+    """What was reached, per goal, in words, written at an evaluation of the plan."""
+
+    __tablename__ = "plan_evaluations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sections.id"))
+    plan_version_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_version: Mapped[int] = mapped_column(Integer)
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))

@@ -167,7 +167,9 @@ def _stale_rows(
         version < current,
         or_(*(table.c[column].is_not(None) for column, _ in target.fields)),
     )
-    if scope != DOSSIER_SCOPE:
+    if scope != DOSSIER_SCOPE and target.section_column is not None:
+        statement = statement.where(table.c[target.section_column] == uuid.UUID(scope))
+    elif scope != DOSSIER_SCOPE:
         entries = select(Entry.id).where(Entry.section_id == uuid.UUID(scope))
         statement = statement.where(table.c.entry_id.in_(entries))
     return list(db.execute(statement.limit(limit)))

@@ -22,6 +22,10 @@ from dossier.models import (
     EntryPerspective,
     EntryVersion,
     Grant,
+    PlanEvaluation,
+    PlanMark,
+    PlanProgress,
+    PlanVersion,
     Section,
 )
 from dossier.services.content import Place
@@ -38,6 +42,8 @@ class SealedObject:
     object_column: str = "id"
     dossier_column: str = "dossier_id"
     numbered: bool = False  # versions of one object: the row's own number is in its place
+    # Under a section's key, the row names its section itself (None: through its entry).
+    section_column: str | None = None
 
     @property
     def table(self) -> Table:
@@ -97,7 +103,39 @@ SECTION_NAME = SealedObject(
 )
 GRANT_MESSAGE = SealedObject(Grant, "grant-message", (("message_sealed", "message"),), None)
 
-# Under a section's key: everything written about an entry, found through the entry's section.
-SECTION_CONTENT = (ENTRY_VERSION, VIEW, ATTACHMENT, CORRECTION, CORRECTION_ANSWER)
+PLAN_VERSION = SealedObject(
+    PlanVersion,
+    "plan",
+    (("content_sealed", "content"),),
+    "key_version",
+    section_column="section_id",
+)
+PLAN_PROGRESS = SealedObject(
+    PlanProgress,
+    "plan-progress",
+    (("note_sealed", "note"),),
+    "key_version",
+    section_column="section_id",
+)
+PLAN_MARK = SealedObject(
+    PlanMark,
+    "plan-mark",
+    (("reason_sealed", "reason"),),
+    "key_version",
+    section_column="section_id",
+)
+PLAN_EVALUATION = SealedObject(
+    PlanEvaluation,
+    "plan-evaluation",
+    (("content_sealed", "content"),),
+    "key_version",
+    section_column="section_id",
+)
+
+ENTRY_CONTENT = (ENTRY_VERSION, VIEW, ATTACHMENT, CORRECTION, CORRECTION_ANSWER)
+PLAN_CONTENT = (PLAN_VERSION, PLAN_PROGRESS, PLAN_MARK, PLAN_EVALUATION)
+# Under a section's key: everything written about an entry (found through the entry's section)
+# and everything in the family's plan (which names its section).
+SECTION_CONTENT = ENTRY_CONTENT + PLAN_CONTENT
 # Under the dossier's own key: the names that say whose dossier it is and what its sections are.
 DOSSIER_CONTENT = (DOSSIER_NAME, SECTION_NAME)

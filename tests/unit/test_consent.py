@@ -9,6 +9,7 @@ import pytest
 from dossier.consent import (
     GUARDIAN,
     SUBJECT,
+    Agreement,
     Band,
     Rules,
     State,
@@ -61,6 +62,45 @@ def test_who_must_approve_by_age(birth_date, expected_band, required, required_y
 )
 def test_when_a_grant_is_approved(age: int, approvals: list[str], approved: bool) -> None:
     assert Rules().approved(approvals, born_years_ago(age, 10), TODAY) is approved
+
+
+PROFESSIONAL = "grantee"
+
+
+@pytest.mark.parametrize(
+    ("age", "marks", "expected", "waiting"),
+    [
+        (11, [], Agreement.WAITING, {GUARDIAN}),
+        (11, [(GUARDIAN, True)], Agreement.AGREED, set()),
+        (11, [(SUBJECT, True)], Agreement.WAITING, {GUARDIAN}),  # heard, but not required yet
+        (11, [(GUARDIAN, True), (SUBJECT, False)], Agreement.NOT_AGREED, set()),
+        (12, [(GUARDIAN, True)], Agreement.WAITING, {SUBJECT}),  # from 12 her yes is required
+        (14, [(SUBJECT, True), (GUARDIAN, True)], Agreement.AGREED, set()),
+        (14, [(SUBJECT, True), (GUARDIAN, True), (PROFESSIONAL, True)], Agreement.AGREED, set()),
+        (14, [(SUBJECT, False), (GUARDIAN, True)], Agreement.NOT_AGREED, set()),
+        (
+            14,
+            [(SUBJECT, True), (GUARDIAN, True), (PROFESSIONAL, False)],
+            Agreement.NOT_AGREED,
+            set(),
+        ),
+        (14, [(PROFESSIONAL, True)], Agreement.WAITING, {SUBJECT, GUARDIAN}),
+        (16, [(SUBJECT, True)], Agreement.AGREED, set()),
+        (16, [(GUARDIAN, True)], Agreement.WAITING, {SUBJECT}),
+    ],
+)
+def test_when_a_plan_counts_as_agreed(
+    age: int, marks: list[tuple[str, bool]], expected: Agreement, waiting: set[str]
+) -> None:
+    assert Rules().plan_agreement(marks, born_years_ago(age, 10), TODAY) == (expected, waiting)
+
+
+def test_a_plan_follows_the_youth_alone_setting() -> None:
+    fourteen = born_years_ago(14, 10)
+    assert Rules(youth_alone_12_15=True).plan_agreement([(SUBJECT, True)], fourteen, TODAY) == (
+        Agreement.AGREED,
+        set(),
+    )
 
 
 def test_youth_alone_setting_only_changes_the_12_to_15_band() -> None:
