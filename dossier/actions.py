@@ -52,6 +52,7 @@ class Action(StrEnum):
         N_("read the history of “%(title)s”"),
     )
     ATTACHMENT_READ = "attachment.read", LOOKS, N_("opened a file")
+    PLAN_READ = "plan.read", LOOKS, N_("read the plan")
 
     # The dossier and its sections.
     DOSSIER_CREATE = "dossier.create", DOES, N_("made the dossier")
@@ -88,6 +89,10 @@ class Action(StrEnum):
     ATTACHMENT_CREATE = "attachment.create", DOES, N_("added a file")
     CORRECTION_CREATE = "correction.create", DOES, N_("asked for a correction")
     CORRECTION_ANSWER = "correction.answer", DOES, N_("answered a request for a correction")
+    PLAN_PROPOSE = "plan.propose", DOES, N_("wrote a new version of the plan")
+    PLAN_MARK = "plan.mark", DOES, N_("said whether they stand behind the plan")
+    PLAN_PROGRESS = "plan.progress", DOES, N_("ticked off an action in the plan, or undid it")
+    PLAN_EVALUATE = "plan.evaluate", DOES, N_("wrote down what the plan reached")
     CONTENT_UNTRUSTED = (
         "content.untrusted",
         DOES,

@@ -1,0 +1,27 @@
+"""The family's plan: one plan per dossier, made together, in versions that each person stands
+behind or not, with actions to tick off and an evaluation of what it reached."""
+
+from dossier.services.plans.document import (
+    Action,
+    Evaluation,
+    Goal,
+    Helper,
+    PlanDocument,
+)
+from dossier.services.plans.reading import PlanPage, VersionView, read_plan
+from dossier.services.plans.writing import evaluate_plan, mark_plan, propose_plan, tick_action
+
+__all__ = [
+    "Action",
+    "Evaluation",
+    "Goal",
+    "Helper",
+    "PlanDocument",
+    "PlanPage",
+    "VersionView",
+    "evaluate_plan",
+    "mark_plan",
+    "propose_plan",
+    "read_plan",
+    "tick_action",
+]
