@@ -228,7 +228,7 @@ def test_the_plan_is_sealed_and_follows_a_rotation(shared_world: dict[str, Any])
     assert sharing.revoke(ctx, marieke, dossier, w["grant"]).remaining == 0
     with ctx.unit_of_work() as db:
         for model in (PlanVersion, PlanMark, PlanProgress, PlanEvaluation):
-            assert set(db.scalars(select(model.key_version))) == {2}, model  # type: ignore[attr-defined]
+            assert set(db.scalars(select(model.key_version))) == {2}, model
     page = plans.read_plan(ctx, sanne, dossier)
     assert page.current is not None and page.current.trusted
     assert page.current.goals[0].text == GOAL
