@@ -8,14 +8,26 @@ loading a body adds only the length before a service trims spaces, which it neve
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
 from dossier.actions import ACTION_CODES
-from dossier.models import ChangeKind, ChangeStatus, EntryKind, Permission, Relation
+from dossier.consent import Agreement
+from dossier.models import (
+    ChangeKind,
+    ChangeStatus,
+    EntryKind,
+    Permission,
+    PlanOutcome,
+    PlanStatus,
+    Relation,
+)
 from dossier.services import accounts, dossiers, entries, sharing, validation
+from dossier.services.plans import document as plan_document
+from dossier.services.plans import writing as plan_writing
 
 
 def one_of(vocabulary: Iterable[str]) -> validate.OneOf:
@@ -624,3 +636,208 @@ class CheckpointOut(Schema):
 
 class CheckpointList(Schema):
     items = fields.List(fields.Nested(CheckpointOut))
+
+
+# --- the family's plan --------------------------------------------------------------------------
+# A draft is cleaned by the service (`plans.document.clean`), which names a field by its place,
+# `goals-0-actions-1-what`; the API names marshmallow's errors the same way, so one field has one
+# name. Empty rows are dropped there, which is why a text may be blank here.
+
+NUMBER_MAX = 2**31 - 1  # the largest version number its INTEGER column holds on PostgreSQL
+_REF = "Keeps a goal or action the same across versions; left out: a new one."
+
+
+class PlanHelperIn(StrictSchema):
+    name = Text(plan_document.NAME_MAX, name=True, blank_allowed=True, required=True)
+    how = Text(plan_document.HOW_MAX, blank_allowed=True, load_default="")
+
+
+class PlanActionIn(StrictSchema):
+    ref = fields.UUID(load_default=uuid.uuid4, metadata={"description": _REF})
+    what = Text(plan_document.WHAT_MAX, blank_allowed=True, required=True)
+    who = Text(
+        plan_document.NAME_MAX,
+        name=True,
+        blank_allowed=True,
+        required=True,
+        metadata={"description": "Who does it, in words."},
+    )
+    who_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "One of the plan's `people`, who is then reminded."},
+    )
+    by = fields.Date(load_default=None, allow_none=True)
+
+
+class PlanGoalIn(StrictSchema):
+    ref = fields.UUID(load_default=uuid.uuid4, metadata={"description": _REF})
+    text = Text(plan_document.GOAL_MAX, blank_allowed=True, required=True)
+    proposed_by = Text(plan_document.NAME_MAX, name=True, blank_allowed=True, required=True)
+    actions = fields.List(
+        fields.Nested(PlanActionIn),
+        required=True,
+        validate=validate.Length(max=plan_document.ACTIONS_MAX),
+    )
+
+
+class PlanDraftIn(StrictSchema):
+    """A new version of the plan, whole: what stays the same is sent again with its `ref`."""
+
+    strengths = Text(plan_document.STRENGTHS_MAX, blank_allowed=True, required=True)
+    network = fields.List(
+        fields.Nested(PlanHelperIn),
+        required=True,
+        validate=validate.Length(max=plan_document.NETWORK_MAX),
+    )
+    goals = fields.List(
+        fields.Nested(PlanGoalIn),
+        required=True,
+        validate=validate.Length(max=plan_document.GOALS_MAX),
+        metadata={"description": "At least one goal with words in it."},
+    )
+    next_evaluation = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "Today or later."}
+    )
+    based_on = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=NUMBER_MAX),
+        metadata={"description": "The number of the version this one changes."},
+    )
+
+
+class PlanNumber(Schema):
+    number = fields.Integer()
+
+
+class PlanMarkIn(StrictSchema):
+    agrees = Flag(required=True, metadata={"description": "I stand behind this version."})
+    reason = Text(
+        plan_writing.REASON_MAX,
+        blank_allowed=True,
+        load_default="",
+        metadata={"description": "Required when `agrees` is false, so others can change it."},
+    )
+
+
+class PlanAgreement(Schema):
+    agreement = fields.String(metadata={"description": _either(Agreement)})
+
+
+class PlanTickIn(StrictSchema):
+    done = Flag(required=True)
+    note = Text(plan_writing.NOTE_MAX, blank_allowed=True, load_default="")
+
+
+class PlanOutcomeIn(StrictSchema):
+    ref = fields.UUID(required=True, metadata={"description": "The goal's `ref`."})
+    outcome = fields.String(required=True, validate=one_of(PlanOutcome))
+    words = Text(plan_document.WORDS_MAX, blank_allowed=True, load_default="")
+
+
+class PlanEvaluationIn(StrictSchema):
+    goals = fields.List(
+        fields.Nested(PlanOutcomeIn),
+        required=True,
+        metadata={
+            "description": "An outcome for every goal of the plan; an error names a goal by "
+            "its place in the plan, `goals-0-outcome`."
+        },
+    )
+
+
+class PlanPersonOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    role = fields.String()
+    relation = fields.String(metadata={"description": "subject, guardian or other"})
+    organisation = fields.String(allow_none=True)
+
+
+class PlanHelperOut(Schema):
+    name = fields.String()
+    how = fields.String()
+
+
+class PlanActionOut(Schema):
+    ref = fields.UUID()
+    what = fields.String()
+    who = fields.String()
+    who_id = fields.UUID(allow_none=True)
+    by = fields.Date(allow_none=True)
+    done = fields.Boolean()
+    note = fields.String()
+    done_by = fields.String(metadata={"description": "Who ticked it off, or undid it, last."})
+    overdue = fields.Boolean()
+    mine = fields.Boolean(metadata={"description": "Mine to do: I am its `who_id`."})
+
+
+class PlanGoalOut(Schema):
+    ref = fields.UUID()
+    text = fields.String()
+    proposed_by = fields.String()
+    outcome = fields.String(
+        allow_none=True,
+        metadata={"description": "At the latest evaluation: " + _either(PlanOutcome)},
+    )
+    outcome_words = fields.String()
+    actions = fields.List(fields.Nested(PlanActionOut))
+
+
+class PlanMarkOut(Schema):
+    person = fields.Nested(PlanPersonOut)
+    agrees = fields.Boolean()
+    reason = fields.String()
+    at = fields.AwareDateTime()
+    trusted = fields.Boolean(metadata={"description": "False: failed to open or to verify."})
+
+
+class PlanVersionOut(Schema):
+    id = fields.UUID()
+    number = fields.Integer()
+    based_on = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": _either(PlanStatus)})
+    author = fields.Nested(
+        PlanPersonOut,
+        allow_none=True,
+        metadata={"description": "Null once the writer is no longer on the plan."},
+    )
+    author_name = fields.String()
+    perspective = fields.String()
+    created_at = fields.AwareDateTime()
+    settled_at = fields.AwareDateTime(allow_none=True)
+    trusted = fields.Boolean(metadata={"description": "False: failed to open or to verify."})
+    strengths = fields.String()
+    network = fields.List(fields.Nested(PlanHelperOut))
+    goals = fields.List(fields.Nested(PlanGoalOut))
+    next_evaluation = fields.Date(allow_none=True)
+    marks = fields.List(fields.Nested(PlanMarkOut))
+    my_mark = fields.Nested(PlanMarkOut, allow_none=True)
+    agreement = fields.String(metadata={"description": _either(Agreement)})
+    waiting_for = fields.List(
+        fields.String(), metadata={"description": "whose yes it still needs: subject, guardian"}
+    )
+    evaluated_at = fields.AwareDateTime(allow_none=True)
+    evaluated_by = fields.String()
+
+
+class PlanHistoryOut(Schema):
+    number = fields.Integer()
+    status = fields.String(metadata={"description": _either(PlanStatus)})
+    author_name = fields.String()
+    created_at = fields.AwareDateTime()
+    settled_at = fields.AwareDateTime(allow_none=True)
+
+
+class PlanPageOut(Schema):
+    current = fields.Nested(
+        PlanVersionOut, allow_none=True, metadata={"description": "The plan everyone agreed to."}
+    )
+    proposals = fields.List(fields.Nested(PlanVersionOut))
+    history = fields.List(fields.Nested(PlanHistoryOut))
+    people = fields.List(fields.Nested(PlanPersonOut))
+    may_write = fields.Boolean()
+    may_mark = fields.Boolean()
+    my_relation = fields.String()

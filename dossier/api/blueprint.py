@@ -9,14 +9,24 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError
+from werkzeug.routing import IntegerConverter, Map
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem, translate_errors
 from dossier.errors import N_, InvalidInput, MalformedRequest
-from dossier.schemas import USABLE
+from dossier.schemas import NUMBER_MAX, USABLE
 from dossier.services.paging import PAGE_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class NumberConverter(IntegerConverter):
+    """`<number:...>`: a version number from 1 to what its column holds. A path beyond that
+    names nothing (404) rather than reaching the database with a number it cannot compare."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=NUMBER_MAX)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,30 +106,32 @@ class BadBody(Exception):
         self.response = response
 
 
-def field_errors(messages: Any, path: str = "") -> dict[str, list[str]]:
+def field_errors(messages: Any, path: str = "", separator: str = ".") -> dict[str, list[str]]:
     """marshmallow's messages as the problem schema has them, `{field: [message]}`: a nested
     field or a list item is named by its path, `section_ids.0`, rather than nested itself."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
-            flat.update(field_errors(value, f"{path}.{key}" if path else str(key)))
+            name = f"{path}{separator}{key}" if path else str(key)
+            flat.update(field_errors(value, name, separator))
         return flat
     if isinstance(messages, list) and all(isinstance(message, str) for message in messages):
         return {path or "_": list(messages)}
     if isinstance(messages, list):
-        return field_errors(dict(enumerate(messages)), path)
+        return field_errors(dict(enumerate(messages)), path, separator)
     return {path or "_": [str(messages)]}
 
 
-def load(schema: type[Schema]) -> dict[str, Any]:
-    """Parse and validate a JSON body: 400 when it is not JSON at all, 422 per field otherwise."""
+def load(schema: type[Schema], separator: str = ".") -> dict[str, Any]:
+    """Parse and validate a JSON body: 400 when it is not JSON at all, 422 per field otherwise.
+    `separator` joins a nested field's path, for a body whose service names fields its own way."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedRequest(N_("The request body must be a JSON object."))
     try:
         return schema().load(body)
     except ValidationError as error:
-        errors = translate_errors(field_errors(error.messages))
+        errors = translate_errors(field_errors(error.messages, separator=separator))
         raise BadBody(problem(422, gettext(InvalidInput.title), errors=errors)) from None
 
 

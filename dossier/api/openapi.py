@@ -9,10 +9,15 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 
-from dossier.api.blueprint import OPERATIONS, Operation, Query, bp
+from dossier.api.blueprint import NUMBER_MAX, OPERATIONS, Operation, Query, bp
 from dossier.schemas import ChangeSchema, Problem
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
+# A path parameter is an id unless named here.
+_PATH_SCHEMAS: dict[str, dict[str, object]] = {
+    "number": {"type": "integer", "minimum": 1, "maximum": NUMBER_MAX},
+}
+_ID = {"type": "string", "format": "uuid"}
 
 
 def _edge_errors(op: Operation) -> set[int]:
@@ -46,7 +51,7 @@ def _operation(op: Operation) -> dict[str, object]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "string", "format": "uuid"},
+            "schema": _PATH_SCHEMAS.get(name, _ID),
         }
         for name in _PATH_PARAMETER.findall(op.path)
     ]
