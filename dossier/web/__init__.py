@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         log_words,
         news,
         pages,
+        plans,
         sharing,
     )
     from dossier.web.blueprint import bp

@@ -13,6 +13,8 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -237,3 +239,83 @@ class ShareForm(Form):
 class ChangeGrantForm(Form):
     section_ids = SelectMultipleField(_l("Sections"), choices=[], validate_choice=False)
     expires_on = DateField(_l("Until"), validators=[Optional()])
+
+
+# --- the family's plan --------------------------------------------------------------------------
+
+
+class HelperForm(Form):
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"))
+    how = StringField(_l("How they help"))
+
+
+class PlanActionForm(Form):
+    class Meta:
+        csrf = False
+
+    ref = HiddenField()
+    what = StringField(_l("What"))
+    who_id = SelectField(_l("Who does it"), choices=[], validate_choice=False)
+    who = StringField(_l("Or someone else (name)"))
+    by = DateField(_l("By when"), validators=[Optional()])
+
+
+class GoalForm(Form):
+    class Meta:
+        csrf = False
+
+    ref = HiddenField()
+    text = TextAreaField(_l("What do we want to reach?"))
+    proposed_by = StringField(_l("Whose idea is it?"))
+    actions = FieldList(FormField(PlanActionForm), min_entries=1)
+
+
+class PlanForm(Form):
+    strengths = TextAreaField(_l("What goes well, and who can help?"))
+    network = FieldList(FormField(HelperForm), min_entries=1)
+    goals = FieldList(FormField(GoalForm), min_entries=1)
+    next_evaluation = DateField(
+        _l("When do we look at the plan together again?"), validators=[Optional()]
+    )
+    based_on = HiddenField()
+
+
+class PlanMarkForm(Form):
+    agrees = RadioField(
+        _l("Do you stand behind this plan?"),
+        choices=[
+            SelectChoice("yes", _l("Yes, I stand behind this plan")),
+            SelectChoice("no", _l("No, not yet")),
+        ],
+        validate_choice=False,
+    )
+    reason = TextAreaField(_l("Why not? What should change?"))
+
+
+class PlanTickForm(Form):
+    done = HiddenField()
+    note = StringField(_l("A short note (you may leave it empty)"))
+
+
+class EvaluationGoalForm(Form):
+    class Meta:
+        csrf = False
+
+    ref = HiddenField()
+    outcome = RadioField(
+        _l("Did we reach it?"),
+        choices=[
+            SelectChoice("reached", _l("Reached")),
+            SelectChoice("partly", _l("Partly")),
+            SelectChoice("not", _l("Not reached")),
+        ],
+        validate_choice=False,
+    )
+    words = TextAreaField(_l("In your own words"))
+
+
+class EvaluationForm(Form):
+    goals = FieldList(FormField(EvaluationGoalForm), min_entries=0)

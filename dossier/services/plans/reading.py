@@ -16,6 +16,7 @@ from dossier.errors import NotFound
 from dossier.models import PlanEvaluation, PlanMark, PlanProgress, PlanStatus, PlanVersion, Section
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
+from dossier.services.dossiers import DossierSummary, described
 from dossier.services.entries.lookup import log_untrusted
 from dossier.services.lifecycle import rules
 from dossier.services.notices import name_of
@@ -130,7 +131,7 @@ class HistoryLine:
 
 @dataclass(frozen=True)
 class PlanPage:
-    dossier_id: uuid.UUID
+    dossier: DossierSummary
     section_id: uuid.UUID
     current: VersionView | None
     proposals: list[VersionView]
@@ -208,7 +209,7 @@ def plan_page(work: DossierWork, number: int | None = None) -> PlanPage:
     proposals = [views[v.id] for v in opened if v.status == PlanStatus.PROPOSED]
     shown = next((views[v.id] for v in opened if v.number == number), None)
     return PlanPage(
-        dossier_id=dossier.id,
+        dossier=described(db, work.keys, access),
         section_id=section.id,
         current=current,
         proposals=proposals,

@@ -1,0 +1,286 @@
+"""The plan pages: the plan as it stands, with the proposals beside it; writing a version;
+marking it; ticking off an action in one tap; recording an evaluation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms import Field
+
+from dossier.edge.auth import actor, login_required
+from dossier.edge.context import service_context
+from dossier.errors import InvalidInput
+from dossier.services import plans
+from dossier.services.plans import Action as PlanStep
+from dossier.services.plans import Goal, Helper, PlanDocument
+from dossier.web.blueprint import Page, bp
+from dossier.web.forms import (
+    EvaluationForm,
+    Form,
+    PlanForm,
+    PlanMarkForm,
+    PlanTickForm,
+    SelectChoice,
+)
+
+SPARE = 1  # empty rows a form offers, so a phone needs no script to add one
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _back(dossier_id: uuid.UUID, anchor: str = "") -> Page:
+    return redirect(url_for("web.plan", dossier_id=dossier_id) + anchor)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan")
+@login_required
+def plan(dossier_id: uuid.UUID) -> Page:
+    ctx = service_context()
+    page = plans.read_plan(ctx, actor(), dossier_id)
+    summary = page.dossier
+    return render_template(
+        "plans/plan.html",
+        dossier=summary,
+        page=page,
+        mark_form=PlanMarkForm(formdata=None),
+        tick_form=PlanTickForm(formdata=None),
+    )
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan/versions/<int:number>")
+@login_required
+def plan_version(dossier_id: uuid.UUID, number: int) -> Page:
+    ctx = service_context()
+    page = plans.read_plan(ctx, actor(), dossier_id, number)
+    summary = page.dossier
+    return render_template("plans/version.html", dossier=summary, page=page, version=page.shown)
+
+
+def _draft(form: PlanForm) -> PlanDocument:
+    goals = []
+    for goal in form.goals:
+        steps = tuple(
+            PlanStep(
+                _uuid(step.form.ref.data) or uuid.uuid4(),
+                step.form.what.data or "",
+                step.form.who.data or "",
+                _uuid(step.form.who_id.data),
+                step.form.by.data,
+            )
+            for step in goal.form.actions
+        )
+        goals.append(
+            Goal(
+                _uuid(goal.form.ref.data) or uuid.uuid4(),
+                goal.form.text.data or "",
+                goal.form.proposed_by.data or "",
+                steps,
+            )
+        )
+    return PlanDocument(
+        strengths=form.strengths.data or "",
+        network=tuple(Helper(h.form.name.data or "", h.form.how.data or "") for h in form.network),
+        goals=tuple(goals),
+        next_evaluation=form.next_evaluation.data,
+    )
+
+
+def _fill(form: PlanForm, document: PlanDocument) -> None:
+    """A form that starts from a version, with a spare row in each list."""
+    form.strengths.data = document.strengths
+    while len(form.network):
+        form.network.pop_entry()
+    for helper in document.network:
+        form.network.append_entry({"name": helper.name, "how": helper.how})
+    while len(form.goals):
+        form.goals.pop_entry()
+    for goal in document.goals:
+        form.goals.append_entry(
+            {
+                "ref": str(goal.ref),
+                "text": goal.text,
+                "proposed_by": goal.proposed_by,
+                "actions": [
+                    {
+                        "ref": str(step.ref),
+                        "what": step.what,
+                        "who": "" if step.who_id else step.who,
+                        "who_id": str(step.who_id) if step.who_id else "",
+                        "by": step.by,
+                    }
+                    for step in goal.actions
+                ],
+            }
+        )
+    form.next_evaluation.data = document.next_evaluation
+
+
+def _spares(form: PlanForm) -> None:
+    form.network.append_entry()
+    for goal in form.goals:
+        goal.form.actions.append_entry()
+    form.goals.append_entry()
+
+
+def _place_errors(form: Form, error: InvalidInput) -> None:
+    """Service fields are named as the form's fields are (`goals-0-actions-1-what`)."""
+    fields = {field.id: field for field in _all_fields(form)}
+    for name, messages in error.errors.items():
+        translated = [_(message) for message in messages]
+        target = fields.get(name)
+        if target is not None:
+            target.errors = [*target.errors, *translated]
+        else:
+            form.form_errors.extend(translated)
+
+
+def _all_fields(form: Form) -> Iterator[Field]:
+    for field in form:
+        if field.type == "FieldList":
+            for entry in field:
+                yield from _all_fields(entry.form)
+        else:
+            yield field
+
+
+def _choose_people(form: PlanForm, page: plans.PlanPage) -> None:
+    choices = [SelectChoice("", _("Someone else"))] + [
+        SelectChoice(str(person.id), person.name) for person in page.people
+    ]
+    for goal in form.goals:
+        for step in goal.form.actions:
+            step.form.who_id.choices = choices
+
+
+@bp.route("/dossiers/<uuid:dossier_id>/plan/new", methods=["GET", "POST"])
+@login_required
+def write_plan(dossier_id: uuid.UUID) -> Page:
+    ctx = service_context()
+    page = plans.read_plan(ctx, actor(), dossier_id)
+    summary = page.dossier
+    form = PlanForm()
+    if request.method == "GET":
+        start_from = request.args.get("from", type=int)
+        source = (
+            next((v for v in [page.current, *page.proposals] if v and v.number == start_from), None)
+            or page.current
+        )
+        if source is not None:
+            _fill(form, source.document)
+            form.based_on.data = str(source.number)
+            _spares(form)
+        else:  # one empty row of each to start with
+            form.goals[0].form.proposed_by.data = actor().display_name
+    elif "more" in request.form:  # one more empty row everywhere, nothing saved yet
+        _spares(form)
+    elif form.validate_on_submit():
+        sent = form.based_on.data or ""
+        based_on = int(sent) if sent.isdigit() else None
+        try:
+            number = plans.propose_plan(ctx, actor(), dossier_id, _draft(form), based_on)
+        except InvalidInput as error:
+            _place_errors(form, error)
+        else:
+            flash(
+                _(
+                    "Version %(n)s of the plan is saved. "
+                    "Now everyone can say if they stand behind it.",
+                    n=number,
+                ),
+                "success",
+            )
+            return _back(dossier_id, f"#version-{number}")
+    _choose_people(form, page)
+    return render_template("plans/write.html", dossier=summary, page=page, form=form)
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/mark")
+@login_required
+def mark_plan(dossier_id: uuid.UUID, number: int) -> Page:
+    form = PlanMarkForm()
+    if form.validate_on_submit():
+        if form.agrees.data not in ("yes", "no"):
+            flash(_("Choose yes or no."), "error")
+            return _back(dossier_id, f"#version-{number}")
+        try:
+            plans.mark_plan(
+                service_context(),
+                actor(),
+                dossier_id,
+                number,
+                form.agrees.data == "yes",
+                form.reason.data or "",
+            )
+        except InvalidInput as error:
+            for messages in error.errors.values():
+                for message in messages:
+                    flash(_(message), "error")
+        else:
+            flash(_("Thank you. Everyone on the plan can see your answer."), "success")
+    return _back(dossier_id, f"#version-{number}")
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/plan/actions/<uuid:ref>")
+@login_required
+def tick_plan_action(dossier_id: uuid.UUID, ref: uuid.UUID) -> Page:
+    form = PlanTickForm()
+    if form.validate_on_submit():
+        try:
+            plans.tick_action(
+                service_context(),
+                actor(),
+                dossier_id,
+                ref,
+                form.done.data == "yes",
+                form.note.data or "",
+            )
+        except InvalidInput as error:
+            for messages in error.errors.values():
+                for message in messages:
+                    flash(_(message), "error")
+    return _back(dossier_id, f"#action-{ref}")
+
+
+@bp.route(
+    "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/evaluate", methods=["GET", "POST"]
+)
+@login_required
+def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:
+    ctx = service_context()
+    page = plans.read_plan(ctx, actor(), dossier_id, number)
+    summary = page.dossier
+    version = page.shown
+    form = EvaluationForm()
+    if request.method == "GET" and version is not None:
+        for goal in version.goals:
+            form.goals.append_entry({"ref": str(goal.ref), "outcome": goal.outcome or ""})
+    elif form.validate_on_submit():
+        outcomes = {}
+        for entry in form.goals:
+            ref = _uuid(entry.form.ref.data)
+            if ref is not None:
+                outcomes[ref] = (entry.form.outcome.data or "", entry.form.words.data or "")
+        try:
+            plans.evaluate_plan(ctx, actor(), dossier_id, number, outcomes)
+        except InvalidInput as error:
+            _place_errors(form, error)
+        else:
+            flash(_("The evaluation is saved."), "success")
+            return _back(dossier_id)
+    return render_template(
+        "plans/evaluate.html",
+        dossier=summary,
+        page=page,
+        version=version,
+        form=form,
+        today=date.today(),
+    )
