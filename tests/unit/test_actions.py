@@ -141,6 +141,7 @@ def test_looking_is_the_reading_of_content_or_names() -> None:
         "entry.read",
         "entry.history",
         "attachment.read",
+        "plan.read",
     }
 
 
