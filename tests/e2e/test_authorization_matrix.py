@@ -22,6 +22,7 @@ built.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from dossier.services import dossiers, entries, ownership, sharing
+from dossier.services import dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Context
 from tests.conftest import login_actor
 from tests.support import (
@@ -56,6 +57,11 @@ TEXT = {
     "sure": "y",
 }
 ALL4 = (200, 200, 200, 200)
+PLAN_DRAFT = {
+    "strengths": "",
+    "network": [],
+    "goals": [{"text": "Naar school", "proposed_by": "", "actions": []}],
+}
 OWNERS = (200, 200, 403, 403)
 
 # (method, path, body, answers for youth, guardian, reader, writer). Everyone in ELSEWHERE gets 404;
@@ -162,6 +168,18 @@ API = [
     ("post", "/api/v1/dossiers/{d}/ownership-changes/{h}/approval", None, (200, 403, 403, 403)),
     ("delete", "/api/v1/dossiers/{d}/ownership-changes/{h}", None, (204, 204, 403, 403)),
     ("delete", "/api/v1/dossiers/{d}/owners/{o}", None, (202, 204, 403, 403)),
+    # the family's plan lives in Care: whoever may write there makes it; professionals mark it too
+    ("get", "/api/v1/dossiers/{d}/plan", None, ALL4),
+    ("get", "/api/v1/dossiers/{d}/plan/versions/{n}", None, ALL4),
+    ("post", "/api/v1/dossiers/{d}/plan/versions", PLAN_DRAFT, (201, 201, 403, 201)),
+    ("post", "/api/v1/dossiers/{d}/plan/versions/{n}/marks", {"agrees": True}, ALL4),
+    ("put", "/api/v1/dossiers/{d}/plan/actions/{t}", {"done": True}, (204, 204, 403, 204)),
+    (
+        "post",
+        "/api/v1/dossiers/{d}/plan/versions/{n}/evaluations",
+        {"goals": [{"ref": "{q}", "outcome": "reached"}]},
+        (201, 201, 403, 201),
+    ),
 ]
 # Routes that are not about one dossier; test_guards.py and the journeys test them.
 OTHER_ROUTES = [
@@ -204,6 +222,12 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     entry = world.write(youth, "care", "Mine", "My words")
     writer = login_actor(ctx, email_of("writer"))
     report = world.write(writer, "care", "Report", "Theirs", "report")
+    # the family's plan, agreed by the youth and her guardian, with an action for someone else
+    step = plans.Action(uuid.uuid4(), "Bellen", "Oma")
+    goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", (step,))
+    plan = plans.propose_plan(ctx, youth, dossier, plans.PlanDocument(goals=(goal,)))
+    for owner in (youth, guardian):
+        plans.mark_plan(ctx, owner, dossier, plan, True)
     correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
     # one request waits at a time per entry: new requests are asked about another report
     second = world.write(writer, "care", "Second report", "Theirs too", "report")
@@ -229,6 +253,9 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "h": change.id,
         "o": guardian.user_id,
         "v": approver,
+        "n": plan,
+        "q": goal.ref,
+        "t": step.ref,
     }
 
 
