@@ -15,6 +15,7 @@ may take away as owner.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from sqlalchemy import Engine, event, select
 
 from dossier.actions import Action
 from dossier.models import AuditEvent
-from dossier.services import accounts, audit_views, dossiers, entries, ownership
+from dossier.services import accounts, audit_views, dossiers, entries, ownership, plans
 from dossier.services.context import Context
 from tests.conftest import PASSWORD, Clock
 from tests.support import (
@@ -262,6 +263,19 @@ READS = [
     Read("/api/v1/dossiers/<uuid:dossier_id>/grants", "youth", (Action.GRANT_LIST,), D),
     Read("/api/v1/dossiers/<uuid:dossier_id>/access-log", "youth", (Action.AUDIT_TIMELINE,), D),
     Read("/api/v1/dossiers/<uuid:dossier_id>/export", "youth", (Action.DOSSIER_EXPORT,), D),
+    Read(
+        "/api/v1/dossiers/<uuid:dossier_id>/plan",
+        "care worker",
+        (Action.PLAN_READ,),
+        D,
+        why="one event for the plan with its proposals, marks and history",
+    ),
+    Read(
+        "/api/v1/dossiers/<uuid:dossier_id>/plan/versions/<number:number>",
+        "youth",
+        (Action.PLAN_READ,),
+        {**D, "number": "=1"},
+    ),
 ]
 
 
@@ -288,6 +302,9 @@ def build(ctx: Context, clock: Clock) -> dict[str, Any]:
     report = world.write(anne, "care", "Verslag", "Tekst van Anne", "report")
     entries.add_view(ctx, youth, dossier, report, "Mijn kijk")
     entries.request_correction(ctx, youth, dossier, report, "Dit klopt niet")
+    plans.propose_plan(
+        ctx, youth, dossier, plans.PlanDocument(goals=(plans.Goal(uuid.uuid4(), "Naar school"),))
+    )
     sons = dossiers.create_dossier(ctx, world.guardian, "Daan", years_ago(ctx, 10), False)
     father = person(ctx, FATHER, "parent", "Johan")
     invited = ownership.invite_owner(ctx, world.guardian, sons.id, "guardian")
