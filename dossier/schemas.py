@@ -701,6 +701,7 @@ class PlanDraftIn(StrictSchema):
     )
     based_on = fields.Integer(
         strict=True,
+        load_only=True,
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=NUMBER_MAX),

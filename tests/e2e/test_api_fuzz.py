@@ -51,6 +51,13 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /invitations/acceptance",
     # the young person joins once, from 12; a guardian is invited while they are under 16
     "POST /dossiers/{id}/invitations",
+    # the plan: at least one goal with words, a row's `what` or name once it has anything, an
+    # action's `who_id` one of the plan's people, an evaluation date from today, refs unique
+    "POST /dossiers/{id}/plan/versions",
+    # a reason when one does not agree; the version still open
+    "POST /dossiers/{id}/plan/versions/{number}/marks",
+    # only the plan everyone agreed to, with an outcome for each of its goals
+    "POST /dossiers/{id}/plan/versions/{number}/evaluations",
     # `cursor` is opaque: only one the server handed out as `next_cursor` is valid
     "GET /dossiers/{id}/entries",
     "GET /dossiers/{id}/access-log",
