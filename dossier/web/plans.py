@@ -165,7 +165,7 @@ def _choose_people(form: PlanForm, page: plans.PlanPage) -> None:
 @login_required
 def write_plan(dossier_id: uuid.UUID) -> Page:
     ctx = service_context()
-    page = plans.read_plan(ctx, actor(), dossier_id)
+    page = plans.read_plan(ctx, actor(), dossier_id, for_writing=True)
     summary = page.dossier
     form = PlanForm()
     if request.method == "GET":
@@ -256,7 +256,7 @@ def tick_plan_action(dossier_id: uuid.UUID, ref: uuid.UUID) -> Page:
 @login_required
 def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:
     ctx = service_context()
-    page = plans.read_plan(ctx, actor(), dossier_id, number)
+    page = plans.read_plan(ctx, actor(), dossier_id, number, for_writing=True)
     summary = page.dossier
     version = page.shown
     form = EvaluationForm()

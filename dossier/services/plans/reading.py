@@ -145,11 +145,18 @@ class PlanPage:
 
 
 def read_plan(
-    ctx: Context, actor: Actor, dossier_id: uuid.UUID, number: int | None = None
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    number: int | None = None,
+    for_writing: bool = False,
 ) -> PlanPage:
-    """The plan page; `number`: also one version from its history."""
+    """The plan page; `number`: also one version from its history. `for_writing`: the page of a
+    form that changes the plan, refused to whoever may only read it."""
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_READ) as work:
         page = plan_page(work, number)
+        if for_writing and not page.may_write:
+            raise work.refuse(Action.PLAN_PROPOSE, "may not write the plan", object_type="plan")
         work.log(
             Action.PLAN_READ,
             object_type="plan",
