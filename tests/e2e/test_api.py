@@ -174,7 +174,7 @@ def test_openapi_document_describes_every_route(app, client) -> None:  # type: i
         if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
             continue
         path = re.sub(
-            r"<uuid:(\w+)>",
+            r"<(?:uuid|number):(\w+)>",
             lambda m: (
                 "{id}" if m.group(1) in ("dossier_id", "professional_id") else f"{{{m.group(1)}}}"
             ),
