@@ -212,6 +212,33 @@ READS = [
         why="who owns the dossier was read, about the owner asked after",
     ),
     Read(
+        "/dossiers/<uuid:dossier_id>/plan",
+        "care worker",
+        (Action.PLAN_READ,),
+        D,
+        why="the plan with its proposals, marks and history, and the dossier's names: one event",
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>",
+        "youth",
+        (Action.PLAN_READ,),
+        {**D, "number": "=1"},
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/plan/new",
+        "youth",
+        (Action.PLAN_READ,),
+        D,
+        why="the form starts from the plan as it stands",
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/evaluate",
+        "youth",
+        (Action.PLAN_READ,),
+        {**D, "number": "=1"},
+        why="the form names the version's goals",
+    ),
+    Read(
         "/dossiers/<uuid:dossier_id>/log",
         "youth",
         (Action.AUDIT_TIMELINE,),
