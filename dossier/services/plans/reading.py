@@ -305,11 +305,12 @@ def _version_view(
                     note = ""
                 done_by = _name(db, by_id, done_row.changed_by)
             done = bool(done_row and done_row.done)
+            person = by_id.get(action.who_id) if action.who_id else None
             actions.append(
                 ActionView(
                     action.ref,
                     action.what,
-                    action.who,
+                    person.name if person else action.who,
                     action.who_id,
                     action.by,
                     done,
