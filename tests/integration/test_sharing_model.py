@@ -1,9 +1,11 @@
-"""Random sequences of share, approve, revoke, time passing, a 16th birthday, writing and reading,
-held against a small reference model of who may read and write what. The service must never
-allow what the model forbids, nor forbid what it allows."""
+"""Random sequences of share, approve, revoke, time passing, a 16th birthday, writing and reading
+entries, and writing, marking and reading the family's plan, held against a small reference model
+of who may read and write what and of where each version of the plan stands. The service must
+never allow what the model forbids, nor forbid what it allows."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -20,7 +22,7 @@ from hypothesis.stateful import (
 
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.models import SessionKind
-from dossier.services import accounts, dossiers, entries, ownership, sessions, sharing
+from dossier.services import accounts, dossiers, entries, ownership, plans, sessions, sharing
 from dossier.services.context import Context
 from tests.conftest import PASSWORD, wipe
 
@@ -41,10 +43,20 @@ class ModelGrant:
 
 
 @dataclass
+class ModelVersion:
+    status: str = "proposed"  # proposed, current, replaced, set_aside
+    marks: dict[str, tuple[str, bool]] = field(default_factory=dict)  # who: (relation, yes)
+
+
+PLAN_SECTION = "care"  # a dossier's first plan lives in Care
+
+
+@dataclass
 class Model:
     hour: int = 0
     hours_to_birthday: float = 24 * 10  # set from the real clock: the rules count calendar days
     grants: dict[str, ModelGrant] = field(default_factory=dict)
+    plan: list[ModelVersion] = field(default_factory=list)
 
     @property
     def sixteen(self) -> bool:
@@ -103,6 +115,41 @@ class Model:
             return NotFound  # a section the grantee cannot see is absent to them, and logged
         return None
 
+    def plan_refusal(self, who: str) -> type[Exception] | None:
+        """Whoever cannot read Care is told there is no plan; whoever can may read it."""
+        if not self.known(who) or not self.can_read(who, PLAN_SECTION):
+            return NotFound
+        return None
+
+    def plan_writing(self, who: str) -> type[Exception] | None:
+        refused = self.plan_refusal(who)
+        if refused or self.relation(who):
+            return refused
+        return None if self.grants[who].permission == "contribute" else AccessDenied
+
+    def plan_marking(self, who: str) -> type[Exception] | None:
+        refused = self.plan_refusal(who)
+        if refused or self.relation(who) or who == "pro":
+            return refused
+        return AccessDenied
+
+    def mark(self, who: str, yes: bool) -> None:
+        """A mark on the newest version; it becomes the plan when agreed by today's rules."""
+        number = len(self.plan)
+        version = self.plan[-1]
+        version.marks[who] = (self.relation(who) or "other", yes)
+        given = version.marks.values()
+        agreed = all(ok for _relation, ok in given) and self.required() <= {
+            relation for relation, ok in given if ok
+        }
+        if agreed and version.status == "proposed":
+            for index, other in enumerate(self.plan[:-1], start=1):
+                if other.status == "current":
+                    other.status = "replaced"
+                elif other.status == "proposed" and index < number:
+                    other.status = "set_aside"
+            version.status = "current"
+
 
 class SharingMachine(RuleBasedStateMachine):
     ctx: Context
@@ -153,6 +200,10 @@ class SharingMachine(RuleBasedStateMachine):
         }
         for name, section_id in self.sections.items():
             entries.write_entry(ctx, youth, dossier.id, section_id, f"About {name}", "Text", "note")
+        # A first proposal, so that marks have something to land on from the first step.
+        first = plans.Goal(uuid.uuid4(), "Goal of youth")
+        plans.propose_plan(ctx, youth, dossier.id, plans.PlanDocument(goals=(first,)))
+        self.model.plan.append(ModelVersion())
 
     def _login(self, name: str):  # type: ignore[no-untyped-def]
         ticket = sessions.log_in(self.ctx, f"{name}@m.nl", PASSWORD, SessionKind.API)
@@ -281,6 +332,54 @@ class SharingMachine(RuleBasedStateMachine):
         except (*REFUSED, InvalidInput) as error:
             met = type(error)
         assert met is self.model.writing(who, section), (who, section, self.model)
+
+    @rule(who=st.sampled_from(PEOPLE))
+    def propose_plan(self, who: str) -> None:
+        goal = plans.Goal(uuid.uuid4(), f"Goal of {who}")
+        try:
+            number = plans.propose_plan(
+                self.ctx, self.actors[who], self.dossier_id, plans.PlanDocument(goals=(goal,))
+            )
+            met = None
+        except REFUSED as error:
+            met = type(error)
+        assert met is self.model.plan_writing(who), (who, self.model)
+        if met is None:
+            self.model.plan.append(ModelVersion())
+            assert number == len(self.model.plan)
+
+    @rule(who=st.sampled_from(PEOPLE), yes=st.booleans())
+    def mark_plan(self, who: str, yes: bool) -> None:
+        model = self.model
+        if not model.plan:
+            return
+        try:
+            plans.mark_plan(
+                self.ctx, self.actors[who], self.dossier_id, len(model.plan), yes, "Omdat"
+            )
+            met = None
+        except (*REFUSED, InvalidInput) as error:
+            met = type(error)
+        expected = model.plan_marking(who)
+        if expected is None and model.plan[-1].status not in ("proposed", "current"):
+            expected = InvalidInput  # marks stay with versions that are no longer open
+        assert met is expected, (who, model)
+        if met is None:
+            model.mark(who, yes)
+
+    @invariant()
+    def the_plan_matches_the_model(self) -> None:
+        if not hasattr(self, "model"):
+            return
+        for who in PEOPLE:
+            try:
+                page = plans.read_plan(self.ctx, self.actors[who], self.dossier_id)
+            except NotFound:
+                assert self.model.plan_refusal(who) is NotFound, (who, self.model)
+                continue
+            assert self.model.plan_refusal(who) is None, (who, self.model)
+            statuses = [line.status for line in reversed(page.history)]
+            assert statuses == [v.status for v in self.model.plan], (who, self.model)
 
     @invariant()
     def reading_matches_the_model(self) -> None:
