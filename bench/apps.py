@@ -7,6 +7,9 @@
   - one entry with its views (`GET /entry/<id>`): one query for the entry and its views, the
     decryption of its title, its body and each view, one audit insert, one commit;
   - writing an entry (`POST /write`): one encryption, one insert, one audit insert, one commit.
+  - the family's plan (`GET /plan`): one query each for the agreed version, its marks and the
+    progress of its actions; the decryption of the plan, each mark's reason and each note; one
+    audit insert, one commit.
 
 Every decryption is a real one: the ciphertext opens under the associated data of its place, as
 the app's own format binds it (`dossier.crypto.seal`), so a baseline that fails to open anything
@@ -71,6 +74,29 @@ _ENTRY = (
         view_key_version=Integer(),
         view_sealed=LargeBinary(),
     )
+)
+
+
+_PLAN = (
+    text(
+        "SELECT id, section_id, key_version, content_sealed FROM plan_versions "
+        "WHERE dossier_id = :d AND status = 'current'"
+    )
+    .bindparams(bindparam("d", type_=Uuid()))
+    .columns(id=Uuid(), section_id=Uuid(), key_version=Integer(), content_sealed=LargeBinary())
+)
+_PLAN_MARKS = (
+    text(
+        "SELECT id, section_id, key_version, reason_sealed FROM plan_marks "
+        "WHERE plan_version_id = :p"
+    )
+    .bindparams(bindparam("p", type_=Uuid()))
+    .columns(id=Uuid(), section_id=Uuid(), key_version=Integer(), reason_sealed=LargeBinary())
+)
+_PLAN_PROGRESS = (
+    text("SELECT id, section_id, key_version, note_sealed FROM plan_progress WHERE dossier_id = :d")
+    .bindparams(bindparam("d", type_=Uuid()))
+    .columns(id=Uuid(), section_id=Uuid(), key_version=Integer(), note_sealed=LargeBinary())
 )
 
 
@@ -162,6 +188,34 @@ def entry_with_views(
     return title, body, views
 
 
+def plan_page(connection: Connection, aead: AESGCM, dossier_id: uuid.UUID) -> dict[str, object]:
+    """The agreed plan, its marks' reasons and its actions' notes, in three queries."""
+    plan = connection.execute(_PLAN, {"d": dossier_id}).one()
+
+    def opened(kind: str, field: str, row: object, blob: bytes) -> str:
+        aad = content_aad(
+            field,
+            dossier_id,
+            row.section_id,  # type: ignore[attr-defined]
+            kind,
+            row.id,  # type: ignore[attr-defined]
+            1,
+            row.key_version,  # type: ignore[attr-defined]
+        )
+        return open_content(aead, blob, aad).decode()
+
+    document = json.loads(opened("plan", "content", plan, plan.content_sealed))
+    reasons = [
+        opened("plan-mark", "reason", row, row.reason_sealed)
+        for row in connection.execute(_PLAN_MARKS, {"p": plan.id})
+    ]
+    notes = [
+        opened("plan-progress", "note", row, row.note_sealed)
+        for row in connection.execute(_PLAN_PROGRESS, {"d": dossier_id})
+    ]
+    return {"plan": document, "reasons": reasons, "notes": notes}
+
+
 def audit(connection: Connection) -> None:
     """One row in the access log: the insert every read and write pays, without the chain."""
     connection.execute(
@@ -217,6 +271,13 @@ def minimal(
             json.dumps({"title": title, "body": body, "views": views}),
             mimetype="application/json",
         )
+
+    @app.get("/plan")
+    def plan() -> Response:
+        with engine.begin() as connection:
+            page = plan_page(connection, key, dossier)
+            audit(connection)
+        return Response(json.dumps(page), mimetype="application/json")
 
     @app.post("/write")
     def write() -> Response:

@@ -43,6 +43,7 @@ class World:
     token: str = field(repr=False)  # the owner's API token
     section_key: bytes = field(repr=False)
     key_version: int = 1  # of `section_key`, the one every entry is sealed under
+    plan_version_id: uuid.UUID | None = None  # the agreed plan, in the same section
     owner_email: str = OWNER
     password: str = field(default=PASSWORD, repr=False)
 
@@ -57,6 +58,10 @@ class World:
     @property
     def api_entry(self) -> str:
         return f"/api/v1/dossiers/{self.dossier_id}/entries/{self.entry_id}"
+
+    @property
+    def api_plan(self) -> str:
+        return f"/api/v1/dossiers/{self.dossier_id}/plan"
 
     @property
     def html_page(self) -> str:
@@ -200,6 +205,7 @@ def build(
                 "kind": "note",
             },
         )
+    plan_version_id = _plan(client, dossier_id, owner, worker)
     actor = sessions.authenticate(ctx, token, SessionKind.API)
     if actor is None:
         raise RuntimeError("the owner's token opens no session")
@@ -213,7 +219,52 @@ def build(
         key,
         version,
         password=password,
+        plan_version_id=plan_version_id,
     )
+
+
+PLAN_GOALS = 20
+PLAN_ACTIONS = 3  # per goal
+
+
+def _plan(client: Any, dossier_id: str, owner: dict[str, str], worker: dict[str, str]) -> uuid.UUID:
+    """The family's plan: 20 goals of 3 actions each, agreed by the owner (18: her yes alone
+    counts) and the care worker, with one action in three ticked off with a note."""
+    path = f"/api/v1/dossiers/{dossier_id}/plan"
+    goals = [
+        {
+            "text": f"Doel {g}: " + "iets wat we samen willen bereiken. " * 3,
+            "proposed_by": "Y",
+            "actions": [
+                {"what": f"Stap {g}.{a}: wat er moet gebeuren, door wie", "who": "Oma"}
+                for a in range(PLAN_ACTIONS)
+            ],
+        }
+        for g in range(PLAN_GOALS)
+    ]
+    draft = {"strengths": BODY, "network": [{"name": "Oma", "how": "Helpt"}], "goals": goals}
+    number = _call(client, "POST", f"{path}/versions", 201, headers=worker, json=draft)["number"]
+    for who in (owner, worker):
+        _call(
+            client,
+            "POST",
+            f"{path}/versions/{number}/marks",
+            200,
+            headers=who,
+            json={"agrees": True},
+        )
+    page = _call(client, "GET", path, 200, headers=owner)
+    for goal in page["current"]["goals"]:
+        ref = goal["actions"][0]["ref"]
+        _call(
+            client,
+            "PUT",
+            f"{path}/actions/{ref}",
+            204,
+            headers=owner,
+            json={"done": True, "note": "Gelukt"},
+        )
+    return uuid.UUID(page["current"]["id"])
 
 
 def make(url: str, keys_dir: Path) -> tuple[World, dict[str, str]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from bench import apps
 from bench.audit import skeleton_verify
 from bench.reencrypt import skeleton_reencrypt
-from bench.world import BODY, World, browser_login, build, entries_on_page
+from bench.world import BODY, PLAN_GOALS, World, browser_login, build, entries_on_page
 from dossier.audit import verify
 from dossier.db import unit_of_work
 from dossier.models import AuditChainHead, Entry, EntryVersion
@@ -54,6 +54,17 @@ def test_the_minimal_entry_opens_the_texts_and_views_the_api_shows(
     assert answer["body"] == shown["body"]
     assert answer["views"] == [view["body"] for view in shown["perspectives"]]
     assert len(answer["views"]) == 2
+
+
+def test_the_minimal_plan_opens_the_plan_the_api_shows(
+    app: Flask, world: World, minimal: Flask
+) -> None:
+    shown = app.test_client().get(world.api_plan, headers=world.auth).get_json()["current"]
+    answer = minimal.test_client().get("/plan").get_json()
+    goals = [goal["text"] for goal in answer["plan"]["goals"]]
+    assert goals == [goal["text"] for goal in shown["goals"]] and len(goals) == PLAN_GOALS
+    assert sorted(answer["notes"]) == ["Gelukt"] * PLAN_GOALS
+    assert len(answer["reasons"]) == len(shown["marks"]) == 2
 
 
 def test_the_html_baseline_opens_as_many_entries_as_the_page_lists(
