@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from dossier.consent import GUARDIAN, SUBJECT
 from dossier.models import DossierOwner, Grant, GrantSection, Role, Section, User
 from dossier.services.access import Access
+from dossier.services.keychain import note_signing_keys
 
 OTHER = "other"  # a mark's relation for anyone who is not an owner
 
@@ -37,15 +38,23 @@ class Person:
 def people_on(
     db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
 ) -> list[Person]:
-    """Owners first, then everyone a sharing lets read the plan's section today, by name."""
+    """Owners first, then everyone a sharing lets read the plan's section today, by name. Their
+    signing keys are read along, for the page's signature checks (`note_signing_keys`)."""
     owners = db.execute(
-        select(User.id, User.display_name, User.role, User.organisation, DossierOwner.relation)
+        select(
+            User.id,
+            User.display_name,
+            User.role,
+            User.organisation,
+            User.signing_public_key,
+            DossierOwner.relation,
+        )
         .join(DossierOwner, DossierOwner.user_id == User.id)
         .where(DossierOwner.dossier_id == dossier_id)
         .order_by(DossierOwner.since)
     ).all()
     grantees = db.execute(
-        select(User.id, User.display_name, User.role, User.organisation)
+        select(User.id, User.display_name, User.role, User.organisation, User.signing_public_key)
         .join(Grant, Grant.grantee_id == User.id)
         .join(GrantSection, GrantSection.grant_id == Grant.id)
         .where(
@@ -55,6 +64,7 @@ def people_on(
         )
         .order_by(User.display_name)
     ).all()
+    note_signing_keys(db, {row.id: row.signing_public_key for row in [*owners, *grantees]})
     people = [
         Person(row.id, row.display_name, row.role, row.relation, row.organisation) for row in owners
     ]
