@@ -455,6 +455,9 @@ def _tell_readers(
         notify(db, ctx, reader, entry.dossier_id, kind, key=key, at=at, **words)
 
 
+PLAN_MARKED = "plan-marked"  # in a session's info: version id -> who marked it in that session
+
+
 def _tell_of_the_plan(db: Session, ctx: Context) -> None:
     """A new version, a "no" to one and a version that became the plan: the rows say it."""
     proposed = [row for row in db.new if isinstance(row, PlanVersion)]
@@ -465,13 +468,16 @@ def _tell_of_the_plan(db: Session, ctx: Context) -> None:
         and row.status == PlanStatus.CURRENT
         and inspect(row).attrs.status.history.deleted == [PlanStatus.PROPOSED]
     ]
+    marks = [row for row in (*db.new, *db.dirty) if isinstance(row, PlanMark)]
+    # Who marked a version in this unit of work: whose mark made it the plan saw that happen.
+    marked: dict[uuid.UUID, uuid.UUID] = db.info.setdefault(PLAN_MARKED, {})
+    marked.update((mark.plan_version_id, mark.user_id) for mark in marks)
     refused = [
-        row
-        for row in (*db.new, *db.dirty)
-        if isinstance(row, PlanMark)
-        and row.agrees is False
+        mark
+        for mark in marks
+        if mark.agrees is False
         # A new "no", or a yes that turned into one; a "no" said again in other words is not news.
-        and (row in db.new or inspect(row).attrs.agrees.history.deleted == [True])
+        and (mark in db.new or inspect(mark).attrs.agrees.history.deleted == [True])
     ]
     if not proposed and not adopted and not refused:
         return
@@ -495,15 +501,8 @@ def _tell_of_the_plan(db: Session, ctx: Context) -> None:
             _tell_of_a_no(db, ctx, mark)
         for version in adopted:
             at = version.settled_at or ctx.now()
-            # Whose mark made it the plan saw that happen; everyone else on the plan hears of it.
-            last = db.scalar(
-                select(PlanMark.user_id)
-                .where(PlanMark.plan_version_id == version.id)
-                .order_by(PlanMark.created_at.desc())
-                .limit(1)
-            )
             readers = readers_of(db, version.dossier_id, version.section_id, at)
-            for reader in sorted(readers - {last}):
+            for reader in sorted(readers - {marked.get(version.id)}):
                 notify(
                     db,
                     ctx,
