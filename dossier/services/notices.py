@@ -162,8 +162,8 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.PLAN_NEW: "Er is een nieuwe versie van het plan",
     NoticeKind.PLAN_AGREED: "Het plan is afgesproken",
     NoticeKind.PLAN_NOT_AGREED: "Iemand staat nog niet achter het plan",
-    NoticeKind.PLAN_ACTION_SOON: "Je actie in het plan moet bijna af zijn",
-    NoticeKind.PLAN_ACTION_OVERDUE: "Een actie in het plan is nog niet afgevinkt",
+    NoticeKind.PLAN_ACTION_SOON: "Je stap in het plan moet bijna klaar zijn",
+    NoticeKind.PLAN_ACTION_OVERDUE: "Een stap in het plan is nog niet gedaan",
     NoticeKind.PLAN_EVALUATION_SOON: "Binnenkort kijken jullie samen terug op het plan",
 }
 
