@@ -1,4 +1,5 @@
-"""Demo dossiers that read like real ones: years of a 14-year-old's file, and a 17-year-old's."""
+"""Demo dossiers that read like real ones: years of a 14-year-old's file, with the plan her
+family made with their care worker, and a 17-year-old's."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dossier.models import GrantStatus
-from dossier.services import dossiers, entries, ownership, sharing
+from dossier.models import GrantStatus, PlanOutcome
+from dossier.services import dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Actor, Context
+from dossier.services.plans import Action as PlanStep
+from dossier.services.plans import Goal, Helper, PlanDocument
 
 
 def letter_pdf(lines: list[str]) -> bytes:
@@ -186,6 +189,7 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
         "note",
     )
     entries.mark_outdated(ago(19), sanne, own.id, intake)
+    _plan(ctx, sanne, marieke, anne, own.id)
 
     daans = dossiers.create_dossier(ago(500), daan, "Daan Bakker", None, for_self=True)
     daan_sections = {s.default_name: s.id for s in daans.sections}
@@ -217,4 +221,146 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
         ["school"],
         "read",
         expires_at=now + timedelta(days=20),
+    )
+
+
+# Sanne's "no" to the first version: what she can do now, and how it can grow.
+SANNES_NO = (
+    "Ik wil wel weer naar school. Maar elke dag is nu nog te veel voor mij. "
+    "Ik begin liever met drie dagen per week. Gaat dat goed? Dan doen we er een dag bij."
+)
+
+
+def _plan(ctx: Context, sanne: Actor, marieke: Actor, anne: Actor, dossier_id: uuid.UUID) -> None:
+    """The family's plan in two versions. Anne writes the first; Sanne says no to one goal and
+    why, her mother and Anne say yes. The second version takes Sanne's idea, all three agree and
+    it becomes the plan. Since then an action was done, one is late, one is due in two days, and
+    they looked back at each goal once."""
+    now = ctx.now()
+    today = now.date()
+
+    def ago(days: int, hours: int = 0) -> Context:
+        return _at(ctx, now - timedelta(days=days, hours=hours))
+
+    refs = {name: uuid.uuid4() for name in ("school", "sleep", "maths", "swim")}
+    steps = {name: uuid.uuid4() for name in ("mentor", "schedule", "grandma", "trial", "bed")}
+
+    def version(school_goal: str, proposed_by: str) -> PlanDocument:
+        return PlanDocument(
+            strengths=(
+                "Sanne tekent goed en zwemt graag. Ze zegt wat ze wil. "
+                "Moeder en Sanne maken samen goede afspraken. Oma Els helpt graag mee."
+            ),
+            network=(
+                Helper("Oma Els", "Haalt Sanne op woensdag op en eet met haar."),
+                Helper("Meneer Visser", "Mentor op school. Helpt bij het rooster."),
+            ),
+            goals=(
+                Goal(
+                    refs["school"],
+                    school_goal,
+                    proposed_by,
+                    (
+                        PlanStep(
+                            steps["schedule"],
+                            "Samen een weekrooster maken met de schooldagen erop.",
+                            "Sanne",
+                            sanne.user_id,
+                            today + timedelta(days=2),
+                        ),
+                        PlanStep(
+                            steps["grandma"],
+                            "Met oma Els de woensdagmiddagen afspreken.",
+                            "Marieke",
+                            marieke.user_id,
+                            today - timedelta(days=3),
+                        ),
+                    ),
+                ),
+                Goal(
+                    refs["maths"],
+                    "Sanne haalt voldoendes voor wiskunde.",
+                    "Sanne",
+                    (
+                        PlanStep(
+                            steps["mentor"],
+                            "De mentor vragen om een vast uur extra wiskunde.",
+                            "Anne",
+                            anne.user_id,
+                            today - timedelta(days=20),
+                        ),
+                    ),
+                ),
+                Goal(
+                    refs["sleep"],
+                    "Sanne slaapt goed en heeft energie voor de dag.",
+                    "Marieke",
+                    (
+                        PlanStep(
+                            steps["bed"],
+                            "Doordeweeks om half tien naar bed, ook na het zwemmen.",
+                            "Sanne",
+                            sanne.user_id,
+                        ),
+                    ),
+                ),
+                Goal(
+                    refs["swim"],
+                    "Sanne zwemt weer bij een club.",
+                    "Sanne",
+                    (
+                        PlanStep(
+                            steps["trial"],
+                            "Een proefles afspreken bij de zwemclub.",
+                            "Oma Els",
+                            None,
+                            today + timedelta(days=21),
+                        ),
+                    ),
+                ),
+            ),
+            next_evaluation=today + timedelta(days=40),
+        )
+
+    first = plans.propose_plan(
+        ago(45), anne, dossier_id, version("Sanne gaat weer elke dag naar school.", "Anne")
+    )
+    plans.mark_plan(ago(44, 6), marieke, dossier_id, first, True)
+    plans.mark_plan(ago(44, 3), anne, dossier_id, first, True)
+    plans.mark_plan(ago(43), sanne, dossier_id, first, False, SANNES_NO)
+    second = plans.propose_plan(
+        ago(41),
+        anne,
+        dossier_id,
+        version(
+            "Sanne gaat drie dagen per week naar school. Gaat dat goed, dan komt er een dag bij.",
+            "Sanne",
+        ),
+        based_on=first,
+    )
+    plans.mark_plan(ago(41), anne, dossier_id, second, True)
+    plans.mark_plan(ago(40, 5), sanne, dossier_id, second, True)
+    plans.mark_plan(ago(40, 2), marieke, dossier_id, second, True)  # now it is the plan
+    plans.tick_action(
+        ago(22),
+        anne,
+        dossier_id,
+        steps["mentor"],
+        True,
+        "Geregeld: elke dinsdag het vijfde uur extra wiskunde.",
+    )
+    plans.evaluate_plan(
+        ago(5),
+        anne,
+        dossier_id,
+        second,
+        {
+            refs["school"]: (
+                PlanOutcome.PARTLY,
+                "Drie dagen lukt goed. Na de vakantie proberen we vier dagen.",
+            ),
+            refs["maths"]: (PlanOutcome.REACHED, "De laatste toets was een 7. Mooi gedaan!"),
+            refs["sleep"]: (PlanOutcome.REACHED, "Sanne slaapt beter sinds de vaste bedtijd."),
+            refs["swim"]: (PlanOutcome.PARTLY, "Oma Els zoekt nog een club dichtbij."),
+        },
     )

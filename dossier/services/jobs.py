@@ -41,8 +41,8 @@ def worker_context() -> Context:
 
 
 def tick(ctx: Context | None = None) -> dict[str, int]:
-    """Due checkpoints, ended grants, and what time and first looks tell people (`reminders`);
-    with a queue, the next tick is put on it too."""
+    """Due checkpoints, ended grants, and what time, first looks and the plan's dates tell
+    people (`reminders`); with a queue, the next tick is put on it too."""
     ctx = ctx or worker_context()
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
@@ -55,14 +55,14 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
             "fields": {
                 "checkpoint": made.number if made else None,
                 "dossiers_swept": ended,
-                "notices": told.ending + told.birthdays + told.looks,
+                "notices": told.total,
             }
         },
     )
     return {
         "checkpoint": made.number if made else 0,
         "dossiers_swept": ended,
-        "notices": told.ending + told.birthdays + told.looks,
+        "notices": told.total,
     }
 
 

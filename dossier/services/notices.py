@@ -5,9 +5,11 @@ its data is stored in clear, so it keeps people's display names (stored in clear
 app's own section names and ids. A section name an owner chose is sealed, so a notice keeps only
 its id and the page that opens the dossier shows the name. The dossier's name is never kept.
 
-What happens to entries (a new one, a view beside one, a correction request answered) is told from
-the rows the writers add, in their own transaction (`tell_of_writing`): the writers need not know
-who is told, and nobody is told of work that rolled back.
+What happens to entries (a new one, a view beside one, a correction request answered) and to the
+plan (a new version, a "no" to one, a version that became the plan) is told from the rows the
+writers add, in their own transaction (`tell_of_writing`): the writers need not know who is told,
+and nobody is told of work that rolled back. A notice about the plan keeps a version's number,
+never its goals, actions or anyone's reason.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from dossier.models import (
     GrantSection,
     Notice,
     NoticeMail,
+    PlanMark,
+    PlanStatus,
+    PlanVersion,
     Section,
     User,
 )
@@ -73,6 +78,12 @@ class NoticeKind(StrEnum):
     OWNER_REMOVED = Action.OWNER_REMOVED
     OWNERSHIP_CANCELLED = "ownership.cancelled"
     DESTROY_WAITING = "destroy.waiting"
+    PLAN_NEW = "plan.new"
+    PLAN_AGREED = "plan.agreed"
+    PLAN_NOT_AGREED = "plan.not_agreed"
+    PLAN_ACTION_SOON = "plan.action_soon"
+    PLAN_ACTION_OVERDUE = "plan.action_overdue"
+    PLAN_EVALUATION_SOON = "plan.evaluation_soon"
 
 
 class Topic(StrEnum):
@@ -82,6 +93,7 @@ class Topic(StrEnum):
     SHARING = "sharing"
     LOOKS = "looks"
     OWNERS = "owners"
+    PLAN = "plan"
 
 
 TOPICS: dict[NoticeKind, Topic] = {
@@ -107,6 +119,12 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.OWNER_REMOVED: Topic.OWNERS,
     NoticeKind.OWNERSHIP_CANCELLED: Topic.OWNERS,
     NoticeKind.DESTROY_WAITING: Topic.OWNERS,
+    NoticeKind.PLAN_NEW: Topic.PLAN,
+    NoticeKind.PLAN_AGREED: Topic.PLAN,
+    NoticeKind.PLAN_NOT_AGREED: Topic.PLAN,
+    NoticeKind.PLAN_ACTION_SOON: Topic.PLAN,
+    NoticeKind.PLAN_ACTION_OVERDUE: Topic.PLAN,
+    NoticeKind.PLAN_EVALUATION_SOON: Topic.PLAN,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -114,6 +132,7 @@ TOPIC_LABELS: dict[Topic, str] = {
     Topic.SHARING: N_("Sharing: what waits for your yes, what starts, what ends or ends soon"),
     Topic.LOOKS: N_("Someone looked for the first time"),
     Topic.OWNERS: N_("Owners, birthdays that change who decides, and destroying a dossier"),
+    Topic.PLAN: N_("The plan: a new version, who says yes or no, and what is due soon"),
 }
 
 # E-mail subjects, Dutch first like the app (the e-mail's line is the start page's, in Dutch).
@@ -140,11 +159,18 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.OWNER_REMOVED: "Je bent geen eigenaar meer van een dossier",
     NoticeKind.OWNERSHIP_CANCELLED: "Een verandering van eigenaren is gestopt",
     NoticeKind.DESTROY_WAITING: "Iemand vraagt om een dossier te vernietigen",
+    NoticeKind.PLAN_NEW: "Er is een nieuwe versie van het plan",
+    NoticeKind.PLAN_AGREED: "Het plan is afgesproken",
+    NoticeKind.PLAN_NOT_AGREED: "Iemand staat nog niet achter het plan",
+    NoticeKind.PLAN_ACTION_SOON: "Je stap in het plan moet bijna klaar zijn",
+    NoticeKind.PLAN_ACTION_OVERDUE: "Een stap in het plan is nog niet gedaan",
+    NoticeKind.PLAN_EVALUATION_SOON: "Binnenkort kijken jullie samen terug op het plan",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
 # %(sections)s: the sections; %(grantee)s: whom a sharing is for; %(date)s: a day;
-# %(dossier)s: the dossier's name, shown only where the reader may open it.
+# %(dossier)s: the dossier's name, shown only where the reader may open it; %(version)s: the
+# number of a version of the plan.
 LINES: dict[NoticeKind, str] = {
     NoticeKind.ENTRY_NEW: N_("%(person)s wrote a new entry in %(sections)s."),
     NoticeKind.VIEW_NEW: N_("%(person)s wrote their own view beside an entry in %(sections)s."),
@@ -185,6 +211,21 @@ LINES: dict[NoticeKind, str] = {
     NoticeKind.OWNER_REMOVED: N_("You are no longer an owner of a dossier."),
     NoticeKind.OWNERSHIP_CANCELLED: N_("A change of owners was stopped."),
     NoticeKind.DESTROY_WAITING: N_("Someone asks to destroy a dossier. It waits for your yes."),
+    NoticeKind.PLAN_NEW: N_("%(person)s wrote a new version of the plan."),
+    NoticeKind.PLAN_AGREED: N_(
+        "Version %(version)s is now the plan. Everyone who must agree said yes."
+    ),
+    NoticeKind.PLAN_NOT_AGREED: N_(
+        "%(person)s does not stand behind version %(version)s of the plan yet."
+        " Read why on the plan."
+    ),
+    NoticeKind.PLAN_ACTION_SOON: N_("Your action in the plan is due on %(date)s."),
+    NoticeKind.PLAN_ACTION_OVERDUE: N_(
+        "An action in the plan was due on %(date)s. It is not ticked off yet."
+    ),
+    NoticeKind.PLAN_EVALUATION_SOON: N_(
+        "On %(date)s you look back at the plan together. What went well?"
+    ),
 }
 
 # The same kinds said otherwise, by a notice's `variant`: what happened, or to whom it is said.
@@ -216,6 +257,12 @@ VARIANTS: dict[tuple[NoticeKind, str], str] = {
     (NoticeKind.BIRTHDAY_SIXTEEN_SOON, "guardian-waiting"): N_(
         "%(dossier)s turns 16 on %(date)s. Once your child has an account, your child alone"
         " decides who may look. You may then still look as long as your child agrees."
+    ),
+    (NoticeKind.PLAN_ACTION_OVERDUE, "yours"): N_(
+        "Your action in the plan was due on %(date)s. Done? Then tick it off."
+    ),
+    (NoticeKind.PLAN_ACTION_OVERDUE, "theirs"): N_(
+        "An action of %(person)s in the plan was due on %(date)s. It is not ticked off yet."
     ),
 }
 
@@ -344,11 +391,13 @@ def owner_ids(db: Session, dossier_id: uuid.UUID) -> list[uuid.UUID]:
 
 @event.listens_for(Session, "before_flush")
 def tell_of_writing(db: Session, _flush: object, _instances: object) -> None:
-    """New entries and views, and answered correction requests, told to whom they concern, in
-    the writer's transaction. Only a use case's unit of work (which carries its context) tells."""
+    """New entries and views, answered correction requests and what happens to the plan, told
+    to whom they concern, in the writer's transaction. Only a use case's unit of work (which
+    carries its context) tells."""
     ctx = db.info.get(CONTEXT)
     if not isinstance(ctx, Context):
         return
+    _tell_of_the_plan(db, ctx)
     written = [row for row in db.new if isinstance(row, Entry | EntryPerspective)]
     answered = [
         row
@@ -406,6 +455,89 @@ def _tell_readers(
         notify(db, ctx, reader, entry.dossier_id, kind, key=key, at=at, **words)
 
 
+PLAN_MARKED = "plan-marked"  # in a session's info: version id -> who marked it in that session
+
+
+def _tell_of_the_plan(db: Session, ctx: Context) -> None:
+    """A new version, a "no" to one and a version that became the plan: the rows say it."""
+    proposed = [row for row in db.new if isinstance(row, PlanVersion)]
+    adopted = [
+        row
+        for row in db.dirty
+        if isinstance(row, PlanVersion)
+        and row.status == PlanStatus.CURRENT
+        and inspect(row).attrs.status.history.deleted == [PlanStatus.PROPOSED]
+    ]
+    marks = [row for row in (*db.new, *db.dirty) if isinstance(row, PlanMark)]
+    # Who marked a version in this unit of work: whose mark made it the plan saw that happen.
+    marked: dict[uuid.UUID, uuid.UUID] = db.info.setdefault(PLAN_MARKED, {})
+    marked.update((mark.plan_version_id, mark.user_id) for mark in marks)
+    refused = [
+        mark
+        for mark in marks
+        if mark.agrees is False
+        # A new "no", or a yes that turned into one; a "no" said again in other words is not news.
+        and (mark in db.new or inspect(mark).attrs.agrees.history.deleted == [True])
+    ]
+    if not proposed and not adopted and not refused:
+        return
+    with db.no_autoflush:
+        for version in proposed:
+            at = version.created_at or ctx.now()
+            readers = readers_of(db, version.dossier_id, version.section_id, at)
+            for reader in sorted(readers - {version.author_id}):
+                notify(
+                    db,
+                    ctx,
+                    reader,
+                    version.dossier_id,
+                    NoticeKind.PLAN_NEW,
+                    key=f"plan:{version.id}",
+                    at=at,
+                    person=name_of(db, version.author_id),
+                    version=version.number,
+                )
+        for mark in refused:
+            _tell_of_a_no(db, ctx, mark)
+        for version in adopted:
+            at = version.settled_at or ctx.now()
+            readers = readers_of(db, version.dossier_id, version.section_id, at)
+            for reader in sorted(readers - {marked.get(version.id)}):
+                notify(
+                    db,
+                    ctx,
+                    reader,
+                    version.dossier_id,
+                    NoticeKind.PLAN_AGREED,
+                    key=f"plan-agreed:{version.id}",
+                    at=at,
+                    version=version.number,
+                )
+
+
+def _tell_of_a_no(db: Session, ctx: Context, mark: PlanMark) -> None:
+    """The version's writer and the owners hear who does not agree; why stays on the plan,
+    sealed, for whoever may read it."""
+    version = db.get(PlanVersion, mark.plan_version_id)
+    if version is None:
+        return
+    at = mark.created_at or ctx.now()
+    readers = readers_of(db, version.dossier_id, version.section_id, at)
+    concerned = ({version.author_id, *owner_ids(db, version.dossier_id)} & readers) - {mark.user_id}
+    for person in sorted(concerned):
+        notify(
+            db,
+            ctx,
+            person,
+            version.dossier_id,
+            NoticeKind.PLAN_NOT_AGREED,
+            key=f"plan-no:{mark.id}:{at.isoformat()}",
+            at=at,
+            person=name_of(db, mark.user_id),
+            version=version.number,
+        )
+
+
 # --- saying them ----------------------------------------------------------------------------
 
 
@@ -445,6 +577,7 @@ def line(
         "sections": joined(sections, translate(AND)) or translate(A_DOSSIER),
         "date": day(date.fromisoformat(when)) if when else "",
         "dossier": dossier_name or translate(YOUR_CHILD),
+        "version": data.get("version", ""),
     }
     return translate(template) % words
 

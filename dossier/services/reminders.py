@@ -1,6 +1,10 @@
 """What the worker's tick tells people because time passed or someone looked: a sharing that
-ends within a week, a 12th or 16th birthday a month ahead (with what changes then), and a person
-who looked in a dossier for the first time.
+ends within a week, a 12th or 16th birthday a month ahead (with what changes then), a person
+who looked in a dossier for the first time, and the plan's dates: an action due within three
+days, an action past its date, the evaluation within a week.
+
+The plan's reminders read only what stands in the clear beside the sealed plan (dates, who does
+an action, whether it is done, which version is the plan): the worker opens no dossier key.
 
 Each notice names its event (`notices.notify`'s key), so however often the tick runs, and
 however many workers run it, one person hears of one event once.
@@ -11,14 +15,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dossier import consent
 from dossier.actions import READS, Action
 from dossier.audit import Outcome
-from dossier.models import AuditEvent, Dossier, DossierOwner, Grant
+from dossier.models import (
+    AuditEvent,
+    Dossier,
+    DossierOwner,
+    Grant,
+    PlanAction,
+    PlanProgress,
+    PlanStatus,
+    PlanVersion,
+)
 from dossier.services.context import Context
 from dossier.services.notices import (
     NoticeKind,
@@ -26,6 +40,7 @@ from dossier.services.notices import (
     name_of,
     notify,
     owner_ids,
+    readers_of,
 )
 
 ENDING_AHEAD = timedelta(days=7)
@@ -35,6 +50,8 @@ BIRTHDAY_AHEAD = timedelta(days=31)
 LOOK_WINDOW = timedelta(days=2)
 # Seeing a dossier's name in one's own list is not looking inside it.
 LOOKING_IN = tuple(action for action in READS if action != Action.DOSSIER_LIST)
+ACTION_AHEAD = timedelta(days=3)
+EVALUATION_AHEAD = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,11 @@ class Told:
     ending: int
     birthdays: int
     looks: int
+    plans: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ending + self.birthdays + self.looks + self.plans
 
 
 def remind_everywhere(ctx: Context) -> Told:
@@ -52,7 +74,9 @@ def remind_everywhere(ctx: Context) -> Told:
         birthdays = birthdays_ahead(db, ctx)
     with ctx.unit_of_work() as db:
         looks = first_looks(db, ctx)
-    return Told(ending, birthdays, looks)
+    with ctx.unit_of_work() as db:
+        plans = plan_dates(db, ctx)
+    return Told(ending, birthdays, looks, plans)
 
 
 def endings_ahead(db: Session, ctx: Context) -> int:
@@ -230,5 +254,114 @@ def _tell_look(
                 key=f"looked:{dossier_id}:{actor_id}",
                 at=at,
                 person=person,
+            )
+    return told
+
+
+def plan_dates(db: Session, ctx: Context) -> int:
+    """The plan's dates, from the version that is the plan: an action due within three days
+    (whoever does it), an action past its date (whoever does it, and the owners), and the
+    evaluation within a week (everyone on the plan). Done actions and proposals tell nobody."""
+    return actions_due(db, ctx) + evaluations_ahead(db, ctx)
+
+
+def actions_due(db: Session, ctx: Context) -> int:
+    now = ctx.now()
+    today = now.date()
+    open_actions = (
+        select(
+            PlanAction.dossier_id,
+            PlanAction.ref,
+            PlanAction.due_on,
+            PlanAction.assignee_id,
+            PlanVersion.section_id,
+        )
+        .join(PlanVersion, PlanVersion.id == PlanAction.plan_version_id)
+        .outerjoin(
+            PlanProgress,
+            and_(
+                PlanProgress.dossier_id == PlanAction.dossier_id,
+                PlanProgress.ref == PlanAction.ref,
+            ),
+        )
+        .where(
+            PlanVersion.status == PlanStatus.CURRENT,
+            PlanAction.due_on.is_not(None),
+            PlanAction.due_on <= today + ACTION_AHEAD,
+            or_(PlanProgress.done.is_(None), PlanProgress.done.is_(False)),
+        )
+        .order_by(PlanAction.due_on, PlanAction.ref)
+    )
+    told = 0
+    for dossier_id, ref, due_on, assignee_id, section_id in db.execute(open_actions).all():
+        assert due_on is not None  # asked for in the query
+        readers = readers_of(db, dossier_id, section_id, now)
+        # Whoever no longer reads the plan is not reminded of it.
+        doer = assignee_id if assignee_id in readers else None
+        day = due_on.isoformat()
+        if due_on >= today:
+            if doer is not None:
+                told += notify(
+                    db,
+                    ctx,
+                    doer,
+                    dossier_id,
+                    NoticeKind.PLAN_ACTION_SOON,
+                    key=f"plan-soon:{dossier_id}:{ref}:{day}",
+                    date=day,
+                )
+            continue
+        key = f"plan-overdue:{dossier_id}:{ref}:{day}"
+        if doer is not None:
+            told += notify(
+                db,
+                ctx,
+                doer,
+                dossier_id,
+                NoticeKind.PLAN_ACTION_OVERDUE,
+                key=key,
+                date=day,
+                variant="yours",
+            )
+        words: dict[str, Any] = {"person": name_of(db, doer), "variant": "theirs"} if doer else {}
+        for owner_id in owner_ids(db, dossier_id):
+            if owner_id != doer:
+                told += notify(
+                    db,
+                    ctx,
+                    owner_id,
+                    dossier_id,
+                    NoticeKind.PLAN_ACTION_OVERDUE,
+                    key=key,
+                    date=day,
+                    **words,
+                )
+    return told
+
+
+def evaluations_ahead(db: Session, ctx: Context) -> int:
+    now = ctx.now()
+    today = now.date()
+    told = 0
+    for version in db.scalars(
+        select(PlanVersion).where(
+            PlanVersion.status == PlanStatus.CURRENT,
+            PlanVersion.next_evaluation_on >= today,
+            PlanVersion.next_evaluation_on <= today + EVALUATION_AHEAD,
+        )
+    ):
+        assert version.next_evaluation_on is not None  # asked for in the query
+        day = version.next_evaluation_on.isoformat()
+        # Named after the day, not the version: a new plan that keeps the date is no new event.
+        key = f"plan-evaluation:{version.dossier_id}:{day}"
+        for reader in sorted(readers_of(db, version.dossier_id, version.section_id, now)):
+            told += notify(
+                db,
+                ctx,
+                reader,
+                version.dossier_id,
+                NoticeKind.PLAN_EVALUATION_SOON,
+                key=key,
+                date=day,
             )
     return told

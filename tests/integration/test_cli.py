@@ -180,6 +180,8 @@ def test_run_refuses_without_keys(tmp_path: Path) -> None:
 
 
 def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
     from dossier.services import dossiers, entries
 
     run("demo")
@@ -219,6 +221,45 @@ def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: 
     daan = actor("daan@demo.eigendossier.nl", "daan-demo-wachtwoord")
     [daans] = dossiers.list_dossiers(ctx, daan)
     assert len(entries.list_entries(ctx, daan, daans.id, entries.Filters()).items) == 2
+
+    # Sanne's plan: version 1 by Anne, with Sanne's "no, because …"; version 2 is the plan.
+    from datetime import timedelta
+
+    from dossier.models import Notice, PlanStatus
+    from dossier.services import plans
+
+    page = plans.read_plan(ctx, sanne, own.id)
+    assert [(line.number, line.status) for line in page.history] == [
+        (2, PlanStatus.CURRENT),
+        (1, PlanStatus.SET_ASIDE),
+    ]
+    first = plans.read_plan(ctx, sanne, own.id, number=1).shown
+    assert first is not None and first.author_name == "Anne Jansen"
+    said = {m.person.name: (m.agrees, m.reason) for m in first.marks}
+    assert said["Marieke de Vries"][0] and said["Anne Jansen"][0]
+    assert not said["Sanne de Vries"][0] and "drie dagen" in said["Sanne de Vries"][1]
+    plan = page.current
+    assert plan is not None and plan.trusted and plan.based_on == 1
+    assert {m.person.name for m in plan.marks if m.agrees} == {
+        "Sanne de Vries",
+        "Marieke de Vries",
+        "Anne Jansen",
+    }
+    assert plan.goals[0].text != first.goals[0].text  # the goal Sanne said no to changed
+    actions = [action for goal in plan.goals for action in goal.actions]
+    [done] = [a for a in actions if a.done]
+    assert done.note and done.done_by == "Anne Jansen"
+    assert any(a.overdue for a in actions)
+    soon = [a for a in actions if not a.done and a.by and page.today <= a.by]
+    assert any(a.by <= page.today + timedelta(days=3) for a in soon if a.by)
+    assert plan.evaluated_at is not None and all(goal.outcome for goal in plan.goals)
+    # The plan's news reached the family without a word of it.
+    with ctx.unit_of_work() as db:
+        stored = " ".join(n.data for n in db.scalars(select(Notice)))
+        kinds = set(db.scalars(select(Notice.kind).where(Notice.user_id == sanne.user_id)))
+    assert {"plan.new", "plan.agreed"} <= kinds
+    for word in ("drie dagen", "wiskunde", "oma", "zwem", "weekrooster", "bedtijd"):
+        assert word not in stored.lower()
 
 
 def test_prepare_makes_keys_only_when_allowed_then_migrates(tmp_path: Path) -> None:
