@@ -138,7 +138,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
             dossier = summary(
                 db, ctx, keys, work.access, Action.DOSSIER_EXPORT, reason=f"{len(entries)} entries"
             )
-            data = ExportData(dossier, entries, ctx.now(), _plan(work))
+            data = ExportData(dossier, entries, ctx.now(), exported_plan(work))
             archive.writestr("index.html", render_html(data))
             archive.writestr(
                 "dossier.json",
@@ -147,7 +147,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
         return buffer.getvalue()
 
 
-def _plan(work: DossierWork) -> ExportedPlan | None:
+def exported_plan(work: DossierWork) -> ExportedPlan | None:
     """The plan, read in the export's own unit of work, whose one event covers it."""
     section = plan_section(work.db, work.access.dossier.id)
     if section is None or not may_read(work.access, section):
