@@ -15,7 +15,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 .PHONY: run demo reset install install-runtime keys migrate translations messages lint test \
-	prod-smoke bench chromium design-system clean
+	prod-smoke bench chromium pango design-system clean
 
 run: install-runtime keys migrate ## serve on http://127.0.0.1:$(PORT); keep it running
 	@PORT=$(PORT) $(BIN)/dossier run --port $(PORT)
@@ -26,9 +26,9 @@ demo: install-runtime keys migrate ## fill an empty database with demo accounts 
 reset: install-runtime ## start over: remove the SQLite database and dossier secrets, migrate
 	@$(BIN)/dossier reset
 
-install: $(DEV) translations ## everything: what running needs, and the tools for tests and lint
+install: pango $(DEV) translations ## everything: what running needs, and the tools for tests and lint
 
-install-runtime: $(RUNTIME) translations ## only what running the app needs
+install-runtime: pango $(RUNTIME) translations ## only what running the app needs
 
 $(VENV)/bin/python:
 	@echo "Installing what Eigen Dossier needs to run in $(VENV)/ (about a minute, once)"
@@ -59,6 +59,15 @@ messages: $(DEV) ## re-extract message ids after changing texts
 		--sort-output --omit-header -o dossier/translations/messages.pot .
 	$(BIN)/pybabel update -i dossier/translations/messages.pot -d dossier/translations \
 		--omit-header --ignore-obsolete --no-fuzzy-matching
+
+# WeasyPrint, which prints the family's plan as a PDF, needs Debian's Pango and a font.
+PANGO := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+pango: ## the libraries that print a PDF
+	@if ! dpkg -s $(PANGO) >/dev/null 2>&1; then \
+		echo "installing Debian's Pango for printing PDFs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PANGO); \
+	fi
 
 chromium: ## the real browser the end-to-end tests drive
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -53,6 +53,7 @@ class Action(StrEnum):
     )
     ATTACHMENT_READ = "attachment.read", LOOKS, N_("opened a file")
     PLAN_READ = "plan.read", LOOKS, N_("read the plan")
+    PLAN_DOWNLOAD = "plan.download", LOOKS, N_("downloaded the plan")
 
     # The dossier and its sections.
     DOSSIER_CREATE = "dossier.create", DOES, N_("made the dossier")

@@ -11,6 +11,8 @@ from flask import Response
 from dossier.api.blueprint import Operation, bp, documented, dump, load, no_content
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
+from dossier.edge.export import render_plan
 from dossier.schemas import (
     PlanAgreement,
     PlanDraftIn,
@@ -162,3 +164,43 @@ def evaluate(dossier_id: uuid.UUID, number: int) -> Response:
     data = load(PlanEvaluationIn, DASH)
     plans.evaluate_plan(service_context(), actor(), dossier_id, number, outcomes_of(data))
     return dump(PlanNumber, {"number": number}, 201)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan/pdf")
+@login_required
+@documented(
+    Operation(
+        PLAN + "/pdf",
+        "get",
+        "The plan to print: the one everyone stands behind, else the newest proposal",
+        "plan",
+        responses={200: None},
+        errors=(401, 404),
+        download=("application/pdf",),
+    )
+)
+def plan_pdf(dossier_id: uuid.UUID) -> Response:
+    file = plans.download_plan(
+        service_context(), actor(), dossier_id, plans.PlanFormat.PDF, render_plan
+    )
+    return attachment_response(file)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan/fhir")
+@login_required
+@documented(
+    Operation(
+        PLAN + "/fhir",
+        "get",
+        "The same plan as a FHIR R4 Bundle: one CarePlan and a Goal per goal",
+        "plan",
+        responses={200: None},
+        errors=(401, 404),
+        download=("application/fhir+json",),
+    )
+)
+def plan_fhir(dossier_id: uuid.UUID) -> Response:
+    file = plans.download_plan(
+        service_context(), actor(), dossier_id, plans.PlanFormat.FHIR, render_plan
+    )
+    return attachment_response(file)

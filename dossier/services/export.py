@@ -29,7 +29,10 @@ from dossier.services.entries.cards import (
 from dossier.services.entries.lookup import log_untrusted
 from dossier.services.entries.reading import card_for, corrections_of, versions_of, views_of
 from dossier.services.entries.sealing import open_attachment
-from dossier.services.work import owner_work
+from dossier.services.plans.people import Person, may_read
+from dossier.services.plans.reading import VersionView, plan_page
+from dossier.services.plans.sealing import plan_section
+from dossier.services.work import DossierWork, owner_work
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,21 @@ class ExportedEntry:
 
 
 @dataclass(frozen=True)
+class ExportedPlan:
+    """The family's plan: every version, with who stands behind it, what was done and reached."""
+
+    current: VersionView | None
+    proposals: list[VersionView]
+    history: list[VersionView]  # replaced and set-aside versions, newest first
+    people: list[Person]
+
+
+@dataclass(frozen=True)
 class ExportData:
     dossier: DossierSummary
     entries: list[ExportedEntry]
     exported_at: datetime
+    plan: ExportedPlan | None = None  # none yet, or not the reader's to read
 
 
 Renderer = Callable[[ExportData], str]
@@ -124,10 +138,21 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
             dossier = summary(
                 db, ctx, keys, work.access, Action.DOSSIER_EXPORT, reason=f"{len(entries)} entries"
             )
-            data = ExportData(dossier, entries, ctx.now())
+            data = ExportData(dossier, entries, ctx.now(), exported_plan(work))
             archive.writestr("index.html", render_html(data))
             archive.writestr(
                 "dossier.json",
                 json.dumps(asdict(data), default=_json_default, ensure_ascii=False, indent=2),
             )
         return buffer.getvalue()
+
+
+def exported_plan(work: DossierWork) -> ExportedPlan | None:
+    """The plan, read in the export's own unit of work, whose one event covers it."""
+    section = plan_section(work.db, work.access.dossier.id)
+    if section is None or not may_read(work.access, section):
+        return None
+    page = plan_page(work, every=True)
+    if page.current is None and not page.proposals and not page.settled:
+        return None
+    return ExportedPlan(page.current, page.proposals, page.settled, page.people)

@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import Field
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.downloads import attachment_response
+from dossier.edge.export import render_plan
 from dossier.errors import InvalidInput
 from dossier.services import plans
 from dossier.services.plans import Action as PlanStep
@@ -63,6 +65,25 @@ def plan_version(dossier_id: uuid.UUID, number: int) -> Page:
     page = plans.read_plan(ctx, actor(), dossier_id, number)
     summary = page.dossier
     return render_template("plans/version.html", dossier=summary, page=page, version=page.shown)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan.pdf")
+@login_required
+def plan_pdf(dossier_id: uuid.UUID) -> Response:
+    """The plan to take to a meeting: the one everyone stands behind, else the newest proposal."""
+    return _download(dossier_id, plans.PlanFormat.PDF)
+
+
+@bp.get("/dossiers/<uuid:dossier_id>/plan.fhir.json")
+@login_required
+def plan_fhir(dossier_id: uuid.UUID) -> Response:
+    """The same plan for a care organisation's own system, as FHIR R4."""
+    return _download(dossier_id, plans.PlanFormat.FHIR)
+
+
+def _download(dossier_id: uuid.UUID, kind: plans.PlanFormat) -> Response:
+    file = plans.download_plan(service_context(), actor(), dossier_id, kind, render_plan, _)
+    return attachment_response(file)
 
 
 def _draft(form: PlanForm) -> PlanDocument:

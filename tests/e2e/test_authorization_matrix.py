@@ -75,6 +75,8 @@ PAGES = [
     ("get", "/dossiers/{d}/entries/{e}/attachments/{a}", None, ALL4),
     ("get", "/dossiers/{d}/plan", None, ALL4),
     ("get", "/dossiers/{d}/plan/versions/{n}", None, ALL4),
+    ("get", "/dossiers/{d}/plan.pdf", None, ALL4),
+    ("get", "/dossiers/{d}/plan.fhir.json", None, ALL4),
     ("get", "/dossiers/{d}/plan/new", None, (200, 200, 403, 200)),
     ("get", "/dossiers/{d}/plan/versions/{n}/evaluate", None, (200, 200, 403, 200)),
     ("get", "/dossiers/{d}/settings", None, OWNERS),
@@ -179,6 +181,8 @@ API = [
     # the family's plan lives in Care: whoever may write there makes it; professionals mark it too
     ("get", "/api/v1/dossiers/{d}/plan", None, ALL4),
     ("get", "/api/v1/dossiers/{d}/plan/versions/{n}", None, ALL4),
+    ("get", "/api/v1/dossiers/{d}/plan/pdf", None, ALL4),
+    ("get", "/api/v1/dossiers/{d}/plan/fhir", None, ALL4),
     ("post", "/api/v1/dossiers/{d}/plan/versions", PLAN_DRAFT, (201, 201, 403, 201)),
     ("post", "/api/v1/dossiers/{d}/plan/versions/{n}/marks", {"agrees": True}, ALL4),
     ("put", "/api/v1/dossiers/{d}/plan/actions/{t}", {"done": True}, (204, 204, 403, 204)),

@@ -225,6 +225,20 @@ READS = [
         {**D, "number": "=1"},
     ),
     Read(
+        "/dossiers/<uuid:dossier_id>/plan.pdf",
+        "care worker",
+        (Action.PLAN_DOWNLOAD,),
+        D,
+        why="the plan to print, with who stands behind it: one event, no read besides",
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/plan.fhir.json",
+        "youth",
+        (Action.PLAN_DOWNLOAD,),
+        D,
+        why="the same plan as FHIR: one event",
+    ),
+    Read(
         "/dossiers/<uuid:dossier_id>/plan/new",
         "youth",
         (Action.PLAN_READ,),
@@ -303,6 +317,8 @@ READS = [
         (Action.PLAN_READ,),
         {**D, "number": "=1"},
     ),
+    Read("/api/v1/dossiers/<uuid:dossier_id>/plan/pdf", "youth", (Action.PLAN_DOWNLOAD,), D),
+    Read("/api/v1/dossiers/<uuid:dossier_id>/plan/fhir", "care worker", (Action.PLAN_DOWNLOAD,), D),
 ]
 
 

@@ -142,6 +142,7 @@ def test_looking_is_the_reading_of_content_or_names() -> None:
         "entry.history",
         "attachment.read",
         "plan.read",
+        "plan.download",
     }
 
 

@@ -8,6 +8,8 @@ from dossier.services.plans.document import (
     Helper,
     PlanDocument,
 )
+from dossier.services.plans.download import PlanFormat, download_plan
+from dossier.services.plans.printing import PrintedPlan
 from dossier.services.plans.reading import PlanPage, VersionView, read_plan
 from dossier.services.plans.writing import evaluate_plan, mark_plan, propose_plan, tick_action
 
@@ -17,8 +19,11 @@ __all__ = [
     "Goal",
     "Helper",
     "PlanDocument",
+    "PlanFormat",
     "PlanPage",
+    "PrintedPlan",
     "VersionView",
+    "download_plan",
     "evaluate_plan",
     "mark_plan",
     "propose_plan",

@@ -4,7 +4,7 @@ unit of work that writes one event."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -142,6 +142,7 @@ class PlanPage:
     may_mark: bool
     my_relation: str
     today: date
+    settled: list[VersionView] = field(default_factory=list)  # every older version, if asked
 
 
 def read_plan(
@@ -174,7 +175,8 @@ def plan_section_for(work: DossierWork, action: Action) -> Section:
     return section
 
 
-def plan_page(work: DossierWork, number: int | None = None) -> PlanPage:
+def plan_page(work: DossierWork, number: int | None = None, every: bool = False) -> PlanPage:
+    """`every`: every older version opened too, as a copy of the whole plan needs."""
     db, access, ctx = work.db, work.access, work.ctx
     dossier = access.dossier
     section = plan_section_for(work, Action.PLAN_READ)
@@ -189,7 +191,7 @@ def plan_page(work: DossierWork, number: int | None = None) -> PlanPage:
     )
     if number is not None and not any(v.number == number for v in versions):
         raise work.refuse(Action.PLAN_READ, "no such plan version", NotFound(), object_type="plan")
-    opened = [v for v in versions if v.status in OPEN or v.number == number]
+    opened = [v for v in versions if every or v.status in OPEN or v.number == number]
     ids = [v.id for v in opened]
     marks = list(
         db.scalars(
@@ -236,6 +238,7 @@ def plan_page(work: DossierWork, number: int | None = None) -> PlanPage:
         may_mark=may_mark(access, section),
         my_relation=relation_of(access),
         today=now.date(),
+        settled=[views[v.id] for v in opened if v.status not in OPEN] if every else [],
     )
 
 
