@@ -3,17 +3,23 @@ phones, Anne, the care worker, on a desktop.
 
 Anne proposes a plan; Sanne does not stand behind one goal and says why; her mother does; Anne
 changes the goal; all three stand behind version 2, which becomes the plan. Sanne ticks off her
-own action in one tap; another action runs late and reads so; at the evaluation they write what
-was reached. Every page passes the house checks (axe-core, no sideways scrolling, touch targets).
+own action in one tap; Anne's action runs late, reads so, and the worker's tick tells her on her
+start page; at the evaluation they write what was reached; Marieke downloads the plan as a PDF
+and as FHIR, which validates. Every page passes the house checks (axe-core, no sideways
+scrolling, touch targets).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import Browser, Page, expect
 
+from dossier.services import jobs
 from tests.e2e.conftest import shot
 from tests.e2e.test_journeys import VIEWPORTS, check, log_in
 from tests.support import CARE_WORKER, GUARDIAN, YOUTH, youth_world
@@ -34,7 +40,8 @@ def _mark(page: Page, number: int, agrees: bool, reason: str = "") -> None:
     expect(page.get_by_role("status").first).to_be_visible()
 
 
-def test_three_people_make_a_plan_together(browser: Browser, base_url: str, ctx, clock) -> None:  # type: ignore[no-untyped-def]
+def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+    ctx = keyed  # the worker checkpoints the log, which needs the audit key
     world = youth_world(ctx, age=14)
     world.staff()
     world.care_worker()
@@ -117,6 +124,9 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, ctx,
     )
     check(sanne, "phone-plan-agreed")
     shot(sanne, "phone-plan-agreed-full")
+    jobs.tick(ctx)  # the worker: Anne hears that her action is late
+    anne.goto(f"{base_url}/start")
+    expect(anne.get_by_text("Je stap in het plan moest klaar zijn op")).to_be_visible()
 
     # At the evaluation Anne writes down what was reached.
     _plan(anne, base_url, dossier)
@@ -128,6 +138,18 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, ctx,
     expect(
         anne.get_by_text("Een deel gelukt: Twee of drie dagen lukt bijna altijd.")
     ).to_be_visible()
+
+    # Marieke takes the plan to a meeting on paper, and to another organisation's system.
+    marieke = log_in(browser, base_url, phone, GUARDIAN)
+    _plan(marieke, base_url, dossier)
+    with marieke.expect_download() as printed:
+        marieke.get_by_role("link", name="Print als PDF").click()
+    assert Path(printed.value.path()).read_bytes()[:5] == b"%PDF-"
+    with marieke.expect_download() as exported:
+        marieke.get_by_role("link", name="FHIR").click()
+    bundle = Bundle.model_validate(json.loads(Path(exported.value.path()).read_bytes()))
+    kinds = [entry.resource and entry.resource.__resource_type__ for entry in bundle.entry or ()]
+    assert kinds == ["CarePlan", "Goal"]
 
     # The history keeps version 1 with its marks.
     _plan(sanne, base_url, dossier)
