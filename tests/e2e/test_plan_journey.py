@@ -1,5 +1,5 @@
-"""The family's plan, made together in a real Chromium: Sanne (14) and her mother Marieke on
-phones, Anne, the care worker, on a desktop.
+"""The family's plan, made together in a real Chromium on phones (360 px): Sanne (14), her
+mother Marieke and Anne, the care worker; at the end Anne looks at it on a desktop too.
 
 Anne proposes a plan; Sanne does not stand behind one goal and says why; her mother does; Anne
 changes the goal; all three stand behind version 2, which becomes the plan. Sanne ticks off her
@@ -56,8 +56,8 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     expect(sanne.get_by_text("Er is nog geen plan.")).to_be_visible()
     check(sanne, "phone-plan-empty")
 
-    # Anne proposes a plan on her desktop, with an action for Sanne and one for herself.
-    anne = log_in(browser, base_url, desktop, CARE_WORKER)
+    # Anne proposes a plan on her phone, with an action for Sanne and one for herself.
+    anne = log_in(browser, base_url, phone, CARE_WORKER)
     anne.goto(f"{base_url}/dossiers/{dossier}/plan/new")
     anne.fill('[name="strengths"]', "Sanne tekent heel goed. Oma Els helpt graag.")
     anne.fill('[name="network-0-name"]', "Oma Els")
@@ -71,7 +71,7 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     anne.fill('[name="goals-0-actions-1-what"]', "School bellen over het rooster")
     anne.select_option('[name="goals-0-actions-1-who_id"]', label="Anne")
     anne.fill('[name="goals-0-actions-1-by"]', (today + timedelta(days=2)).isoformat())
-    check(anne, "desktop-plan-write")
+    check(anne, "phone-plan-write")
     anne.get_by_role("button", name="Bewaren als voorstel").click()
     expect(anne.get_by_text("Versie 1 van het plan is bewaard.")).to_be_visible()
 
@@ -117,7 +117,7 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     expect(sanne.locator(".plan-action.done", has_text="Samen ontbijten")).to_be_visible()
     clock.advance(days=3)  # sessions end when idle that long: everyone logs in again
     sanne = log_in(browser, base_url, phone, YOUTH)
-    anne = log_in(browser, base_url, desktop, CARE_WORKER)
+    anne = log_in(browser, base_url, phone, CARE_WORKER)
     _plan(sanne, base_url, dossier)
     expect(sanne.locator(".plan-action.overdue", has_text="School bellen")).to_contain_text(
         "te laat"
@@ -133,7 +133,7 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     anne.get_by_role("link", name="Terugkijken").click()
     anne.get_by_label("Een deel").check()
     anne.get_by_label("In je eigen woorden").fill("Twee of drie dagen lukt bijna altijd.")
-    check(anne, "desktop-plan-evaluate")
+    check(anne, "phone-plan-evaluate")
     anne.get_by_role("button", name="Bewaren").click()
     expect(
         anne.get_by_text("Een deel gelukt: Twee of drie dagen lukt bijna altijd.")
@@ -157,3 +157,9 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     sanne.get_by_role("link", name="Versie 1").click()
     expect(sanne.locator("#version-1")).to_contain_text("Elke dag is te veel.")
     check(sanne, "phone-plan-version-1")
+
+    # On a desktop the same plan reads as a card in a wider page.
+    wide = log_in(browser, base_url, desktop, CARE_WORKER)
+    _plan(wide, base_url, dossier)
+    expect(wide.locator("#version-2")).to_contain_text("Drie dagen per week naar school")
+    check(wide, "desktop-plan")
