@@ -25,7 +25,18 @@ def create_app(
     """Build the app; nothing is created at import time, so tests can make as many as they need."""
     from dossier import api, keys, web
     from dossier.db import make_engine, make_session_factory
-    from dossier.edge import auth, context, errors, health, i18n, inputs, limits, logs, security
+    from dossier.edge import (
+        auth,
+        context,
+        errors,
+        health,
+        i18n,
+        inputs,
+        limits,
+        logs,
+        params,
+        security,
+    )
     from dossier.services.context import utcnow
 
     settings = settings or Settings.from_env()
@@ -60,6 +71,7 @@ def create_app(
     }
     context.init_app(app)
     inputs.init_app(app)
+    params.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     auth.init_app(app)

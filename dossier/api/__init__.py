@@ -17,9 +17,8 @@ def init_app(app: Flask) -> None:
         sessions,
         sharing,
     )
-    from dossier.api.blueprint import NumberConverter, bp
+    from dossier.api.blueprint import bp
     from dossier.edge.security import csrf
 
     csrf.exempt(bp)  # bearer tokens only: no cookie ever authenticates an API call
-    app.url_map.converters["number"] = NumberConverter  # before the routes that use it
     app.register_blueprint(bp)

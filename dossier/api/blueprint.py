@@ -9,23 +9,14 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError
-from werkzeug.routing import IntegerConverter, Map
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem, translate_errors
 from dossier.errors import N_, InvalidInput, MalformedRequest
-from dossier.schemas import NUMBER_MAX, USABLE
+from dossier.schemas import USABLE
 from dossier.services.paging import PAGE_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-class NumberConverter(IntegerConverter):
-    """`<number:...>`: a version number from 1 to what its column holds. A path beyond that
-    names nothing (404) rather than reaching the database with a number it cannot compare."""
-
-    def __init__(self, url_map: Map) -> None:
-        super().__init__(url_map, min=1, max=NUMBER_MAX)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -9,8 +9,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 
-from dossier.api.blueprint import NUMBER_MAX, OPERATIONS, Operation, Query, bp
-from dossier.schemas import ChangeSchema, Problem
+from dossier.api.blueprint import OPERATIONS, Operation, Query, bp
+from dossier.schemas import NUMBER_MAX, ChangeSchema, Problem
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 # A path parameter is an id unless named here.

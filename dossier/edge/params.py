@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter, Map
 
 from dossier.errors import N_, InvalidInput
+from dossier.schemas import NUMBER_MAX
 from dossier.services import paging
+
+
+class NumberConverter(IntegerConverter):
+    """`<number:...>`: a version number from 1 to what its column holds. A path beyond that
+    names nothing (404) rather than reaching the database with a number it cannot compare."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=NUMBER_MAX)
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["number"] = NumberConverter  # before the routes that use it
+
+
+def number_field(raw: str | None) -> int | None:
+    """A version number sent in a form, or None when it is not one (a form field may hold
+    anything: "²" is a digit to `str.isdigit`, and 2**64 fits no column)."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= NUMBER_MAX else None
 
 
 def uuid_arg(name: str) -> uuid.UUID | None:

@@ -39,6 +39,11 @@ from dossier.models import (
     KeyVersion,
     OwnershipApproval,
     OwnershipChange,
+    PlanAction,
+    PlanEvaluation,
+    PlanMark,
+    PlanProgress,
+    PlanVersion,
     Relation,
     Role,
     SealedKey,
@@ -802,6 +807,11 @@ def _rotate_later(db: Session, dossier_id: uuid.UUID, now: datetime) -> None:
 # --- destruction ---------------------------------------------------------------------------------
 
 _DOSSIER_TABLES = (
+    PlanEvaluation,
+    PlanMark,
+    PlanProgress,
+    PlanAction,
+    PlanVersion,
     CorrectionRequest,
     Attachment,
     EntryPerspective,
@@ -818,7 +828,16 @@ _DOSSIER_TABLES = (
 )
 
 # What the destruction preview counts; each has its dossier_id.
-_Counted = Entry | EntryVersion | EntryPerspective | Attachment | Section | DossierOwner | Grant
+_Counted = (
+    Entry
+    | EntryVersion
+    | EntryPerspective
+    | Attachment
+    | Section
+    | DossierOwner
+    | Grant
+    | PlanVersion
+)
 
 
 def destruction_preview(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> dict[str, int]:
@@ -842,6 +861,7 @@ def destruction_counts(db: Session, dossier_id: uuid.UUID) -> dict[str, int]:
         "perspectives": count(EntryPerspective),
         "attachments": count(Attachment),
         "sections": count(Section),
+        "plan_versions": count(PlanVersion),
         "people_with_access": count(DossierOwner) + count(Grant),
     }
 

@@ -15,6 +15,7 @@ from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.edge.export import render_plan
+from dossier.edge.params import number_field
 from dossier.errors import InvalidInput
 from dossier.services import plans
 from dossier.services.plans import Action as PlanStep
@@ -58,7 +59,7 @@ def plan(dossier_id: uuid.UUID) -> Page:
     )
 
 
-@bp.get("/dossiers/<uuid:dossier_id>/plan/versions/<int:number>")
+@bp.get("/dossiers/<uuid:dossier_id>/plan/versions/<number:number>")
 @login_required
 def plan_version(dossier_id: uuid.UUID, number: int) -> Page:
     ctx = service_context()
@@ -204,8 +205,7 @@ def write_plan(dossier_id: uuid.UUID) -> Page:
     elif "more" in request.form:  # one more empty row everywhere, nothing saved yet
         _spares(form)
     elif form.validate_on_submit():
-        sent = form.based_on.data or ""
-        based_on = int(sent) if sent.isdigit() else None
+        based_on = number_field(form.based_on.data)
         try:
             number = plans.propose_plan(ctx, actor(), dossier_id, _draft(form), based_on)
         except InvalidInput as error:
@@ -224,7 +224,7 @@ def write_plan(dossier_id: uuid.UUID) -> Page:
     return render_template("plans/write.html", dossier=summary, page=page, form=form)
 
 
-@bp.post("/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/mark")
+@bp.post("/dossiers/<uuid:dossier_id>/plan/versions/<number:number>/mark")
 @login_required
 def mark_plan(dossier_id: uuid.UUID, number: int) -> Page:
     form = PlanMarkForm()
@@ -272,7 +272,7 @@ def tick_plan_action(dossier_id: uuid.UUID, ref: uuid.UUID) -> Page:
 
 
 @bp.route(
-    "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/evaluate", methods=["GET", "POST"]
+    "/dossiers/<uuid:dossier_id>/plan/versions/<number:number>/evaluate", methods=["GET", "POST"]
 )
 @login_required
 def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:

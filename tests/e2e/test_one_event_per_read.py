@@ -219,7 +219,7 @@ READS = [
         why="the plan with its proposals, marks and history, and the dossier's names: one event",
     ),
     Read(
-        "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>",
+        "/dossiers/<uuid:dossier_id>/plan/versions/<number:number>",
         "youth",
         (Action.PLAN_READ,),
         {**D, "number": "=1"},
@@ -246,7 +246,7 @@ READS = [
         why="the form starts from the plan as it stands",
     ),
     Read(
-        "/dossiers/<uuid:dossier_id>/plan/versions/<int:number>/evaluate",
+        "/dossiers/<uuid:dossier_id>/plan/versions/<number:number>/evaluate",
         "youth",
         (Action.PLAN_READ,),
         {**D, "number": "=1"},

@@ -95,3 +95,27 @@ def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type
     )
     assert done.status_code == 302
     assert "Partly reached: Soms" in parent.get(dossier_url + "/plan").get_data(as_text=True)
+
+
+def test_numbers_in_paths_and_forms_that_name_no_version(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    """A version number beyond what a column holds, or a "digit" such as ², is no version: a
+    404 or the form again, never an error page."""
+    setup_people(client, ctx)
+    parent = login(app, "marieke@example.nl")
+    dossier_url = _dossier(parent)
+    for number in ("0", str(2**64), "een"):
+        assert parent.get(f"{dossier_url}/plan/versions/{number}").status_code == 404
+    marked = post_form(
+        parent,
+        f"{dossier_url}/plan/versions/{2**64}/mark",
+        {"agrees": "yes"},
+        dossier_url + "/plan",
+    )
+    assert marked.status_code == 404
+    saved = post_form(
+        parent,
+        dossier_url + "/plan/new",
+        {"goals-0-text": "Beter slapen", "based_on": "²"},
+    )
+    assert saved.status_code == 302  # a new version that starts from nothing
+    assert "Beter slapen" in parent.get(dossier_url + "/plan").get_data(as_text=True)

@@ -22,7 +22,7 @@ from dossier.models import (
     PlanStatus,
     PlanVersion,
 )
-from dossier.services import plans, sharing
+from dossier.services import ownership, plans, sharing
 from dossier.services.plans import Action as PlanStep
 from dossier.services.plans import Goal, Helper, PlanDocument
 
@@ -235,3 +235,21 @@ def test_the_plan_is_sealed_and_follows_a_rotation(shared_world: dict[str, Any])
     assert page.current.goals[0].actions[0].note == "Gelukt"
     assert page.current.goals[0].outcome == "reached"
     assert all(mark.trusted for mark in page.current.marks)
+
+
+def test_destroying_a_dossier_takes_its_plan_with_it(shared_world: dict[str, Any]) -> None:
+    w = shared_world
+    ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
+    plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id))
+    step = plans.read_plan(ctx, sanne, dossier).proposals[0].goals[0]
+    plans.tick_action(ctx, sanne, dossier, step.actions[0].ref, True, "Gelukt")
+    for person in (sanne, marieke):
+        plans.mark_plan(ctx, person, dossier, 1, True)
+    plans.evaluate_plan(ctx, anne, dossier, 1, {step.ref: ("reached", "")})
+    assert ownership.destruction_preview(ctx, sanne, dossier)["plan_versions"] == 1
+
+    assert ownership.destroy(ctx, marieke, dossier, "Sanne").status == "pending"
+    assert ownership.destroy(ctx, sanne, dossier, "Sanne").status == "done"
+    with ctx.unit_of_work() as db:
+        for model in (PlanVersion, PlanAction, PlanProgress, PlanMark, PlanEvaluation):
+            assert db.scalar(select(func.count()).select_from(model)) == 0, model
