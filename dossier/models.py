@@ -832,7 +832,17 @@ class PlanVersion(Base):
     sealed document; only what reminders need stands beside it in the clear: dates and numbers."""
 
     __tablename__ = "plan_versions"
-    __table_args__ = (UniqueConstraint("dossier_id", "number", name="uq_plan_versions_number"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "number", name="uq_plan_versions_number"),
+        # One plan per dossier: the database itself refuses a second current version.
+        Index(
+            "uq_plan_versions_one_current",
+            "dossier_id",
+            unique=True,
+            sqlite_where=text("status = 'current'"),
+            postgresql_where=text("status = 'current'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     dossier_id: Mapped[uuid.UUID] = mapped_column(

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dossier.actions import Action
 from dossier.consent import GUARDIAN, SUBJECT, Agreement
@@ -25,6 +25,8 @@ from dossier.models import (
 from dossier.services import ownership, plans, sharing
 from dossier.services.plans import Action as PlanStep
 from dossier.services.plans import Goal, Helper, PlanDocument
+from tests.integration.test_ways_in import at_once
+from tests.support import as_database_owner
 
 GOAL = "Naar school zonder buikpijn"
 STEP = "Elke ochtend samen ontbijten"
@@ -253,3 +255,84 @@ def test_destroying_a_dossier_takes_its_plan_with_it(shared_world: dict[str, Any
     with ctx.unit_of_work() as db:
         for model in (PlanVersion, PlanAction, PlanProgress, PlanMark, PlanEvaluation):
             assert db.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def test_a_mark_changed_in_the_database_decides_nothing(
+    shared_world: dict[str, Any], engine
+) -> None:  # type: ignore[no-untyped-def]
+    w = shared_world
+    ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
+    plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id))
+    plans.mark_plan(ctx, marieke, dossier, 1, False, "Nog niet")
+    plans.mark_plan(ctx, anne, dossier, 1, True)
+    # Someone with the database flips Marieke's no to a yes, and makes Anne's yes a guardian's.
+    with as_database_owner(engine) as connection:
+        connection.execute(
+            update(PlanMark).where(PlanMark.user_id == marieke.user_id).values(agrees=True)
+        )
+        connection.execute(
+            update(PlanMark).where(PlanMark.user_id == anne.user_id).values(relation=GUARDIAN)
+        )
+    shown = plans.read_plan(ctx, sanne, dossier).proposals[0]
+    assert not any(mark.trusted for mark in shown.marks)
+    assert shown.agreement is Agreement.WAITING and shown.waiting_for == sorted({SUBJECT, GUARDIAN})
+    # Her yes alone does not make it the plan: the forged yeses count for nothing.
+    assert plans.mark_plan(ctx, sanne, dossier, 1, True) is Agreement.WAITING
+    assert plans.read_plan(ctx, sanne, dossier).current is None
+
+
+def test_a_no_from_someone_no_longer_on_the_plan_holds_nothing_back(
+    shared_world: dict[str, Any],
+) -> None:
+    w = shared_world
+    ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
+    plans.propose_plan(ctx, sanne, dossier, _draft(ctx, sanne.user_id))
+    plans.mark_plan(ctx, anne, dossier, 1, False, "Te snel")
+    sharing.revoke(ctx, sanne, dossier, w["grant"])
+    assert plans.mark_plan(ctx, marieke, dossier, 1, True) is Agreement.WAITING
+    assert plans.mark_plan(ctx, sanne, dossier, 1, True) is Agreement.AGREED
+    page = plans.read_plan(ctx, sanne, dossier)
+    assert page.current is not None and page.current.agreement is Agreement.AGREED
+    # Anne's no stays on record with the version, with her reason.
+    assert next((m.person.name, m.agrees, m.reason) for m in page.current.marks) == (
+        "Anne",
+        False,
+        "Te snel",
+    )
+
+
+def test_the_log_says_that_someone_marked_or_ticked_not_what(
+    shared_world: dict[str, Any],
+) -> None:
+    w = shared_world
+    ctx, sanne, dossier = w["ctx"], w["sanne"], w["dossier"]
+    plans.propose_plan(ctx, sanne, dossier, _draft(ctx, sanne.user_id))
+    plans.mark_plan(ctx, sanne, dossier, 1, False, "Niet zo")
+    step = plans.read_plan(ctx, sanne, dossier).proposals[0].goals[0].actions[0]
+    plans.tick_action(ctx, sanne, dossier, step.ref, True)
+    with ctx.unit_of_work() as db:
+        reasons = list(
+            db.scalars(
+                select(AuditEvent.reason).where(
+                    AuditEvent.action.in_([Action.PLAN_MARK, Action.PLAN_PROGRESS])
+                )
+            )
+        )
+    assert reasons == ["version 1", None]
+
+
+def test_two_last_yeses_at_once_make_it_the_plan(shared_world: dict[str, Any]) -> None:
+    w = shared_world
+    ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
+    plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id))
+    at_once(
+        lambda: plans.mark_plan(ctx, sanne, dossier, 1, True),
+        lambda: plans.mark_plan(ctx, marieke, dossier, 1, True),
+    )
+    page = plans.read_plan(ctx, anne, dossier)
+    assert page.current is not None and page.current.number == 1
+    numbers = at_once(
+        lambda: plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id)),
+        lambda: plans.propose_plan(ctx, sanne, dossier, _draft(ctx, sanne.user_id)),
+    )
+    assert sorted(numbers) == [2, 3]  # type: ignore[type-var]

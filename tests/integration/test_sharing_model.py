@@ -138,7 +138,8 @@ class Model:
         number = len(self.plan)
         version = self.plan[-1]
         version.marks[who] = (self.relation(who) or "other", yes)
-        given = version.marks.values()
+        # Only the marks of people on the plan today count: a sharing that ended ends its say.
+        given = [m for person, m in version.marks.items() if self.can_read(person, PLAN_SECTION)]
         agreed = all(ok for _relation, ok in given) and self.required() <= {
             relation for relation, ok in given if ok
         }

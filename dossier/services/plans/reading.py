@@ -4,6 +4,7 @@ unit of work that writes one event."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,6 +46,7 @@ OPEN = (PlanStatus.PROPOSED, PlanStatus.CURRENT)
 @dataclass(frozen=True)
 class MarkView:
     person: Person
+    relation: str  # as whom it was given, which decides whether it counts: subject, guardian, other
     agrees: bool
     reason: str
     at: datetime
@@ -167,6 +169,20 @@ def read_plan(
         return page
 
 
+def agreement_of(
+    work: DossierWork,
+    marks: Iterable[tuple[uuid.UUID, str, bool]],
+    on_plan: Container[uuid.UUID],
+) -> tuple[Agreement, frozenset[str]]:
+    """Where a version stands by the marks that count: (person, relation given as, yes) of marks
+    whose signature holds, of people who are on the plan today. Someone whose sharing ended can
+    no longer change their mark, so it no longer holds the plan back either."""
+    counted = [(relation, yes) for person, relation, yes in marks if person in on_plan]
+    return rules(work.ctx).plan_agreement(
+        counted, work.access.dossier.subject_birth_date, work.ctx.now().date()
+    )
+
+
 def plan_section_for(work: DossierWork, action: Action) -> Section:
     """The plan's section, if this actor may read it; a refusal as if there were no plan."""
     section = plan_section(work.db, work.access.dossier.id)
@@ -282,6 +298,7 @@ def _version_view(
         mark_views.append(
             MarkView(
                 _person(db, by_id, mark.user_id, mark.relation, mark.role),
+                mark.relation,
                 mark.agrees,
                 reason,
                 mark.created_at,
@@ -301,13 +318,13 @@ def _version_view(
         for action in goal.actions:
             done_row = progress.get(action.ref)
             note, done_by = "", ""
+            done = False
             if done_row is not None:
                 try:
-                    note = open_progress(db, keys, done_row)
-                except Untrusted:
+                    note, done = open_progress(db, keys, done_row), done_row.done
+                except Untrusted:  # a tick nobody can vouch for does not count as done
                     note = ""
                 done_by = _name(db, by_id, done_row.changed_by)
-            done = bool(done_row and done_row.done)
             person = by_id.get(action.who_id) if action.who_id else None
             actions.append(
                 ActionView(
@@ -325,9 +342,8 @@ def _version_view(
             )
         outcome, words = (evaluation.outcomes.get(goal.ref) if evaluation else None) or (None, "")
         goals.append(GoalView(goal.ref, goal.text, goal.proposed_by, actions, outcome, words))
-    relations = [(m.person.relation, m.agrees) for m in mark_views]
-    agreement, waiting = rules(work.ctx).plan_agreement(
-        relations, access.dossier.subject_birth_date, today
+    agreement, waiting = agreement_of(
+        work, [(m.person.id, m.relation, m.agrees) for m in mark_views if m.trusted], by_id
     )
     mine = next((m for m in mark_views if m.person.id == access.actor.user_id), None)
     return VersionView(

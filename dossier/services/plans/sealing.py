@@ -96,7 +96,8 @@ def open_document(db: Session, keys: KeyChain, version: PlanVersion) -> PlanDocu
 
 
 def _mark_binding(mark: PlanMark) -> dict[str, str]:
-    return {"plan": str(mark.plan_version_id)}
+    """The version it is about, and as whom it was given: the relation decides whose yes counts."""
+    return {"plan": str(mark.plan_version_id), "relation": mark.relation}
 
 
 def seal_mark(keys: KeyChain, mark: PlanMark, reason: str) -> None:

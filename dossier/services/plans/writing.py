@@ -12,6 +12,7 @@ from dossier.actions import Action
 from dossier.consent import Agreement
 from dossier.errors import N_, InvalidInput, NotFound
 from dossier.models import (
+    Dossier,
     PlanAction,
     PlanEvaluation,
     PlanMark,
@@ -23,7 +24,6 @@ from dossier.models import (
 from dossier.services import validation
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
-from dossier.services.lifecycle import rules
 from dossier.services.plans.document import (
     Evaluation,
     PlanDocument,
@@ -31,9 +31,10 @@ from dossier.services.plans.document import (
     clean_evaluation,
 )
 from dossier.services.plans.people import may_mark, may_write, people_on, relation_of
-from dossier.services.plans.reading import OPEN, plan_section_for
+from dossier.services.plans.reading import OPEN, agreement_of, plan_section_for
 from dossier.services.plans.sealing import (
     open_document,
+    open_mark,
     seal_document,
     seal_evaluation,
     seal_mark,
@@ -43,6 +44,15 @@ from dossier.services.work import DossierWork, dossier_work
 
 REASON_MAX = 2_000
 NOTE_MAX = 500
+
+
+def _one_at_a_time(work: DossierWork) -> None:
+    """Plan writes in one dossier wait for each other: two last yeses at once must see each
+    other's mark, and two new versions must not take the same number. (SQLite takes the whole
+    database for every write already.)"""
+    work.db.execute(
+        select(Dossier.id).where(Dossier.id == work.access.dossier.id).with_for_update()
+    )
 
 
 def _writable_section(work: DossierWork, action: Action) -> Section:
@@ -74,6 +84,7 @@ def propose_plan(
     the references of its goals and actions, so what was ticked off stays ticked off."""
     errors = validation.Errors()
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_PROPOSE) as work:
+        _one_at_a_time(work)
         db, access = work.db, work.access
         section = _writable_section(work, Action.PLAN_PROPOSE)
         if based_on is not None:
@@ -143,6 +154,7 @@ def mark_plan(
     elif len(text) > REASON_MAX:
         errors.add("reason", N_("This text is too long."))
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_MARK) as work:
+        _one_at_a_time(work)
         db, access = work.db, work.access
         section = plan_section_for(work, Action.PLAN_MARK)
         if not may_mark(access, section):
@@ -174,27 +186,35 @@ def mark_plan(
         seal_mark(work.keys, mark, text)
         db.add(mark)
         db.flush()
-        given = db.execute(
-            select(PlanMark.relation, PlanMark.agrees).where(PlanMark.plan_version_id == version.id)
-        ).all()
-        agreement, _waiting = rules(ctx).plan_agreement(
-            [(relation, given_yes) for relation, given_yes in given],
-            access.dossier.subject_birth_date,
-            now.date(),
+        agreement, _waiting = agreement_of(
+            work,
+            _verified_marks(work, version),
+            {person.id for person in people_on(db, dossier_id, version.section_id, now)},
         )
-        adopted = agreement is Agreement.AGREED and version.status == PlanStatus.PROPOSED
-        if adopted:
+        if agreement is Agreement.AGREED and version.status == PlanStatus.PROPOSED:
             _adopt(work, version)
+        # The log says that someone marked, not what: where she stands on her plan is hers.
         work.log(
             Action.PLAN_MARK,
             at=now,
             object_type="plan",
             object_id=str(version.id),
-            reason=f"version {number}: "
-            + ("agrees" if agrees else "does not agree")
-            + ("; now the plan" if adopted else ""),
+            reason=f"version {number}",
         )
         return agreement
+
+
+def _verified_marks(work: DossierWork, version: PlanVersion) -> list[tuple[uuid.UUID, str, bool]]:
+    """The version's marks whose signature holds: a row changed in the database decides nothing."""
+    marks = work.db.scalars(select(PlanMark).where(PlanMark.plan_version_id == version.id))
+    verified = []
+    for mark in marks:
+        try:
+            open_mark(work.db, work.keys, mark)
+        except Untrusted:
+            continue
+        verified.append((mark.user_id, mark.relation, mark.agrees))
+    return verified
 
 
 def _adopt(work: DossierWork, version: PlanVersion) -> None:
@@ -236,6 +256,7 @@ def tick_action(
     elif len(text) > NOTE_MAX:
         errors.add("note", N_("This text is too long."))
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_PROGRESS) as work:
+        _one_at_a_time(work)
         db, access = work.db, work.access
         section = plan_section_for(work, Action.PLAN_PROGRESS)
         held = db.execute(
@@ -275,7 +296,6 @@ def tick_action(
             at=now,
             object_type="plan-action",
             object_id=str(ref),
-            reason="done" if done else "not done",
         )
 
 
@@ -289,6 +309,7 @@ def evaluate_plan(
     """What the plan everyone agreed to reached, per goal: reached, partly or not, in words."""
     errors = validation.Errors()
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_EVALUATE) as work:
+        _one_at_a_time(work)
         db = work.db
         _writable_section(work, Action.PLAN_EVALUATE)
         version = _version(work, number, Action.PLAN_EVALUATE)
