@@ -41,7 +41,7 @@ def draft_of(data: dict[str, Any]) -> plans.PlanDocument:
                 goal["ref"],
                 goal["text"],
                 goal["proposed_by"],
-                tuple(plans.Action(**action) for action in goal["actions"]),
+                tuple(plans.Step(**action) for action in goal["actions"]),
             )
             for goal in data["goals"]
         ),

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from dossier.models import GrantStatus, PlanOutcome
 from dossier.services import dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Actor, Context
-from dossier.services.plans import Action as PlanStep
-from dossier.services.plans import Goal, Helper, PlanDocument
+from dossier.services.plans import Goal, Helper, PlanDocument, Step
 
 
 def letter_pdf(lines: list[str]) -> bytes:
@@ -261,14 +260,14 @@ def _plan(ctx: Context, sanne: Actor, marieke: Actor, anne: Actor, dossier_id: u
                     school_goal,
                     proposed_by,
                     (
-                        PlanStep(
+                        Step(
                             steps["schedule"],
                             "Samen een weekrooster maken met de schooldagen erop.",
                             "Sanne",
                             sanne.user_id,
                             today + timedelta(days=2),
                         ),
-                        PlanStep(
+                        Step(
                             steps["grandma"],
                             "Met oma Els de woensdagmiddagen afspreken.",
                             "Marieke",
@@ -282,7 +281,7 @@ def _plan(ctx: Context, sanne: Actor, marieke: Actor, anne: Actor, dossier_id: u
                     "Sanne haalt voldoendes voor wiskunde.",
                     "Sanne",
                     (
-                        PlanStep(
+                        Step(
                             steps["mentor"],
                             "De mentor vragen om een vast uur extra wiskunde.",
                             "Anne",
@@ -296,7 +295,7 @@ def _plan(ctx: Context, sanne: Actor, marieke: Actor, anne: Actor, dossier_id: u
                     "Sanne slaapt goed en heeft energie voor de dag.",
                     "Marieke",
                     (
-                        PlanStep(
+                        Step(
                             steps["bed"],
                             "Doordeweeks om half tien naar bed, ook na het zwemmen.",
                             "Sanne",
@@ -309,7 +308,7 @@ def _plan(ctx: Context, sanne: Actor, marieke: Actor, anne: Actor, dossier_id: u
                     "Sanne zwemt weer bij een club.",
                     "Sanne",
                     (
-                        PlanStep(
+                        Step(
                             steps["trial"],
                             "Een proefles afspreken bij de zwemclub.",
                             "Oma Els",

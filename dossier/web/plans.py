@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,8 +18,7 @@ from dossier.edge.export import render_plan
 from dossier.edge.params import number_field
 from dossier.errors import InvalidInput
 from dossier.services import plans
-from dossier.services.plans import Action as PlanStep
-from dossier.services.plans import Goal, Helper, PlanDocument
+from dossier.services.plans import Goal, Helper, PlanDocument, Step
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import (
     EvaluationForm,
@@ -91,7 +90,7 @@ def _draft(form: PlanForm) -> PlanDocument:
     goals = []
     for goal in form.goals:
         steps = tuple(
-            PlanStep(
+            Step(
                 _uuid(step.form.ref.data) or uuid.uuid4(),
                 step.form.what.data or "",
                 step.form.who.data or "",
@@ -186,28 +185,15 @@ def _choose_people(form: PlanForm, page: plans.PlanPage) -> None:
 @bp.route("/dossiers/<uuid:dossier_id>/plan/new", methods=["GET", "POST"])
 @login_required
 def write_plan(dossier_id: uuid.UUID) -> Page:
+    """Saving is one use case; the form is read only to show it (again, with what was typed)."""
     ctx = service_context()
-    page = plans.read_plan(ctx, actor(), dossier_id, for_writing=True)
-    summary = page.dossier
     form = PlanForm()
-    if request.method == "GET":
-        start_from = request.args.get("from", type=int)
-        source = (
-            next((v for v in [page.current, *page.proposals] if v and v.number == start_from), None)
-            or page.current
-        )
-        if source is not None:
-            _fill(form, source.document)
-            form.based_on.data = str(source.number)
-            _spares(form)
-        else:  # one empty row of each to start with
-            form.goals[0].form.proposed_by.data = actor().display_name
-    elif "more" in request.form:  # one more empty row everywhere, nothing saved yet
-        _spares(form)
-    elif form.validate_on_submit():
-        based_on = number_field(form.based_on.data)
+    more = "more" in request.form  # one more empty row everywhere, nothing saved yet
+    if not more and form.validate_on_submit():
         try:
-            number = plans.propose_plan(ctx, actor(), dossier_id, _draft(form), based_on)
+            number = plans.propose_plan(
+                ctx, actor(), dossier_id, _draft(form), number_field(form.based_on.data)
+            )
         except InvalidInput as error:
             _place_errors(form, error)
         else:
@@ -220,8 +206,33 @@ def write_plan(dossier_id: uuid.UUID) -> Page:
                 "success",
             )
             return _back(dossier_id, f"#version-{number}")
+    page = plans.read_plan(ctx, actor(), dossier_id, for_writing=True)
+    if request.method == "GET":
+        start_from = request.args.get("from", type=int)
+        source = (
+            next((v for v in [page.current, *page.proposals] if v and v.number == start_from), None)
+            or page.current
+        )
+        if source is not None:
+            _fill(form, source.document)
+            form.based_on.data = str(source.number)
+            _spares(form)
+        else:  # one empty row of each to start with
+            form.goals[0].form.proposed_by.data = actor().display_name
+    elif more:
+        _spares(form)
     _choose_people(form, page)
-    return render_template("plans/write.html", dossier=summary, page=page, form=form)
+    return render_template("plans/write.html", dossier=page.dossier, page=page, form=form)
+
+
+@dataclass(frozen=True)
+class MarkRefused:
+    """A mark the service refused, shown again in its version's form with what she typed."""
+
+    number: int
+    agrees: str
+    reason: str
+    messages: list[str]
 
 
 @bp.post("/dossiers/<uuid:dossier_id>/plan/versions/<number:number>/mark")
@@ -232,21 +243,28 @@ def mark_plan(dossier_id: uuid.UUID, number: int) -> Page:
         if form.agrees.data not in ("yes", "no"):
             flash(_("Choose yes or no."), "error")
             return _back(dossier_id, f"#version-{number}")
+        ctx = service_context()
         try:
             plans.mark_plan(
-                service_context(),
-                actor(),
-                dossier_id,
-                number,
-                form.agrees.data == "yes",
-                form.reason.data or "",
+                ctx, actor(), dossier_id, number, form.agrees.data == "yes", form.reason.data or ""
             )
         except InvalidInput as error:
-            for messages in error.errors.values():
-                for message in messages:
-                    flash(_(message), "error")
-        else:
-            flash(_("Thank you. Everyone on the plan can see your answer."), "success")
+            page = plans.read_plan(ctx, actor(), dossier_id)
+            refused = MarkRefused(
+                number,
+                form.agrees.data,
+                form.reason.data or "",
+                [_(message) for messages in error.errors.values() for message in messages],
+            )
+            return render_template(
+                "plans/plan.html",
+                dossier=page.dossier,
+                page=page,
+                mark_form=form,
+                tick_form=PlanTickForm(formdata=None),
+                refused=refused,
+            )
+        flash(_("Thank you. Everyone on the plan can see your answer."), "success")
     return _back(dossier_id, f"#version-{number}")
 
 
@@ -277,14 +295,8 @@ def tick_plan_action(dossier_id: uuid.UUID, ref: uuid.UUID) -> Page:
 @login_required
 def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:
     ctx = service_context()
-    page = plans.read_plan(ctx, actor(), dossier_id, number, for_writing=True)
-    summary = page.dossier
-    version = page.shown
     form = EvaluationForm()
-    if request.method == "GET" and version is not None:
-        for goal in version.goals:
-            form.goals.append_entry({"ref": str(goal.ref), "outcome": goal.outcome or ""})
-    elif form.validate_on_submit():
+    if form.validate_on_submit():
         outcomes = {}
         for entry in form.goals:
             ref = _uuid(entry.form.ref.data)
@@ -297,11 +309,13 @@ def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:
         else:
             flash(_("The evaluation is saved."), "success")
             return _back(dossier_id)
+    page = plans.read_plan(ctx, actor(), dossier_id, number, for_writing=True)
+    version = page.shown
+    if request.method == "GET" and version is not None:
+        for goal in version.goals:
+            form.goals.append_entry(
+                {"ref": str(goal.ref), "outcome": goal.outcome or "", "words": goal.outcome_words}
+            )
     return render_template(
-        "plans/evaluate.html",
-        dossier=summary,
-        page=page,
-        version=version,
-        form=form,
-        today=date.today(),
+        "plans/evaluate.html", dossier=page.dossier, page=page, version=version, form=form
     )

@@ -235,7 +235,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     writer = login_actor(ctx, email_of("writer"))
     report = world.write(writer, "care", "Report", "Theirs", "report")
     # the family's plan, agreed by the youth and her guardian, with an action for someone else
-    step = plans.Action(uuid.uuid4(), "Bellen", "Oma")
+    step = plans.Step(uuid.uuid4(), "Bellen", "Oma")
     goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", (step,))
     plan = plans.propose_plan(ctx, youth, dossier, plans.PlanDocument(goals=(goal,)))
     for owner in (youth, guardian):

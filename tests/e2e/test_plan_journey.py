@@ -145,6 +145,7 @@ def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keye
     with marieke.expect_download() as printed:
         marieke.get_by_role("link", name="Print als PDF").click()
     assert Path(printed.value.path()).read_bytes()[:5] == b"%PDF-"
+    marieke.get_by_text("Voor een zorgorganisatie").click()
     with marieke.expect_download() as exported:
         marieke.get_by_role("link", name="FHIR").click()
     bundle = Bundle.model_validate(json.loads(Path(exported.value.path()).read_bytes()))

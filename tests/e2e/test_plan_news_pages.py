@@ -8,8 +8,7 @@ from datetime import timedelta
 
 from dossier.services import plans
 from dossier.services.context import Context
-from dossier.services.plans import Action as PlanStep
-from dossier.services.plans import Goal, PlanDocument
+from dossier.services.plans import Goal, PlanDocument, Step
 from tests.e2e.test_dossier_pages import login
 from tests.support import CARE_WORKER, GUARDIAN, youth_world
 
@@ -20,7 +19,7 @@ def test_the_start_page_links_plan_news_to_the_plan(app, keyed: Context) -> None
     anne = world.care_worker()
     world.share(CARE_WORKER, "contribute")
     dossier = world.dossier.id
-    step = PlanStep(uuid.uuid4(), "Samen ontbijten", "Anne", anne.user_id, None)
+    step = Step(uuid.uuid4(), "Samen ontbijten", "Anne", anne.user_id, None)
     document = PlanDocument(
         goals=(Goal(uuid.uuid4(), "Uitgerust naar school", "Anne", (step,)),),
         next_evaluation=keyed.now().date() + timedelta(days=30),

@@ -69,7 +69,7 @@ def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type
     assert marked.status_code == 302
     page = parent.get(dossier_url + "/plan").get_data(as_text=True)
     assert "Our plan" in page and "Everyone who must agree stands behind this plan." in page
-    assert "marieke</strong>:" in page and "stands behind this plan" in page
+    assert "marieke</strong> (parent or guardian):" in page and "stands behind this plan" in page
 
     ref = re.search(r'id="action-([0-9a-f-]{36})"', page)
     assert ref is not None
@@ -119,3 +119,30 @@ def test_numbers_in_paths_and_forms_that_name_no_version(app, client, ctx) -> No
     )
     assert saved.status_code == 302  # a new version that starts from nothing
     assert "Beter slapen" in parent.get(dossier_url + "/plan").get_data(as_text=True)
+
+
+def test_a_no_without_a_reason_keeps_her_words_and_says_why(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    setup_people(client, ctx)
+    parent = login(app, "marieke@example.nl")
+    dossier_url = _dossier(parent)
+    post_form(parent, dossier_url + "/plan/new", {"goals-0-text": "Beter slapen"})
+    refused = post_form(
+        parent,
+        dossier_url + "/plan/versions/1/mark",
+        {"agrees": "no", "reason": "   "},
+        dossier_url + "/plan",
+    )
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    assert "Say why, so the others can change the plan." in html
+    assert 'value="no" id="agrees-no-1" checked' in html  # her choice stays chosen
+    marked = post_form(
+        parent,
+        dossier_url + "/plan/versions/1/mark",
+        {"agrees": "no", "reason": "Te vroeg naar bed"},
+        dossier_url + "/plan",
+    )
+    assert marked.status_code == 302
+    page = parent.get(dossier_url + "/plan").get_data(as_text=True)
+    assert "marieke</strong> (parent or guardian):" in page and "Te vroeg naar bed" in page
+    assert ">Te vroeg naar bed</textarea>" in page  # changing her answer starts from it

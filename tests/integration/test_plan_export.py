@@ -20,8 +20,7 @@ from dossier.actions import Action
 from dossier.models import AuditEvent, Section
 from dossier.services import accounts, plans
 from dossier.services.export import exported_plan
-from dossier.services.plans import Action as PlanStep
-from dossier.services.plans import Goal, PlanDocument
+from dossier.services.plans import Goal, PlanDocument, Step
 from dossier.services.work import dossier_work
 from tests.conftest import PASSWORD, login_actor
 from tests.support import api_login, grant_access, person, post_form
@@ -47,13 +46,13 @@ def made(shared_world: dict[str, Any], client: Any) -> dict[str, Any]:
     w = shared_world
     ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
     soon = ctx.now().date() + timedelta(days=3)
-    step = PlanStep(uuid.uuid4(), STEP, "Sanne", sanne.user_id, soon)
+    step = Step(uuid.uuid4(), STEP, "Sanne", sanne.user_id, soon)
     first = Goal(uuid.uuid4(), FIRST, "Sanne", (step,))
     plans.propose_plan(ctx, sanne, dossier, PlanDocument(strengths="Oma helpt.", goals=(first,)))
     for owner in (marieke, sanne):
         plans.mark_plan(ctx, owner, dossier, 1, True)
     plans.tick_action(ctx, sanne, dossier, step.ref, True, "Lukt al twee weken")
-    swim = Goal(uuid.uuid4(), SWIM, "Marieke", (PlanStep(uuid.uuid4(), "Les op zaterdag", "Oma"),))
+    swim = Goal(uuid.uuid4(), SWIM, "Marieke", (Step(uuid.uuid4(), "Les op zaterdag", "Oma"),))
     outside = Goal(uuid.uuid4(), OUTSIDE, "Anne")
     second = PlanDocument(strengths="Sanne tekent goed.", goals=(first, swim, outside))
     plans.propose_plan(ctx, anne, dossier, second, based_on=1)

@@ -23,8 +23,7 @@ from dossier.models import (
     PlanVersion,
 )
 from dossier.services import ownership, plans, sharing
-from dossier.services.plans import Action as PlanStep
-from dossier.services.plans import Goal, Helper, PlanDocument
+from dossier.services.plans import Goal, Helper, PlanDocument, Step
 from tests.integration.test_ways_in import at_once
 from tests.support import as_database_owner
 
@@ -33,7 +32,7 @@ STEP = "Elke ochtend samen ontbijten"
 
 
 def _draft(ctx: Any, sanne_id: uuid.UUID, goal: str = GOAL) -> PlanDocument:
-    step = PlanStep(uuid.uuid4(), STEP, "Sanne", sanne_id, ctx.now().date() + timedelta(days=2))
+    step = Step(uuid.uuid4(), STEP, "Sanne", sanne_id, ctx.now().date() + timedelta(days=2))
     return PlanDocument(
         strengths="Ik kan goed tekenen. Oma helpt.",
         network=(Helper("Oma Els", "Haalt me op op woensdag"),),
@@ -166,7 +165,7 @@ def test_bad_drafts_are_refused_with_every_field_named(shared_world: dict[str, A
     ctx, sanne, dossier = w["ctx"], w["sanne"], w["dossier"]
     stranger = uuid.uuid4()
     bad = PlanDocument(
-        goals=(Goal(uuid.uuid4(), "", "", (PlanStep(uuid.uuid4(), "", "Iemand", stranger),)),),
+        goals=(Goal(uuid.uuid4(), "", "", (Step(uuid.uuid4(), "", "Iemand", stranger),)),),
         next_evaluation=date(2000, 1, 1),
     )
     with pytest.raises(InvalidInput) as refused:

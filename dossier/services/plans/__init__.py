@@ -2,11 +2,11 @@
 behind or not, with actions to tick off and an evaluation of what it reached."""
 
 from dossier.services.plans.document import (
-    Action,
     Evaluation,
     Goal,
     Helper,
     PlanDocument,
+    Step,
 )
 from dossier.services.plans.download import PlanFormat, download_plan
 from dossier.services.plans.printing import PrintedPlan
@@ -14,7 +14,6 @@ from dossier.services.plans.reading import PlanPage, VersionView, read_plan
 from dossier.services.plans.writing import evaluate_plan, mark_plan, propose_plan, tick_action
 
 __all__ = [
-    "Action",
     "Evaluation",
     "Goal",
     "Helper",
@@ -22,6 +21,7 @@ __all__ = [
     "PlanFormat",
     "PlanPage",
     "PrintedPlan",
+    "Step",
     "VersionView",
     "download_plan",
     "evaluate_plan",

@@ -38,7 +38,9 @@ class Helper:
 
 
 @dataclass(frozen=True)
-class Action:
+class Step:
+    """One thing to do for a goal: what, who, by when."""
+
     ref: uuid.UUID
     what: str
     who: str = ""  # in words: a person in the dossier or in the network
@@ -51,7 +53,7 @@ class Goal:
     ref: uuid.UUID
     text: str
     proposed_by: str = ""
-    actions: tuple[Action, ...] = ()
+    actions: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class PlanDocument:
     goals: tuple[Goal, ...] = ()
     next_evaluation: date | None = None
 
-    def actions(self) -> Iterable[Action]:
+    def actions(self) -> Iterable[Step]:
         for goal in self.goals:
             yield from goal.actions
 
@@ -80,7 +82,7 @@ class PlanDocument:
                     g["text"],
                     g.get("proposed_by", ""),
                     tuple(
-                        Action(
+                        Step(
                             uuid.UUID(a["ref"]),
                             a["what"],
                             a.get("who", ""),

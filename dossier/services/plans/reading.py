@@ -21,8 +21,7 @@ from dossier.services.dossiers import DossierSummary, described
 from dossier.services.entries.lookup import log_untrusted
 from dossier.services.lifecycle import rules
 from dossier.services.notices import name_of
-from dossier.services.plans.document import Action as DraftAction
-from dossier.services.plans.document import Evaluation, Goal, Helper, PlanDocument
+from dossier.services.plans.document import Evaluation, Goal, Helper, PlanDocument, Step
 from dossier.services.plans.people import (
     Person,
     may_mark,
@@ -112,7 +111,7 @@ class VersionView:
                     goal.text,
                     goal.proposed_by,
                     tuple(
-                        DraftAction(action.ref, action.what, action.who, action.who_id, action.by)
+                        Step(action.ref, action.what, action.who, action.who_id, action.by)
                         for action in goal.actions
                     ),
                 )
