@@ -59,6 +59,7 @@ def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type
     )
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/plan#version-1")
     page = parent.get(dossier_url + "/plan").get_data(as_text=True)
+    assert "<title>Our plan · Eigen Dossier</title>" in page
     assert "Beter slapen" in page and "Oma Els" in page and "Proposal of marieke" in page
     assert "It waits for a yes from a parent or guardian." in page
 

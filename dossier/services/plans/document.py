@@ -151,7 +151,7 @@ class Evaluation:
 OUTCOMES = tuple(str(outcome) for outcome in PlanOutcome)
 
 
-def _words(
+def free_text(
     errors: validation.Errors, value: str, name: str, maximum: int, required: str | None = None
 ) -> str:
     """Free text that may run over lines; `required`: the message when it is empty."""
@@ -190,7 +190,7 @@ def clean(
                     maximum=NAME_MAX,
                     required_message=N_("Fill in a name."),
                 ),
-                _words(errors, helper.how, f"network-{index}-how", HOW_MAX),
+                free_text(errors, helper.how, f"network-{index}-how", HOW_MAX),
             )
         )
     goals = []
@@ -206,7 +206,9 @@ def clean(
             actions.append(
                 replace(
                     action,
-                    what=_words(errors, action.what, f"{at}-what", WHAT_MAX, N_("Say what to do.")),
+                    what=free_text(
+                        errors, action.what, f"{at}-what", WHAT_MAX, N_("Say what to do.")
+                    ),
                     who=_name(errors, action.who, f"{at}-who"),
                 )
             )
@@ -217,7 +219,7 @@ def clean(
         goals.append(
             replace(
                 goal,
-                text=_words(
+                text=free_text(
                     errors, goal.text, f"{where}-text", GOAL_MAX, N_("Say what the goal is.")
                 ),
                 proposed_by=_name(errors, goal.proposed_by, f"{where}-proposed_by"),
@@ -236,7 +238,7 @@ def clean(
     if len(set(refs)) != len(refs):
         errors.add("goals", N_("Two goals or actions have the same number. Start again."))
     return PlanDocument(
-        strengths=_words(errors, draft.strengths, "strengths", STRENGTHS_MAX),
+        strengths=free_text(errors, draft.strengths, "strengths", STRENGTHS_MAX),
         network=tuple(network),
         goals=tuple(goals),
         next_evaluation=draft.next_evaluation,
@@ -254,5 +256,5 @@ def clean_evaluation(
         outcome, words = outcomes.get(ref, ("", ""))
         if outcome not in OUTCOMES:
             errors.add(f"goals-{index}-outcome", N_("Choose reached, partly or not reached."))
-        cleaned[ref] = (outcome, _words(errors, words, f"goals-{index}-words", WORDS_MAX))
+        cleaned[ref] = (outcome, free_text(errors, words, f"goals-{index}-words", WORDS_MAX))
     return Evaluation(cleaned)

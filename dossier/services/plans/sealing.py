@@ -4,6 +4,9 @@ wrote it. Everything here runs inside a caller's unit of work and its opened key
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +24,7 @@ from dossier.services import sealed
 from dossier.services.content import Untrusted, open_bytes, seal_bytes, sign, verify
 from dossier.services.keychain import KeyChain, signing_public_key
 from dossier.services.plans.document import Evaluation, PlanDocument
+from dossier.services.sealed import SealedObject
 
 HOME_SECTION = "care"  # where a dossier's first plan lives, when it has that section
 
@@ -60,143 +64,109 @@ def _yes_no(agrees: bool) -> bytes:
     return b"yes" if agrees else b"no"
 
 
-# --- a version of the plan ---------------------------------------------------------------------
+Row = Any  # one of the plan's rows: each has section_id, key_version and signature
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of plan row is sealed and signed: the column its words are sealed in (and
+    the field its place names), who signs it, and what else the signature covers, so that a row
+    cannot say yes instead of no, move to another version, or be given as someone else."""
+
+    target: SealedObject
+    column: str
+    field: str
+    signer: Callable[[Row], uuid.UUID]
+    clear: Callable[[Row], dict[str, bytes]] = lambda _row: {}
+    bound: Callable[[Row], dict[str, str] | None] = lambda _row: None
+
+    def seal(self, keys: KeyChain, row: Row, data: bytes) -> None:
+        row.key_version, key = keys.current(row.section_id)
+        place = self.target.place(row, row.section_id)
+        setattr(row, self.column, seal_bytes(key, data, place, self.field))
+        row.signature = sign(
+            keys.keyring.signing,
+            place,
+            self.signer(row),
+            {**self.clear(row), self.field: data},
+            self.bound(row),
+        )
+
+    def open(self, db: Session, keys: KeyChain, row: Row) -> bytes:
+        """The words, once the signature of whoever the row names holds; else Untrusted."""
+        place = self.target.place(row, row.section_id)
+        key = _key(keys, row.section_id, row.key_version)
+        data = open_bytes(key, getattr(row, self.column), place, self.field)
+        signer = self.signer(row)
+        parts = {**self.clear(row), self.field: data}
+        verify(signing_public_key(db, signer), row.signature, place, signer, parts, self.bound(row))
+        return data
+
+
+_VERSION = _Kind(
+    sealed.PLAN_VERSION, "content_sealed", "content", signer=lambda version: version.author_id
+)
+_MARK = _Kind(
+    sealed.PLAN_MARK,
+    "reason_sealed",
+    "reason",
+    signer=lambda mark: mark.user_id,
+    clear=lambda mark: {"agrees": _yes_no(mark.agrees)},
+    # The version it is about, and as whom it was given: the relation decides whose yes counts.
+    bound=lambda mark: {"plan": str(mark.plan_version_id), "relation": mark.relation},
+)
+_PROGRESS = _Kind(
+    sealed.PLAN_PROGRESS,
+    "note_sealed",
+    "note",
+    signer=lambda progress: progress.changed_by,
+    clear=lambda progress: {"done": _yes_no(progress.done)},
+    bound=lambda progress: {"ref": str(progress.ref)},
+)
+_EVALUATION = _Kind(
+    sealed.PLAN_EVALUATION,
+    "content_sealed",
+    "content",
+    signer=lambda evaluation: evaluation.author_id,
+    bound=lambda evaluation: {"plan": str(evaluation.plan_version_id)},
+)
 
 
 def seal_document(keys: KeyChain, version: PlanVersion, document: PlanDocument) -> None:
-    version.key_version, key = keys.current(version.section_id)
-    place = sealed.PLAN_VERSION.place(version, version.section_id)
-    data = document.to_bytes()
-    version.content_sealed = seal_bytes(key, data, place, "content")
-    version.signature = sign(keys.keyring.signing, place, version.author_id, {"content": data})
+    _VERSION.seal(keys, version, document.to_bytes())
 
 
 def open_document(db: Session, keys: KeyChain, version: PlanVersion) -> PlanDocument:
-    place = sealed.PLAN_VERSION.place(version, version.section_id)
-    data = open_bytes(
-        _key(keys, version.section_id, version.key_version),
-        version.content_sealed,
-        place,
-        "content",
-    )
-    verify(
-        signing_public_key(db, version.author_id),
-        version.signature,
-        place,
-        version.author_id,
-        {"content": data},
-    )
+    data = _VERSION.open(db, keys, version)
     try:
         return PlanDocument.from_bytes(data)
     except (ValueError, KeyError, TypeError):
         raise Untrusted() from None
 
 
-# --- a mark: "I stand behind this plan" or "I don't, because …" ---------------------------------
-
-
-def _mark_binding(mark: PlanMark) -> dict[str, str]:
-    """The version it is about, and as whom it was given: the relation decides whose yes counts."""
-    return {"plan": str(mark.plan_version_id), "relation": mark.relation}
-
-
 def seal_mark(keys: KeyChain, mark: PlanMark, reason: str) -> None:
-    mark.key_version, key = keys.current(mark.section_id)
-    place = sealed.PLAN_MARK.place(mark, mark.section_id)
-    data = reason.encode("utf-8")
-    mark.reason_sealed = seal_bytes(key, data, place, "reason")
-    mark.signature = sign(
-        keys.keyring.signing,
-        place,
-        mark.user_id,
-        {"agrees": _yes_no(mark.agrees), "reason": data},
-        _mark_binding(mark),
-    )
+    _MARK.seal(keys, mark, reason.encode("utf-8"))
 
 
 def open_mark(db: Session, keys: KeyChain, mark: PlanMark) -> str:
-    """The reason, after checking that this person gave this mark on this version."""
-    place = sealed.PLAN_MARK.place(mark, mark.section_id)
-    data = open_bytes(
-        _key(keys, mark.section_id, mark.key_version), mark.reason_sealed, place, "reason"
-    )
-    verify(
-        signing_public_key(db, mark.user_id),
-        mark.signature,
-        place,
-        mark.user_id,
-        {"agrees": _yes_no(mark.agrees), "reason": data},
-        _mark_binding(mark),
-    )
-    return data.decode("utf-8")
-
-
-# --- an action ticked off, with a note -----------------------------------------------------------
+    """The reason, after checking that this person gave this mark, as this, on this version."""
+    return _MARK.open(db, keys, mark).decode("utf-8")
 
 
 def seal_progress(keys: KeyChain, progress: PlanProgress, note: str) -> None:
-    progress.key_version, key = keys.current(progress.section_id)
-    place = sealed.PLAN_PROGRESS.place(progress, progress.section_id)
-    data = note.encode("utf-8")
-    progress.note_sealed = seal_bytes(key, data, place, "note")
-    progress.signature = sign(
-        keys.keyring.signing,
-        place,
-        progress.changed_by,
-        {"done": _yes_no(progress.done), "note": data},
-        {"ref": str(progress.ref)},
-    )
+    _PROGRESS.seal(keys, progress, note.encode("utf-8"))
 
 
 def open_progress(db: Session, keys: KeyChain, progress: PlanProgress) -> str:
-    place = sealed.PLAN_PROGRESS.place(progress, progress.section_id)
-    data = open_bytes(
-        _key(keys, progress.section_id, progress.key_version), progress.note_sealed, place, "note"
-    )
-    verify(
-        signing_public_key(db, progress.changed_by),
-        progress.signature,
-        place,
-        progress.changed_by,
-        {"done": _yes_no(progress.done), "note": data},
-        {"ref": str(progress.ref)},
-    )
-    return data.decode("utf-8")
-
-
-# --- an evaluation -------------------------------------------------------------------------------
+    return _PROGRESS.open(db, keys, progress).decode("utf-8")
 
 
 def seal_evaluation(keys: KeyChain, evaluation: PlanEvaluation, content: Evaluation) -> None:
-    evaluation.key_version, key = keys.current(evaluation.section_id)
-    place = sealed.PLAN_EVALUATION.place(evaluation, evaluation.section_id)
-    data = content.to_bytes()
-    evaluation.content_sealed = seal_bytes(key, data, place, "content")
-    evaluation.signature = sign(
-        keys.keyring.signing,
-        place,
-        evaluation.author_id,
-        {"content": data},
-        {"plan": str(evaluation.plan_version_id)},
-    )
+    _EVALUATION.seal(keys, evaluation, content.to_bytes())
 
 
 def open_evaluation(db: Session, keys: KeyChain, evaluation: PlanEvaluation) -> Evaluation:
-    place = sealed.PLAN_EVALUATION.place(evaluation, evaluation.section_id)
-    data = open_bytes(
-        _key(keys, evaluation.section_id, evaluation.key_version),
-        evaluation.content_sealed,
-        place,
-        "content",
-    )
-    verify(
-        signing_public_key(db, evaluation.author_id),
-        evaluation.signature,
-        place,
-        evaluation.author_id,
-        {"content": data},
-        {"plan": str(evaluation.plan_version_id)},
-    )
+    data = _EVALUATION.open(db, keys, evaluation)
     try:
         return Evaluation.from_bytes(data)
     except (ValueError, KeyError, TypeError):

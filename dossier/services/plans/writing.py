@@ -29,6 +29,7 @@ from dossier.services.plans.document import (
     PlanDocument,
     clean,
     clean_evaluation,
+    free_text,
 )
 from dossier.services.plans.people import may_mark, may_write, people_on, relation_of
 from dossier.services.plans.reading import OPEN, agreement_of, plan_section_for
@@ -146,13 +147,8 @@ def mark_plan(
     """ "I stand behind this plan" or "I don't, because …" on one version; a new mark replaces
     one's own earlier mark on that version. Returns where the version stands after it."""
     errors = validation.Errors()
-    text = (reason or "").replace("\r\n", "\n").strip()
-    if not validation.usable(text):
-        errors.add("reason", validation.UNUSABLE_TEXT)
-    elif not agrees and not text:
-        errors.add("reason", N_("Say why, so the others can change the plan."))
-    elif len(text) > REASON_MAX:
-        errors.add("reason", N_("This text is too long."))
+    why = None if agrees else N_("Say why, so the others can change the plan.")
+    text = free_text(errors, reason, "reason", REASON_MAX, why)
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_MARK) as work:
         _one_at_a_time(work)
         db, access = work.db, work.access
@@ -250,11 +246,7 @@ def tick_action(
 ) -> None:
     """Done or not done, with a short note; no new version, so no mark is lost."""
     errors = validation.Errors()
-    text = (note or "").replace("\r\n", "\n").strip()
-    if not validation.usable(text):
-        errors.add("note", validation.UNUSABLE_TEXT)
-    elif len(text) > NOTE_MAX:
-        errors.add("note", N_("This text is too long."))
+    text = free_text(errors, note, "note", NOTE_MAX)
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_PROGRESS) as work:
         _one_at_a_time(work)
         db, access = work.db, work.access
