@@ -118,6 +118,11 @@ class Action(StrEnum):
 
     GRANT_REFUSE = "grant.refuse", DOES, N_("said no to a sharing")
 
+    # Asking for access.
+    REQUEST_CREATE = "request.create", DOES, N_("asked to look in the dossier")
+    REQUEST_DECIDE = "request.decide", DOES, N_("answered a request to look in the dossier")
+    REQUEST_CODE = "request.code", DOES, N_("made a new code for asking to look in the dossier")
+
     # Parents or guardians who may only approve.
     APPROVER_ASK = "approver.ask", DOES, N_("asked a parent or guardian to approve a sharing")
     APPROVER_ACCEPT = (

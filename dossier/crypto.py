@@ -306,6 +306,26 @@ def invitation_private_key(code: bytes) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(_hkdf(code, "invitation/key"))
 
 
+REQUEST_CODE_LETTERS = 12  # 60 bits: enough that guessing finds nothing, short to read aloud
+
+
+def request_code(dossier_secret: bytes, generation: int) -> str:
+    """The code an owner gives someone who should ask for access: derived from the dossier's
+    own secret, so it needs no storing and dies with the dossier; a new generation replaces it."""
+    raw = _hkdf(dossier_secret, f"request-code/{generation:d}", 10)
+    text = base64.b32encode(raw).decode("ascii")[:REQUEST_CODE_LETTERS]
+    return "-".join(text[i : i + 4] for i in range(0, REQUEST_CODE_LETTERS, 4))
+
+
+def request_code_lookup(text: str) -> bytes | None:
+    """What a request code is found by, as people retype it (any case, spaces, dashes, 0/1/8
+    for O/I/B); None for anything that cannot be a code."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_RECOVERY_LOOKALIKES)
+    if len(cleaned) != REQUEST_CODE_LETTERS or not cleaned.isascii():
+        return None
+    return hashlib.sha256(label("request-code/lookup") + cleaned.encode("ascii")).digest()
+
+
 def grant_invitation_lookup_hash(code: bytes) -> bytes:
     """Like `invitation_lookup_hash`, for share links: a code of one kind never finds the other."""
     return _hkdf(code, "grant-invitation/lookup")

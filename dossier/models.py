@@ -947,3 +947,70 @@ class PlanEvaluation(Base):
     key_version: Mapped[int] = mapped_column(Integer)
     content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class RequestStatus(StrEnum):
+    """Where a request for access stands. One waiting past its 14 days counts as expired."""
+
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class RequestCode(Base):
+    """Which generation of a dossier's request code is valid, found by its hash: the code itself
+    is derived from the dossier's secret (`crypto.request_code`), so it is never stored."""
+
+    __tablename__ = "request_codes"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(Integer)
+    lookup_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccessRequest(Base):
+    """Someone asks the owners for access: to one dossier (by its request code) or to whichever
+    dossier of one owner that owner chooses (by the owner's e-mail address). What they ask for
+    stands in the clear, as a sharing's does; why, in their own words, is sealed to each
+    person who reads it (`AccessRequestMessage`)."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    asker_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sections: Mapped[str] = mapped_column(String(200))  # default section names, comma-separated
+    permission: Mapped[str] = mapped_column(String(20))
+    months: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="SET NULL")
+    )
+
+
+class AccessRequestMessage(Base):
+    """Why someone asks, in their words and signed by them, sealed to one reader's own key."""
+
+    __tablename__ = "access_request_messages"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("access_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

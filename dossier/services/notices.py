@@ -84,6 +84,8 @@ class NoticeKind(StrEnum):
     PLAN_ACTION_SOON = "plan.action_soon"
     PLAN_ACTION_OVERDUE = "plan.action_overdue"
     PLAN_EVALUATION_SOON = "plan.evaluation_soon"
+    REQUEST_WAITING = "request.waiting"
+    REQUEST_DECIDED = "request.decided"
 
 
 class Topic(StrEnum):
@@ -125,6 +127,8 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.PLAN_ACTION_SOON: Topic.PLAN,
     NoticeKind.PLAN_ACTION_OVERDUE: Topic.PLAN,
     NoticeKind.PLAN_EVALUATION_SOON: Topic.PLAN,
+    NoticeKind.REQUEST_WAITING: Topic.SHARING,
+    NoticeKind.REQUEST_DECIDED: Topic.SHARING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -165,6 +169,8 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.PLAN_ACTION_SOON: "Je stap in het plan moet bijna klaar zijn",
     NoticeKind.PLAN_ACTION_OVERDUE: "Een stap in het plan is nog niet gedaan",
     NoticeKind.PLAN_EVALUATION_SOON: "Binnenkort kijken jullie samen terug op het plan",
+    NoticeKind.REQUEST_WAITING: "Iemand vraagt om mee te kijken",
+    NoticeKind.REQUEST_DECIDED: "Er is een antwoord op je vraag om mee te kijken",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
@@ -226,6 +232,10 @@ LINES: dict[NoticeKind, str] = {
     NoticeKind.PLAN_EVALUATION_SOON: N_(
         "On %(date)s you look back at the plan together. What went well?"
     ),
+    NoticeKind.REQUEST_WAITING: N_(
+        "%(person)s asks to look in %(sections)s. Say yes or no on \"Who may look?\"."
+    ),
+    NoticeKind.REQUEST_DECIDED: N_("Your request to look in %(sections)s has an answer."),
 }
 
 # The same kinds said otherwise, by a notice's `variant`: what happened, or to whom it is said.
@@ -263,6 +273,12 @@ VARIANTS: dict[tuple[NoticeKind, str], str] = {
     ),
     (NoticeKind.PLAN_ACTION_OVERDUE, "theirs"): N_(
         "An action of %(person)s in the plan was due on %(date)s. It is not ticked off yet."
+    ),
+    (NoticeKind.REQUEST_DECIDED, "approved"): N_(
+        "%(person)s said yes to your request to look in %(sections)s."
+    ),
+    (NoticeKind.REQUEST_DECIDED, "refused"): N_(
+        "%(person)s said no to your request to look in %(sections)s."
     ),
 }
 

@@ -9,6 +9,7 @@ from typing import Unpack
 
 from dossier.actions import Action
 from dossier.models import OWN_STORY, CorrectionStatus, Entry, Relation, Role
+from dossier.services.access_requests import RequestView, request_code, waiting_for
 from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.approvals import (
     ApproverInfo,
@@ -211,6 +212,8 @@ class AccessPage:
     overview: AccessOverview
     approvers: list[ApproverInfo]
     who_agrees: WhoAgrees
+    requests: list[RequestView]  # requests to look, waiting for an answer
+    request_code: str | None  # the code to give someone who should ask; None until made
 
 
 def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
@@ -224,6 +227,8 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
             access_overview(work.db, ctx, access),
             approvers_in(work.db, ctx, access),
             who_must_agree(ctx, access.dossier.subject_birth_date, access.relation),
+            waiting_for(work.db, ctx, access),
+            request_code(work.db, dossier_id),
         )
         work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
         return page

@@ -146,7 +146,7 @@ def _message_place(grant: Grant) -> Place:
     return sealed.GRANT_MESSAGE.place(grant, None)
 
 
-def _deciding_owner(
+def deciding_owner(
     db: Session, ctx: Context, actor: Actor, dossier_id: uuid.UUID, action: Action
 ) -> Access:
     """An owner whose approval the consent rules require today; anyone else is refused."""
@@ -307,103 +307,127 @@ def share(
     one-time invitation code for the owner to pass on. Pending until the age rules are
     satisfied."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CREATE)
-        chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
-        grantee, mail_to = _recipient(db, dossier_id, grantee_email)
-        now = ctx.now()
-        grant = Grant(
-            id=uuid.uuid4(),
-            dossier_id=dossier_id,
-            grantee_id=grantee.id if grantee else None,
-            permission=permission,
-            status=GrantStatus.PENDING,
-            created_by=actor.user_id,
-            created_at=now,
-            expires_at=expires_at,
-        )
-        code = None
-        signed = None
-        if grantee is None:
-            code = crypto.new_recovery_code()
-            raw = crypto.parse_recovery_code(code)
-            grant.invitation_lookup_hash = crypto.grant_invitation_lookup_hash(raw)
-            grant.invitation_public_key = crypto.public_bytes(
-                crypto.grant_invitation_private_key(raw)
-            )
-            grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
-        recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
-        assert recipient is not None  # an invitation's key pair was made just above
-        if text:
-            grant.message_signed_by = actor.user_id
-            signed = signed_text(
-                unlock_keyring(db, actor).signing,
-                _message_place(grant),
-                actor.user_id,
-                "message",
-                text,
-            )
-            grant.message_sealed = crypto.seal_to_public_key(
-                signed, recipient, _message_info(grant.id)
-            )
-        db.add(grant)
-        _one_live_grant(db, "grantee_email")
-        for section_id in chosen:
-            db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
-        db.add(
-            GrantApproval(
-                grant_id=grant.id,
-                user_id=actor.user_id,
-                dossier_id=dossier_id,
-                relation=access.relation,
-                at=now,
-            )
-        )
-        db.flush()
-        append(
+        access = deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CREATE)
+        return share_in(
             db,
-            access.event(
-                Action.GRANT_CREATE,
-                object_type="grant",
-                object_id=str(grant.id),
-                reason=f"{permission}, {len(chosen)} sections"
-                + (", by e-mail" if grantee_email else ", by invitation"),
-            ),
-            ctx.origin,
-            now,
+            ctx,
+            access,
+            grantee_email=grantee_email,
+            section_ids=section_ids,
+            permission=permission,
+            expires_at=expires_at,
+            message=message,
+            link=link,
         )
-        if mail_to is not None and code is not None:
-            mail_after_commit(
-                db,
-                invitation_mail(
-                    mail_to, code, permission, actor.display_name, link(code) if link else None
-                ),
+
+
+def share_in(
+    db: Session,
+    ctx: Context,
+    access: Access,
+    *,
+    grantee_email: str | None,
+    section_ids: list[uuid.UUID],
+    permission: str,
+    expires_at: datetime | None = None,
+    message: str | None = None,
+    link: Callable[[str], str] | None = None,
+) -> Shared:
+    """`share`, inside the caller's unit of work, by an owner who may decide (`deciding_owner`):
+    for a use case that shares as part of something else, such as saying yes to a request."""
+    actor, dossier_id = access.actor, access.dossier.id
+    chosen, text = _validate(db, ctx, access, section_ids, permission, expires_at, message)
+    grantee, mail_to = _recipient(db, dossier_id, grantee_email)
+    now = ctx.now()
+    grant = Grant(
+        id=uuid.uuid4(),
+        dossier_id=dossier_id,
+        grantee_id=grantee.id if grantee else None,
+        permission=permission,
+        status=GrantStatus.PENDING,
+        created_by=actor.user_id,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    code = None
+    signed = None
+    if grantee is None:
+        code = crypto.new_recovery_code()
+        raw = crypto.parse_recovery_code(code)
+        grant.invitation_lookup_hash = crypto.grant_invitation_lookup_hash(raw)
+        grant.invitation_public_key = crypto.public_bytes(crypto.grant_invitation_private_key(raw))
+        grant.invitation_expires_at = now + timedelta(days=INVITATION_DAYS)
+    recipient = grantee.exchange_public_key if grantee else grant.invitation_public_key
+    assert recipient is not None  # an invitation's key pair was made just above
+    if text:
+        grant.message_signed_by = actor.user_id
+        signed = signed_text(
+            unlock_keyring(db, actor).signing,
+            _message_place(grant),
+            actor.user_id,
+            "message",
+            text,
+        )
+        grant.message_sealed = crypto.seal_to_public_key(signed, recipient, _message_info(grant.id))
+    db.add(grant)
+    _one_live_grant(db, "grantee_email")
+    for section_id in chosen:
+        db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier_id))
+    db.add(
+        GrantApproval(
+            grant_id=grant.id,
+            user_id=actor.user_id,
+            dossier_id=dossier_id,
+            relation=access.relation,
+            at=now,
+        )
+    )
+    db.flush()
+    append(
+        db,
+        access.event(
+            Action.GRANT_CREATE,
+            object_type="grant",
+            object_id=str(grant.id),
+            reason=f"{permission}, {len(chosen)} sections"
+            + (", by e-mail" if grantee_email else ", by invitation"),
+        ),
+        ctx.origin,
+        now,
+    )
+    if mail_to is not None and code is not None:
+        mail_after_commit(
+            db,
+            invitation_mail(
+                mail_to, code, permission, actor.display_name, link(code) if link else None
+            ),
+        )
+        code = None  # only the address sees it
+    keys = keychain(db, actor, dossier_id)
+    birth = access.dossier.subject_birth_date
+    if rules(ctx).approved([access.relation], birth, now.date()):
+        activate(db, ctx, access, keys, grant)
+    else:
+        if consent.GUARDIAN in rules(ctx).required(birth, now.date()) - {access.relation}:
+            _hold_for_approvers(db, ctx, access, keys, grant, chosen, signed)
+            approvals.tell_approvers(db, ctx, grant)
+        for owner in db.scalars(
+            select(DossierOwner).where(
+                DossierOwner.dossier_id == dossier_id, DossierOwner.user_id != actor.user_id
             )
-            code = None  # only the address sees it
-        keys = keychain(db, actor, dossier_id)
-        birth = access.dossier.subject_birth_date
-        if rules(ctx).approved([access.relation], birth, now.date()):
-            activate(db, ctx, access, keys, grant)
-        else:
-            if consent.GUARDIAN in rules(ctx).required(birth, now.date()) - {access.relation}:
-                _hold_for_approvers(db, ctx, access, keys, grant, chosen, signed)
-                approvals.tell_approvers(db, ctx, grant)
-            for owner in db.scalars(
-                select(DossierOwner).where(
-                    DossierOwner.dossier_id == dossier_id, DossierOwner.user_id != actor.user_id
-                )
-            ):
-                notify(
-                    db,
-                    ctx,
-                    owner.user_id,
-                    dossier_id,
-                    NoticeKind.GRANT_WAITING,
-                    key=f"waiting:{grant.id}",
-                    **grant_words(db, grant),
-                )
-        settle(db, ctx, access, keys)  # an owner's change finishes what waited for an owner
-        # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
-        return Shared(grant.id, grant.status, code, grant.invitation_expires_at if code else None)
+        ):
+            notify(
+                db,
+                ctx,
+                owner.user_id,
+                dossier_id,
+                NoticeKind.GRANT_WAITING,
+                key=f"waiting:{grant.id}",
+                **grant_words(db, grant),
+            )
+    settle(db, ctx, access, keys)  # an owner's change finishes what waited for an owner
+    # The end of a code is told only to whoever holds it: for a share by e-mail, the address.
+    return Shared(grant.id, grant.status, code, grant.invitation_expires_at if code else None)
 
 
 def _hold_for_approvers(
@@ -432,7 +456,7 @@ def _hold_for_approvers(
 
 def approve(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUID) -> str:
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_APPROVE)
+        access = deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_APPROVE)
         grant = _grant_in(db, access, grant_id, Action.GRANT_APPROVE)
         if grant.status != GrantStatus.PENDING:
             raise Conflict(N_("This is not waiting for approval any more."))
@@ -475,7 +499,7 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
     (what does not fit in this request goes to the worker, or waits for the next owner write).
     Returns what is left."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_REVOKE)
+        access = deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_REVOKE)
         grant = _grant_in(db, access, grant_id, Action.GRANT_REVOKE)
         if grant.status not in LIVE_GRANT_STATUSES:
             raise Conflict(N_("This access has ended already."))
@@ -536,7 +560,7 @@ def change(
     """Narrow a grant: fewer sections or an earlier end, at once (like revoking a part). Sharing
     more needs the same consent as sharing anew, so it is done by sharing again."""
     with ctx.unit_of_work() as db:
-        access = _deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CHANGE)
+        access = deciding_owner(db, ctx, actor, dossier_id, Action.GRANT_CHANGE)
         grant = _grant_in(db, access, grant_id, Action.GRANT_CHANGE)
         if grant.status not in LIVE_GRANT_STATUSES:
             raise InvalidInput({"grant": [N_("This access has ended already.")]})
