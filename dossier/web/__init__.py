@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         news,
         pages,
         plans,
+        requests,
         sharing,
     )
     from dossier.web.blueprint import bp

@@ -319,3 +319,20 @@ class EvaluationGoalForm(Form):
 
 class EvaluationForm(Form):
     goals = FieldList(FormField(EvaluationGoalForm), min_entries=0)
+
+
+class AskForm(Form):
+    code = StringField(_l("Request code"), render_kw={"autocomplete": "off"})
+    owner_email = EmailField(_l("Or: the e-mail address of an owner"))
+    sections = SelectMultipleField(_l("Which parts"), choices=[], validate_choice=False)
+    permission = RadioField(
+        _l("What may you do?"),
+        choices=[
+            SelectChoice(str(Permission.READ), _l("Read")),
+            SelectChoice(str(Permission.CONTRIBUTE), _l("Read and write")),
+        ],
+        default=str(Permission.READ),
+        validate_choice=False,
+    )
+    months = SelectField(_l("For how long?"), choices=[], validate_choice=False, default="3")
+    purpose = TextAreaField(_l("Why do you ask?"))

@@ -52,6 +52,8 @@ def access(dossier_id: uuid.UUID) -> Page:
         overview=page.overview,
         approvers=page.approvers,
         who=page.who_agrees,
+        requests=page.requests,
+        request_code=page.request_code,
         confirm=ConfirmForm(),
     )
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from dossier.services import dossiers, entries, ownership, plans, sharing
+from dossier.services import access_requests, dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Context
 from tests.conftest import login_actor
 from tests.support import (
@@ -129,6 +129,9 @@ PAGES = [
     # only the young person asks a guardian to approve only; whoever decides may end it
     ("post", "/dossiers/{d}/approvers/new", {"email": "dad@example.nl"}, (302, 403, 403, 403)),
     ("post", "/dossiers/{d}/approvers/{v}/end", {}, (302, 302, 403, 403)),
+    # asking for access: the owners who decide answer a request and make the code
+    ("post", "/dossiers/{d}/requests/{w}/no", {}, (302, 302, 403, 403)),
+    ("post", "/dossiers/{d}/request-code", {}, (302, 302, 403, 403)),
 ]
 API = [
     ("get", "/api/v1/dossiers/{d}", None, ALL4),
@@ -203,6 +206,7 @@ OTHER_ROUTES = [
     "/api/v1/notices",
     "/requests",  # the approver's own page: test_approver_decides_only_what_she_was_asked
     "/requests/{p}/{answer}",
+    "/dossiers/{d}/requests/{w}/{answer}",  # yes and no share a route; PAGES asks the no
 ]
 
 
@@ -234,6 +238,18 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     entry = world.write(youth, "care", "Mine", "My words")
     writer = login_actor(ctx, email_of("writer"))
     report = world.write(writer, "care", "Report", "Theirs", "report")
+    # someone asks to look, with the code the youth made
+    code = access_requests.new_request_code(ctx, youth, dossier)
+    asked = access_requests.ask(
+        ctx,
+        login_actor(ctx, email_of("new")),
+        code=code,
+        owner_email=None,
+        sections=["school"],
+        permission="read",
+        months=3,
+        purpose="Om te helpen",
+    )
     # the family's plan, agreed by the youth and her guardian, with an action for someone else
     step = plans.Step(uuid.uuid4(), "Bellen", "Oma")
     goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", (step,))
@@ -268,6 +284,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "n": plan,
         "q": goal.ref,
         "t": step.ref,
+        "w": asked,
     }
 
 

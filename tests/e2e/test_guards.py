@@ -147,6 +147,8 @@ MEMBER_PAGES = [
     "/account/sessions",
     "/account/remove",
     "/account/mail",
+    "/ask",  # anyone may see the form; asking is refused to staff and unchecked professionals
+    "/ask/sent",
 ]
 ADMIN_PAGES = ["/admin/professionals"]
 AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]

@@ -112,6 +112,12 @@ READS = [
         "and what the code offers (test_phone_pages), still nothing of a dossier",
     ),
     Read("/dossiers/new", "guardian", why=NOTHING),
+    Read("/ask", "care worker", why="a form: nothing of a dossier"),
+    Read(
+        "/ask/sent",
+        "care worker",
+        why="his own requests and his own words: nothing of a dossier he has not been let in",
+    ),
     Read(
         "/start",
         "youth",

@@ -253,7 +253,7 @@ def test_the_tick_reminds_of_the_plans_dates_once_to_whom_they_concern(
     # Day 0: Sanne's action is due in 3 days. The done one, due tomorrow, tells nobody.
     assert tick() == [(YOUTH, NoticeKind.PLAN_ACTION_SOON, "", "")]
     assert tick() == []
-    [soon] = plan_rows(ctx, YOUTH)[-1:]
+    [soon] = [n for n in plan_rows(ctx, YOUTH) if n.kind == NoticeKind.PLAN_ACTION_SOON]
     assert json.loads(soon.data)["date"] == (ctx.now().date() + timedelta(days=3)).isoformat()
     clock.advance(days=1)  # Anne's is due in 3 days; her uncle has no account to be told
     assert tick() == [(CARE_WORKER, NoticeKind.PLAN_ACTION_SOON, "", "")]
