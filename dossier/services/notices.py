@@ -233,7 +233,7 @@ LINES: dict[NoticeKind, str] = {
         "On %(date)s you look back at the plan together. What went well?"
     ),
     NoticeKind.REQUEST_WAITING: N_(
-        "%(person)s asks to look in %(sections)s. Say yes or no on \"Who may look?\"."
+        '%(person)s asks to look in %(sections)s. Say yes or no on "Who may look?".'
     ),
     NoticeKind.REQUEST_DECIDED: N_("Your request to look in %(sections)s has an answer."),
 }
