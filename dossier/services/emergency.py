@@ -217,7 +217,7 @@ def _key_info(db: Session, row: EmergencyKey) -> EmergencyKeyInfo:
             .join(User, User.id == EmergencyOfficer.user_id)
             .where(EmergencyOfficer.emergency_key_id == row.id)
             .order_by(EmergencyOfficer.share_index)
-        ).tuples()
+        )
     ]
     return EmergencyKeyInfo(row.id, row.threshold, row.created_at, officers)
 
@@ -527,7 +527,7 @@ def _open(
             SealedKey.emergency_key_id == emergency.id,
             KeyVersion.section_id.in_(sections) | KeyVersion.section_id.is_(None),
         )
-    ).tuples():
+    ):
         key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
         seal_to_user(db, key_version, key, requester)
     del private_key, shares
