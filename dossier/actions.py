@@ -137,6 +137,29 @@ class Action(StrEnum):
     )
     APPROVER_END = "approver.end", DOES, N_("stopped a parent or guardian from approving sharings")
 
+    # Emergency access: opened by officers together, never by one person alone.
+    EMERGENCY_KEY_CREATE = (
+        "emergency.key_create",
+        DOES,
+        N_("made the emergency key and gave each emergency officer a part of it"),
+    )
+    EMERGENCY_REQUEST = "emergency.request", DOES, N_("asked for emergency access")
+    EMERGENCY_APPROVE = (
+        "emergency.approve",
+        DOES,
+        N_("approved a request for emergency access, as an emergency officer"),
+    )
+    EMERGENCY_OPEN = (
+        "emergency.open",
+        DOES,
+        N_("opened emergency access: enough emergency officers approved it"),
+    )
+    EMERGENCY_EXPIRE = (
+        "emergency.expire",
+        DOES,
+        N_("a request for emergency access ended: too few emergency officers approved it"),
+    )
+
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")
     INVITATION_ACCEPT = "invitation.accept", DOES, N_("used a code to become an owner")

@@ -1,4 +1,5 @@
-"""The `dossier` command: keys, migrations, staff accounts, the demo and the development server."""
+"""The `dossier` command: keys, migrations, staff accounts, the emergency key, the demo and the
+development server."""
 
 from __future__ import annotations
 
@@ -243,6 +244,59 @@ def reset(yes: bool) -> None:
             path.unlink()
     click.get_current_context().invoke(db_upgrade, revision="head")
     click.echo("Done. Start the server with `make run`, and fill it with `make demo`.")
+
+
+@main.group("emergency")
+def emergency_group() -> None:
+    """The organisation's emergency key: opened only by several officers together."""
+
+
+@emergency_group.command("init")
+@click.option(
+    "--officer",
+    "officers",
+    multiple=True,
+    required=True,
+    help="E-mail address of an existing admin, auditor or checked professional; repeat it.",
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=2,
+    show_default=True,
+    help="How many officers must approve a request together.",
+)
+def emergency_init(officers: tuple[str, ...], threshold: int) -> None:
+    """Make the emergency key and seal one share of it to each officer's own account key. Its
+    private half is never stored whole; only THRESHOLD officers together can use it."""
+    from dossier.services import emergency
+
+    try:
+        with _context() as ctx:
+            made = emergency.create_key(ctx, list(officers), threshold)
+    except DomainError as error:
+        raise _fail_on_domain_error(error) from None
+    click.echo(f"emergency key {made.id}: {made.threshold} of {len(made.officers)} officers")
+    for officer in made.officers:
+        click.echo(f"  share {officer.share_index}: {officer.email} ({officer.role})")
+
+
+@emergency_group.command("officers")
+def emergency_officers() -> None:
+    """List the officers who hold a share of the current emergency key."""
+    from dossier.services import emergency
+
+    with _context() as ctx:
+        current = emergency.current_key(ctx)
+    if current is None:
+        click.echo("no emergency key yet: run `dossier emergency init`")
+        return
+    click.echo(f"emergency key {current.id}: {current.threshold} of {len(current.officers)}")
+    for officer in current.officers:
+        click.echo(
+            f"  share {officer.share_index}: {officer.email} {officer.display_name} "
+            f"({officer.role})"
+        )
 
 
 @main.group("audit")

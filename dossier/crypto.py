@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from Crypto.Protocol.SecretSharing import Shamir
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -70,6 +71,7 @@ class Kind(IntEnum):
     SEALED_TO_PUBLIC_KEY = 4
     CONTENT = 5
     JOB = 6
+    HELD_SHARE = 7  # an emergency key share held for one request until it is decided
 
 
 def label(name: str) -> bytes:
@@ -429,3 +431,65 @@ def verify_signature(public_key: bytes, purpose: str, message: bytes, signature:
         )
     except (InvalidSignature, ValueError):
         raise CryptoError() from None
+
+
+# --- the emergency key: Shamir shares (k of n) -------------------------------------------
+
+SHARE_HALF_BYTES = 16  # pycryptodome's Shamir shares 16-byte secrets
+SHARE_BYTES = 2 * SHARE_HALF_BYTES
+MAX_SHARES = 255
+
+
+@dataclass(frozen=True)
+class Share:
+    """One officer's part of the emergency key: the index is public, the value is the secret."""
+
+    index: int
+    value: bytes = field(repr=False)
+
+
+def split_key(key: bytes, threshold: int, count: int) -> list[Share]:
+    """Split a 32-byte key into `count` shares of which any `threshold` give it back.
+
+    Shamir over GF(2^128) shares 16 bytes, so each half is split on its own with the same
+    indexes (1..count) and a share carries both halves. Fewer than `threshold` shares say
+    nothing about the key: every value is equally likely."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("a key is 32 bytes")
+    if not 2 <= threshold <= count <= MAX_SHARES:
+        raise ValueError("need 2 <= threshold <= count <= 255")
+    first = Shamir.split(threshold, count, key[:SHARE_HALF_BYTES])
+    second = Shamir.split(threshold, count, key[SHARE_HALF_BYTES:])
+    if [index for index, _ in first] != [index for index, _ in second]:
+        raise ValueError("both halves must be split with the same indexes")
+    return [Share(index, low + high) for (index, low), (_, high) in zip(first, second, strict=True)]
+
+
+def combine_shares(shares: list[Share]) -> bytes:
+    """The key from `threshold` shares; fewer give a wrong key, never an error that says so."""
+    if not shares or any(len(share.value) != SHARE_BYTES for share in shares):
+        raise CryptoError()
+    if len({share.index for share in shares}) != len(shares):
+        raise CryptoError()
+    halves = [
+        Shamir.combine([(s.index, s.value[:SHARE_HALF_BYTES]) for s in shares]),
+        Shamir.combine([(s.index, s.value[SHARE_HALF_BYTES:]) for s in shares]),
+    ]
+    return halves[0] + halves[1]
+
+
+def private_bytes(private_key: X25519PrivateKey) -> bytes:
+    """The raw 32 bytes of an X25519 private key: what the emergency key's shares split."""
+    return private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+
+def new_exchange_key() -> X25519PrivateKey:
+    """A fresh X25519 key pair (the organisation's emergency key)."""
+    return X25519PrivateKey.generate()
+
+
+def exchange_key(raw: bytes) -> X25519PrivateKey:
+    """An X25519 private key from its raw bytes (a combined emergency key)."""
+    if len(raw) != KEY_BYTES:
+        raise CryptoError()
+    return X25519PrivateKey.from_private_bytes(raw)

@@ -446,6 +446,10 @@ class SealedKey(Base):
     grant_link_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("grants.id", ondelete="CASCADE"), index=True
     )
+    # The organisation's emergency key as a holder: every key version is sealed to it too.
+    emergency_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("emergency_keys.id"), index=True
+    )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -469,6 +473,15 @@ class Invitation(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class GrantBasis(StrEnum):
+    """Why a grant exists: an owner's consent, a guardian's ownership turned into a grant at
+    16, or emergency officers who opened it without the owners."""
+
+    CONSENT = "consent"
+    OWNERSHIP = "ownership"
+    EMERGENCY = "emergency"
 
 
 # A grant's status is its standing under the consent rules: one vocabulary for both.
@@ -1014,3 +1027,105 @@ class AccessRequestMessage(Base):
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- emergency access: never by one person alone ----------------------------------------------
+
+
+class EmergencyKey(Base):
+    """The organisation's X25519 emergency key. Only its public half is stored; the private half
+    exists as Shamir shares, one per officer (`EmergencyOfficer`), `threshold` of which give it
+    back. A retired key takes no new seals."""
+
+    __tablename__ = "emergency_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    threshold: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmergencyOfficer(Base):
+    """A staff account designated to approve emergency requests, with its share of the key
+    sealed (HPKE) to that account's own public key: only the officer's password opens it."""
+
+    __tablename__ = "emergency_officers"
+    __table_args__ = (
+        UniqueConstraint("emergency_key_id", "user_id", name="uq_emergency_officers_key_user"),
+        UniqueConstraint("emergency_key_id", "share_index", name="uq_emergency_officers_key_index"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    emergency_key_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("emergency_keys.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    share_index: Mapped[int] = mapped_column(Integer)
+    share_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    designated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EmergencyStatus(StrEnum):
+    WAITING = "waiting"  # for enough officers
+    OPENED = "opened"  # officers approved: the requester holds an emergency grant
+    EXPIRED = "expired"  # not enough officers approved in time
+
+
+class EmergencyRequest(Base):
+    """A professional's request to read sections without the owners, for at most 72 hours.
+
+    The reason is kept in clear: it is the requester's account of the emergency, addressed to
+    officers, owners and the auditor, none of whom holds a key that could seal it for the
+    others. It is not dossier content, and the form says so."""
+
+    __tablename__ = "emergency_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    requester_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    emergency_key_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("emergency_keys.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    hours: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Officers approve before this moment, or the request ends and its held shares go.
+    approve_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="SET NULL")
+    )
+
+
+class EmergencyRequestSection(Base):
+    __tablename__ = "emergency_request_sections"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("emergency_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+
+
+class EmergencyApproval(Base):
+    """One officer's yes. Until the request is decided it holds that officer's share, sealed
+    under the server's job key for this request only; deciding deletes it (sets it to null)."""
+
+    __tablename__ = "emergency_approvals"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("emergency_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    officer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    share_index: Mapped[int] = mapped_column(Integer)
+    share_held: Mapped[bytes | None] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

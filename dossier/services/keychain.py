@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.errors import AccessDenied, DossierKeyGone
 from dossier.keys import DossierSecrets
-from dossier.models import KeyVersion, SealedKey, User
+from dossier.models import EmergencyKey, KeyVersion, SealedKey, User
 from dossier.services.context import SECRETS, Actor
 from dossier.services.sessions import unlock_keyring
 
@@ -42,6 +42,10 @@ def seal_info(dossier_id: uuid.UUID, scope: str, version: int, recipient: str) -
 
 def invitation_recipient(invitation_id: uuid.UUID) -> str:
     return f"invitation:{invitation_id}"
+
+
+def emergency_recipient(emergency_key_id: uuid.UUID) -> str:
+    return f"emergency:{emergency_key_id}"
 
 
 # Built once: every page that opens content asks these.
@@ -180,6 +184,9 @@ def keychain(db: Session, actor: Actor, dossier_id: uuid.UUID) -> KeyChain:
 def new_key_version(
     db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID | None, version: int, now: datetime
 ) -> tuple[KeyVersion, bytes]:
+    """A new key version, sealed at once to the emergency key: every way a key version is born
+    (a new dossier or section, a rotation) passes here, so none is born without that seal. The
+    caller seals it to the people who hold it."""
     row = KeyVersion(
         id=uuid.uuid4(),
         dossier_id=dossier_id,
@@ -192,7 +199,9 @@ def new_key_version(
     dossier_secrets(db).get_or_create(dossier_id)
     db.add(row)
     db.flush()
-    return row, crypto.new_key()
+    key = crypto.new_key()
+    seal_to_emergency(db, row, key)
+    return row, key
 
 
 def seal_to_user(db: Session, key_version: KeyVersion, key: bytes, user: User) -> None:
@@ -271,3 +280,86 @@ def take_over_invitation(
             key = _unmasked(db, dossier_id, key_version.scope, key_version.version, key)
         seal_to_user(db, key_version, key, user)
         db.delete(sealed)
+
+
+# --- the emergency key as a holder ------------------------------------------------------------
+
+_EMERGENCY = "emergency_key"
+
+
+def current_emergency_key(db: Session) -> EmergencyKey | None:
+    """The organisation's emergency key that takes new seals, looked up once per unit of work."""
+    if _EMERGENCY not in db.info:
+        db.info[_EMERGENCY] = db.scalar(
+            select(EmergencyKey)
+            .where(EmergencyKey.retired_at.is_(None))
+            .order_by(EmergencyKey.created_at.desc())
+            .limit(1)
+        )
+    found: EmergencyKey | None = db.info[_EMERGENCY]
+    return found
+
+
+def seal_to_emergency(db: Session, key_version: KeyVersion, key: bytes) -> None:
+    """Seal a key version to the emergency key too; nothing to do before one is made."""
+    emergency = current_emergency_key(db)
+    if emergency is None:
+        return
+    db.add(
+        SealedKey(
+            dossier_id=key_version.dossier_id,
+            key_version_id=key_version.id,
+            emergency_key_id=emergency.id,
+            sealed=sealed_copy(
+                db, key_version, key, emergency.public_key, emergency_recipient(emergency.id)
+            ),
+        )
+    )
+
+
+def seal_missing_emergency(db: Session, keys: KeyChain) -> int:
+    """Key versions born before the emergency key existed get their seal from an owner's keys;
+    versions this owner cannot open wait for one who can. Returns how many were sealed."""
+    emergency = current_emergency_key(db)
+    if emergency is None:
+        return 0
+    sealed_to_it = select(SealedKey.key_version_id).where(
+        SealedKey.dossier_id == keys.dossier_id, SealedKey.emergency_key_id == emergency.id
+    )
+    count = 0
+    for key_version in db.scalars(
+        select(KeyVersion).where(
+            KeyVersion.dossier_id == keys.dossier_id, KeyVersion.id.not_in(sealed_to_it)
+        )
+    ):
+        try:
+            key = keys.key(key_version.section_id, key_version.version)
+        except (AccessDenied, crypto.CryptoError):
+            continue
+        seal_to_emergency(db, key_version, key)
+        count += 1
+    db.flush()
+    return count
+
+
+def open_emergency_seal(
+    db: Session,
+    key_version: KeyVersion,
+    sealed: bytes,
+    emergency_id: uuid.UUID,
+    private_key: X25519PrivateKey,
+) -> bytes:
+    """A key version opened with the combined emergency key (and the dossier's secret)."""
+    key = crypto.open_from_public_key(
+        sealed,
+        private_key,
+        seal_info(
+            key_version.dossier_id,
+            key_version.scope,
+            key_version.version,
+            emergency_recipient(emergency_id),
+        ),
+    )
+    if key_version.masked:
+        key = _unmasked(db, key_version.dossier_id, key_version.scope, key_version.version, key)
+    return key

@@ -30,7 +30,12 @@ from dossier.models import (
 from dossier.services import holds
 from dossier.services.access import Access
 from dossier.services.context import Context
-from dossier.services.keychain import KeyChain, seal_to_invitation, seal_to_user
+from dossier.services.keychain import (
+    KeyChain,
+    seal_missing_emergency,
+    seal_to_invitation,
+    seal_to_user,
+)
 from dossier.services.lifecycle import rules
 from dossier.services.notices import NoticeKind, grant_words, name_of, notify, owner_ids
 from dossier.services.rotation import hand_over, settle_due
@@ -113,10 +118,12 @@ def tell_started(db: Session, ctx: Context, grant: Grant, approver_id: uuid.UUID
 
 def settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
     """Inside an owner's write: rotate what waited for an owner, re-encrypt within the time
-    budget and hand the rest over, and start grants whose approvals now suffice. Returns how many
+    budget and hand the rest over, seal to the emergency key what it lacks, and start grants
+    whose approvals now suffice. Returns how many
     key scopes are still being re-encrypted."""
     progress = settle_due(db, keys, ctx.now())
     hand_over(ctx, db, keys, progress)
+    seal_missing_emergency(db, keys)  # a dossier from before the emergency key gets its seal
     today = ctx.now().date()
     for grant in db.scalars(
         select(Grant).where(

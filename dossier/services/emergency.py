@@ -1,0 +1,621 @@
+"""Emergency access (issue 16, part 2): never by one person alone.
+
+Every key version of every dossier is also sealed to the organisation's emergency key (see
+`keychain.seal_to_emergency`). Its private half is never stored whole: `create_key` splits it
+into Shamir shares, `threshold` of `n`, each sealed to one officer's own account key, and
+forgets it. A verified professional files a request (dossier, sections, reason, at most 72
+hours); each officer who approves opens their share with the keyring of their own session.
+When the `threshold`-th officer approves, the shares are combined in memory, the requested
+sections' keys are opened from their emergency seals and sealed to the requester as a grant
+with basis "emergency" that ends after the requested hours, and the combined key is dropped.
+
+Between approvals, a share waits for the next officer sealed under the server's job key (in
+keys/, beside the database: what the worker already uses to carry rotation keys). That is
+acceptable because a held share is bound to one request, opens nothing alone (fewer than
+`threshold` shares say nothing about the key), and is deleted when the request is decided or
+its time to be approved runs out (`APPROVE_WITHIN`). What it does cost, in plain words: during
+that window, someone holding the database, keys/ and the password of one more officer could
+combine the key, just as that officer could by approving. Without a pending approval, the
+database plus keys/ plus one officer's password opens nothing of any dossier.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier import crypto
+from dossier.actions import Action
+from dossier.audit import Event, Outcome, append
+from dossier.errors import N_, AccessDenied, Conflict, DossierKeyGone, NotFound, Unavailable
+from dossier.models import (
+    LIVE_GRANT_STATUSES,
+    Dossier,
+    EmergencyApproval,
+    EmergencyKey,
+    EmergencyOfficer,
+    EmergencyRequest,
+    EmergencyRequestSection,
+    EmergencyStatus,
+    Grant,
+    GrantBasis,
+    GrantSection,
+    GrantStatus,
+    KeyVersion,
+    Permission,
+    Role,
+    SealedKey,
+    Section,
+    User,
+)
+from dossier.services import validation
+from dossier.services.access import destroyed
+from dossier.services.context import Actor, Context, Refused
+from dossier.services.keychain import (
+    current_emergency_key,
+    open_emergency_seal,
+    seal_to_user,
+)
+from dossier.services.sessions import unlock_keyring
+
+MAX_HOURS = 72
+REASON_MAX = 2000
+DEFAULT_THRESHOLD = 2
+APPROVE_WITHIN = timedelta(hours=24)
+OFFICER_ROLES = (Role.ADMIN, Role.AUDITOR, Role.PROFESSIONAL)
+SHARE_PURPOSE = "emergency-share"
+HELD_PURPOSE = "emergency/held-share"
+OFFICER_BASIS = "emergency officer"
+
+
+@dataclass(frozen=True)
+class OfficerInfo:
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    share_index: int
+
+
+@dataclass(frozen=True)
+class EmergencyKeyInfo:
+    id: uuid.UUID
+    threshold: int
+    created_at: datetime
+    officers: list[OfficerInfo]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    id: uuid.UUID
+    dossier_id: uuid.UUID
+    requester_id: uuid.UUID
+    status: str
+    section_ids: list[uuid.UUID]
+    hours: int
+    threshold: int
+    approved_by: list[uuid.UUID]  # officers, in the order they approved
+    approve_before: datetime
+    grant_id: uuid.UUID | None
+    until: datetime | None  # when the emergency grant ends, once it is open
+
+
+def share_info(emergency_key_id: uuid.UUID, officer_id: uuid.UUID, index: int) -> dict[str, object]:
+    """The HPKE `info` of an officer's share: for this key, this officer and this index only."""
+    return {
+        "purpose": SHARE_PURPOSE,
+        "emergency_key": str(emergency_key_id),
+        "officer": str(officer_id),
+        "index": index,
+    }
+
+
+def _held_context(request_id: uuid.UUID, officer_id: uuid.UUID, index: int) -> dict[str, object]:
+    return {"request": str(request_id), "officer": str(officer_id), "index": index}
+
+
+# --- the key and its officers -------------------------------------------------------------------
+
+
+def create_key(
+    ctx: Context, officer_emails: list[str], threshold: int = DEFAULT_THRESHOLD
+) -> EmergencyKeyInfo:
+    """Make the emergency key pair, split its private half among the officers, store only the
+    public half and the sealed shares. An admin runs this on the server (`dossier emergency
+    init`); the officers need not be present, since a share is sealed to their public key."""
+    errors = validation.Errors()
+    emails = list(dict.fromkeys(validation.email_key(email) for email in officer_emails))
+    if threshold < 2:
+        errors.add("threshold", N_("At least two officers must approve together."))
+    elif len(emails) < threshold:
+        errors.add("officers", N_("Name at least as many officers as must approve together."))
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        if current_emergency_key(db) is not None:
+            raise Conflict(N_("There is an emergency key already."))
+        officers = _officer_accounts(db, emails)
+        now = ctx.now()
+        private_key = crypto.new_exchange_key()
+        raw = crypto.private_bytes(private_key)
+        shares = crypto.split_key(raw, threshold, len(officers))
+        row = EmergencyKey(
+            id=uuid.uuid4(),
+            public_key=crypto.public_bytes(private_key),
+            threshold=threshold,
+            created_at=now,
+        )
+        db.add(row)
+        db.flush()
+        for user, share in zip(officers, shares, strict=True):
+            db.add(
+                EmergencyOfficer(
+                    emergency_key_id=row.id,
+                    user_id=user.id,
+                    share_index=share.index,
+                    share_sealed=crypto.seal_to_public_key(
+                        share.value,
+                        user.exchange_public_key,
+                        share_info(row.id, user.id, share.index),
+                    ),
+                    designated_at=now,
+                )
+            )
+        del private_key, raw, shares  # only the shares, sealed, leave this function
+        append(
+            db,
+            Event(
+                action=Action.EMERGENCY_KEY_CREATE,
+                actor_role="system",
+                object_type="emergency_key",
+                object_id=str(row.id),
+                basis="command line",
+                reason=f"{threshold} of {len(officers)} officers",
+            ),
+            ctx.origin,
+            now,
+        )
+        db.flush()
+        return _key_info(db, row)
+
+
+def _officer_accounts(db: Session, emails: list[str]) -> list[User]:
+    errors = validation.Errors()
+    found = []
+    for email in emails:
+        user = db.scalar(select(User).where(User.email == email))
+        if user is None or user.removed_at is not None:
+            errors.add("officers", N_("There is no account with this e-mail address."))
+        elif user.role not in OFFICER_ROLES or not user.is_verified:
+            errors.add(
+                "officers",
+                N_("An officer is an administrator, an auditor or a checked professional."),
+            )
+        else:
+            found.append(user)
+    errors.raise_if_any()
+    return found
+
+
+def current_key(ctx: Context) -> EmergencyKeyInfo | None:
+    """The emergency key that takes new seals, with its officers; None before one is made."""
+    with ctx.reading() as db:
+        row = current_emergency_key(db)
+        return None if row is None else _key_info(db, row)
+
+
+def _key_info(db: Session, row: EmergencyKey) -> EmergencyKeyInfo:
+    officers = [
+        OfficerInfo(user.id, user.email, user.display_name, user.role, officer.share_index)
+        for officer, user in db.execute(
+            select(EmergencyOfficer, User)
+            .join(User, User.id == EmergencyOfficer.user_id)
+            .where(EmergencyOfficer.emergency_key_id == row.id)
+            .order_by(EmergencyOfficer.share_index)
+        )
+    ]
+    return EmergencyKeyInfo(row.id, row.threshold, row.created_at, officers)
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def _event(action: Action, actor: Actor, dossier: Dossier | None, **fields: Any) -> Event:
+    return Event(
+        action=action,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        on_behalf_of=dossier.subject_user_id if dossier else None,
+        dossier_id=dossier.id if dossier else None,
+        **fields,
+    )
+
+
+def _refused(
+    error: Any, action: Action, actor: Actor, dossier: Dossier | None, reason: str, **fields: Any
+) -> Refused:
+    return Refused(
+        error, _event(action, actor, dossier, outcome=Outcome.DENIED, reason=reason, **fields)
+    )
+
+
+def file_request(
+    ctx: Context,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    section_ids: list[uuid.UUID],
+    reason: str,
+    hours: int,
+) -> RequestInfo:
+    """A verified professional asks officers to open sections for at most 72 hours."""
+    errors = validation.Errors()
+    cleaned = validation.text(
+        reason,
+        errors,
+        "reason",
+        maximum=REASON_MAX,
+        required_message=N_("Say why you need access now."),
+    )
+    if not 1 <= hours <= MAX_HOURS:
+        errors.add("hours", N_("Emergency access lasts at most 72 hours."))
+    if not section_ids:
+        errors.add("sections", N_("Choose at least one section."))
+    errors.raise_if_any()
+    with ctx.unit_of_work() as db:
+        dossier = db.get(Dossier, dossier_id)
+        refuse = partial(
+            _refused,
+            action=Action.EMERGENCY_REQUEST,
+            actor=actor,
+            dossier=dossier,
+            object_type="dossier",
+            object_id=str(dossier_id),
+        )
+        if actor.role != Role.PROFESSIONAL:
+            raise refuse(AccessDenied(), reason="not a professional")
+        if not actor.verified:
+            raise refuse(AccessDenied(), reason="professional not checked yet")
+        if dossier is None:
+            raise refuse(NotFound(), reason="no such dossier")
+        if destroyed(db, dossier_id):
+            raise refuse(DossierKeyGone(), reason="dossier destroyed: its secret is gone")
+        emergency = current_emergency_key(db)
+        if emergency is None:
+            raise refuse(
+                Conflict(N_("Emergency access has not been set up.")), reason="no emergency key"
+            )
+        known = set(db.scalars(select(Section.id).where(Section.dossier_id == dossier_id)))
+        wanted = list(dict.fromkeys(section_ids))
+        if not set(wanted) <= known:
+            errors.add("sections", N_("Choose sections of this dossier."))
+            errors.raise_if_any()
+        if _live_grant(db, dossier_id, actor.user_id) is not None:
+            raise refuse(
+                Conflict(N_("You already have access to this dossier. Ask its owners for more.")),
+                reason="already has a sharing",
+            )
+        now = ctx.now()
+        request = EmergencyRequest(
+            id=uuid.uuid4(),
+            dossier_id=dossier_id,
+            requester_id=actor.user_id,
+            emergency_key_id=emergency.id,
+            reason=cleaned,
+            hours=hours,
+            status=EmergencyStatus.WAITING,
+            created_at=now,
+            approve_before=now + APPROVE_WITHIN,
+        )
+        db.add(request)
+        db.flush()
+        for section_id in wanted:
+            db.add(
+                EmergencyRequestSection(
+                    request_id=request.id, section_id=section_id, dossier_id=dossier_id
+                )
+            )
+        append(
+            db,
+            _event(
+                Action.EMERGENCY_REQUEST,
+                actor,
+                dossier,
+                object_type="emergency_request",
+                object_id=str(request.id),
+                basis="emergency request",
+                reason=f"{len(wanted)} sections, {hours} hours",
+            ),
+            ctx.origin,
+            now,
+        )
+        db.flush()
+        return _request_info(db, request, emergency.threshold)
+
+
+def _live_grant(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID) -> Grant | None:
+    return db.scalar(
+        select(Grant).where(
+            Grant.dossier_id == dossier_id,
+            Grant.grantee_id == user_id,
+            Grant.status.in_(LIVE_GRANT_STATUSES),
+        )
+    )
+
+
+def approve_request(ctx: Context, actor: Actor, request_id: uuid.UUID) -> RequestInfo:
+    """One officer's yes, with their own share; the `threshold`-th yes opens the request."""
+    if ctx.job_key is None:
+        raise Unavailable()  # the server keys are not loaded: no share can wait safely
+    with ctx.unit_of_work() as db:
+        request = db.get(EmergencyRequest, request_id, with_for_update=True)
+        dossier = db.get(Dossier, request.dossier_id) if request is not None else None
+        refuse = partial(
+            _refused,
+            action=Action.EMERGENCY_APPROVE,
+            actor=actor,
+            dossier=dossier,
+            object_type="emergency_request",
+            object_id=str(request_id),
+        )
+        if request is None or dossier is None:
+            raise refuse(NotFound(), reason="no such request")
+        officer = db.scalar(
+            select(EmergencyOfficer).where(
+                EmergencyOfficer.emergency_key_id == request.emergency_key_id,
+                EmergencyOfficer.user_id == actor.user_id,
+            )
+        )
+        if officer is None:
+            raise refuse(AccessDenied(), reason="not an emergency officer")
+        if actor.user_id == request.requester_id:
+            raise refuse(AccessDenied(), reason="approving their own request")
+        now = ctx.now()
+        if request.status == EmergencyStatus.WAITING and request.approve_before <= now:
+            raise Refused(
+                Conflict(N_("This request waited too long. It has ended.")),
+                _event(
+                    Action.EMERGENCY_APPROVE,
+                    actor,
+                    dossier,
+                    outcome=Outcome.DENIED,
+                    object_type="emergency_request",
+                    object_id=str(request_id),
+                    reason="request past its time",
+                ),
+                keep=partial(_expire_by_id, ctx, request_id),
+            )
+        if request.status != EmergencyStatus.WAITING:
+            raise refuse(
+                Conflict(N_("This request has been decided already.")), reason="already decided"
+            )
+        if db.get(EmergencyApproval, (request.id, actor.user_id)) is not None:
+            raise refuse(
+                Conflict(N_("You approved this request already.")), reason="approved twice"
+            )
+        try:
+            share = crypto.open_from_public_key(
+                officer.share_sealed,
+                unlock_keyring(db, actor).exchange,
+                share_info(officer.emergency_key_id, actor.user_id, officer.share_index),
+            )
+        except crypto.CryptoError:
+            raise refuse(AccessDenied(), reason="share does not open") from None
+        db.add(
+            EmergencyApproval(
+                request_id=request.id,
+                officer_id=actor.user_id,
+                dossier_id=request.dossier_id,
+                share_index=officer.share_index,
+                share_held=crypto.seal(
+                    ctx.job_key,
+                    share,
+                    kind=crypto.Kind.HELD_SHARE,
+                    purpose=HELD_PURPOSE,
+                    context=_held_context(request.id, actor.user_id, officer.share_index),
+                ),
+                at=now,
+            )
+        )
+        del share
+        db.flush()
+        append(
+            db,
+            _event(
+                Action.EMERGENCY_APPROVE,
+                actor,
+                dossier,
+                object_type="emergency_request",
+                object_id=str(request.id),
+                basis=OFFICER_BASIS,
+            ),
+            ctx.origin,
+            now,
+        )
+        emergency = db.get(EmergencyKey, request.emergency_key_id)
+        assert emergency is not None  # a request's key row is never deleted
+        approvals = _approvals(db, request.id)
+        if len(approvals) >= emergency.threshold:
+            _open(db, ctx, actor, dossier, request, emergency, approvals)
+        db.flush()
+        return _request_info(db, request, emergency.threshold)
+
+
+def _approvals(db: Session, request_id: uuid.UUID) -> list[EmergencyApproval]:
+    return list(
+        db.scalars(
+            select(EmergencyApproval)
+            .where(EmergencyApproval.request_id == request_id)
+            .order_by(EmergencyApproval.at, EmergencyApproval.share_index)
+        )
+    )
+
+
+def _open(
+    db: Session,
+    ctx: Context,
+    actor: Actor,
+    dossier: Dossier,
+    request: EmergencyRequest,
+    emergency: EmergencyKey,
+    approvals: list[EmergencyApproval],
+) -> None:
+    """Combine the held shares in memory, seal the requested keys to the requester as an
+    emergency grant, delete the held shares, and forget the combined key."""
+    assert ctx.job_key is not None
+    requester = db.get(User, request.requester_id)
+    if requester is None or _live_grant(db, dossier.id, request.requester_id) is not None:
+        raise _refused(
+            Conflict(N_("The person who asked has access to this dossier already.")),
+            Action.EMERGENCY_OPEN,
+            actor,
+            dossier,
+            reason="requester already has a sharing",
+            object_type="emergency_request",
+            object_id=str(request.id),
+        )
+    shares = [
+        crypto.Share(
+            approval.share_index,
+            crypto.open_sealed(
+                ctx.job_key,
+                approval.share_held,
+                kind=crypto.Kind.HELD_SHARE,
+                purpose=HELD_PURPOSE,
+                context=_held_context(request.id, approval.officer_id, approval.share_index),
+            ),
+        )
+        for approval in approvals
+        if approval.share_held is not None
+    ]
+    private_key = crypto.exchange_key(crypto.combine_shares(shares))
+    if not crypto.same_bytes(crypto.public_bytes(private_key), emergency.public_key):
+        raise crypto.CryptoError()  # a share was tampered with: nothing opens
+    now = ctx.now()
+    sections = list(
+        db.scalars(
+            select(EmergencyRequestSection.section_id).where(
+                EmergencyRequestSection.request_id == request.id
+            )
+        )
+    )
+    grant = Grant(
+        id=uuid.uuid4(),
+        dossier_id=dossier.id,
+        grantee_id=requester.id,
+        permission=Permission.READ,
+        status=GrantStatus.ACTIVE,
+        basis=GrantBasis.EMERGENCY,
+        created_by=actor.user_id,
+        created_at=now,
+        activated_at=now,
+        expires_at=now + timedelta(hours=request.hours),
+    )
+    db.add(grant)
+    db.flush()
+    for section_id in sections:
+        db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier.id))
+    for key_version, sealed in db.execute(
+        select(KeyVersion, SealedKey.sealed)
+        .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
+        .where(
+            KeyVersion.dossier_id == dossier.id,
+            SealedKey.emergency_key_id == emergency.id,
+            KeyVersion.section_id.in_(sections) | KeyVersion.section_id.is_(None),
+        )
+    ):
+        key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
+        seal_to_user(db, key_version, key, requester)
+    del private_key, shares
+    for approval in approvals:
+        approval.share_held = None
+    request.status = EmergencyStatus.OPENED
+    request.decided_at = now
+    request.grant_id = grant.id
+    append(
+        db,
+        _event(
+            Action.EMERGENCY_OPEN,
+            actor,
+            dossier,
+            object_type="grant",
+            object_id=str(grant.id),
+            basis=f"emergency:{request.id}",
+            reason=f"{len(sections)} sections, {request.hours} hours, {len(approvals)} officers",
+        ),
+        ctx.origin,
+        now,
+    )
+
+
+def expire_overdue(ctx: Context) -> int:
+    """Requests that waited past their time end, and the shares they held are deleted: for the
+    worker's regular tick. Returns how many ended."""
+    with ctx.unit_of_work() as db:
+        overdue = list(
+            db.scalars(
+                select(EmergencyRequest).where(
+                    EmergencyRequest.status == EmergencyStatus.WAITING,
+                    EmergencyRequest.approve_before <= ctx.now(),
+                )
+            )
+        )
+        for request in overdue:
+            _expire(db, ctx, request)
+        return len(overdue)
+
+
+def _expire_by_id(ctx: Context, request_id: uuid.UUID, db: Session) -> None:
+    request = db.get(EmergencyRequest, request_id)
+    if request is not None and request.status == EmergencyStatus.WAITING:
+        _expire(db, ctx, request)
+
+
+def _expire(db: Session, ctx: Context, request: EmergencyRequest) -> None:
+    now = ctx.now()
+    for approval in _approvals(db, request.id):
+        approval.share_held = None
+    request.status = EmergencyStatus.EXPIRED
+    request.decided_at = now
+    dossier = db.get(Dossier, request.dossier_id)
+    append(
+        db,
+        Event(
+            action=Action.EMERGENCY_EXPIRE,
+            actor_role="system",
+            dossier_id=request.dossier_id,
+            on_behalf_of=dossier.subject_user_id if dossier else None,
+            object_type="emergency_request",
+            object_id=str(request.id),
+            reason="too few officers approved in time",
+        ),
+        ctx.origin,
+        now,
+    )
+
+
+def _request_info(db: Session, request: EmergencyRequest, threshold: int) -> RequestInfo:
+    grant = db.get(Grant, request.grant_id) if request.grant_id else None
+    return RequestInfo(
+        id=request.id,
+        dossier_id=request.dossier_id,
+        requester_id=request.requester_id,
+        status=request.status,
+        section_ids=list(
+            db.scalars(
+                select(EmergencyRequestSection.section_id).where(
+                    EmergencyRequestSection.request_id == request.id
+                )
+            )
+        ),
+        hours=request.hours,
+        threshold=threshold,
+        approved_by=[approval.officer_id for approval in _approvals(db, request.id)],
+        approve_before=request.approve_before,
+        grant_id=request.grant_id,
+        until=grant.expires_at if grant else None,
+    )

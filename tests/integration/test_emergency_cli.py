@@ -1,0 +1,56 @@
+"""`dossier emergency init` and `dossier emergency officers`, run as an operator would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from dossier.cli import main
+from dossier.models import EmergencyKey, EmergencyOfficer
+from dossier.services import accounts
+from dossier.services.context import Context
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
+    env = {
+        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_KDF_TIME_COST": "1",
+        "DOSSIER_KDF_MEMORY_KIB": "8",
+        "DOSSIER_ENV": "test",
+    }
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, list(args), env=env)
+
+    return invoke
+
+
+def test_init_splits_the_key_among_the_officers_and_lists_them(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    assert "no emergency key yet" in run("emergency", "officers").output
+    emails = ["a@example.nl", "b@example.nl", "c@example.nl"]
+    for email in emails:
+        accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, email[0].upper(), "admin"))
+    made = run("emergency", "init", *(f"--officer={email}" for email in emails))
+    assert made.exit_code == 0, made.output
+    assert "2 of 3 officers" in made.output
+    listed = run("emergency", "officers")
+    assert all(email in listed.output for email in emails)
+    with ctx.reading() as db:
+        key = db.scalars(select(EmergencyKey)).one()
+        assert key.threshold == 2 and len(key.public_key) == 32
+        assert db.scalar(select(func.count()).select_from(EmergencyOfficer)) == 3
+    again = run("emergency", "init", "--officer=a@example.nl", "--officer=b@example.nl")
+    assert again.exit_code != 0 and "already" in again.output
+
+
+def test_init_refuses_one_officer_alone(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    accounts.create_staff(ctx, accounts.NewAccount("a@example.nl", PASSWORD, "A", "admin"))
+    refused = run("emergency", "init", "--officer=a@example.nl", "--threshold=1")
+    assert refused.exit_code != 0 and "threshold" in refused.output
+    assert "no emergency key yet" in run("emergency", "officers").output
