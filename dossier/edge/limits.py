@@ -74,6 +74,14 @@ def own_account_guarded(view: Callable[P, R]) -> Callable[P, R]:
     )(view)
 
 
+def asking_guarded(view: Callable[P, R]) -> Callable[P, R]:
+    """Asking to look, by code or address: few tries per account, so nobody tries codes or
+    addresses by the hundred (the answer says nothing, and is not worth guessing at speed)."""
+    return limiter.shared_limit(
+        account_change_limits, scope="ask", key_func=own_account_key, methods=["POST"]
+    )(view)
+
+
 def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.extensions["dossier"][
         "settings"

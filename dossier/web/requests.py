@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.limits import asking_guarded
 from dossier.errors import Conflict, InvalidInput
 from dossier.services import access_requests
 from dossier.web.blueprint import Page, bp, section_label_filter, show_errors
@@ -29,6 +30,7 @@ def _ask_form() -> AskForm:
 
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
+@asking_guarded
 def ask() -> Page:
     form = _ask_form()
     if form.validate_on_submit():

@@ -102,3 +102,27 @@ def test_an_unchecked_care_worker_cannot_ask(app, client, ctx) -> None:  # type:
         },
     )
     assert answer.status_code == 403
+
+
+def test_asking_again_and_again_is_slowed_down(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Nobody tries codes by the hundred: after a few requests in an hour, the next waits."""
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker(MENTOR, "Joris", "Het College")
+    joris = login(app, MENTOR)
+    answers = [
+        post_form(
+            joris,
+            "/ask",
+            {
+                "code": f"ABCD-EFGH-JK{n:02d}".replace("0", "A").replace("1", "B"),
+                "sections": "school",
+                "permission": "read",
+                "months": "3",
+                "purpose": "Rooster",
+            },
+            "/ask",
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers[:5] == [302] * 5 and answers[5] == 429
