@@ -312,9 +312,9 @@ def test_the_log_says_that_someone_marked_or_ticked_not_what(
     with ctx.unit_of_work() as db:
         reasons = list(
             db.scalars(
-                select(AuditEvent.reason).where(
-                    AuditEvent.action.in_([Action.PLAN_MARK, Action.PLAN_PROGRESS])
-                )
+                select(AuditEvent.reason)
+                .where(AuditEvent.action.in_([Action.PLAN_MARK, Action.PLAN_PROGRESS]))
+                .order_by(AuditEvent.at, AuditEvent.seq)
             )
         )
     assert reasons == ["version 1", None]
