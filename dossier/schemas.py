@@ -583,6 +583,7 @@ class AccessRequestCreate(StrictSchema):
     permission = fields.String(required=True, validate=one_of(access_requests.PERMISSIONS))
     months = fields.Integer(
         strict=True,
+        load_only=True,
         required=True,
         validate=validate.OneOf(access_requests.MONTHS),
         metadata={"description": "How long the sharing would last, from the owners' yes."},
