@@ -122,6 +122,12 @@ class Action(StrEnum):
     REQUEST_CREATE = "request.create", DOES, N_("asked to look in the dossier")
     REQUEST_DECIDE = "request.decide", DOES, N_("answered a request to look in the dossier")
     REQUEST_CODE = "request.code", DOES, N_("made a new code for asking to look in the dossier")
+    REQUEST_LIST = "request.list", DOES, N_("looked at the requests to look in the dossier")
+    REQUEST_CODE_READ = (
+        "request.code_read",
+        DOES,
+        N_("looked at the code for asking to look in the dossier"),
+    )
 
     # Parents or guardians who may only approve.
     APPROVER_ASK = "approver.ask", DOES, N_("asked a parent or guardian to approve a sharing")

@@ -24,8 +24,9 @@ from dossier.models import (
     PlanOutcome,
     PlanStatus,
     Relation,
+    RequestStatus,
 )
-from dossier.services import accounts, dossiers, entries, sharing, validation
+from dossier.services import access_requests, accounts, dossiers, entries, sharing, validation
 from dossier.services.plans import document as plan_document
 from dossier.services.plans import writing as plan_writing
 
@@ -110,6 +111,7 @@ def Text(
 
 
 EMAIL_MAX = 254  # as `validation.email` counts
+REQUEST_CODE_MAX = 64  # room for a code of 12 as people retype it, with spaces and dashes
 
 
 def Email(**options: Any) -> fields.String:
@@ -550,6 +552,118 @@ class GrantChange(ChangeSchema):
 
 class GrantStatus(Schema):
     status = fields.String()
+
+
+# --- asking for access ---------------------------------------------------------------------------
+
+
+class AccessRequestCreate(StrictSchema):
+    """One of `code` and `owner_email`. The answer is the same whether either leads anywhere."""
+
+    code = Plain(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=REQUEST_CODE_MAX),
+        metadata={
+            "description": "The dossier's request code, which an owner gave you: 12 letters and "
+            "digits, any case, spaces and dashes as you like.",
+            "example": "ABCD-EFGH-JKLM",
+        },
+    )
+    owner_email = Email(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "An owner's e-mail address, instead of a code."},
+    )
+    sections = fields.List(
+        fields.String(validate=one_of(access_requests.ASKABLE)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    permission = fields.String(required=True, validate=one_of(access_requests.PERMISSIONS))
+    months = fields.Integer(
+        strict=True,
+        load_only=True,
+        required=True,
+        validate=validate.OneOf(access_requests.MONTHS),
+        metadata={"description": "How long the sharing would last, from the owners' yes."},
+    )
+    purpose = Text(
+        access_requests.PURPOSE_MAX,
+        required=True,
+        metadata={"description": "Why you ask in your own words; the owners and you read it."},
+    )
+
+
+class MyAccessRequestOut(Schema):
+    """A request as its asker sees it: never whether it reached anyone, until it is answered."""
+
+    id = fields.UUID()
+    sections = fields.List(
+        fields.String(metadata={"description": _either(access_requests.ASKABLE)})
+    )
+    permission = fields.String()
+    months = fields.Integer()
+    purpose = fields.String(attribute="purpose.text")
+    purpose_trusted = fields.Boolean(
+        attribute="purpose.trusted",
+        metadata={"description": "False: failed to open or to verify."},
+    )
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime(
+        metadata={"description": "Unanswered until then, it ends (status expired)."}
+    )
+    status = fields.String(metadata={"description": _either((*RequestStatus, "expired"))})
+
+
+class MyAccessRequestList(Schema):
+    items = fields.List(fields.Nested(MyAccessRequestOut))
+    next_cursor = fields.Constant(None, allow_none=True)
+
+
+class AccessRequestOut(MyAccessRequestOut):
+    """A request as an owner who can answer it sees it: who asks, for what and why."""
+
+    asker = fields.Nested(PersonOut)
+    purpose_trusted = fields.Boolean(
+        attribute="purpose.trusted",
+        metadata={
+            "description": "False: failed to open or to verify that the asker wrote it; "
+            "then `purpose` is empty."
+        },
+    )
+    by_code = fields.Boolean(
+        metadata={"description": "Reached this dossier by its code; else by your address."}
+    )
+
+
+class AccessRequestList(Schema):
+    items = fields.List(fields.Nested(AccessRequestOut))
+    next_cursor = fields.Constant(None, allow_none=True)
+
+
+class AccessRequestAnswer(StrictSchema):
+    approve = Flag(
+        required=True,
+        metadata={
+            "description": "Yes shares what was asked, as your own sharing would (it may wait "
+            "for another owner's yes); no ends the request."
+        },
+    )
+
+
+class AccessRequestDecided(Schema):
+    status = fields.String(metadata={"description": "approved or refused"})
+    grant_id = fields.UUID(allow_none=True, metadata={"description": "The sharing a yes made."})
+    grant_status = fields.String(
+        allow_none=True, metadata={"description": "active, or pending while it waits for a yes"}
+    )
+
+
+class RequestCodeOut(Schema):
+    code = fields.String(
+        allow_none=True, metadata={"description": "Null until an owner makes one."}
+    )
 
 
 class NoticeOut(Schema):

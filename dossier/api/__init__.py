@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         entries,
         openapi,
         plans,
+        requests,
         sessions,
         sharing,
     )

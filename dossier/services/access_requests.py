@@ -91,6 +91,15 @@ def request_code(db: Session, dossier_id: uuid.UUID) -> str | None:
     return crypto.request_code(secret, row.generation)
 
 
+def current_request_code(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str | None:
+    """The code an owner gives out, read on its own (the API's view of it): one owner-only read,
+    so one event; None until an owner makes one."""
+    with owner_work(ctx, actor, dossier_id, Action.REQUEST_CODE_READ) as work:
+        code = request_code(work.db, dossier_id)
+        work.log(Action.REQUEST_CODE_READ, object_type="dossier", object_id=str(dossier_id))
+        return code
+
+
 def new_request_code(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str:
     """A (new) code for this dossier; the one before stops working at once."""
     with owner_work(ctx, actor, dossier_id, Action.REQUEST_CODE) as work:
@@ -289,6 +298,15 @@ def waiting_for(db: Session, ctx: Context, access: Access) -> list[RequestView]:
         .order_by(AccessRequest.created_at)
     )
     return [_view(db, access.actor, row, now) for row in rows]
+
+
+def requests_for(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[RequestView]:
+    """The requests an owner can answer on this dossier, read on their own (the API's list, which
+    "Who may look?" shows among the rest): who asked and why, logged as one event."""
+    with owner_work(ctx, actor, dossier_id, Action.REQUEST_LIST) as work:
+        views = waiting_for(work.db, ctx, work.access)
+        work.log(Action.REQUEST_LIST, object_type="dossier", object_id=str(dossier_id))
+        return views
 
 
 def my_requests(ctx: Context, actor: Actor) -> list[RequestView]:

@@ -16,6 +16,7 @@ from dossier.api import (  # noqa: F401  (each module records its operations)
     dossiers,
     entries,
     plans,
+    requests,
     sessions,
     sharing,
 )

@@ -58,6 +58,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /dossiers/{id}/plan/versions/{number}/marks",
     # only the plan everyone agreed to, with an outcome for each of its goals
     "POST /dossiers/{id}/plan/versions/{number}/evaluations",
+    # one of `code` and `owner_email`; a code has 12 letters and digits (for whoever may ask)
+    "POST /access-requests",
+    # a yes needs at least one of the sections asked for still in the dossier
+    "POST /dossiers/{id}/access-requests/{request_id}/decision",
     # `cursor` is opaque: only one the server handed out as `next_cursor` is valid
     "GET /dossiers/{id}/entries",
     "GET /dossiers/{id}/access-log",

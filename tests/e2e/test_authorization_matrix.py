@@ -195,6 +195,16 @@ API = [
         {"goals": [{"ref": "{q}", "outcome": "reached"}]},
         (201, 201, 403, 201),
     ),
+    # asking for access: the owners read the requests and the code; those who decide answer
+    ("get", "/api/v1/dossiers/{d}/access-requests", None, OWNERS),
+    (
+        "post",
+        "/api/v1/dossiers/{d}/access-requests/{w}/decision",
+        {"approve": False},
+        (200, 200, 403, 403),
+    ),
+    ("get", "/api/v1/dossiers/{d}/request-code", None, OWNERS),
+    ("post", "/api/v1/dossiers/{d}/request-code", None, (201, 201, 403, 403)),
 ]
 # Routes that are not about one dossier; test_guards.py and the journeys test them.
 OTHER_ROUTES = [
@@ -204,6 +214,7 @@ OTHER_ROUTES = [
     "/api/v1/dossiers",
     "/api/v1/invitations/acceptance",
     "/api/v1/notices",
+    "/api/v1/access-requests",  # one's own requests: test_api_access_requests.py
     "/requests",  # the approver's own page: test_approver_decides_only_what_she_was_asked
     "/requests/{p}/{answer}",
     "/dossiers/{d}/requests/{w}/{answer}",  # yes and no share a route; PAGES asks the no

@@ -207,7 +207,18 @@ def test_a_section_name_with_a_control_character_stays_on_the_page_with_a_messag
 
 
 # Each API module documents its operations in OPERATIONS as it is imported.
-for module in ("accounts", "admin", "audit", "dossiers", "entries", "plans", "sessions", "sharing"):
+API_MODULES = (
+    "accounts",
+    "admin",
+    "audit",
+    "dossiers",
+    "entries",
+    "plans",
+    "requests",
+    "sessions",
+    "sharing",
+)
+for module in API_MODULES:
     importlib.import_module(f"dossier.api.{module}")
 BODY_OPERATIONS = [operation for operation in OPERATIONS if operation.body is not None]
 

@@ -9,7 +9,7 @@ asked in one world built once per database and put back before each row
 (`tests.support.BuiltWorlds`): Sanne, 16, owns her dossier with entries, a view, a file and a
 correction request in it; Anne, a care worker, may contribute to Care; an auditor and an admin;
 and Marieke, who owns the dossier of her son Daan (10) together with his father Johan, whom she
-may take away as owner.
+may take away as owner; Johan asked to look in Sanne's dossier, by the code she made.
 """
 
 from __future__ import annotations
@@ -26,7 +26,15 @@ from sqlalchemy import Engine, event, select
 
 from dossier.actions import Action
 from dossier.models import AuditEvent
-from dossier.services import accounts, audit_views, dossiers, entries, ownership, plans
+from dossier.services import (
+    access_requests,
+    accounts,
+    audit_views,
+    dossiers,
+    entries,
+    ownership,
+    plans,
+)
 from dossier.services.context import Context
 from tests.conftest import PASSWORD, Clock
 from tests.support import (
@@ -325,6 +333,25 @@ READS = [
     ),
     Read("/api/v1/dossiers/<uuid:dossier_id>/plan/pdf", "youth", (Action.PLAN_DOWNLOAD,), D),
     Read("/api/v1/dossiers/<uuid:dossier_id>/plan/fhir", "care worker", (Action.PLAN_DOWNLOAD,), D),
+    Read(
+        "/api/v1/access-requests",
+        "care worker",
+        why="his own requests and his own words, as on /ask/sent: nothing of a dossier",
+    ),
+    Read(
+        "/api/v1/dossiers/<uuid:dossier_id>/access-requests",
+        "youth",
+        (Action.REQUEST_LIST,),
+        D,
+        why="who asks to look and why: one event for the list",
+    ),
+    Read(
+        "/api/v1/dossiers/<uuid:dossier_id>/request-code",
+        "youth",
+        (Action.REQUEST_CODE_READ,),
+        D,
+        why="the code only owners give out",
+    ),
 ]
 
 
@@ -358,6 +385,18 @@ def build(ctx: Context, clock: Clock) -> dict[str, Any]:
     father = person(ctx, FATHER, "parent", "Johan")
     invited = ownership.invite_owner(ctx, world.guardian, sons.id, "guardian")
     assert ownership.join(ctx, father, invited.code).status == "done"
+    # Johan asks to look in Sanne's dossier, by the code she made
+    code = access_requests.new_request_code(ctx, youth, dossier)
+    access_requests.ask(
+        ctx,
+        father,
+        code=code,
+        owner_email=None,
+        sections=["school"],
+        permission="read",
+        months=3,
+        purpose="Om te helpen",
+    )
     links: list[str] = []
 
     def keep(code: str) -> str:
