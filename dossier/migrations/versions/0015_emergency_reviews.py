@@ -1,0 +1,43 @@
+"""the auditor's verdict on each emergency access
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-02
+
+Three nullable columns on `emergency_requests`: when the auditor reviewed an opened request, who,
+and the written verdict. A request without them waits in the auditor's queue.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from dossier.models import UTCDateTime
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("emergency_requests", sa.Column("reviewed_at", UTCDateTime(), nullable=True))
+    op.add_column("emergency_requests", sa.Column("reviewed_by", sa.Uuid(), nullable=True))
+    op.add_column("emergency_requests", sa.Column("verdict", sa.Text(), nullable=True))
+    op.create_foreign_key(
+        op.f("fk_emergency_requests_reviewed_by_users"),
+        "emergency_requests",
+        "users",
+        ["reviewed_by"],
+        ["id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_constraint(
+        op.f("fk_emergency_requests_reviewed_by_users"), "emergency_requests", type_="foreignkey"
+    )
+    op.drop_column("emergency_requests", "verdict")
+    op.drop_column("emergency_requests", "reviewed_by")
+    op.drop_column("emergency_requests", "reviewed_at")
