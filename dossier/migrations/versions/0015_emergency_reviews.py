@@ -22,22 +22,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("emergency_requests", sa.Column("reviewed_at", UTCDateTime(), nullable=True))
-    op.add_column("emergency_requests", sa.Column("reviewed_by", sa.Uuid(), nullable=True))
-    op.add_column("emergency_requests", sa.Column("verdict", sa.Text(), nullable=True))
-    op.create_foreign_key(
-        op.f("fk_emergency_requests_reviewed_by_users"),
-        "emergency_requests",
-        "users",
-        ["reviewed_by"],
-        ["id"],
-    )
+    with op.batch_alter_table("emergency_requests") as batch:
+        batch.add_column(sa.Column("reviewed_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("reviewed_by", sa.Uuid(), nullable=True))
+        batch.add_column(sa.Column("verdict", sa.Text(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_emergency_requests_reviewed_by_users"), "users", ["reviewed_by"], ["id"]
+        )
 
 
 def downgrade() -> None:
-    op.drop_constraint(
-        op.f("fk_emergency_requests_reviewed_by_users"), "emergency_requests", type_="foreignkey"
-    )
-    op.drop_column("emergency_requests", "verdict")
-    op.drop_column("emergency_requests", "reviewed_by")
-    op.drop_column("emergency_requests", "reviewed_at")
+    with op.batch_alter_table("emergency_requests") as batch:
+        batch.drop_constraint(op.f("fk_emergency_requests_reviewed_by_users"), type_="foreignkey")
+        batch.drop_column("verdict")
+        batch.drop_column("reviewed_by")
+        batch.drop_column("reviewed_at")
