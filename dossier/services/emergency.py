@@ -769,11 +769,12 @@ def _view(db: Session, request: EmergencyRequest, now: datetime, me: uuid.UUID) 
     dossier = db.get(Dossier, request.dossier_id)
     grant = db.get(Grant, request.grant_id) if request.grant_id else None
     sections = _section_ids(db, request.id)
-    codes = dict(
-        db.execute(select(Section.id, Section.default_name).where(Section.id.in_(sections)))
-        .tuples()
-        .all()
-    )
+    codes: dict[uuid.UUID, str | None] = {
+        section_id: code
+        for section_id, code in db.execute(
+            select(Section.id, Section.default_name).where(Section.id.in_(sections))
+        )
+    }
     approvals = _approvals(db, request.id)
     status = str(request.status)
     if status == EmergencyStatus.WAITING and request.approve_before <= now:
