@@ -165,6 +165,21 @@ class Action(StrEnum):
         DOES,
         N_("a request for emergency access ended: too few emergency officers approved it"),
     )
+    EMERGENCY_WAITING = (
+        "emergency.waiting",
+        DOES,
+        N_("looked at the requests for emergency access that wait for emergency officers"),
+    )
+    EMERGENCY_QUEUE = (
+        "emergency.queue",
+        DOES,
+        N_("looked at the emergency accesses to review, as an auditor"),
+    )
+    EMERGENCY_REVIEW = (
+        "emergency.review",
+        DOES,
+        N_("reviewed an emergency access and wrote a verdict, as an auditor"),
+    )
 
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")

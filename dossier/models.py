@@ -1097,6 +1097,11 @@ class EmergencyRequest(Base):
     grant_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("grants.id", ondelete="SET NULL")
     )
+    # The auditor closes every opened request with a written verdict: whether the emergency
+    # was one. The verdict is the auditor's own words about the request, never dossier content.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    verdict: Mapped[str | None] = mapped_column(Text)
 
 
 class EmergencyRequestSection(Base):

@@ -28,6 +28,8 @@ from dossier.models import (
     DossierOwner,
     Entry,
     EntryVersion,
+    Grant,
+    GrantBasis,
     Role,
     User,
 )
@@ -483,6 +485,27 @@ def read_timeline(work: DossierWork, **filters: Unpack[TimelineFilters]) -> Time
     return log
 
 
+def _emergency_grants(db: Session, grant_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these grants emergency officers opened: reads under them are marked in red."""
+    if not grant_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(Grant.id).where(Grant.id.in_(grant_ids), Grant.basis == GrantBasis.EMERGENCY)
+        )
+    )
+
+
+def _grant_of(basis: str | None) -> uuid.UUID | None:
+    """The grant a read was done under: the log's basis says `grant:<id>`."""
+    if not basis or not basis.startswith("grant:"):
+        return None
+    try:
+        return uuid.UUID(basis.removeprefix("grant:"))
+    except ValueError:
+        return None
+
+
 def timeline_of(
     db: Session,
     keys: KeyChain,
@@ -529,6 +552,8 @@ def timeline_of(
     )
     people = _names(db, {row.actor_id for row in rows} | everyone)
     names: dict[str, _EntryName] = {}
+    by_grant = {row.id: _grant_of(row.basis) for row in rows[:limit]}
+    emergencies = _emergency_grants(db, {g for g in by_grant.values() if g is not None})
     items = []
     for row in rows[:limit]:
         user = people.get(row.actor_id) if row.actor_id else None
@@ -550,6 +575,7 @@ def timeline_of(
                 entry.title,
                 row.outcome,
                 entry.section_id,
+                by_grant[row.id] in emergencies,
             )
         )
     listed = sorted(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +34,15 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
-from dossier.errors import N_, AccessDenied, Conflict, DossierKeyGone, NotFound, Unavailable
+from dossier.errors import (
+    N_,
+    AccessDenied,
+    Conflict,
+    DossierKeyGone,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+)
 from dossier.models import (
     LIVE_GRANT_STATUSES,
     Dossier,
@@ -62,7 +71,8 @@ from dossier.services.keychain import (
     open_emergency_seal,
     seal_to_user,
 )
-from dossier.services.sessions import unlock_keyring
+from dossier.services.notices import NoticeKind, name_of, notify, owner_ids, section_refs
+from dossier.services.sessions import check_password, unlock_keyring
 
 MAX_HOURS = 72
 REASON_MAX = 2000
@@ -72,6 +82,9 @@ OFFICER_ROLES = (Role.ADMIN, Role.AUDITOR, Role.PROFESSIONAL)
 SHARE_PURPOSE = "emergency-share"
 HELD_PURPOSE = "emergency/held-share"
 OFFICER_BASIS = "emergency officer"
+VERDICT_MAX = 4000
+LOCAL = ZoneInfo("Europe/Amsterdam")
+WRONG_PASSWORD = N_("This password is not right.")
 
 
 @dataclass(frozen=True)
@@ -251,8 +264,12 @@ def file_request(
     section_ids: list[uuid.UUID],
     reason: str,
     hours: int,
+    *,
+    names: list[str] | None = None,
 ) -> RequestInfo:
-    """A verified professional asks officers to open sections for at most 72 hours."""
+    """A verified professional asks officers to open sections for at most 72 hours. Sections
+    are ids, or the app's own names (`names`: care, health, ...) for a requester who cannot
+    see the dossier's sections: the page offers those."""
     errors = validation.Errors()
     cleaned = validation.text(
         reason,
@@ -263,7 +280,7 @@ def file_request(
     )
     if not 1 <= hours <= MAX_HOURS:
         errors.add("hours", N_("Emergency access lasts at most 72 hours."))
-    if not section_ids:
+    if not section_ids and not names:
         errors.add("sections", N_("Choose at least one section."))
     errors.raise_if_any()
     with ctx.unit_of_work() as db:
@@ -290,6 +307,20 @@ def file_request(
                 Conflict(N_("Emergency access has not been set up.")), reason="no emergency key"
             )
         known = set(db.scalars(select(Section.id).where(Section.dossier_id == dossier_id)))
+        if names:
+            section_ids = [
+                *section_ids,
+                *db.scalars(
+                    select(Section.id).where(
+                        Section.dossier_id == dossier_id,
+                        Section.default_name.in_(names),
+                        Section.archived_at.is_(None),
+                    )
+                ),
+            ]
+            if not section_ids:
+                errors.add("sections", N_("This dossier has none of the sections you chose."))
+                errors.raise_if_any()
         wanted = list(dict.fromkeys(section_ids))
         if not set(wanted) <= known:
             errors.add("sections", N_("Choose sections of this dossier."))
@@ -347,8 +378,14 @@ def _live_grant(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID) -> Grant
     )
 
 
-def approve_request(ctx: Context, actor: Actor, request_id: uuid.UUID) -> RequestInfo:
-    """One officer's yes, with their own share; the `threshold`-th yes opens the request."""
+def approve_request(
+    ctx: Context, actor: Actor, request_id: uuid.UUID, *, password: str | None = None
+) -> RequestInfo:
+    """One officer's yes, with their own share; the `threshold`-th yes opens the request.
+    With `password` (the page asks for it again), the share opens with the keyring that the
+    password opens, not the session's: a yes that opens a dossier is said knowingly."""
+    if password is not None and not password:
+        raise InvalidInput({"password": [N_("Fill in your password.")]})
     if ctx.job_key is None:
         raise Unavailable()  # the server keys are not loaded: no share can wait safely
     with ctx.unit_of_work() as db:
@@ -397,10 +434,16 @@ def approve_request(ctx: Context, actor: Actor, request_id: uuid.UUID) -> Reques
             raise refuse(
                 Conflict(N_("You approved this request already.")), reason="approved twice"
             )
+        keyring = None
+        if password is not None:
+            user = db.get(User, actor.user_id)
+            keyring = check_password(ctx, user, password) if user is not None else None
+            if keyring is None:
+                raise refuse(InvalidInput({"password": [WRONG_PASSWORD]}), reason="wrong password")
         try:
             share = crypto.open_from_public_key(
                 officer.share_sealed,
-                unlock_keyring(db, actor).exchange,
+                (keyring or unlock_keyring(db, actor)).exchange,
                 share_info(officer.emergency_key_id, actor.user_id, officer.share_index),
             )
         except crypto.CryptoError:
@@ -536,6 +579,7 @@ def _open(
     request.status = EmergencyStatus.OPENED
     request.decided_at = now
     request.grant_id = grant.id
+    _tell_opened(db, ctx, dossier, request, grant, sections, approvals)
     append(
         db,
         _event(
@@ -582,6 +626,15 @@ def _expire(db: Session, ctx: Context, request: EmergencyRequest) -> None:
     request.status = EmergencyStatus.EXPIRED
     request.decided_at = now
     dossier = db.get(Dossier, request.dossier_id)
+    notify(
+        db,
+        ctx,
+        request.requester_id,
+        None,
+        NoticeKind.EMERGENCY_ENDED,
+        key=f"emergency-ended:{request.id}",
+        sections=section_refs(db, _section_ids(db, request.id)),
+    )
     append(
         db,
         Event(
@@ -619,3 +672,335 @@ def _request_info(db: Session, request: EmergencyRequest, threshold: int) -> Req
         grant_id=request.grant_id,
         until=grant.expires_at if grant else None,
     )
+
+
+# --- telling at once ----------------------------------------------------------------------------
+
+
+def _section_ids(db: Session, request_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        db.scalars(
+            select(EmergencyRequestSection.section_id).where(
+                EmergencyRequestSection.request_id == request_id
+            )
+        )
+    )
+
+
+def _tell_opened(
+    db: Session,
+    ctx: Context,
+    dossier: Dossier,
+    request: EmergencyRequest,
+    grant: Grant,
+    sections: list[uuid.UUID],
+    approvals: list[EmergencyApproval],
+) -> None:
+    """Every owner (the young person too, once she owns her dossier) hears at once who may look
+    in which sections until when, and which officers said yes; the requester hears she may.
+    Why stays on "Who may look?": a notice also leaves by e-mail."""
+    assert grant.expires_at is not None  # an emergency grant always ends
+    words: dict[str, Any] = {
+        "person": name_of(db, request.requester_id),
+        "sections": section_refs(db, sections),
+        "date": grant.expires_at.astimezone(LOCAL).date().isoformat(),
+    }
+    officers = [name_of(db, approval.officer_id) for approval in approvals]
+    key = f"emergency:{request.id}"
+    for owner in owner_ids(db, dossier.id):
+        notify(
+            db,
+            ctx,
+            owner,
+            dossier.id,
+            NoticeKind.EMERGENCY_OPENED,
+            key=key,
+            officers=officers,
+            **words,
+        )
+    notify(db, ctx, request.requester_id, None, NoticeKind.EMERGENCY_GRANTED, key=key, **words)
+
+
+# --- what people see ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID
+    name: str
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An emergency request as its requester, an officer, an owner or the auditor sees it. The
+    reason is the requester's account of the emergency, kept in clear (see the model)."""
+
+    id: uuid.UUID
+    dossier_id: uuid.UUID
+    subject_name: str  # the young person's display name, empty when she has no account yet
+    requester: Person
+    reason: str
+    section_ids: list[uuid.UUID]
+    section_codes: list[str]  # the app's own names (care, ...); "" for a section of its own
+    hours: int
+    status: str  # waiting, opened or expired (a waiting request past its time is expired)
+    created_at: datetime
+    approve_before: datetime
+    until: datetime | None
+    live: bool  # opened, and its grant still gives access
+    threshold: int
+    officers: list[str]  # who said yes, in order
+    approved_by_me: bool
+    reviewed_at: datetime | None
+    reviewer: str | None
+    verdict: str | None
+
+
+def _person(db: Session, user_id: uuid.UUID | None) -> Person:
+    user = db.get(User, user_id) if user_id else None
+    if user is None:
+        return Person(user_id or uuid.UUID(int=0), "", None)
+    return Person(user.id, user.display_name, user.organisation)
+
+
+def _view(db: Session, request: EmergencyRequest, now: datetime, me: uuid.UUID) -> RequestView:
+    emergency = db.get(EmergencyKey, request.emergency_key_id)
+    dossier = db.get(Dossier, request.dossier_id)
+    grant = db.get(Grant, request.grant_id) if request.grant_id else None
+    sections = _section_ids(db, request.id)
+    codes: dict[uuid.UUID, str | None] = {
+        section_id: code
+        for section_id, code in db.execute(
+            select(Section.id, Section.default_name).where(Section.id.in_(sections))
+        )
+    }
+    approvals = _approvals(db, request.id)
+    status = str(request.status)
+    if status == EmergencyStatus.WAITING and request.approve_before <= now:
+        status = EmergencyStatus.EXPIRED
+    live = (
+        grant is not None
+        and grant.status == GrantStatus.ACTIVE
+        and (grant.expires_at is None or grant.expires_at > now)
+    )
+    return RequestView(
+        id=request.id,
+        dossier_id=request.dossier_id,
+        subject_name=name_of(db, dossier.subject_user_id) if dossier else "",
+        requester=_person(db, request.requester_id),
+        reason=request.reason,
+        section_ids=sections,
+        section_codes=[codes.get(section) or "" for section in sections],
+        hours=request.hours,
+        status=status,
+        created_at=request.created_at,
+        approve_before=request.approve_before,
+        until=grant.expires_at if grant else None,
+        live=live,
+        threshold=emergency.threshold if emergency else DEFAULT_THRESHOLD,
+        officers=[name_of(db, approval.officer_id) for approval in approvals],
+        approved_by_me=any(approval.officer_id == me for approval in approvals),
+        reviewed_at=request.reviewed_at,
+        reviewer=name_of(db, request.reviewed_by) if request.reviewed_by else None,
+        verdict=request.verdict,
+    )
+
+
+def my_requests(ctx: Context, actor: Actor) -> list[RequestView]:
+    """The requester's own emergency requests, newest first. Her own words and what came of
+    them: nothing of the dossier she is not let into, so no event."""
+    with ctx.reading() as db:
+        rows = db.scalars(
+            select(EmergencyRequest)
+            .where(EmergencyRequest.requester_id == actor.user_id)
+            .order_by(EmergencyRequest.created_at.desc())
+        )
+        now = ctx.now()
+        return [_view(db, row, now, actor.user_id) for row in rows]
+
+
+@dataclass(frozen=True)
+class Known:
+    """A dossier the requester had access to before: she may pick it from a list."""
+
+    dossier_id: uuid.UUID
+    subject_name: str
+    until: datetime | None  # when her last access there ended, or ends
+
+
+def known_dossiers(ctx: Context, actor: Actor) -> list[Known]:
+    """Dossiers shared with this person before (by an owner; not by an emergency), newest
+    first, named by the young person's display name, which is stored in clear."""
+    with ctx.reading() as db:
+        rows = db.execute(
+            select(Grant.dossier_id, Grant.expires_at, Grant.created_at, Dossier.subject_user_id)
+            .join(Dossier, Dossier.id == Grant.dossier_id)
+            .where(Grant.grantee_id == actor.user_id, Grant.basis != GrantBasis.EMERGENCY)
+            .order_by(Grant.created_at.desc())
+        )
+        found: dict[uuid.UUID, Known] = {}
+        for dossier_id, expires_at, _created, subject in rows:
+            if dossier_id not in found:
+                found[dossier_id] = Known(dossier_id, name_of(db, subject), expires_at)
+        return list(found.values())
+
+
+def _officer_of(db: Session, actor: Actor) -> EmergencyKey | None:
+    emergency = current_emergency_key(db)
+    if emergency is None:
+        return None
+    officer = db.scalar(
+        select(EmergencyOfficer.id).where(
+            EmergencyOfficer.emergency_key_id == emergency.id,
+            EmergencyOfficer.user_id == actor.user_id,
+        )
+    )
+    return emergency if officer is not None else None
+
+
+def is_officer(ctx: Context, actor: Actor) -> bool:
+    """Whether this person holds a share of the current emergency key (for links, not rules)."""
+    with ctx.reading() as db:
+        return _officer_of(db, actor) is not None
+
+
+def waiting_for_officer(ctx: Context, actor: Actor) -> list[RequestView]:
+    """The requests an officer can say yes to: waiting, in time, not her own; oldest first.
+    One event: she read who asks for what, and why."""
+    with ctx.unit_of_work() as db:
+        emergency = _officer_of(db, actor)
+        if emergency is None:
+            raise _refused(
+                AccessDenied(),
+                Action.EMERGENCY_WAITING,
+                actor,
+                None,
+                reason="not an emergency officer",
+            )
+        now = ctx.now()
+        rows = list(
+            db.scalars(
+                select(EmergencyRequest)
+                .where(
+                    EmergencyRequest.emergency_key_id == emergency.id,
+                    EmergencyRequest.status == EmergencyStatus.WAITING,
+                    EmergencyRequest.approve_before > now,
+                    EmergencyRequest.requester_id != actor.user_id,
+                )
+                .order_by(EmergencyRequest.created_at)
+            )
+        )
+        append(
+            db,
+            _event(
+                Action.EMERGENCY_WAITING,
+                actor,
+                None,
+                basis=OFFICER_BASIS,
+                reason=f"{len(rows)} requests",
+            ),
+            ctx.origin,
+            now,
+        )
+        return [_view(db, row, now, actor.user_id) for row in rows]
+
+
+def on_dossier(db: Session, dossier_id: uuid.UUID, now: datetime) -> list[RequestView]:
+    """Every emergency access to this dossier, newest first, for its owners' "Who may look?"
+    (inside that page's unit of work and its one event)."""
+    rows = db.scalars(
+        select(EmergencyRequest)
+        .where(
+            EmergencyRequest.dossier_id == dossier_id,
+            EmergencyRequest.status == EmergencyStatus.OPENED,
+        )
+        .order_by(EmergencyRequest.created_at.desc())
+    )
+    return [_view(db, row, now, uuid.UUID(int=0)) for row in rows]
+
+
+# --- the auditor's queue ------------------------------------------------------------------------
+
+
+def _require_auditor(actor: Actor, action: Action) -> None:
+    if actor.role != Role.AUDITOR:
+        raise _refused(AccessDenied(), action, actor, None, reason="not an auditor")
+
+
+def review_queue(ctx: Context, actor: Actor) -> list[RequestView]:
+    """Every emergency access, the ones without a verdict on top, newest first within each.
+    One event, like the auditor's search."""
+    with ctx.unit_of_work() as db:
+        _require_auditor(actor, Action.EMERGENCY_QUEUE)
+        rows = list(
+            db.scalars(
+                select(EmergencyRequest)
+                .where(EmergencyRequest.status == EmergencyStatus.OPENED)
+                .order_by(
+                    EmergencyRequest.reviewed_at.is_not(None),
+                    EmergencyRequest.created_at.desc(),
+                )
+            )
+        )
+        now = ctx.now()
+        append(
+            db,
+            _event(
+                Action.EMERGENCY_QUEUE,
+                actor,
+                None,
+                basis="auditor role",
+                reason=f"{len(rows)} emergency accesses",
+            ),
+            ctx.origin,
+            now,
+        )
+        return [_view(db, row, now, actor.user_id) for row in rows]
+
+
+def review(ctx: Context, actor: Actor, request_id: uuid.UUID, verdict: str) -> RequestView:
+    """The auditor closes an emergency access with a written verdict, once. The event lands in
+    the dossier's own log, so its owners can see that it was reviewed."""
+    errors = validation.Errors()
+    cleaned = validation.text(
+        verdict,
+        errors,
+        "verdict",
+        maximum=VERDICT_MAX,
+        required_message=N_("Write your verdict: was this an emergency, and was the access right?"),
+    )
+    with ctx.unit_of_work() as db:
+        _require_auditor(actor, Action.EMERGENCY_REVIEW)
+        errors.raise_if_any()
+        request = db.get(EmergencyRequest, request_id, with_for_update=True)
+        dossier = db.get(Dossier, request.dossier_id) if request is not None else None
+        if request is None or request.status != EmergencyStatus.OPENED:
+            raise _refused(
+                NotFound(),
+                Action.EMERGENCY_REVIEW,
+                actor,
+                dossier,
+                reason="no such emergency access",
+                object_type="emergency_request",
+                object_id=str(request_id),
+            )
+        if request.reviewed_at is not None:
+            raise Conflict(N_("This emergency access has a verdict already."))
+        now = ctx.now()
+        request.reviewed_at, request.reviewed_by, request.verdict = now, actor.user_id, cleaned
+        append(
+            db,
+            _event(
+                Action.EMERGENCY_REVIEW,
+                actor,
+                dossier,
+                object_type="emergency_request",
+                object_id=str(request.id),
+                basis="auditor role",
+            ),
+            ctx.origin,
+            now,
+        )
+        db.flush()
+        return _view(db, request, now, actor.user_id)

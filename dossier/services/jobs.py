@@ -1,7 +1,8 @@
 """What `dossier worker` does: jobs from the Redis queue, and the periodic tick.
 
-The tick signs a checkpoint when one is due and ends grants whose date has passed, for dossiers
-nobody opened. Jobs build their own context from the same settings and keys as the web process.
+The tick signs a checkpoint when one is due, ends grants whose date has passed for dossiers
+nobody opened, and ends emergency requests that waited too long for officers (deleting the shares
+they held). Jobs build their own context from the same settings and keys as the web process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
 from dossier.errors import AccessDenied
 from dossier.keys import load_keys
-from dossier.services import audit_views, lifecycle, queue, reminders, rotation
+from dossier.services import audit_views, emergency, lifecycle, queue, reminders, rotation
 from dossier.services.context import Context
 from dossier.services.mail import Mail, send
 
@@ -46,6 +47,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
     ctx = ctx or worker_context()
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
+    waited = emergency.expire_overdue(ctx)
     told = reminders.remind_everywhere(ctx)
     if ctx.settings.redis_url:
         schedule_next_tick(ctx.settings.redis_url, ctx.settings.worker_interval_seconds)
@@ -56,6 +58,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
                 "checkpoint": made.number if made else None,
                 "dossiers_swept": ended,
                 "notices": told.total,
+                "emergencies_ended": waited,
             }
         },
     )
@@ -63,6 +66,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
         "checkpoint": made.number if made else 0,
         "dossiers_swept": ended,
         "notices": told.total,
+        "emergencies_ended": waited,
     }
 
 

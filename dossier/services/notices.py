@@ -86,6 +86,9 @@ class NoticeKind(StrEnum):
     PLAN_EVALUATION_SOON = "plan.evaluation_soon"
     REQUEST_WAITING = "request.waiting"
     REQUEST_DECIDED = "request.decided"
+    EMERGENCY_OPENED = "emergency.opened"
+    EMERGENCY_GRANTED = "emergency.granted"
+    EMERGENCY_ENDED = "emergency.ended"
 
 
 class Topic(StrEnum):
@@ -129,6 +132,9 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.PLAN_EVALUATION_SOON: Topic.PLAN,
     NoticeKind.REQUEST_WAITING: Topic.SHARING,
     NoticeKind.REQUEST_DECIDED: Topic.SHARING,
+    NoticeKind.EMERGENCY_OPENED: Topic.SHARING,
+    NoticeKind.EMERGENCY_GRANTED: Topic.SHARING,
+    NoticeKind.EMERGENCY_ENDED: Topic.SHARING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -171,12 +177,15 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.PLAN_EVALUATION_SOON: "Binnenkort kijken jullie samen terug op het plan",
     NoticeKind.REQUEST_WAITING: "Iemand vraagt om mee te kijken",
     NoticeKind.REQUEST_DECIDED: "Er is een antwoord op je vraag om mee te kijken",
+    NoticeKind.EMERGENCY_OPENED: "Iemand kijkt mee in een noodgeval",
+    NoticeKind.EMERGENCY_GRANTED: "Je mag meekijken in een noodgeval",
+    NoticeKind.EMERGENCY_ENDED: "Je vraag om toegang in een noodgeval is gestopt",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
 # %(sections)s: the sections; %(grantee)s: whom a sharing is for; %(date)s: a day;
 # %(dossier)s: the dossier's name, shown only where the reader may open it; %(version)s: the
-# number of a version of the plan.
+# number of a version of the plan; %(officers)s: the emergency officers who said yes.
 LINES: dict[NoticeKind, str] = {
     NoticeKind.ENTRY_NEW: N_("%(person)s wrote a new entry in %(sections)s."),
     NoticeKind.VIEW_NEW: N_("%(person)s wrote their own view beside an entry in %(sections)s."),
@@ -236,6 +245,19 @@ LINES: dict[NoticeKind, str] = {
         '%(person)s asks to look in %(sections)s. Say yes or no on "Who may look?".'
     ),
     NoticeKind.REQUEST_DECIDED: N_("Your request to look in %(sections)s has an answer."),
+    # The requester's reason stays on "Who may look?": a notice also leaves by e-mail, and the
+    # reason may well tell about the young person.
+    NoticeKind.EMERGENCY_OPENED: N_(
+        "In an emergency, %(person)s may look in %(sections)s until %(date)s."
+        " Emergency officers who said yes: %(officers)s."
+        ' Read why on "Who may look?".'
+    ),
+    NoticeKind.EMERGENCY_GRANTED: N_(
+        "Emergency officers said yes. You may look in %(sections)s until %(date)s."
+    ),
+    NoticeKind.EMERGENCY_ENDED: N_(
+        "Your emergency request for %(sections)s has ended. Too few emergency officers said yes."
+    ),
 }
 
 # The same kinds said otherwise, by a notice's `variant`: what happened, or to whom it is said.
@@ -594,6 +616,7 @@ def line(
         "date": day(date.fromisoformat(when)) if when else "",
         "dossier": dossier_name or translate(YOUR_CHILD),
         "version": data.get("version", ""),
+        "officers": joined(list(data.get("officers", [])), translate(AND)),
     }
     return translate(template) % words
 

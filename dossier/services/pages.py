@@ -4,11 +4,12 @@ one event that says what was read, so the log says what a person saw, once."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Unpack
 
 from dossier.actions import Action
 from dossier.models import OWN_STORY, CorrectionStatus, Entry, Relation, Role
+from dossier.services import emergency
 from dossier.services.access_requests import RequestView, request_code, waiting_for
 from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.approvals import (
@@ -214,6 +215,8 @@ class AccessPage:
     who_agrees: WhoAgrees
     requests: list[RequestView]  # requests to look, waiting for an answer
     request_code: str | None  # the code to give someone who should ask; None until made
+    # access that emergency officers opened without the owners, newest first
+    emergencies: list[emergency.RequestView] = field(default_factory=list)
 
 
 def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
@@ -229,6 +232,7 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
             who_must_agree(ctx, access.dossier.subject_birth_date, access.relation),
             waiting_for(work.db, ctx, access),
             request_code(work.db, dossier_id),
+            emergency.on_dossier(work.db, dossier_id, ctx.now()),
         )
         work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
         return page

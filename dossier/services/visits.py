@@ -40,6 +40,7 @@ class TimelineItem:
     title: str | None
     outcome: str
     section_id: uuid.UUID | None = None  # the entry's section, for an event about an entry
+    emergency: bool = False  # done under a grant that emergency officers opened
 
     @property
     def looking(self) -> bool:
@@ -64,6 +65,11 @@ class Visit:
     @property
     def looking(self) -> bool:
         return self.items[0].looking
+
+    @property
+    def emergency(self) -> bool:
+        """Some of it was done under emergency access: the page says so in red words."""
+        return any(item.emergency for item in self.items)
 
     @property
     def person(self) -> TimelineItem:

@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import TextAreaField
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.params import uuid_arg
-from dossier.errors import N_, InvalidInput
-from dossier.services import audit_views, pages
-from dossier.web.blueprint import Page, bp
-from dossier.web.forms import ConfirmForm
+from dossier.errors import N_, Conflict, InvalidInput
+from dossier.services import audit_views, emergency, pages
+from dossier.web.blueprint import Page, bp, show_errors
+from dossier.web.forms import ConfirmForm, Form
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 # Events read for one page of "Who looked?": told as visits, a page holds a few dozen lines.
@@ -146,3 +148,43 @@ def audit_verify() -> Page:
                 "error",
             )
     return redirect(url_for("web.audit_console"))
+
+
+class VerdictForm(Form):
+    verdict = TextAreaField(_l("Your verdict"))
+
+
+def _queue_page(forms: dict[uuid.UUID, VerdictForm] | None = None, status: int = 200) -> Page:
+    queue = emergency.review_queue(service_context(), actor())
+    forms = forms or {}
+    return (
+        render_template(
+            "audit/emergencies.html",
+            queue=queue,
+            forms={r.id: forms.get(r.id) or VerdictForm(formdata=None) for r in queue},
+        ),
+        status,
+    )
+
+
+@bp.get("/audit/emergencies")
+@login_required
+def audit_emergencies() -> Page:
+    return _queue_page()
+
+
+@bp.post("/audit/emergencies/<uuid:request_id>/review")
+@login_required
+def audit_review(request_id: uuid.UUID) -> Page:
+    form = VerdictForm()
+    if form.validate_on_submit():
+        try:
+            emergency.review(service_context(), actor(), request_id, form.verdict.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+            return _queue_page({request_id: form}, 422)
+        except Conflict as error:
+            flash(_(error.detail), "error")
+        else:
+            flash(_("Your verdict is saved."), "success")
+    return redirect(url_for("web.audit_emergencies"))

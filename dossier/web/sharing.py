@@ -54,6 +54,7 @@ def access(dossier_id: uuid.UUID) -> Page:
         who=page.who_agrees,
         requests=page.requests,
         request_code=page.request_code,
+        emergencies=page.emergencies,
         confirm=ConfirmForm(),
     )
 

@@ -149,9 +149,14 @@ MEMBER_PAGES = [
     "/account/mail",
     "/ask",  # anyone may see the form; asking is refused to staff and unchecked professionals
     "/ask/sent",
+    "/emergency/new",  # anyone may see the form; filing is refused to all but checked professionals
+    "/emergency",
 ]
+# Only emergency officers; nobody is one here (there is no emergency key), so all are refused.
+# An officer's and the auditor's own views: tests/e2e/test_emergency_pages.py.
+OFFICER_PAGES = ["/emergency/approvals"]
 ADMIN_PAGES = ["/admin/professionals"]
-AUDITOR_PAGES = ["/audit", "/audit/export?format=csv"]
+AUDITOR_PAGES = ["/audit", "/audit/export?format=csv", "/audit/emergencies"]
 AUDITOR_API = [
     ("get", "/api/v1/audit/events"),
     ("get", "/api/v1/audit/export?format=json"),
@@ -202,6 +207,10 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/admin/professionals/<uuid:professional_id>/verify",
     ]
     page_posts.append("/audit/verify")
+    page_posts += [
+        "/emergency/approvals/<uuid:request_id>",
+        "/audit/emergencies/<uuid:request_id>/review",
+    ]
     # one's own account: who may change what is held in test_account_pages.py
     page_posts += [
         "/account/language",
@@ -209,7 +218,9 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/account/sessions/<uuid:session_id>/end",
         "/account/sessions/end-others",
     ]
-    listed = {_shape(p) for p in MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + page_posts}
+    listed = {
+        _shape(p) for p in MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + OFFICER_PAGES + page_posts
+    }
     listed |= {_shape(p) for p, *_ in PUBLIC_PAGES}
     listed |= {_shape(p) for _m, p, *_ in PUBLIC_API + MEMBER_API + ADMIN_API + AUDITOR_API}
     listed |= {_shape(p) for _m, p, *_ in PAGES + API}
@@ -255,9 +266,21 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
     for path in AUDITOR_PAGES:
         status = client.get(path).status_code
         assert status == {"anonymous": 302, "auditor": 200}.get(role, 403), (path, role)
+    for path in OFFICER_PAGES:
+        status = client.get(path).status_code
+        assert status == (302 if role == "anonymous" else 403), (path, role)
     token = csrf_token(client, "/forgot-password")
     verified_log = client.post("/audit/verify", data={"csrf_token": token})
     assert verified_log.status_code == {"anonymous": 302, "auditor": 302}.get(role, 403)
+    nowhere = "00000000-0000-4000-8000-000000000000"  # no such request
+    said_yes = client.post(
+        f"/emergency/approvals/{nowhere}", data={"csrf_token": token, "password": PASSWORD}
+    )
+    assert said_yes.status_code == (302 if role == "anonymous" else 404), role
+    reviewed = client.post(
+        f"/audit/emergencies/{nowhere}/review", data={"csrf_token": token, "verdict": "Fine"}
+    )
+    assert reviewed.status_code == {"anonymous": 302, "auditor": 404}.get(role, 403), role
     verify = client.post(
         f"/admin/professionals/{people['professional']}/verify",
         data={"csrf_token": token, "checked": "y"},

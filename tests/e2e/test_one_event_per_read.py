@@ -31,6 +31,7 @@ from dossier.services import (
     accounts,
     audit_views,
     dossiers,
+    emergency,
     entries,
     ownership,
     plans,
@@ -140,6 +141,29 @@ READS = [
         "/audit", "auditor", (Action.AUDIT_SEARCH,), why="a search of the log, in the account chain"
     ),
     Read("/audit/export", "auditor", (Action.AUDIT_EXPORT,)),
+    Read(
+        "/audit/emergencies",
+        "auditor",
+        (Action.EMERGENCY_QUEUE,),
+        why="every emergency access with its reason: one event, like a search of the log",
+    ),
+    Read(
+        "/emergency/new",
+        "care worker",
+        why="a form; it names the young people whose dossiers were shared with her, by the"
+        " display names stored in clear, and opens nothing of a dossier",
+    ),
+    Read(
+        "/emergency",
+        "care worker",
+        why="her own emergency requests and her own words: nothing of a dossier",
+    ),
+    Read(
+        "/emergency/approvals",
+        "admin",
+        (Action.EMERGENCY_WAITING,),
+        why="an officer reads who asks for what and why: one event for the list",
+    ),
     Read("/dossiers/<uuid:dossier_id>", "youth", (Action.DOSSIER_OPEN,), D),
     Read("/dossiers/<uuid:dossier_id>", "care worker", (Action.DOSSIER_OPEN,), D),
     Read(
@@ -404,6 +428,7 @@ def build(ctx: Context, clock: Clock) -> dict[str, Any]:
         return code
 
     accounts.request_email_change(ctx, youth, "sanne.nieuw@example.nl", PASSWORD, keep)
+    emergency.create_key(ctx, [ADMIN, AUDITOR], threshold=2)  # the admin is an officer
     audit_views.checkpoint(ctx)
     return {
         "email link": links[0],

@@ -115,10 +115,20 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
     )
     ctx = replace(ctx, audit_key=load_keys(keys_dir).audit_signing_key)
     # the first checkpoint is due at once; the week before the end is told to both, once
-    assert jobs.tick(ctx) == {"checkpoint": 1, "dossiers_swept": 0, "notices": 2}
+    assert jobs.tick(ctx) == {
+        "checkpoint": 1,
+        "dossiers_swept": 0,
+        "notices": 2,
+        "emergencies_ended": 0,
+    }
     clock.advance(days=7, seconds=1)
     # nothing new to sign yet
-    assert jobs.tick(ctx) == {"checkpoint": 0, "dossiers_swept": 1, "notices": 0}
+    assert jobs.tick(ctx) == {
+        "checkpoint": 0,
+        "dossiers_swept": 1,
+        "notices": 0,
+        "emergencies_ended": 0,
+    }
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, shared.grant_id)
         assert grant is not None and grant.status == "expired"
@@ -130,7 +140,12 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
         assert held == 0
     clock.advance(hours=1)
     # the expiry, signed
-    assert jobs.tick(ctx) == {"checkpoint": 2, "dossiers_swept": 0, "notices": 0}
+    assert jobs.tick(ctx) == {
+        "checkpoint": 2,
+        "dossiers_swept": 0,
+        "notices": 0,
+        "emergencies_ended": 0,
+    }
     with ctx.unit_of_work() as db:
         assert db.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
 
