@@ -69,6 +69,7 @@ from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import (
     current_emergency_key,
     open_emergency_seal,
+    scope_of,
     seal_to_user,
 )
 from dossier.services.notices import NoticeKind, name_of, notify, owner_ids, section_refs
@@ -330,6 +331,10 @@ def file_request(
                 Conflict(N_("You already have access to this dossier. Ask its owners for more.")),
                 reason="already has a sharing",
             )
+        if not _sealed_for_emergency(db, dossier_id, wanted, emergency.id):
+            raise refuse(
+                Conflict(NOT_SEALED_YET), reason="current keys not sealed to the emergency key"
+            )
         now = ctx.now()
         request = EmergencyRequest(
             id=uuid.uuid4(),
@@ -488,6 +493,50 @@ def approve_request(
         return _request_info(db, request, emergency.threshold)
 
 
+NOT_SEALED_YET = N_(
+    "This dossier cannot be opened in an emergency yet: its owners have not used it since "
+    "emergency access was set up. Ask its owners."
+)
+
+
+def sections_of(db: Session, request_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        db.scalars(
+            select(EmergencyRequestSection.section_id).where(
+                EmergencyRequestSection.request_id == request_id
+            )
+        )
+    )
+
+
+def _sealed_for_emergency(
+    db: Session, dossier_id: uuid.UUID, sections: list[uuid.UUID], emergency_id: uuid.UUID
+) -> bool:
+    """Whether the newest key of the dossier and of each section is sealed to the emergency key:
+    a dossier made before the key gets its seals only at its owners' next change, and until then
+    an emergency would open nothing that could be read."""
+    for section_id in [None, *sections]:
+        newest = db.scalar(
+            select(KeyVersion)
+            .where(
+                KeyVersion.dossier_id == dossier_id,
+                KeyVersion.scope == scope_of(section_id),
+            )
+            .order_by(KeyVersion.version.desc())
+            .limit(1)
+        )
+        if newest is None:
+            return False
+        sealed = db.scalar(
+            select(SealedKey.key_version_id).where(
+                SealedKey.key_version_id == newest.id, SealedKey.emergency_key_id == emergency_id
+            )
+        )
+        if sealed is None:
+            return False
+    return True
+
+
 def _approvals(db: Session, request_id: uuid.UUID) -> list[EmergencyApproval]:
     return list(
         db.scalars(
@@ -535,17 +584,21 @@ def _open(
         for approval in approvals
         if approval.share_held is not None
     ]
+    if not _sealed_for_emergency(db, dossier.id, sections_of(db, request.id), emergency.id):
+        raise _refused(
+            Conflict(NOT_SEALED_YET),
+            Action.EMERGENCY_OPEN,
+            actor,
+            dossier,
+            reason="current keys not sealed to the emergency key",
+            object_type="emergency_request",
+            object_id=str(request.id),
+        )
     private_key = crypto.exchange_key(crypto.combine_shares(shares))
     if not crypto.same_bytes(crypto.public_bytes(private_key), emergency.public_key):
         raise crypto.CryptoError()  # a share was tampered with: nothing opens
     now = ctx.now()
-    sections = list(
-        db.scalars(
-            select(EmergencyRequestSection.section_id).where(
-                EmergencyRequestSection.request_id == request.id
-            )
-        )
-    )
+    sections = sections_of(db, request.id)
     grant = Grant(
         id=uuid.uuid4(),
         dossier_id=dossier.id,

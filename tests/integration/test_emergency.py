@@ -141,6 +141,24 @@ def test_a_dossier_from_before_the_key_gets_its_seal_at_the_next_owner_change(
     assert set(_seals(jobs, made.dossier.id).values()) == {1}
 
 
+def test_a_dossier_not_sealed_yet_is_refused_with_the_reason_until_its_owners_change_it(
+    jobs: Context,
+) -> None:
+    made = youth_world(jobs)
+    _staff(jobs)
+    _professional(jobs, LEAD, "Lead")
+    emergency.create_key(jobs, [ADMIN, AUDITOR, LEAD], threshold=2)
+    crisis = _professional(jobs, CRISIS, "Cris")
+    health = [made.section("health")]
+    with pytest.raises(Conflict) as refused:
+        emergency.file_request(jobs, crisis, made.dossier.id, health, "Crisis vannacht", 12)
+    assert refused.value.detail == emergency.NOT_SEALED_YET  # not an emergency that opens nothing
+    made.care_worker()
+    made.share(CARE_WORKER, sections=("care",))  # the owners' next change seals what lacks it
+    filed = emergency.file_request(jobs, crisis, made.dossier.id, health, "Crisis vannacht", 12)
+    assert filed.status == "waiting"
+
+
 # --- the key and its officers -------------------------------------------------------------------
 
 
