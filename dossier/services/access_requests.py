@@ -118,6 +118,16 @@ def new_request_code(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> str:
         return code
 
 
+def dossier_by_code(ctx: Context, code: str) -> uuid.UUID | None:
+    """The dossier a request code names, for an emergency request by code (which is logged
+    there); None for anything else."""
+    lookup = crypto.request_code_lookup(code)
+    if lookup is None:
+        return None
+    with ctx.reading() as db:
+        return db.scalar(select(RequestCode.dossier_id).where(RequestCode.lookup_hash == lookup))
+
+
 # --- asking ------------------------------------------------------------------------------------
 
 

@@ -27,7 +27,9 @@ HOURS = (4, 8, 12, 24, 48, 72)
 
 class EmergencyForm(Form):
     known = SelectField(_l("Which dossier?"), choices=[], validate_choice=False)
-    dossier_id = StringField(_l("Or: the number of the dossier"), render_kw={"autocomplete": "off"})
+    dossier_id = StringField(
+        _l("Or: the dossier's request code"), render_kw={"autocomplete": "off"}
+    )
     sections = SelectMultipleField(_l("Which parts"), choices=[], validate_choice=False)
     hours = SelectField(_l("For how long?"), choices=[], validate_choice=False, default="24")
     reason = TextAreaField(_l("Why do you need to look now?"))
@@ -63,8 +65,12 @@ def _chosen_dossier(form: EmergencyForm) -> uuid.UUID | None:
         try:
             return uuid.UUID(typed)
         except ValueError:
-            form.dossier_id.errors = [_("A dossier number looks like 8c1e…-…: copy it whole.")]
-            return None
+            found = access_requests.dossier_by_code(service_context(), typed)
+            if found is None:
+                form.dossier_id.errors = [
+                    _("Fill in the dossier's request code (like ABCD-EFGH-JKLM) or its number.")
+                ]
+            return found
     if picked:
         try:
             return uuid.UUID(picked)

@@ -52,7 +52,7 @@ def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:  # type
     )
     html = wrong.get_data(as_text=True)
     assert wrong.status_code == 200 and "not-a-number" in html and "drie uur in paniek" in html
-    assert "copy it whole" in html
+    assert "request code (like ABCD-EFGH-JKLM)" in html
     sent = post_form(
         cris,
         "/emergency/new",

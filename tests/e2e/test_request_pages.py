@@ -126,3 +126,15 @@ def test_asking_again_and_again_is_slowed_down(app, client, ctx) -> None:  # typ
         for n in range(6)
     ]
     assert answers[:5] == [302] * 5 and answers[5] == 429
+
+
+def test_the_sections_are_checkboxes_that_keep_their_choice(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx)
+    world.staff()
+    world.care_worker(MENTOR, "Joris", "Het College")
+    joris = login(app, MENTOR)
+    html = post_form(joris, "/ask", {"sections": "school", "purpose": ""}).get_data(as_text=True)
+    assert (
+        '<input type="checkbox"' in html and 'value="school" id="sections-school" checked' in html
+    )
+    assert "<option" not in html.split('name="sections"')[0][-300:]
