@@ -82,6 +82,21 @@ def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type
     )
     page = parent.get(dossier_url + "/plan").get_data(as_text=True)
     assert "✓ Om acht uur naar bed" in page and "Not done after all" in page
+    # Undone and done again with a short note; undoing keeps the note.
+    post_form(
+        parent, f"{dossier_url}/plan/actions/{ref.group(1)}", {"done": "no"}, dossier_url + "/plan"
+    )
+    assert "Done, with a short note" in parent.get(dossier_url + "/plan").get_data(as_text=True)
+    post_form(
+        parent,
+        f"{dossier_url}/plan/actions/{ref.group(1)}",
+        {"done": "yes", "note": "Lukte 5 van de 7 dagen"},
+        dossier_url + "/plan",
+    )
+    noted = parent.get(dossier_url + "/plan").get_data(as_text=True)
+    assert "Lukte 5 van de 7 dagen" in noted
+    assert 'name="note" value="Lukte 5 van de 7 dagen"' in noted  # undoing sends the note back
+    page = parent.get(dossier_url + "/plan").get_data(as_text=True)
 
     evaluate = parent.get(dossier_url + "/plan/versions/1/evaluate").get_data(as_text=True)
     assert 'name="goals-0-outcome"' in evaluate
