@@ -147,7 +147,8 @@ def test_the_owners_are_told_at_once_with_the_basis_and_reference(world: World) 
     assert set(told) == {world.youth.user_id, world.guardian.user_id}
     data = json.loads(told[world.youth.user_id].data)
     said = line(NoticeKind.LEGAL_OPENED, data, dutch().gettext, lambda day: day.isoformat())
-    assert "Gea" in said and REFERENCE in said and "kinderbeschermingsmaatregel" in said
+    assert "Gea" in said and REFERENCE in said and "een kinderbeschermingsmaatregel" in said
+    assert said.startswith("Op grond van de wet mag Gea meekijken")
 
 
 def test_owners_cannot_stop_it_and_see_it_with_its_basis(world: World) -> None:
