@@ -181,6 +181,28 @@ class Action(StrEnum):
         N_("reviewed an emergency access and wrote a verdict, as an auditor"),
     )
 
+    # Access on a legal basis: recorded by officers together, told to the owners at once.
+    LEGAL_RECORD = (
+        "legal.record",
+        DOES,
+        N_("recorded access on a legal basis, as an emergency officer"),
+    )
+    LEGAL_APPROVE = (
+        "legal.approve",
+        DOES,
+        N_("said yes to access on a legal basis, as an emergency officer"),
+    )
+    LEGAL_OPEN = (
+        "legal.open",
+        DOES,
+        N_("opened access on a legal basis: enough emergency officers said yes"),
+    )
+    LEGAL_WAITING = (
+        "legal.waiting",
+        DOES,
+        N_("looked at the accesses on a legal basis that wait for emergency officers"),
+    )
+
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")
     INVITATION_ACCEPT = "invitation.accept", DOES, N_("used a code to become an owner")

@@ -482,6 +482,7 @@ class GrantBasis(StrEnum):
     CONSENT = "consent"
     OWNERSHIP = "ownership"
     EMERGENCY = "emergency"
+    LEGAL = "legal"  # officers recorded it on a legal basis: the owners are told, not asked
 
 
 # A grant's status is its standing under the consent rules: one vocabulary for both.
@@ -1126,6 +1127,65 @@ class EmergencyApproval(Base):
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("emergency_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    officer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    share_index: Mapped[int] = mapped_column(Integer)
+    share_held: Mapped[bytes | None] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LegalGrantRecord(Base):
+    """Access on a legal basis (a child protection measure, a report under the reporting code):
+    an officer records it, k officers say yes with their shares of the emergency key, and the
+    grantee gets a grant with basis "legal" that ends on `until`. The basis is a code of a fixed
+    list; the reference (a court decision's number) is kept in clear: it names a decision about
+    the family, addressed to owners, officers and the auditor, and is not dossier content."""
+
+    __tablename__ = "legal_grant_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    grantee_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    emergency_key_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("emergency_keys.id"))
+    basis: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(200))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # an EmergencyStatus
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approve_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("grants.id", ondelete="SET NULL"), index=True
+    )
+
+
+class LegalGrantSection(Base):
+    __tablename__ = "legal_grant_sections"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("legal_grant_records.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+
+
+class LegalGrantApproval(Base):
+    """One officer's yes to a legal grant, holding her share like an `EmergencyApproval`."""
+
+    __tablename__ = "legal_grant_approvals"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("legal_grant_records.id", ondelete="CASCADE"), primary_key=True
     )
     officer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(

@@ -17,7 +17,15 @@ from dossier.config import Settings
 from dossier.db import make_engine, make_session_factory
 from dossier.errors import AccessDenied
 from dossier.keys import load_keys
-from dossier.services import audit_views, emergency, lifecycle, queue, reminders, rotation
+from dossier.services import (
+    audit_views,
+    emergency,
+    legal_basis,
+    lifecycle,
+    queue,
+    reminders,
+    rotation,
+)
 from dossier.services.context import Context
 from dossier.services.mail import Mail, send
 
@@ -47,7 +55,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
     ctx = ctx or worker_context()
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
-    waited = emergency.expire_overdue(ctx)
+    waited = emergency.expire_overdue(ctx) + legal_basis.expire_overdue(ctx)
     told = reminders.remind_everywhere(ctx)
     if ctx.settings.redis_url:
         schedule_next_tick(ctx.settings.redis_url, ctx.settings.worker_interval_seconds)

@@ -89,6 +89,8 @@ class NoticeKind(StrEnum):
     EMERGENCY_OPENED = "emergency.opened"
     EMERGENCY_GRANTED = "emergency.granted"
     EMERGENCY_ENDED = "emergency.ended"
+    LEGAL_OPENED = "legal.opened"
+    LEGAL_GRANTED = "legal.granted"
 
 
 class Topic(StrEnum):
@@ -135,6 +137,8 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.EMERGENCY_OPENED: Topic.SHARING,
     NoticeKind.EMERGENCY_GRANTED: Topic.SHARING,
     NoticeKind.EMERGENCY_ENDED: Topic.SHARING,
+    NoticeKind.LEGAL_OPENED: Topic.SHARING,
+    NoticeKind.LEGAL_GRANTED: Topic.SHARING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -180,12 +184,15 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.EMERGENCY_OPENED: "Iemand kijkt mee in een noodgeval",
     NoticeKind.EMERGENCY_GRANTED: "Je mag meekijken in een noodgeval",
     NoticeKind.EMERGENCY_ENDED: "Je vraag om toegang in een noodgeval is gestopt",
+    NoticeKind.LEGAL_OPENED: "Iemand kijkt mee op grond van de wet",
+    NoticeKind.LEGAL_GRANTED: "Je mag meekijken op grond van de wet",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
 # %(sections)s: the sections; %(grantee)s: whom a sharing is for; %(date)s: a day;
 # %(dossier)s: the dossier's name, shown only where the reader may open it; %(version)s: the
-# number of a version of the plan; %(officers)s: the emergency officers who said yes.
+# number of a version of the plan; %(officers)s: the emergency officers who said yes;
+# %(basis)s and %(reference)s: a legal basis in words and its reference.
 LINES: dict[NoticeKind, str] = {
     NoticeKind.ENTRY_NEW: N_("%(person)s wrote a new entry in %(sections)s."),
     NoticeKind.VIEW_NEW: N_("%(person)s wrote their own view beside an entry in %(sections)s."),
@@ -257,6 +264,15 @@ LINES: dict[NoticeKind, str] = {
     ),
     NoticeKind.EMERGENCY_ENDED: N_(
         "Your emergency request for %(sections)s has ended. Too few emergency officers said yes."
+    ),
+    # The basis and its reference are not dossier content: a court decision's number may leave
+    # by e-mail, so the owners hear at once on what ground someone looks.
+    NoticeKind.LEGAL_OPENED: N_(
+        "By law, %(person)s may look in %(sections)s until %(date)s."
+        " Ground: %(basis)s, %(reference)s."
+    ),
+    NoticeKind.LEGAL_GRANTED: N_(
+        "Emergency officers said yes. By law, you may look in %(sections)s until %(date)s."
     ),
 }
 
@@ -617,6 +633,9 @@ def line(
         "dossier": dossier_name or translate(YOUR_CHILD),
         "version": data.get("version", ""),
         "officers": joined(list(data.get("officers", [])), translate(AND)),
+        # a legal basis: its words from the fixed list (a msgid), and the decision's reference
+        "basis": translate(data["basis"]) if data.get("basis") else "",
+        "reference": data.get("reference", ""),
     }
     return translate(template) % words
 

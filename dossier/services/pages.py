@@ -9,7 +9,7 @@ from typing import Unpack
 
 from dossier.actions import Action
 from dossier.models import OWN_STORY, CorrectionStatus, Entry, Relation, Role
-from dossier.services import emergency
+from dossier.services import emergency, legal_basis
 from dossier.services.access_requests import RequestView, request_code, waiting_for
 from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.approvals import (
@@ -217,6 +217,8 @@ class AccessPage:
     request_code: str | None  # the code to give someone who should ask; None until made
     # access that emergency officers opened without the owners, newest first
     emergencies: list[emergency.RequestView] = field(default_factory=list)
+    # access the law gives, recorded by officers: told to the owners, not asked
+    legal: list[legal_basis.LegalView] = field(default_factory=list)
 
 
 def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage:
@@ -233,6 +235,7 @@ def access_page(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> AccessPage
             waiting_for(work.db, ctx, access),
             request_code(work.db, dossier_id),
             emergency.on_dossier(work.db, dossier_id, ctx.now()),
+            legal_basis.on_dossier(work.db, dossier_id, ctx.now()),
         )
         work.log(Action.GRANT_LIST, object_type="dossier", object_id=str(dossier_id))
         return page

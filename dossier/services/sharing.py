@@ -28,6 +28,7 @@ from dossier.models import (
     DossierOwner,
     Grant,
     GrantApproval,
+    GrantBasis,
     GrantSection,
     GrantStatus,
     Invitation,
@@ -55,6 +56,7 @@ from dossier.services.keychain import (
     signing_public_key,
     take_over_invitation,
 )
+from dossier.services.legal_basis import NOT_REFUSABLE
 from dossier.services.lifecycle import rules
 from dossier.services.mail import Mail
 from dossier.services.notices import NoticeKind, grant_words, notify, owner_ids
@@ -503,6 +505,15 @@ def revoke(ctx: Context, actor: Actor, dossier_id: uuid.UUID, grant_id: uuid.UUI
         grant = _grant_in(db, access, grant_id, Action.GRANT_REVOKE)
         if grant.status not in LIVE_GRANT_STATUSES:
             raise Conflict(N_("This access has ended already."))
+        if grant.basis == GrantBasis.LEGAL:
+            # The law gives this access, not the owners' consent: they are told, not asked.
+            raise access.refuse(
+                Action.GRANT_REVOKE,
+                "access on a legal basis",
+                Conflict(NOT_REFUSABLE),
+                object_type="grant",
+                object_id=str(grant.id),
+            )
         was_active = grant.status == GrantStatus.ACTIVE
         now = ctx.now()
         grant.status = GrantStatus.REVOKED
@@ -767,7 +778,9 @@ def _info(db: Session, ctx: Context, grant: Grant, access: Access | None) -> Gra
         and status == consent.State.PENDING
         and access is not None
         and (access.relation not in approvals or not missing),
-        can_revoke=deciding and status in (consent.State.PENDING, consent.State.ACTIVE),
+        can_revoke=deciding
+        and status in (consent.State.PENDING, consent.State.ACTIVE)
+        and grant.basis != GrantBasis.LEGAL,
     )
 
 

@@ -55,6 +55,7 @@ def access(dossier_id: uuid.UUID) -> Page:
         requests=page.requests,
         request_code=page.request_code,
         emergencies=page.emergencies,
+        legal=page.legal,
         confirm=ConfirmForm(),
     )
 
