@@ -594,39 +594,21 @@ def _open(
             object_type="emergency_request",
             object_id=str(request.id),
         )
-    private_key = crypto.exchange_key(crypto.combine_shares(shares))
-    if not crypto.same_bytes(crypto.public_bytes(private_key), emergency.public_key):
-        raise crypto.CryptoError()  # a share was tampered with: nothing opens
     now = ctx.now()
     sections = sections_of(db, request.id)
-    grant = Grant(
-        id=uuid.uuid4(),
-        dossier_id=dossier.id,
-        grantee_id=requester.id,
-        permission=Permission.READ,
-        status=GrantStatus.ACTIVE,
+    grant = grant_from_shares(
+        db,
+        emergency,
+        shares,
+        dossier,
+        requester,
+        sections,
         basis=GrantBasis.EMERGENCY,
         created_by=actor.user_id,
-        created_at=now,
-        activated_at=now,
+        now=now,
         expires_at=now + timedelta(hours=request.hours),
     )
-    db.add(grant)
-    db.flush()
-    for section_id in sections:
-        db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier.id))
-    for key_version, sealed in db.execute(
-        select(KeyVersion, SealedKey.sealed)
-        .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
-        .where(
-            KeyVersion.dossier_id == dossier.id,
-            SealedKey.emergency_key_id == emergency.id,
-            KeyVersion.section_id.in_(sections) | KeyVersion.section_id.is_(None),
-        )
-    ):
-        key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
-        seal_to_user(db, key_version, key, requester)
-    del private_key, shares
+    del shares
     for approval in approvals:
         approval.share_held = None
     request.status = EmergencyStatus.OPENED
@@ -647,6 +629,57 @@ def _open(
         ctx.origin,
         now,
     )
+
+
+def grant_from_shares(
+    db: Session,
+    emergency: EmergencyKey,
+    shares: list[crypto.Share],
+    dossier: Dossier,
+    grantee: User,
+    sections: list[uuid.UUID],
+    *,
+    basis: str,
+    created_by: uuid.UUID,
+    now: datetime,
+    expires_at: datetime,
+) -> Grant:
+    """What k officers' yes opens, for an emergency or on a legal basis: the shares combined in
+    memory (checked against the key's public half, so a tampered share opens nothing), the
+    sections' keys (and the dossier key, for names) sealed to the grantee as a read grant that
+    ends at `expires_at`; the combined key is forgotten before this returns."""
+    private_key = crypto.exchange_key(crypto.combine_shares(shares))
+    if not crypto.same_bytes(crypto.public_bytes(private_key), emergency.public_key):
+        raise crypto.CryptoError()
+    grant = Grant(
+        id=uuid.uuid4(),
+        dossier_id=dossier.id,
+        grantee_id=grantee.id,
+        permission=Permission.READ,
+        status=GrantStatus.ACTIVE,
+        basis=basis,
+        created_by=created_by,
+        created_at=now,
+        activated_at=now,
+        expires_at=expires_at,
+    )
+    db.add(grant)
+    db.flush()
+    for section_id in sections:
+        db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier.id))
+    for key_version, sealed in db.execute(
+        select(KeyVersion, SealedKey.sealed)
+        .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
+        .where(
+            KeyVersion.dossier_id == dossier.id,
+            SealedKey.emergency_key_id == emergency.id,
+            KeyVersion.section_id.in_(sections) | KeyVersion.section_id.is_(None),
+        )
+    ):
+        key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
+        seal_to_user(db, key_version, key, grantee)
+    del private_key
+    return grant
 
 
 def expire_overdue(ctx: Context) -> int:

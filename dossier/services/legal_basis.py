@@ -43,15 +43,10 @@ from dossier.models import (
     EmergencyStatus,
     Grant,
     GrantBasis,
-    GrantSection,
-    GrantStatus,
-    KeyVersion,
     LegalGrantApproval,
     LegalGrantRecord,
     LegalGrantSection,
-    Permission,
     Role,
-    SealedKey,
     Section,
     User,
 )
@@ -68,9 +63,9 @@ from dossier.services.emergency import (
     _officer_of,
     _refused,
     _sealed_for_emergency,
+    grant_from_shares,
     share_info,
 )
-from dossier.services.keychain import open_emergency_seal, seal_to_user
 from dossier.services.notices import NoticeKind, name_of, notify, owner_ids, section_refs
 from dossier.services.sessions import check_password
 
@@ -407,38 +402,20 @@ def _open(
         for approval in approvals
         if approval.share_held is not None
     ]
-    private_key = crypto.exchange_key(crypto.combine_shares(shares))
-    if not crypto.same_bytes(crypto.public_bytes(private_key), emergency.public_key):
-        raise crypto.CryptoError()
     now = ctx.now()
-    grant = Grant(
-        id=uuid.uuid4(),
-        dossier_id=dossier.id,
-        grantee_id=grantee.id,
-        permission=Permission.READ,
-        status=GrantStatus.ACTIVE,
+    grant = grant_from_shares(
+        db,
+        emergency,
+        shares,
+        dossier,
+        grantee,
+        sections,
         basis=GrantBasis.LEGAL,
         created_by=row.recorded_by,
-        created_at=now,
-        activated_at=now,
+        now=now,
         expires_at=row.until,
     )
-    db.add(grant)
-    db.flush()
-    for section_id in sections:
-        db.add(GrantSection(grant_id=grant.id, section_id=section_id, dossier_id=dossier.id))
-    for key_version, sealed in db.execute(
-        select(KeyVersion, SealedKey.sealed)
-        .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
-        .where(
-            KeyVersion.dossier_id == dossier.id,
-            SealedKey.emergency_key_id == emergency.id,
-            KeyVersion.section_id.in_(sections) | KeyVersion.section_id.is_(None),
-        )
-    ):
-        key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
-        seal_to_user(db, key_version, key, grantee)
-    del private_key, shares
+    del shares
     for approval in approvals:
         approval.share_held = None
     row.status = EmergencyStatus.OPENED
