@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from redis import Redis
@@ -160,8 +161,14 @@ def test_the_tick_keeps_itself_scheduled_one_interval_ahead(
     registry = ScheduledJobRegistry(queue.QUEUE_NAME, connection=redis)
     queued = replace(queued, settings=queued.settings.with_overrides(worker_interval_seconds=1))
     monkeypatch.setattr(jobs, "worker_context", lambda: queued)
+    # Two workers starting at the same moment: one instant for both, so a tick that takes
+    # longer than the machine's spare time cannot carry the second into the next slot.
+    moment = time.time()
+    monkeypatch.setattr(jobs, "time", SimpleNamespace(time=lambda: moment))
     jobs.tick(queued)
-    jobs.tick(queued)  # a second worker starting at the same moment adds nothing
+    jobs.tick(queued)  # the second adds nothing
+    monkeypatch.undo()
+    monkeypatch.setattr(jobs, "worker_context", lambda: queued)
     [first] = registry.get_job_ids()
     assert first.startswith("dossier-tick-")
     time.sleep(1.2)
