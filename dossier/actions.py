@@ -202,6 +202,11 @@ class Action(StrEnum):
         DOES,
         N_("looked at the accesses on a legal basis that wait for emergency officers"),
     )
+    LEGAL_AUDIT = (
+        "legal.audit",
+        DOES,
+        N_("looked at every access on a legal basis, as an auditor"),
+    )
 
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")

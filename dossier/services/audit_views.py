@@ -485,15 +485,22 @@ def read_timeline(work: DossierWork, **filters: Unpack[TimelineFilters]) -> Time
     return log
 
 
-def _emergency_grants(db: Session, grant_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these grants emergency officers opened: reads under them are marked in red."""
+MARKED_BASES = (GrantBasis.EMERGENCY, GrantBasis.LEGAL)
+
+
+def _marked_grants(db: Session, grant_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Which of these grants owners did not give (an emergency, the law), with that basis:
+    reads under them say so in "Who looked?"."""
     if not grant_ids:
-        return set()
-    return set(
-        db.scalars(
-            select(Grant.id).where(Grant.id.in_(grant_ids), Grant.basis == GrantBasis.EMERGENCY)
+        return {}
+    return {
+        grant_id: str(basis)
+        for grant_id, basis in db.execute(
+            select(Grant.id, Grant.basis).where(
+                Grant.id.in_(grant_ids), Grant.basis.in_(MARKED_BASES)
+            )
         )
-    )
+    }
 
 
 def _grant_of(basis: str | None) -> uuid.UUID | None:
@@ -553,9 +560,10 @@ def timeline_of(
     people = _names(db, {row.actor_id for row in rows} | everyone)
     names: dict[str, _EntryName] = {}
     by_grant = {row.id: _grant_of(row.basis) for row in rows[:limit]}
-    emergencies = _emergency_grants(db, {g for g in by_grant.values() if g is not None})
+    marked = _marked_grants(db, {g for g in by_grant.values() if g is not None})
     items = []
     for row in rows[:limit]:
+        grant_id = by_grant[row.id]
         user = people.get(row.actor_id) if row.actor_id else None
         entry = (
             _entry_name(db, keys, row.object_id, names)
@@ -575,7 +583,7 @@ def timeline_of(
                 entry.title,
                 row.outcome,
                 entry.section_id,
-                by_grant[row.id] in emergencies,
+                marked.get(grant_id) if grant_id else None,
             )
         )
     listed = sorted(

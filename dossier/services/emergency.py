@@ -307,25 +307,7 @@ def file_request(
             raise refuse(
                 Conflict(N_("Emergency access has not been set up.")), reason="no emergency key"
             )
-        known = set(db.scalars(select(Section.id).where(Section.dossier_id == dossier_id)))
-        if names:
-            section_ids = [
-                *section_ids,
-                *db.scalars(
-                    select(Section.id).where(
-                        Section.dossier_id == dossier_id,
-                        Section.default_name.in_(names),
-                        Section.archived_at.is_(None),
-                    )
-                ),
-            ]
-            if not section_ids:
-                errors.add("sections", N_("This dossier has none of the sections you chose."))
-                errors.raise_if_any()
-        wanted = list(dict.fromkeys(section_ids))
-        if not set(wanted) <= known:
-            errors.add("sections", N_("Choose sections of this dossier."))
-            errors.raise_if_any()
+        wanted = chosen_sections(db, dossier_id, section_ids, names)
         if _live_grant(db, dossier_id, actor.user_id) is not None:
             raise refuse(
                 Conflict(N_("You already have access to this dossier. Ask its owners for more.")),
@@ -371,6 +353,33 @@ def file_request(
         )
         db.flush()
         return _request_info(db, request, emergency.threshold)
+
+
+def chosen_sections(
+    db: Session, dossier_id: uuid.UUID, section_ids: list[uuid.UUID], names: list[str] | None
+) -> list[uuid.UUID]:
+    """The sections asked for, as ids of this dossier: officers' and requesters' pages offer
+    the app's own names (care, health, ...) because they cannot see the dossier's sections."""
+    if names:
+        section_ids = [
+            *section_ids,
+            *db.scalars(
+                select(Section.id).where(
+                    Section.dossier_id == dossier_id,
+                    Section.default_name.in_(names),
+                    Section.archived_at.is_(None),
+                )
+            ),
+        ]
+        if not section_ids:
+            raise InvalidInput(
+                {"sections": [N_("This dossier has none of the sections you chose.")]}
+            )
+    known = set(db.scalars(select(Section.id).where(Section.dossier_id == dossier_id)))
+    wanted = list(dict.fromkeys(section_ids))
+    if not set(wanted) <= known:
+        raise InvalidInput({"sections": [N_("Choose sections of this dossier.")]})
+    return wanted
 
 
 def _live_grant(db: Session, dossier_id: uuid.UUID, user_id: uuid.UUID) -> Grant | None:

@@ -63,6 +63,7 @@ from dossier.services.emergency import (
     _officer_of,
     _refused,
     _sealed_for_emergency,
+    chosen_sections,
     grant_from_shares,
     share_info,
 )
@@ -91,6 +92,10 @@ class LegalView:
 
     id: uuid.UUID
     dossier_id: uuid.UUID
+    subject_name: str  # the young person's account name (stored in clear), for officers
+    recorded_by: str
+    created_at: datetime
+    approve_before: datetime
     grantee_id: uuid.UUID
     grantee_name: str
     grantee_organisation: str | None
@@ -145,8 +150,10 @@ def record(
     reference: str,
     *,
     password: str,
+    names: list[str] | None = None,
 ) -> LegalView:
-    """An officer records access on a legal basis; her record is her yes (with her password)."""
+    """An officer records access on a legal basis; her record is her yes (with her password).
+    Sections are ids, or the app's own names (as `emergency.file_request` takes them)."""
     errors = validation.Errors()
     cleaned = validation.text(
         reference,
@@ -157,7 +164,7 @@ def record(
     )
     if basis not in BASES:
         errors.add("basis", N_("Choose a legal basis from the list."))
-    if not section_ids:
+    if not section_ids and not names:
         errors.add("sections", N_("Choose at least one section."))
     today = ctx.now().astimezone(LOCAL).date()
     if until is None or until < today:
@@ -199,10 +206,7 @@ def record(
             )
         if grantee.id == actor.user_id:
             raise refuse(AccessDenied(), reason="recording access for themselves")
-        known = set(db.scalars(select(Section.id).where(Section.dossier_id == dossier_id)))
-        wanted = list(dict.fromkeys(section_ids))
-        if not set(wanted) <= known:
-            raise InvalidInput({"sections": [N_("Choose sections of this dossier.")]})
+        wanted = chosen_sections(db, dossier_id, section_ids, names)
         if _live_grant(db, dossier_id, grantee.id) is not None:
             raise refuse(
                 Conflict(N_("This person has access to this dossier already.")),
@@ -470,9 +474,14 @@ def _view(db: Session, row: LegalGrantRecord, now: datetime) -> LegalView:
     status = str(row.status)
     if status == EmergencyStatus.WAITING and row.approve_before <= now:
         status = EmergencyStatus.EXPIRED
+    dossier = db.get(Dossier, row.dossier_id)
     return LegalView(
         id=row.id,
         dossier_id=row.dossier_id,
+        subject_name=name_of(db, dossier.subject_user_id) if dossier else "",
+        recorded_by=name_of(db, row.recorded_by),
+        created_at=row.created_at,
+        approve_before=row.approve_before,
         grantee_id=row.grantee_id,
         grantee_name=grantee.display_name if grantee else "",
         grantee_organisation=grantee.organisation if grantee else None,
@@ -563,3 +572,53 @@ def expire_overdue(ctx: Context) -> int:
             row.status = EmergencyStatus.EXPIRED
             row.decided_at = ctx.now()
         return len(overdue)
+
+
+def require_officer(ctx: Context, actor: Actor) -> None:
+    """Only an emergency officer sees the form to record access on a legal basis; anyone
+    else is refused here, and the refusal is logged like any other."""
+    with ctx.unit_of_work() as db:
+        if _officer_of(db, actor) is None:
+            raise _refused(
+                AccessDenied(), Action.LEGAL_RECORD, actor, None, reason="not an emergency officer"
+            )
+
+
+@dataclass(frozen=True)
+class AuditList:
+    """Every access on a legal basis that opened, for the auditor, with the counts she reports."""
+
+    grants: list[LegalView]
+    live: int
+    by_basis: dict[str, int]
+
+
+def for_auditor(ctx: Context, actor: Actor) -> AuditList:
+    """All opened legal grants, live ones first, newest first within each, with counts per
+    basis. One event, like the auditor's queue of emergencies."""
+    with ctx.unit_of_work() as db:
+        if actor.role != Role.AUDITOR:
+            raise _refused(AccessDenied(), Action.LEGAL_AUDIT, actor, None, reason="not an auditor")
+        now = ctx.now()
+        rows = db.scalars(
+            select(LegalGrantRecord)
+            .where(LegalGrantRecord.status == EmergencyStatus.OPENED)
+            .order_by(LegalGrantRecord.created_at.desc())
+        )
+        views = sorted((_view(db, row, now) for row in rows), key=lambda view: not view.live)
+        by_basis = {code: 0 for code in BASES}
+        for view in views:
+            by_basis[view.basis] = by_basis.get(view.basis, 0) + 1
+        append(
+            db,
+            _event(
+                Action.LEGAL_AUDIT,
+                actor,
+                None,
+                basis="auditor role",
+                reason=f"{len(views)} legal grants",
+            ),
+            ctx.origin,
+            now,
+        )
+        return AuditList(views, sum(view.live for view in views), by_basis)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from dossier.actions import Action
 from dossier.audit import Outcome as Outcome  # named again for the pages, which say it in words
+from dossier.models import GrantBasis
 
 # Long enough to read a few entries and come back from a cup of tea; short enough that this
 # morning and this afternoon are two visits.
@@ -40,7 +41,17 @@ class TimelineItem:
     title: str | None
     outcome: str
     section_id: uuid.UUID | None = None  # the entry's section, for an event about an entry
-    emergency: bool = False  # done under a grant that emergency officers opened
+    basis: str | None = None  # the GrantBasis of the grant it was done under, if any
+
+    @property
+    def emergency(self) -> bool:
+        """Done under a grant that emergency officers opened: shown in red words."""
+        return self.basis == GrantBasis.EMERGENCY
+
+    @property
+    def by_law(self) -> bool:
+        """Done under a grant on a legal basis: shown with those words, not in red."""
+        return self.basis == GrantBasis.LEGAL
 
     @property
     def looking(self) -> bool:
@@ -70,6 +81,11 @@ class Visit:
     def emergency(self) -> bool:
         """Some of it was done under emergency access: the page says so in red words."""
         return any(item.emergency for item in self.items)
+
+    @property
+    def by_law(self) -> bool:
+        """Some of it was done under access on a legal basis: the page says so."""
+        return any(item.by_law for item in self.items)
 
     @property
     def person(self) -> TimelineItem:

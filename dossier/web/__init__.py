@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         dossiers,
         emergency,
         entries,
+        legal,
         log_words,
         news,
         pages,

@@ -12,7 +12,14 @@ import uuid
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
@@ -57,20 +64,25 @@ def _emergency_form(known: list[emergency.Known]) -> EmergencyForm:
     return form
 
 
+def dossier_typed(field: Field) -> uuid.UUID | None:
+    """The dossier a request code (or a number) in this field names; an error on it otherwise."""
+    typed = (field.data or "").strip()
+    try:
+        return uuid.UUID(typed)
+    except ValueError:
+        found = access_requests.dossier_by_code(service_context(), typed)
+        if found is None:
+            field.errors = [
+                _("Fill in the dossier's request code (like ABCD-EFGH-JKLM) or its number.")
+            ]
+        return found
+
+
 def _chosen_dossier(form: EmergencyForm) -> uuid.UUID | None:
     """The dossier from the list, or the number typed in; an error on the field otherwise."""
-    typed = (form.dossier_id.data or "").strip()
     picked = form.known.data or ""
-    if typed:
-        try:
-            return uuid.UUID(typed)
-        except ValueError:
-            found = access_requests.dossier_by_code(service_context(), typed)
-            if found is None:
-                form.dossier_id.errors = [
-                    _("Fill in the dossier's request code (like ABCD-EFGH-JKLM) or its number.")
-                ]
-            return found
+    if (form.dossier_id.data or "").strip():
+        return dossier_typed(form.dossier_id)
     if picked:
         try:
             return uuid.UUID(picked)

@@ -154,9 +154,9 @@ MEMBER_PAGES = [
 ]
 # Only emergency officers; nobody is one here (there is no emergency key), so all are refused.
 # An officer's and the auditor's own views: tests/e2e/test_emergency_pages.py.
-OFFICER_PAGES = ["/emergency/approvals"]
+OFFICER_PAGES = ["/emergency/approvals", "/legal", "/legal/new"]
 ADMIN_PAGES = ["/admin/professionals"]
-AUDITOR_PAGES = ["/audit", "/audit/export?format=csv", "/audit/emergencies"]
+AUDITOR_PAGES = ["/audit", "/audit/export?format=csv", "/audit/emergencies", "/audit/legal"]
 AUDITOR_API = [
     ("get", "/api/v1/audit/events"),
     ("get", "/api/v1/audit/export?format=json"),
@@ -210,6 +210,7 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
     page_posts += [
         "/emergency/approvals/<uuid:request_id>",
         "/audit/emergencies/<uuid:request_id>/review",
+        "/legal/<uuid:record_id>/approve",
     ]
     # one's own account: who may change what is held in test_account_pages.py
     page_posts += [
@@ -277,6 +278,10 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
         f"/emergency/approvals/{nowhere}", data={"csrf_token": token, "password": PASSWORD}
     )
     assert said_yes.status_code == (302 if role == "anonymous" else 404), role
+    by_law = client.post(
+        f"/legal/{nowhere}/approve", data={"csrf_token": token, "password": PASSWORD}
+    )
+    assert by_law.status_code == (302 if role == "anonymous" else 404), role
     reviewed = client.post(
         f"/audit/emergencies/{nowhere}/review", data={"csrf_token": token, "verdict": "Fine"}
     )

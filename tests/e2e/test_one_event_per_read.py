@@ -164,6 +164,19 @@ READS = [
         (Action.EMERGENCY_WAITING,),
         why="an officer reads who asks for what and why: one event for the list",
     ),
+    Read("/legal/new", "admin", why="an officer's form: nothing of a dossier"),
+    Read(
+        "/legal",
+        "admin",
+        (Action.LEGAL_WAITING,),
+        why="an officer reads who gets access on which basis: one event for the list",
+    ),
+    Read(
+        "/audit/legal",
+        "auditor",
+        (Action.LEGAL_AUDIT,),
+        why="every access by law with its reference: one event, like a search of the log",
+    ),
     Read("/dossiers/<uuid:dossier_id>", "youth", (Action.DOSSIER_OPEN,), D),
     Read("/dossiers/<uuid:dossier_id>", "care worker", (Action.DOSSIER_OPEN,), D),
     Read(
