@@ -1194,3 +1194,84 @@ class LegalGrantApproval(Base):
     share_index: Mapped[int] = mapped_column(Integer)
     share_held: Mapped[bytes | None] = mapped_column(LargeBinary)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WithheldPassage(Base):
+    """A passage of an entry that its author keeps from named readers to protect someone else
+    (Jeugdwet: another person's privacy). Its words are sealed under a key of its own, sealed in
+    turn to every reader of the section but those named, and to the emergency key; the names it
+    is kept from are in clear, so their pages can say that something is kept from them."""
+
+    __tablename__ = "withheld_passages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sections.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    reason_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WithheldFrom(Base):
+    """One person a passage is kept from."""
+
+    __tablename__ = "withheld_from"
+
+    passage_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("withheld_passages.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PassageKey(Base):
+    """A passage's key sealed (HPKE, masked with the dossier's secret) to one holder: a reader
+    it is not kept from, or the emergency key. Never to anyone it is kept from."""
+
+    __tablename__ = "passage_keys"
+    __table_args__ = (UniqueConstraint("passage_id", "holder_id", name="uq_passage_keys_holder"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    passage_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("withheld_passages.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    holder_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    emergency_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("emergency_keys.id")
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PassageObjection(Base):
+    """Someone a passage is kept from objects; the auditor answers with a written verdict. Both
+    texts are the writers' own words about the withholding, never dossier content."""
+
+    __tablename__ = "passage_objections"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    passage_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("withheld_passages.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    verdict: Mapped[str | None] = mapped_column(Text)
