@@ -208,6 +208,24 @@ class Action(StrEnum):
         N_("looked at every access on a legal basis, as an auditor"),
     )
 
+    # A passage kept from named readers, to protect someone else; objections to it.
+    PASSAGE_WITHHOLD = (
+        "passage.withhold",
+        DOES,
+        N_("kept part of an entry from someone, to protect someone else"),
+    )
+    PASSAGE_OBJECT = "passage.object", DOES, N_("objected to a part of an entry kept from them")
+    PASSAGE_QUEUE = (
+        "passage.queue",
+        DOES,
+        N_("looked at the objections to parts kept from someone, as an auditor"),
+    )
+    PASSAGE_REVIEW = (
+        "passage.review",
+        DOES,
+        N_("answered an objection to a part kept from someone, as an auditor"),
+    )
+
     # Owners.
     INVITATION_CREATE = "invitation.create", DOES, N_("made a code to invite an owner")
     INVITATION_ACCEPT = "invitation.accept", DOES, N_("used a code to become an owner")

@@ -9,15 +9,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
-from dossier.audit import Event, Origin, append
+from dossier.actions import Action
+from dossier.audit import Event, Origin, Outcome, append
 from dossier.config import Settings
 from dossier.db import reading, unit_of_work
 from dossier.errors import DomainError
 from dossier.keys import DossierSecrets
+from dossier.models import Dossier
 from dossier.services import queue
 from dossier.services.mail import Mail, send
 
@@ -142,3 +145,30 @@ class Actor:
 
     def get_id(self) -> str:
         return str(self.user_id)
+
+
+def actor_event(action: Action, actor: Actor, dossier: Dossier | None, **fields: Any) -> Event:
+    """An event of a use case that works outside one dossier's access (officers, auditors):
+    in the dossier's chain when it names one, else in the actor's."""
+    return Event(
+        action=action,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        on_behalf_of=dossier.subject_user_id if dossier else None,
+        dossier_id=dossier.id if dossier else None,
+        **fields,
+    )
+
+
+def actor_refusal(
+    error: DomainError,
+    action: Action,
+    actor: Actor,
+    dossier: Dossier | None,
+    reason: str,
+    **fields: Any,
+) -> Refused:
+    """`actor_event`'s refusal: logged as denied, `error` reaches the edge."""
+    return Refused(
+        error, actor_event(action, actor, dossier, outcome=Outcome.DENIED, reason=reason, **fields)
+    )

@@ -63,9 +63,9 @@ from dossier.models import (
     Section,
     User,
 )
-from dossier.services import validation
+from dossier.services import passage_keys, validation
 from dossier.services.access import destroyed
-from dossier.services.context import Actor, Context, Refused
+from dossier.services.context import Actor, Context, Refused, actor_event, actor_refusal
 from dossier.services.keychain import (
     current_emergency_key,
     open_emergency_seal,
@@ -239,25 +239,6 @@ def _key_info(db: Session, row: EmergencyKey) -> EmergencyKeyInfo:
 # --- requests -----------------------------------------------------------------------------------
 
 
-def _event(action: Action, actor: Actor, dossier: Dossier | None, **fields: Any) -> Event:
-    return Event(
-        action=action,
-        actor_id=actor.user_id,
-        actor_role=actor.role,
-        on_behalf_of=dossier.subject_user_id if dossier else None,
-        dossier_id=dossier.id if dossier else None,
-        **fields,
-    )
-
-
-def _refused(
-    error: Any, action: Action, actor: Actor, dossier: Dossier | None, reason: str, **fields: Any
-) -> Refused:
-    return Refused(
-        error, _event(action, actor, dossier, outcome=Outcome.DENIED, reason=reason, **fields)
-    )
-
-
 def file_request(
     ctx: Context,
     actor: Actor,
@@ -287,7 +268,7 @@ def file_request(
     with ctx.unit_of_work() as db:
         dossier = db.get(Dossier, dossier_id)
         refuse = partial(
-            _refused,
+            actor_refusal,
             action=Action.EMERGENCY_REQUEST,
             actor=actor,
             dossier=dossier,
@@ -339,7 +320,7 @@ def file_request(
             )
         append(
             db,
-            _event(
+            actor_event(
                 Action.EMERGENCY_REQUEST,
                 actor,
                 dossier,
@@ -406,7 +387,7 @@ def approve_request(
         request = db.get(EmergencyRequest, request_id, with_for_update=True)
         dossier = db.get(Dossier, request.dossier_id) if request is not None else None
         refuse = partial(
-            _refused,
+            actor_refusal,
             action=Action.EMERGENCY_APPROVE,
             actor=actor,
             dossier=dossier,
@@ -429,7 +410,7 @@ def approve_request(
         if request.status == EmergencyStatus.WAITING and request.approve_before <= now:
             raise Refused(
                 Conflict(N_("This request waited too long. It has ended.")),
-                _event(
+                actor_event(
                     Action.EMERGENCY_APPROVE,
                     actor,
                     dossier,
@@ -482,7 +463,7 @@ def approve_request(
         db.flush()
         append(
             db,
-            _event(
+            actor_event(
                 Action.EMERGENCY_APPROVE,
                 actor,
                 dossier,
@@ -570,7 +551,7 @@ def _open(
     assert ctx.job_key is not None
     requester = db.get(User, request.requester_id)
     if requester is None or _live_grant(db, dossier.id, request.requester_id) is not None:
-        raise _refused(
+        raise actor_refusal(
             Conflict(N_("The person who asked has access to this dossier already.")),
             Action.EMERGENCY_OPEN,
             actor,
@@ -594,7 +575,7 @@ def _open(
         if approval.share_held is not None
     ]
     if not _sealed_for_emergency(db, dossier.id, sections_of(db, request.id), emergency.id):
-        raise _refused(
+        raise actor_refusal(
             Conflict(NOT_SEALED_YET),
             Action.EMERGENCY_OPEN,
             actor,
@@ -626,7 +607,7 @@ def _open(
     _tell_opened(db, ctx, dossier, request, grant, sections, approvals)
     append(
         db,
-        _event(
+        actor_event(
             Action.EMERGENCY_OPEN,
             actor,
             dossier,
@@ -687,6 +668,7 @@ def grant_from_shares(
     ):
         key = open_emergency_seal(db, key_version, sealed, emergency.id, private_key)
         seal_to_user(db, key_version, key, grantee)
+    passage_keys.from_emergency(db, private_key, emergency.id, dossier.id, sections, grantee)
     del private_key
     return grant
 
@@ -966,7 +948,7 @@ def waiting_for_officer(ctx: Context, actor: Actor) -> list[RequestView]:
     with ctx.unit_of_work() as db:
         emergency = _officer_of(db, actor)
         if emergency is None:
-            raise _refused(
+            raise actor_refusal(
                 AccessDenied(),
                 Action.EMERGENCY_WAITING,
                 actor,
@@ -988,7 +970,7 @@ def waiting_for_officer(ctx: Context, actor: Actor) -> list[RequestView]:
         )
         append(
             db,
-            _event(
+            actor_event(
                 Action.EMERGENCY_WAITING,
                 actor,
                 None,
@@ -1020,7 +1002,7 @@ def on_dossier(db: Session, dossier_id: uuid.UUID, now: datetime) -> list[Reques
 
 def _require_auditor(actor: Actor, action: Action) -> None:
     if actor.role != Role.AUDITOR:
-        raise _refused(AccessDenied(), action, actor, None, reason="not an auditor")
+        raise actor_refusal(AccessDenied(), action, actor, None, reason="not an auditor")
 
 
 def review_queue(ctx: Context, actor: Actor) -> list[RequestView]:
@@ -1041,7 +1023,7 @@ def review_queue(ctx: Context, actor: Actor) -> list[RequestView]:
         now = ctx.now()
         append(
             db,
-            _event(
+            actor_event(
                 Action.EMERGENCY_QUEUE,
                 actor,
                 None,
@@ -1071,7 +1053,7 @@ def review(ctx: Context, actor: Actor, request_id: uuid.UUID, verdict: str) -> R
         request = db.get(EmergencyRequest, request_id, with_for_update=True)
         dossier = db.get(Dossier, request.dossier_id) if request is not None else None
         if request is None or request.status != EmergencyStatus.OPENED:
-            raise _refused(
+            raise actor_refusal(
                 NotFound(),
                 Action.EMERGENCY_REVIEW,
                 actor,
@@ -1086,7 +1068,7 @@ def review(ctx: Context, actor: Actor, request_id: uuid.UUID, verdict: str) -> R
         request.reviewed_at, request.reviewed_by, request.verdict = now, actor.user_id, cleaned
         append(
             db,
-            _event(
+            actor_event(
                 Action.EMERGENCY_REVIEW,
                 actor,
                 dossier,

@@ -52,16 +52,14 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.access import destroyed
-from dossier.services.context import Actor, Context
+from dossier.services.context import Actor, Context, actor_event, actor_refusal
 from dossier.services.emergency import (
     APPROVE_WITHIN,
     LOCAL,
     NOT_SEALED_YET,
     WRONG_PASSWORD,
-    _event,
     _live_grant,
     _officer_of,
-    _refused,
     _sealed_for_emergency,
     chosen_sections,
     grant_from_shares,
@@ -180,7 +178,7 @@ def record(
     with ctx.unit_of_work() as db:
         dossier = db.get(Dossier, dossier_id)
         refuse = partial(
-            _refused,
+            actor_refusal,
             action=Action.LEGAL_RECORD,
             actor=actor,
             dossier=dossier,
@@ -236,7 +234,7 @@ def record(
             )
         append(
             db,
-            _event(
+            actor_event(
                 Action.LEGAL_RECORD,
                 actor,
                 dossier,
@@ -263,7 +261,7 @@ def approve(ctx: Context, actor: Actor, record_id: uuid.UUID, *, password: str) 
         row = db.get(LegalGrantRecord, record_id, with_for_update=True)
         dossier = db.get(Dossier, row.dossier_id) if row is not None else None
         refuse = partial(
-            _refused,
+            actor_refusal,
             action=Action.LEGAL_APPROVE,
             actor=actor,
             dossier=dossier,
@@ -311,7 +309,7 @@ def _say_yes(
     keyring = check_password(ctx, user, password) if user is not None else None
     fields: dict[str, Any] = {"object_type": "legal_grant", "object_id": str(row.id)}
     if officer is None or keyring is None:
-        raise _refused(
+        raise actor_refusal(
             InvalidInput({"password": [WRONG_PASSWORD]}),
             action,
             actor,
@@ -326,7 +324,7 @@ def _say_yes(
             share_info(emergency.id, actor.user_id, officer.share_index),
         )
     except crypto.CryptoError:
-        raise _refused(
+        raise actor_refusal(
             AccessDenied(), action, actor, dossier, reason="share does not open", **fields
         ) from None
     now = ctx.now()
@@ -350,7 +348,7 @@ def _say_yes(
     db.flush()
     append(
         db,
-        _event(action, actor, dossier, basis=OFFICER_BASIS, **fields),
+        actor_event(action, actor, dossier, basis=OFFICER_BASIS, **fields),
         ctx.origin,
         now,
     )
@@ -374,7 +372,7 @@ def _open(
     grantee = db.get(User, row.grantee_id)
     fields: dict[str, Any] = {"object_type": "legal_grant", "object_id": str(row.id)}
     if grantee is None or _live_grant(db, dossier.id, row.grantee_id) is not None:
-        raise _refused(
+        raise actor_refusal(
             Conflict(N_("This person has access to this dossier already.")),
             Action.LEGAL_OPEN,
             actor,
@@ -384,7 +382,7 @@ def _open(
         )
     sections = _sections(db, row.id)
     if not _sealed_for_emergency(db, dossier.id, sections, emergency.id):
-        raise _refused(
+        raise actor_refusal(
             Conflict(NOT_SEALED_YET),
             Action.LEGAL_OPEN,
             actor,
@@ -446,7 +444,7 @@ def _open(
     notify(db, ctx, grantee.id, None, NoticeKind.LEGAL_GRANTED, key=event_key, **words)
     append(
         db,
-        _event(
+        actor_event(
             Action.LEGAL_OPEN,
             actor,
             dossier,
@@ -506,7 +504,7 @@ def waiting_for_officer(ctx: Context, actor: Actor) -> list[LegalView]:
     with ctx.unit_of_work() as db:
         emergency = _officer_of(db, actor)
         if emergency is None:
-            raise _refused(
+            raise actor_refusal(
                 AccessDenied(), Action.LEGAL_WAITING, actor, None, reason="not an emergency officer"
             )
         now = ctx.now()
@@ -528,7 +526,7 @@ def waiting_for_officer(ctx: Context, actor: Actor) -> list[LegalView]:
         )
         append(
             db,
-            _event(
+            actor_event(
                 Action.LEGAL_WAITING,
                 actor,
                 None,
@@ -579,7 +577,7 @@ def require_officer(ctx: Context, actor: Actor) -> None:
     else is refused here, and the refusal is logged like any other."""
     with ctx.unit_of_work() as db:
         if _officer_of(db, actor) is None:
-            raise _refused(
+            raise actor_refusal(
                 AccessDenied(), Action.LEGAL_RECORD, actor, None, reason="not an emergency officer"
             )
 
@@ -598,7 +596,9 @@ def for_auditor(ctx: Context, actor: Actor) -> AuditList:
     basis. One event, like the auditor's queue of emergencies."""
     with ctx.unit_of_work() as db:
         if actor.role != Role.AUDITOR:
-            raise _refused(AccessDenied(), Action.LEGAL_AUDIT, actor, None, reason="not an auditor")
+            raise actor_refusal(
+                AccessDenied(), Action.LEGAL_AUDIT, actor, None, reason="not an auditor"
+            )
         now = ctx.now()
         rows = db.scalars(
             select(LegalGrantRecord)
@@ -611,7 +611,7 @@ def for_auditor(ctx: Context, actor: Actor) -> AuditList:
             by_basis[view.basis] = by_basis.get(view.basis, 0) + 1
         append(
             db,
-            _event(
+            actor_event(
                 Action.LEGAL_AUDIT,
                 actor,
                 None,

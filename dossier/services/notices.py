@@ -91,6 +91,7 @@ class NoticeKind(StrEnum):
     EMERGENCY_ENDED = "emergency.ended"
     LEGAL_OPENED = "legal.opened"
     LEGAL_GRANTED = "legal.granted"
+    PASSAGE_WITHHELD = "passage.withheld"
 
 
 class Topic(StrEnum):
@@ -139,6 +140,7 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.EMERGENCY_ENDED: Topic.SHARING,
     NoticeKind.LEGAL_OPENED: Topic.SHARING,
     NoticeKind.LEGAL_GRANTED: Topic.SHARING,
+    NoticeKind.PASSAGE_WITHHELD: Topic.WRITING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -186,6 +188,7 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.EMERGENCY_ENDED: "Je vraag om toegang in een noodgeval is gestopt",
     NoticeKind.LEGAL_OPENED: "Iemand kijkt mee op grond van de wet",
     NoticeKind.LEGAL_GRANTED: "Je mag meekijken op grond van de wet",
+    NoticeKind.PASSAGE_WITHHELD: "Een deel van een bericht is voor jou achtergehouden",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
@@ -273,6 +276,11 @@ LINES: dict[NoticeKind, str] = {
     ),
     NoticeKind.LEGAL_GRANTED: N_(
         "Emergency officers said yes. By law, you may look in %(sections)s until %(date)s."
+    ),
+    # Nobody has something kept from them without being told that it exists.
+    NoticeKind.PASSAGE_WITHHELD: N_(
+        "%(person)s kept part of an entry in %(sections)s from you, to protect someone else."
+        " You may object."
     ),
 }
 

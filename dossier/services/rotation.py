@@ -32,9 +32,11 @@ from dossier.models import (
     GrantStatus,
     Invitation,
     KeyVersion,
+    PassageKey,
     RotationDue,
     SealedKey,
     User,
+    WithheldPassage,
 )
 from dossier.services import queue
 from dossier.services.content import Untrusted, open_bytes, seal_bytes
@@ -74,7 +76,7 @@ def current_version(db: Session, dossier_id: uuid.UUID, scope: str) -> int:
     )
 
 
-def _holders(db: Session, dossier_id: uuid.UUID, scope: str, now: datetime) -> list[User]:
+def keepers_of_scope(db: Session, dossier_id: uuid.UUID, scope: str, now: datetime) -> list[User]:
     """Who keeps this scope: the owners, and grantees whose active grant covers it."""
     owners = db.scalars(
         select(User)
@@ -131,7 +133,7 @@ def rotate(db: Session, keys: KeyChain, scopes: list[str], now: datetime) -> Non
     """A new key version per scope, sealed to whoever keeps it; old ones lose everyone else."""
     dossier_id = keys.dossier_id
     for scope in sorted(set(scopes)):
-        keepers = _holders(db, dossier_id, scope, now)
+        keepers = keepers_of_scope(db, dossier_id, scope, now)
         keeper_ids = {user.id for user in keepers}
         # Old versions: whoever no longer keeps this scope loses every sealed copy right now.
         old_versions = select(KeyVersion.id).where(
@@ -370,6 +372,20 @@ def forget_holder(
         statement = statement.where(SealedKey.key_version_id.in_(versions))
     for sealed in db.scalars(statement):
         db.delete(sealed)
+    if holder_id is not None:
+        # The keys of passages kept from others go with the sections that hold them.
+        passages = select(WithheldPassage.id).where(WithheldPassage.dossier_id == dossier_id)
+        if scopes is not None:
+            passages = passages.where(
+                WithheldPassage.section_id.in_(
+                    [uuid.UUID(scope) for scope in scopes if scope != DOSSIER_SCOPE]
+                )
+            )
+        db.execute(
+            delete(PassageKey).where(
+                PassageKey.holder_id == holder_id, PassageKey.passage_id.in_(passages)
+            )
+        )
     db.flush()
 
 

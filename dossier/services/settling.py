@@ -27,7 +27,7 @@ from dossier.models import (
     RotationDue,
     User,
 )
-from dossier.services import holds
+from dossier.services import holds, passage_keys
 from dossier.services.access import Access
 from dossier.services.context import Context
 from dossier.services.keychain import (
@@ -124,6 +124,7 @@ def settle(db: Session, ctx: Context, access: Access, keys: KeyChain) -> int:
     progress = settle_due(db, keys, ctx.now())
     hand_over(ctx, db, keys, progress)
     seal_missing_emergency(db, keys)  # a dossier from before the emergency key gets its seal
+    passage_keys.hand_over(db, keys, ctx.now())  # new readers get the passages not kept from them
     today = ctx.now().date()
     for grant in db.scalars(
         select(Grant).where(

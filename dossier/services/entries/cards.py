@@ -107,6 +107,21 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
+class PassageCard:
+    """A passage as one reader's entry page shows it."""
+
+    id: uuid.UUID
+    author_name: str
+    created_at: datetime
+    kept_from_me: bool  # a placeholder: who kept something back, and how to object
+    text: str | None  # None when kept from me, not handed over yet, or not to be trusted
+    reason: str | None
+    kept_from: list[str]  # the names, for those who may read it (so they do not pass it on)
+    trusted: bool
+    objected: bool  # I objected already
+
+
+@dataclass(frozen=True)
 class EntryDetail:
     card: EntryCard
     body: str
@@ -118,6 +133,7 @@ class EntryDetail:
     can_request_correction: bool
     can_mark_outdated: bool
     can_answer_corrections: bool
+    passages: list[PassageCard] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

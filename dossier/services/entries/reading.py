@@ -59,6 +59,7 @@ from dossier.services.entries.sealing import (
     open_version,
     view_place,
 )
+from dossier.services.entries.withholding import passages_of
 from dossier.services.keychain import note_signing_keys, signing_public_key
 from dossier.services.work import DossierWork, dossier_work
 
@@ -343,6 +344,7 @@ def entry_detail(work: DossierWork, entry_id: uuid.UUID, for_edit: bool = False)
         can_request_correction=correction_refusal(access, entry, waiting) is None,
         can_mark_outdated=access.is_owner or entry.author_id == actor.user_id,
         can_answer_corrections=entry.author_id == actor.user_id,
+        passages=passages_of(work, entry),
     )
     if for_edit and not detail.can_edit:
         raise work.refuse(
