@@ -35,7 +35,7 @@ def place_of(passage: WithheldPassage) -> Place:
     return Place(passage.dossier_id, passage.section_id, OBJECT_TYPE, passage.id, 1, 1)
 
 
-def _seal_info(passage: WithheldPassage, recipient: str) -> dict[str, object]:
+def seal_info(passage: WithheldPassage, recipient: str) -> dict[str, object]:
     """What a sealed copy is for and to whom, so it cannot be moved to another passage."""
     return {
         "purpose": SEAL_PURPOSE,
@@ -65,7 +65,7 @@ def seal_to_user(db: Session, passage: WithheldPassage, key: bytes, user: User) 
             sealed=crypto.seal_to_public_key(
                 _masked(db, passage, key),
                 user.exchange_public_key,
-                _seal_info(passage, str(user.id)),
+                seal_info(passage, str(user.id)),
             ),
         )
     )
@@ -83,7 +83,7 @@ def seal_to_emergency(db: Session, passage: WithheldPassage, key: bytes) -> None
             sealed=crypto.seal_to_public_key(
                 _masked(db, passage, key),
                 emergency.public_key,
-                _seal_info(passage, emergency_recipient(emergency.id)),
+                seal_info(passage, emergency_recipient(emergency.id)),
             ),
         )
     )
@@ -100,7 +100,7 @@ def open_key(db: Session, passage: WithheldPassage, keys: KeyChain) -> bytes | N
         return None
     try:
         masked = crypto.open_from_public_key(
-            sealed, keys.keyring.exchange, _seal_info(passage, str(keys.holder_id))
+            sealed, keys.keyring.exchange, seal_info(passage, str(keys.holder_id))
         )
     except crypto.CryptoError:
         return None
@@ -193,6 +193,6 @@ def from_emergency(
         if grantee.id in kept.get(passage.id, set()):
             continue
         masked = crypto.open_from_public_key(
-            sealed, private_key, _seal_info(passage, emergency_recipient(emergency_id))
+            sealed, private_key, seal_info(passage, emergency_recipient(emergency_id))
         )
         seal_to_user(db, passage, _masked(db, passage, masked), grantee)
