@@ -23,12 +23,14 @@ from dossier.services.entries.cards import (
     Author,
     CorrectionInfo,
     EntryCard,
+    PassageCard,
     VersionInfo,
     ViewCard,
 )
 from dossier.services.entries.lookup import log_untrusted
 from dossier.services.entries.reading import card_for, corrections_of, versions_of, views_of
 from dossier.services.entries.sealing import open_attachment
+from dossier.services.entries.withholding import passages_of
 from dossier.services.plans.people import Person, may_read
 from dossier.services.plans.reading import VersionView, plan_page
 from dossier.services.plans.sealing import plan_section
@@ -44,6 +46,9 @@ class ExportedEntry:
     attachments: list[AttachmentInfo]
     corrections: list[CorrectionInfo]
     files: dict[str, str] = field(default_factory=dict)  # attachment id -> path in the ZIP
+    # Parts kept back to protect someone else: in the copy of those who may read them; for
+    # those they are kept from, a line that says a part is left out, and by whom.
+    passages: list[PassageCard] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def export_zip(ctx: Context, actor: Actor, dossier_id: uuid.UUID, render_html: R
                         attachments=infos,
                         corrections=corrections_of(work, entry, authors),
                         files=files,
+                        passages=passages_of(work, entry),
                     )
                 )
             dossier = summary(

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         plans,
         requests,
         sharing,
+        withholding,
     )
     from dossier.web.blueprint import bp
 

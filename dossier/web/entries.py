@@ -23,12 +23,14 @@ from dossier.web.forms import (
     CorrectionForm,
     EditEntryForm,
     EntryForm,
+    ObjectionForm,
     SelectChoice,
     ViewForm,
 )
 
 
-def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> str:
+def entry_page_with(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> str:
+    """The entry page; `forms` replaces a form that comes back with its errors."""
     page = pages.entry_page(service_context(), actor(), dossier_id, entry_id)
     defaults = {
         "view_form": ViewForm(formdata=None),
@@ -38,6 +40,8 @@ def _entry_page(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object) -> 
         "answer_form": AnswerForm(formdata=None, title=page.entry.card.title, body=page.entry.body),
         "archive_form": ArchiveForm(formdata=None),
         "confirm": ConfirmForm(formdata=None),
+        "objection_form": ObjectionForm(formdata=None),
+        "objection_for": None,
     }
     return render_template(
         "entries/entry.html",
@@ -97,7 +101,7 @@ def write_entry(dossier_id: uuid.UUID) -> Page:
 @bp.get("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>")
 @login_required
 def entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
-    return _entry_page(dossier_id, entry_id)
+    return entry_page_with(dossier_id, entry_id)
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/edit", methods=["GET", "POST"])
@@ -141,10 +145,10 @@ def add_view(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
             entries.add_view(service_context(), actor(), dossier_id, entry_id, form.body.data or "")
         except InvalidInput as error:
             show_errors(form, error)
-            return _entry_page(dossier_id, entry_id, view_form=form), 422
+            return entry_page_with(dossier_id, entry_id, view_form=form), 422
         flash(_("Your view is added next to the entry."), "success")
     elif form.errors:  # the text rule: the message goes next to its field
-        return _entry_page(dossier_id, entry_id, view_form=form), 422
+        return entry_page_with(dossier_id, entry_id, view_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -162,10 +166,10 @@ def add_attachment(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
             )
         except InvalidInput as error:
             show_errors(form, error)
-            return _entry_page(dossier_id, entry_id, attachment_form=form), 422
+            return entry_page_with(dossier_id, entry_id, attachment_form=form), 422
         flash(_("The file is added."), "success")
     elif form.errors:  # the text rule: the message goes next to its field
-        return _entry_page(dossier_id, entry_id, attachment_form=form), 422
+        return entry_page_with(dossier_id, entry_id, attachment_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -193,10 +197,10 @@ def request_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
             )
         except InvalidInput as error:
             show_errors(form, error)
-            return _entry_page(dossier_id, entry_id, correction_form=form), 422
+            return entry_page_with(dossier_id, entry_id, correction_form=form), 422
         flash(_("Your request is sent to the author. You see the answer here."), "success")
     elif form.errors:  # the text rule: the message goes next to its field
-        return _entry_page(dossier_id, entry_id, correction_form=form), 422
+        return entry_page_with(dossier_id, entry_id, correction_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -224,10 +228,10 @@ def answer_correction(dossier_id: uuid.UUID, entry_id: uuid.UUID, correction_id:
             )
         except InvalidInput as error:
             show_errors(form, error)
-            return _entry_page(dossier_id, entry_id, answer_form=form), 422
+            return entry_page_with(dossier_id, entry_id, answer_form=form), 422
         flash(_("Your answer is sent to the owner."), "success")
     elif form.errors:  # the text rule: the message goes next to its field
-        return _entry_page(dossier_id, entry_id, answer_form=form), 422
+        return entry_page_with(dossier_id, entry_id, answer_form=form), 422
     return _back(dossier_id, entry_id)
 
 
@@ -251,7 +255,7 @@ def mark_outdated(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
 def archive_entry(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     form = ArchiveForm()
     if not form.validate_on_submit():
-        return _entry_page(dossier_id, entry_id, archive_form=form), 422
+        return entry_page_with(dossier_id, entry_id, archive_form=form), 422
     entries.archive_entry(service_context(), actor(), dossier_id, entry_id)
     flash(_("The entry is withdrawn. The owners still find it under older entries."), "success")
     return _back(dossier_id, entry_id)

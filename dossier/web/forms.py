@@ -336,3 +336,9 @@ class AskForm(Form):
     )
     months = SelectField(_l("For how long?"), choices=[], validate_choice=False, default="3")
     purpose = TextAreaField(_l("Why do you ask?"))
+
+
+class ObjectionForm(Form):
+    """Someone a passage is kept from objects to it (on the entry page)."""
+
+    text = TextAreaField(_l("Why do you object?"))

@@ -32,6 +32,7 @@ import pytest
 
 from dossier.services import access_requests, dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Context
+from dossier.services.entries import withholding
 from tests.conftest import login_actor
 from tests.support import (
     CARE_WORKER,
@@ -132,6 +133,21 @@ PAGES = [
     # asking for access: the owners who decide answer a request and make the code
     ("post", "/dossiers/{d}/requests/{w}/no", {}, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/request-code", {}, (302, 302, 403, 403)),
+    # keeping a part back: only the care worker who wrote the entry; only the one it is kept
+    # from (here the reader) objects
+    ("get", "/dossiers/{d}/entries/{r}/withhold", None, (403, 403, 403, 200)),
+    (
+        "post",
+        "/dossiers/{d}/entries/{r}/withhold",
+        {"text": "T", "reason": "R", "kept_from": "{u}"},
+        (403, 403, 403, 302),
+    ),
+    (
+        "post",
+        "/dossiers/{d}/entries/{r}/passages/{y}/objection",
+        {"text": "T"},
+        (403, 403, 302, 403),
+    ),
 ]
 API = [
     ("get", "/api/v1/dossiers/{d}", None, ALL4),
@@ -261,6 +277,9 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         months=3,
         purpose="Om te helpen",
     )
+    # a part of the report kept from the reader, to protect someone else
+    reader = login_actor(ctx, email_of("reader")).user_id
+    passage = withholding.withhold(ctx, writer, dossier, report, "Adres", "Veilig", [reader])
     # the family's plan, agreed by the youth and her guardian, with an action for someone else
     step = plans.Step(uuid.uuid4(), "Bellen", "Oma")
     goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", (step,))
@@ -296,6 +315,8 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "q": goal.ref,
         "t": step.ref,
         "w": asked,
+        "u": reader,
+        "y": passage,
     }
 
 

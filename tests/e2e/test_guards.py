@@ -156,7 +156,13 @@ MEMBER_PAGES = [
 # An officer's and the auditor's own views: tests/e2e/test_emergency_pages.py.
 OFFICER_PAGES = ["/emergency/approvals", "/legal", "/legal/new"]
 ADMIN_PAGES = ["/admin/professionals"]
-AUDITOR_PAGES = ["/audit", "/audit/export?format=csv", "/audit/emergencies", "/audit/legal"]
+AUDITOR_PAGES = [
+    "/audit",
+    "/audit/export?format=csv",
+    "/audit/emergencies",
+    "/audit/legal",
+    "/audit/passages",
+]
 AUDITOR_API = [
     ("get", "/api/v1/audit/events"),
     ("get", "/api/v1/audit/export?format=json"),
@@ -211,6 +217,7 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/emergency/approvals/<uuid:request_id>",
         "/audit/emergencies/<uuid:request_id>/review",
         "/legal/<uuid:record_id>/approve",
+        "/audit/passages/<uuid:objection_id>/answer",
     ]
     # one's own account: who may change what is held in test_account_pages.py
     page_posts += [
@@ -286,6 +293,10 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
         f"/audit/emergencies/{nowhere}/review", data={"csrf_token": token, "verdict": "Fine"}
     )
     assert reviewed.status_code == {"anonymous": 302, "auditor": 404}.get(role, 403), role
+    answered = client.post(
+        f"/audit/passages/{nowhere}/answer", data={"csrf_token": token, "verdict": "Fine"}
+    )
+    assert answered.status_code == {"anonymous": 302, "auditor": 404}.get(role, 403), role
     verify = client.post(
         f"/admin/professionals/{people['professional']}/verify",
         data={"csrf_token": token, "checked": "y"},

@@ -164,6 +164,12 @@ READS = [
         (Action.EMERGENCY_WAITING,),
         why="an officer reads who asks for what and why: one event for the list",
     ),
+    Read(
+        "/audit/passages",
+        "auditor",
+        (Action.PASSAGE_QUEUE,),
+        why="every objection to a part kept back, with its words: one event, like a search",
+    ),
     Read("/legal/new", "admin", why="an officer's form: nothing of a dossier"),
     Read(
         "/legal",
@@ -204,6 +210,13 @@ READS = [
         "youth",
         (Action.ENTRY_READ,),
         STORY,
+    ),
+    Read(
+        "/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/withhold",
+        "care worker",
+        (Action.ENTRY_READ,),
+        REPORT,
+        why="the author's form shows the entry's title and who reads it: one read of the entry",
     ),
     Read(
         "/dossiers/<uuid:dossier_id>/entries/<uuid:entry_id>/history",

@@ -220,6 +220,21 @@ def test_who_may_keep_what_from_whom(
         assert db.scalar(select(WithheldPassage.id)) is None  # nothing half made
 
 
+def test_only_a_care_worker_keeps_a_part_of_her_own_entry_back(world: World) -> None:
+    ctx = world.ctx
+    own = world.write(world.youth, "care", "Mijn week", "Het ging goed.")
+    with pytest.raises(AccessDenied):  # Sanne chooses whom she shares with instead
+        withholding.withhold(
+            ctx,
+            world.youth,
+            world.dossier.id,
+            own,
+            PASSAGE,
+            REASON,
+            [login_actor(ctx, FATHER).user_id],
+        )
+
+
 def test_empty_words_are_refused_with_their_field(world: World) -> None:
     entry_id = _entry(world)
     ctx = world.ctx

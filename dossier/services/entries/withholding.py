@@ -83,7 +83,12 @@ class WithholdChoice:
 def _author_entry(work: DossierWork, entry_id: uuid.UUID, action: Action) -> Entry:
     entry = entry_in(work, entry_id, action)
     access = work.access
-    if entry.author_id != access.actor.user_id or not access.can_write_entries(entry.section_id):
+    # The law lets a care provider keep something back; owners choose whom they share with.
+    if (
+        entry.author_id != access.actor.user_id
+        or access.actor.role != Role.PROFESSIONAL
+        or not access.can_write_entries(entry.section_id)
+    ):
         raise work.refuse(
             action, "not the author", AccessDenied(), object_type="entry", object_id=str(entry.id)
         )
