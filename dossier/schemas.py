@@ -394,6 +394,28 @@ class CorrectionOut(Schema):
     )
 
 
+class PassageOut(Schema):
+    id = fields.UUID()
+    author_name = fields.String()
+    created_at = fields.AwareDateTime()
+    kept_from_me = fields.Boolean(
+        metadata={
+            "description": "True: kept from you to protect someone else; text and reason "
+            "are null, and you may object."
+        }
+    )
+    text = fields.String(
+        allow_none=True,
+        metadata={"description": "Null when kept from you, not handed to you yet, or untrusted."},
+    )
+    reason = fields.String(allow_none=True)
+    kept_from = fields.List(
+        fields.String(), metadata={"description": "Whom it is kept from (not told to them)."}
+    )
+    trusted = fields.Boolean()
+    objected = fields.Boolean()
+
+
 class EntryOut(Schema):
     id = fields.UUID(attribute="card.id")
     card = fields.Nested(EntryCardOut, data_key="entry")
@@ -401,6 +423,11 @@ class EntryOut(Schema):
     perspectives = fields.List(fields.Nested(ViewOut), attribute="views")
     attachments = fields.List(fields.Nested(AttachmentOut))
     correction_requests = fields.List(fields.Nested(CorrectionOut), attribute="corrections")
+    withheld = fields.List(
+        fields.Nested(PassageOut),
+        attribute="passages",
+        metadata={"description": "Parts kept from named readers to protect someone else."},
+    )
 
 
 class EntryCreate(StrictSchema):

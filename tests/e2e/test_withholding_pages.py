@@ -12,7 +12,16 @@ import zipfile
 from dossier.services.entries import withholding
 from tests.conftest import login_actor
 from tests.e2e.test_dossier_pages import login
-from tests.support import AUDITOR, CARE_WORKER, GUARDIAN, World, person, post_form, youth_world
+from tests.support import (
+    AUDITOR,
+    CARE_WORKER,
+    GUARDIAN,
+    World,
+    api_login,
+    person,
+    post_form,
+    youth_world,
+)
 
 FATHER = "marco@example.nl"
 PASSAGE = "Moeder woont nu op een geheim adres in Zeist."
@@ -134,3 +143,25 @@ def test_the_copy_of_a_mother_it_is_kept_from_leaves_it_out_and_says_so(app, ctx
     assert '"kept_from_me": true' in mother
     sanne = copy_of("sanne@example.nl")
     assert "geheim adres in Zeist" in sanne and "Kept from Marieke" in sanne
+
+
+def test_the_api_shows_the_part_to_its_readers_and_the_placeholder_to_the_father(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    world, entry = _world(ctx)
+    entry_id = uuid.UUID(entry.rsplit("/", 1)[1])
+    withholding.withhold(
+        ctx,
+        login_actor(ctx, CARE_WORKER),
+        world.dossier.id,
+        entry_id,
+        PASSAGE,
+        REASON,
+        [login_actor(ctx, FATHER).user_id],
+    )
+    client = app.test_client()
+    path = f"/api/v1/dossiers/{world.dossier.id}/entries/{entry_id}"
+    [father] = client.get(path, headers=api_login(client, FATHER)).get_json()["withheld"]
+    assert father["kept_from_me"] is True and father["author_name"] == "Anne"
+    assert father["text"] is None and father["reason"] is None and father["kept_from"] == []
+    [sanne] = client.get(path, headers=api_login(client, "sanne@example.nl")).get_json()["withheld"]
+    assert sanne["text"] == PASSAGE and sanne["kept_from"] == ["Marco"]
+    assert sanne["kept_from_me"] is False and sanne["trusted"] is True
