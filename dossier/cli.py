@@ -161,7 +161,9 @@ def demo() -> None:
     if settings.production:
         raise click.ClickException("The demo never runs in production.")
     try:
-        with _context() as ctx:
+        # With the server keys: the demo's emergency officers say yes as on their page, where
+        # a share waits for the next officer under the job key.
+        with _context(with_keys=True) as ctx:
             people = create_demo(ctx)
     except Conflict as error:
         raise click.ClickException(f"{error.detail} To start over: `make reset`.") from None

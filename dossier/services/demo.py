@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from dossier.errors import Conflict
 from dossier.models import SessionKind, User
-from dossier.services import accounts, demo_content, sessions
+from dossier.services import accounts, demo_content, emergency, sessions
 from dossier.services.context import Actor, Context
 
 
@@ -88,6 +88,53 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
             ),
             {"organisation": "Jeugdteam Zuid", "registration_number": "SKJ 100012345"},
         ),
+        (
+            DemoAccount(
+                "youssef@demo.eigendossier.nl",
+                "youssef-demo-wachtwoord",
+                "Youssef Ait Brahim",
+                "professional",
+                "school social worker at Samenwerkingsverband Utrecht, verified; "
+                "asks to look in Sanne's dossier",
+            ),
+            {
+                "organisation": "Samenwerkingsverband Utrecht",
+                "registration_number": "SKJ 100023456",
+            },
+        ),
+        (
+            DemoAccount(
+                "noor@demo.eigendossier.nl",
+                "noor-demo-wachtwoord",
+                "Noor Visser",
+                "professional",
+                "crisis worker at Crisisdienst Jeugd, verified; in Sanne's dossier in an emergency",
+            ),
+            {"organisation": "Crisisdienst Jeugd", "registration_number": "SKJ 100034567"},
+        ),
+        (
+            DemoAccount(
+                "henk@demo.eigendossier.nl",
+                "henk-demo-wachtwoord",
+                "Henk de Boer",
+                "professional",
+                "team lead at Crisisdienst Jeugd, verified; emergency officer",
+            ),
+            {"organisation": "Crisisdienst Jeugd", "registration_number": "SKJ 100045678"},
+        ),
+        (
+            DemoAccount(
+                "gea@demo.eigendossier.nl",
+                "gea-demo-wachtwoord",
+                "Gea Mulder",
+                "professional",
+                "family guardian at Gecertificeerde instelling, verified; access by law",
+            ),
+            {
+                "organisation": "Gecertificeerde instelling",
+                "registration_number": "SKJ 100056789",
+            },
+        ),
     ]
     staff = [
         DemoAccount(
@@ -95,57 +142,88 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
             "auditor-demo-wachtwoord",
             "Pieter Smit",
             "auditor",
-            "privacy officer",
+            "privacy officer; emergency officer",
         ),
         DemoAccount(
             "admin@demo.eigendossier.nl",
             "admin-demo-wachtwoord",
             "Fatima El Amrani",
             "admin",
-            "verifies professionals",
+            "verifies professionals; emergency officer",
         ),
     ]
-    created: dict[str, accounts.Registration] = {}
-    for person, extra in people:
-        created[person.role + person.email] = accounts.register(
+    # Each person starts a session as they register, as on the page, and acts in it later.
+    tickets = {
+        person.email: accounts.register(
             ctx,
             accounts.NewAccount(
                 person.email, person.password, person.display_name, person.role, **extra
             ),
+            start_session=SessionKind.WEB,
         )
-    for person in staff:
-        created[person.role] = accounts.create_staff(
-            ctx,
-            accounts.NewAccount(person.email, person.password, person.display_name, person.role),
+        for person, extra in people
+    }
+    admin, auditor = (
+        _at_the_command_line(
+            accounts.create_staff(
+                ctx,
+                accounts.NewAccount(
+                    person.email, person.password, person.display_name, person.role
+                ),
+            ),
+            person,
         )
-    admin = created["admin"]
-    care_worker = created["professional" + people[3][0].email]
-    acting_admin = Actor(
-        user_id=admin.user_id,
-        role="admin",
-        display_name=staff[1].display_name,
-        email=staff[1].email,
-        verified=True,
-        session_id=uuid.uuid4(),
-        session_kind="cli",
-        session_secret=b"",
+        for person in reversed(staff)
     )
-    accounts.verify_professional(ctx, acting_admin, care_worker.user_id)
-    actors = {person.role + person.email: _logged_in(ctx, person) for person, _ in people}
-    demo_content.fill(
+    for person, _ in people:
+        if person.role == "professional":
+            accounts.verify_professional(ctx, admin, tickets[person.email].user_id)
+    actors = {email: _session_of(ctx, made) for email, made in tickets.items()}
+    # Before any dossier exists, so every key of the demo dossiers is sealed to it at birth.
+    henk = actors["henk@demo.eigendossier.nl"]
+    emergency.create_key(ctx, [admin.email, auditor.email, henk.email], threshold=2)
+    marieke = actors["marieke@demo.eigendossier.nl"]
+    sannes = demo_content.fill(
         ctx,
-        sanne=actors["youth" + people[0][0].email],
-        marieke=actors["parent" + people[1][0].email],
-        daan=actors["youth" + people[2][0].email],
-        anne=actors["professional" + people[3][0].email],
+        sanne=actors["sanne@demo.eigendossier.nl"],
+        marieke=marieke,
+        daan=actors["daan@demo.eigendossier.nl"],
+        anne=actors["anne@demo.eigendossier.nl"],
+    )
+    password = {person.email: person.password for person, _ in people} | {
+        person.email: person.password for person in staff
+    }
+    demo_content.ways_in(
+        ctx,
+        sannes,
+        marieke=marieke,
+        asker=actors["youssef@demo.eigendossier.nl"],
+        crisis_worker=actors["noor@demo.eigendossier.nl"],
+        officers=[(henk, password[henk.email]), (admin, password[admin.email])],
+        guardian_email="gea@demo.eigendossier.nl",
     )
     for actor in actors.values():
         sessions.log_out(ctx, actor)
     return [person for person, _ in people] + staff
 
 
-def _logged_in(ctx: Context, person: DemoAccount) -> Actor:
-    ticket = sessions.log_in(ctx, person.email, person.password, SessionKind.WEB)
-    actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+def _session_of(ctx: Context, registration: accounts.Registration) -> Actor:
+    assert registration.ticket is not None
+    actor = sessions.authenticate(ctx, registration.ticket.token, SessionKind.WEB)
     assert actor is not None
     return actor
+
+
+def _at_the_command_line(registration: accounts.Registration, person: DemoAccount) -> Actor:
+    """Staff act here as the command line does, without a session: what needs their keys (an
+    officer's yes) asks for their password."""
+    return Actor(
+        user_id=registration.user_id,
+        role=person.role,
+        display_name=person.display_name,
+        email=person.email,
+        verified=True,
+        session_id=uuid.uuid4(),
+        session_kind="cli",
+        session_secret=b"",
+    )

@@ -8,8 +8,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from dossier.models import GrantStatus, PlanOutcome
-from dossier.services import dossiers, entries, ownership, plans, sharing
+from dossier.services import (
+    access_requests,
+    dossiers,
+    emergency,
+    entries,
+    legal_basis,
+    ownership,
+    plans,
+    sharing,
+)
 from dossier.services.context import Actor, Context
+from dossier.services.dossiers import DossierSummary
 from dossier.services.plans import Goal, Helper, PlanDocument, Step
 
 
@@ -80,7 +90,8 @@ def _share(
         sharing.approve(ctx, approver, dossier_id, shared.grant_id)
 
 
-def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -> None:
+def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -> DossierSummary:
+    """Sanne's and Daan's dossiers; Sanne's, as it was made."""
     now = ctx.now()
 
     def ago(days: int) -> Context:
@@ -135,6 +146,16 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
         plan,
         "Ik vind het goed dat ik weer naar school ga. Maar ik wil zelf kiezen wanneer we praten. "
         "Na school ben ik moe, dus liever op woensdag.",
+    )
+    entries.write_entry(
+        ago(300),
+        marieke,
+        own.id,
+        sections["health"],
+        "Medicijnen",
+        "Sanne slikt melatonine om beter in slaap te komen: 1 mg, een half uur voor het slapen.\n\n"
+        "**Allergie:** penicilline. Daar krijgt ze uitslag van.",
+        "note",
     )
     entries.write_entry(
         ago(180),
@@ -221,6 +242,78 @@ def fill(ctx: Context, sanne: Actor, marieke: Actor, daan: Actor, anne: Actor) -
         "read",
         expires_at=now + timedelta(days=20),
     )
+    return own
+
+
+def ways_in(
+    ctx: Context,
+    dossier: DossierSummary,
+    *,
+    marieke: Actor,
+    asker: Actor,
+    crisis_worker: Actor,
+    officers: list[tuple[Actor, str]],
+    guardian_email: str,
+) -> None:
+    """The three ways into Sanne's dossier besides the family's own sharing, one of each, as a
+    newcomer finds them: a family guardian was given Care and Family by law three days ago; a
+    school social worker asked yesterday to read School and waits for an answer; last night a
+    crisis worker got Health in an emergency, which the auditor has yet to judge. Officers say
+    yes with their passwords, as on their pages."""
+    now = ctx.now()
+
+    def ago(days: int = 0, hours: int = 0, minutes: int = 0) -> Context:
+        return _at(ctx, now - timedelta(days=days, hours=hours, minutes=minutes))
+
+    dossier_id = dossier.id
+    sections = {s.default_name: s.id for s in dossier.sections}
+    (first, first_password), (second, second_password) = officers
+    recorded = legal_basis.record(
+        ago(3, 2),
+        first,
+        dossier_id,
+        guardian_email,
+        [sections["care"], sections["family"]],
+        (now - timedelta(days=3)).date() + timedelta(days=182),
+        "child_protection",
+        "C/16/512345 / JE RK 26-101",
+        password=first_password,
+    )
+    legal_basis.approve(ago(3), second, recorded.id, password=second_password)
+
+    code = access_requests.new_request_code(ago(2), marieke, dossier_id)
+    access_requests.ask(
+        ago(1),
+        asker,
+        code=code,
+        owner_email=None,
+        sections=["school"],
+        permission="read",
+        months=6,
+        purpose=(
+            "Ik ben schoolmaatschappelijk werker op de school van Sanne. "
+            "Haar mentor vertelt dat Sanne vaak moe is in de klas. "
+            "Ik wil lezen wat er over school in het dossier staat. "
+            "Dan kan ik Sanne op school beter helpen."
+        ),
+    )
+
+    asked = emergency.file_request(
+        ago(hours=6),
+        crisis_worker,
+        dossier_id,
+        [],
+        "Sanne is vannacht opgenomen op de spoedeisende hulp; ik moet haar medicatie weten.",
+        72,
+        names=["health"],
+    )
+    emergency.approve_request(ago(hours=5, minutes=40), first, asked.id, password=first_password)
+    emergency.approve_request(ago(hours=5, minutes=25), second, asked.id, password=second_password)
+    medicines = entries.list_entries(
+        ago(hours=5, minutes=20), crisis_worker, dossier_id, entries.Filters()
+    ).items
+    for entry in medicines:
+        entries.read_entry(ago(hours=5, minutes=18), crisis_worker, dossier_id, entry.id)
 
 
 # Sanne's "no" to the first version: what she can do now, and how it can grow.

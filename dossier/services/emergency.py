@@ -942,6 +942,29 @@ def is_officer(ctx: Context, actor: Actor) -> bool:
         return _officer_of(db, actor) is not None
 
 
+def officer_waiting(db: Session, actor: Actor, now: datetime) -> int | None:
+    """For the start page: how many requests wait for this officer's yes, or None when she is
+    not an officer. Only a number, so no event; the list itself is logged when she opens it."""
+    emergency = _officer_of(db, actor)
+    if emergency is None:
+        return None
+    return len(
+        db.scalars(
+            select(EmergencyRequest.id).where(
+                EmergencyRequest.emergency_key_id == emergency.id,
+                EmergencyRequest.status == EmergencyStatus.WAITING,
+                EmergencyRequest.approve_before > now,
+                EmergencyRequest.requester_id != actor.user_id,
+                EmergencyRequest.id.not_in(
+                    select(EmergencyApproval.request_id).where(
+                        EmergencyApproval.officer_id == actor.user_id
+                    )
+                ),
+            )
+        ).all()
+    )
+
+
 def waiting_for_officer(ctx: Context, actor: Actor) -> list[RequestView]:
     """The requests an officer can say yes to: waiting, in time, not her own; oldest first.
     One event: she read who asks for what, and why."""

@@ -182,6 +182,8 @@ class StartPage:
     recent_looks: list[RecentLook]
     notices: list[NoticeInfo]  # newest first; `read` says whether it was seen before this visit
     requests: int  # sharings that wait for this person as approver
+    # emergency requests that wait for this officer's yes; None for someone who is no officer
+    emergencies: int | None = None
 
 
 LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
@@ -204,6 +206,7 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
             recent_looks=recent_looks_in(db, actor) if actor.role in SEES_WHO_LOOKED else [],
             notices=news_of(db, actor, ctx.now()),
             requests=waiting_count(db, ctx, actor),
+            emergencies=emergency.officer_waiting(db, actor, ctx.now()),
         )
 
 

@@ -34,6 +34,7 @@ def start() -> Page:
         recent_looks=page.recent_looks,
         notices=page.notices,
         requests=page.requests,
+        emergencies=page.emergencies,
         confirm=ConfirmForm(),
     )
 

@@ -64,6 +64,8 @@ def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:  # type
     )
 
     admin = login(app, ADMIN)
+    start = admin.get("/start").get_data(as_text=True)
+    assert "1 emergency request waits for your yes." in start
     waiting = admin.get("/emergency/approvals").get_data(as_text=True)
     assert "Cris" in waiting and "drie uur in paniek" in waiting
     found = re.search(r"/emergency/approvals/([0-9a-f-]{36})", waiting)
@@ -77,7 +79,10 @@ def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:  # type
     assert "It waits for another emergency officer" in admin.get("/emergency/approvals").get_data(
         as_text=True
     )
+    # Her yes is said: the start page no longer counts it as waiting for her, but for the lead.
+    assert "No emergency request waits for you." in admin.get("/start").get_data(as_text=True)
     lead = login(app, LEAD)
+    assert "1 emergency request waits for your yes." in lead.get("/start").get_data(as_text=True)
     opened = post_form(lead, path, {"password": PASSWORD}, "/emergency/approvals")
     assert opened.status_code == 302
     assert "the access is open" in lead.get("/emergency/approvals").get_data(as_text=True)
@@ -138,6 +143,9 @@ def test_only_officers_see_what_waits_and_only_the_auditor_the_queue(app, ctx) -
         (AUDITOR, 200, 200),
     ):
         client = login(app, email)
+        start = client.get("/start").get_data(as_text=True)
+        # Officers find their work from the start page; nobody else is sent there.
+        assert ('href="/emergency/approvals"' in start) == (approvals == 200), email
         assert client.get("/emergency/approvals").status_code == approvals, email
         assert client.get("/audit/emergencies").status_code == queue, email
 

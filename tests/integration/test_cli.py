@@ -124,7 +124,7 @@ def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Contex
     result = run("demo")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "@demo.eigendossier.nl" in line]
-    assert len(lines) == 6
+    assert len(lines) == 10
     roles = set()
     for email, password, *_rest in lines:
         ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
@@ -260,6 +260,60 @@ def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: 
     assert {"plan.new", "plan.agreed"} <= kinds
     for word in ("drie dagen", "wiskunde", "oma", "zwem", "weekrooster", "bedtijd"):
         assert word not in stored.lower()
+
+
+def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    """Besides the family's own sharing: a request that waits for the owners, an emergency
+    access that two officers opened and the auditor has yet to judge, and access by law."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from dossier.models import Grant, GrantBasis
+    from dossier.services import dossiers, emergency, pages
+
+    assert run("demo").exit_code == 0
+
+    def actor(name: str):  # type: ignore[no-untyped-def]
+        email = f"{name}@demo.eigendossier.nl"
+        ticket = sessions.log_in(ctx, email, f"{name}-demo-wachtwoord", SessionKind.WEB)
+        return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+
+    sanne, noor, gea = actor("sanne"), actor("noor"), actor("gea")
+    [own] = dossiers.list_dossiers(ctx, sanne)
+    page = pages.access_page(ctx, actor("marieke"), own.id)
+
+    [asked] = page.requests
+    assert asked.status == "waiting" and asked.asker.name == "Youssef Ait Brahim"
+    assert asked.asker.organisation == "Samenwerkingsverband Utrecht"
+    assert asked.sections == ["school"] and asked.purpose.trusted
+    assert "school" in asked.purpose.text
+
+    [opened] = page.emergencies
+    assert opened.live and opened.requester.name == "Noor Visser" and opened.hours == 72
+    assert opened.section_codes == ["health"] and "medicatie" in opened.reason
+    assert opened.officers == ["Henk de Boer", "Fatima El Amrani"]
+    with ctx.reading() as db:
+        grant = db.scalar(select(Grant).where(Grant.grantee_id == noor.user_id))
+    assert grant is not None and grant.basis == GrantBasis.EMERGENCY
+    assert grant.expires_at is not None and grant.expires_at > ctx.now()
+    shared = {d.subject_name: d for d in dossiers.list_dossiers(ctx, noor)}
+    assert [s.default_name for s in shared["Sanne de Vries"].sections] == ["health"]
+    [queued] = emergency.review_queue(ctx, actor("auditor"))
+    assert queued.id == opened.id and queued.reviewed_at is None
+
+    [legal] = page.legal
+    assert legal.live and legal.grantee_id == gea.user_id and legal.basis == "child_protection"
+    assert legal.reference == "C/16/512345 / JE RK 26-101"
+    assert sorted(legal.section_codes) == ["care", "family"]
+    assert legal.until > ctx.now() + timedelta(days=150)
+    seen = {d.subject_name: d for d in dossiers.list_dossiers(ctx, gea)}
+    assert {s.default_name for s in seen["Sanne de Vries"].sections} == {"care", "family"}
+
+    # The officers find their work from the start page; nobody else is sent there.
+    assert pages.start_page(ctx, actor("henk")).emergencies == 0
+    assert pages.start_page(ctx, actor("admin")).emergencies == 0
+    assert pages.start_page(ctx, noor).emergencies is None
 
 
 def test_prepare_makes_keys_only_when_allowed_then_migrates(tmp_path: Path) -> None:
