@@ -90,6 +90,16 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         ),
         (
             DemoAccount(
+                "marco@demo.eigendossier.nl",
+                "marco-demo-wachtwoord",
+                "Marco de Vries",
+                "parent",
+                "Sanne's father; reads Care, where a part is kept from him",
+            ),
+            {},
+        ),
+        (
+            DemoAccount(
                 "youssef@demo.eigendossier.nl",
                 "youssef-demo-wachtwoord",
                 "Youssef Ait Brahim",
@@ -201,6 +211,14 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         crisis_worker=actors["noor@demo.eigendossier.nl"],
         officers=[(henk, password[henk.email]), (admin, password[admin.email])],
         guardian_email="gea@demo.eigendossier.nl",
+    )
+    demo_content.kept_back(
+        ctx,
+        sannes,
+        sanne=actors["sanne@demo.eigendossier.nl"],
+        marieke=marieke,
+        anne=actors["anne@demo.eigendossier.nl"],
+        father=actors["marco@demo.eigendossier.nl"],
     )
     for actor in actors.values():
         sessions.log_out(ctx, actor)

@@ -20,6 +20,7 @@ from dossier.services import (
 )
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary
+from dossier.services.entries import withholding
 from dossier.services.plans import Goal, Helper, PlanDocument, Step
 
 
@@ -314,6 +315,55 @@ def ways_in(
     ).items
     for entry in medicines:
         entries.read_entry(ago(hours=5, minutes=18), crisis_worker, dossier_id, entry.id)
+
+
+def kept_back(
+    ctx: Context,
+    dossier: DossierSummary,
+    *,
+    sanne: Actor,
+    marieke: Actor,
+    anne: Actor,
+    father: Actor,
+) -> None:
+    """A part kept from Sanne's father, and his objection: a month ago Sanne let her father
+    read Care (her mother said yes too); two weeks ago Anne wrote about a home visit and kept
+    the mother's new address from him; last week he objected, and the auditor has yet to
+    answer."""
+    now = ctx.now()
+
+    def ago(days: int) -> Context:
+        return _at(ctx, now - timedelta(days=days))
+
+    sections = {s.default_name: s.id for s in dossier.sections}
+    _share(ago(30), sanne, marieke, dossier.id, father.email, ["care"], "read")
+    visit, _ = entries.write_entry(
+        ago(14),
+        anne,
+        dossier.id,
+        sections["care"],
+        "Huisbezoek",
+        "Ik was op bezoek bij Sanne en haar moeder. Sanne heeft een eigen kamer en slaapt "
+        "beter. Ze wil haar vader vaker zien, maar op een plek die ze zelf kiest.",
+        "report",
+    )
+    kept = withholding.withhold(
+        ago(14),
+        anne,
+        dossier.id,
+        visit,
+        "Moeder en Sanne wonen sinds de zomer op een nieuw adres in Zeist. "
+        "Moeder wil niet dat vader dat adres weet.",
+        "Dit beschermt de moeder. De rechter beslist nog over de omgang.",
+        [father.user_id],
+    )
+    withholding.object_to(
+        ago(7),
+        father,
+        dossier.id,
+        kept,
+        "Ik ben de vader van Sanne. Ik wil weten wat er over onze familie wordt geschreven.",
+    )
 
 
 # Sanne's "no" to the first version: what she can do now, and how it can grow.

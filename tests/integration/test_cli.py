@@ -124,7 +124,7 @@ def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Contex
     result = run("demo")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "@demo.eigendossier.nl" in line]
-    assert len(lines) == 10
+    assert len(lines) == 11
     roles = set()
     for email, password, *_rest in lines:
         ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
@@ -270,7 +270,8 @@ def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:  # type:
     from sqlalchemy import select
 
     from dossier.models import Grant, GrantBasis
-    from dossier.services import dossiers, emergency, pages
+    from dossier.services import dossiers, emergency, entries, pages
+    from dossier.services.entries import withholding
 
     assert run("demo").exit_code == 0
 
@@ -309,6 +310,20 @@ def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:  # type:
     assert legal.until > ctx.now() + timedelta(days=150)
     seen = {d.subject_name: d for d in dossiers.list_dossiers(ctx, gea)}
     assert {s.default_name for s in seen["Sanne de Vries"].sections} == {"care", "family"}
+
+    # A part of Anne's home visit is kept from Sanne's father; he objected, the auditor waits.
+    marco = actor("marco")
+    visit = next(
+        card
+        for card in entries.list_entries(ctx, marco, own.id, entries.Filters()).items
+        if card.title == "Huisbezoek"
+    )
+    [placeholder] = entries.read_entry(ctx, marco, own.id, visit.id).passages
+    assert placeholder.kept_from_me and placeholder.objected and placeholder.text is None
+    [kept] = entries.read_entry(ctx, sanne, own.id, visit.id).passages
+    assert kept.kept_from == ["Marco de Vries"] and "Zeist" in (kept.text or "")
+    [objection] = withholding.objection_queue(ctx, actor("auditor"))
+    assert objection.objector == "Marco de Vries" and objection.verdict is None
 
     # The officers find their work from the start page; nobody else is sent there.
     assert pages.start_page(ctx, actor("henk")).emergencies == 0
