@@ -107,3 +107,86 @@ def test_asked_then_opened_in_an_emergency_in_plain_sight(
     pieter.get_by_role("button", name="Oordeel bewaren").first.click()
     expect(pieter.get_by_text("Echte nood, juist gebruikt.")).to_be_visible()
     check(pieter, "phone-emergency-verdict")
+
+
+def test_by_law_and_a_part_kept_back_in_plain_sight(
+    browser: Browser, base_url: str, keyed, ctx
+) -> None:  # type: ignore[no-untyped-def]
+    """Lea, an emergency officer, records access by law for Gea with the code on the court's
+    order and Admin says yes; Sanne sees it with its reference. Anne keeps a part of her report
+    from Sanne's father, who sees that it exists and objects; the auditor answers."""
+    from datetime import timedelta
+
+    from dossier.services import access_requests
+    from dossier.services.emergency import LOCAL
+
+    phone = VIEWPORTS["phone"]
+    for email, name, role in ((ADMIN, "Admin", "admin"), (AUDITOR, "Pieter", "auditor")):
+        accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, name, role))
+    _professional(ctx, LEAD, "Lea")
+    emergency.create_key(keyed, [ADMIN, AUDITOR, LEAD], threshold=2)
+    world = youth_world(ctx)
+    _professional(ctx, CARE_WORKER, "Anne")
+    _professional(ctx, "gea@example.nl", "Gea")
+    person(ctx, "marco@example.nl", "parent", "Marco")
+    world.share(CARE_WORKER, "contribute", ("care",))
+    world.share("marco@example.nl", "read", ("care",))
+    dossier = str(world.dossier.id)
+    code = access_requests.new_request_code(ctx, world.guardian, world.dossier.id)
+    report = world.write(login_actor(ctx, CARE_WORKER), "care", "Huisbezoek", "Sanne slaapt beter.")
+
+    lea = log_in(browser, base_url, phone, LEAD)
+    lea.goto(f"{base_url}/legal/new")
+    lea.get_by_label("De code van het dossier").fill(code)
+    lea.get_by_label("E-mailadres van de hulpverlener die toegang krijgt").fill("gea@example.nl")
+    lea.get_by_role("checkbox", name="Hulp").check()
+    until = ctx.now().astimezone(LOCAL).date() + timedelta(days=180)
+    lea.get_by_label("Tot en met").fill(until.isoformat())
+    lea.get_by_label("Grond in de wet").select_option("child_protection")
+    lea.get_by_label("Kenmerk van de beslissing of melding").fill("C/16/512345 / JE RK 26-101")
+    lea.get_by_label("Je wachtwoord").fill(PASSWORD)
+    check(lea, "phone-legal-new")
+    lea.get_by_role("button", name="Vastleggen").click()
+    expect(lea.get_by_text("Er wacht niets op jouw ja.")).to_be_visible()
+
+    admin = log_in(browser, base_url, phone, ADMIN)
+    admin.goto(f"{base_url}/legal")
+    expect(admin.get_by_text("C/16/512345 / JE RK 26-101")).to_be_visible()
+    check(admin, "phone-legal-waiting")
+    admin.get_by_label("Je wachtwoord").first.fill(PASSWORD)
+    admin.get_by_role("button", name="Ja, open het").first.click()
+    expect(admin.get_by_text("de toegang is open", exact=False)).to_be_visible()
+
+    sanne = log_in(browser, base_url, phone, YOUTH)
+    sanne.goto(f"{base_url}/dossiers/{dossier}/access")
+    expect(sanne.get_by_text("C/16/512345 / JE RK 26-101", exact=False).first).to_be_visible()
+    check(sanne, "phone-legal-seen")
+
+    anne = log_in(browser, base_url, phone, CARE_WORKER)
+    anne.goto(f"{base_url}/dossiers/{dossier}/entries/{report}")
+    anne.get_by_role("link", name="Een deel achterhouden").click()
+    anne.get_by_label("Het deel dat je achterhoudt").fill("Moeder woont nu in Zeist.")
+    anne.get_by_label("Wie beschermt het, en waarom?").fill("Dit beschermt de moeder.")
+    anne.get_by_label("Marco").check()
+    check(anne, "phone-withhold")
+    anne.get_by_role("button", name="Achterhouden", exact=True).click()
+    expect(anne.get_by_text("Moeder woont nu in Zeist.")).to_be_visible()
+
+    marco = log_in(browser, base_url, phone, "marco@example.nl")
+    marco.goto(f"{base_url}/dossiers/{dossier}/entries/{report}")
+    expect(marco.get_by_text("Er is een deel voor je achtergehouden")).to_be_visible()
+    expect(marco.get_by_text("Zeist")).to_have_count(0)
+    marco.get_by_text("Ik ben het er niet mee eens").click()
+    marco.get_by_label("Waarom maak je bezwaar?").fill("Ik ben haar vader.")
+    check(marco, "phone-kept-from-me")
+    marco.get_by_role("button", name="Mijn bezwaar sturen").click()
+    expect(
+        marco.get_by_text("Je maakte bezwaar. Een controleur geeft je antwoord.")
+    ).to_be_visible()
+
+    pieter = log_in(browser, base_url, phone, AUDITOR)
+    pieter.goto(f"{base_url}/audit/passages")
+    pieter.get_by_label("Je antwoord").first.fill("Terecht achtergehouden.")
+    pieter.get_by_role("button", name="Antwoord bewaren").first.click()
+    expect(pieter.get_by_text("Terecht achtergehouden.")).to_be_visible()
+    check(pieter, "phone-objection-answered")
