@@ -13,8 +13,9 @@ from wtforms import SelectMultipleField, TextAreaField
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.errors import Conflict, InvalidInput
+from dossier.models import Role
 from dossier.services.entries import withholding
-from dossier.web.blueprint import Page, bp, show_errors
+from dossier.web.blueprint import ROLE_LABELS, Page, bp, show_errors
 from dossier.web.entries import entry_page_with
 from dossier.web.forms import Form, ObjectionForm, SelectChoice
 
@@ -36,7 +37,8 @@ def withhold(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     choice = withholding.withhold_choice(ctx, me, dossier_id, entry_id)
     form = WithholdForm()
     form.kept_from.choices = [
-        SelectChoice(str(reader.id), reader.name) for reader in choice.readers
+        SelectChoice(str(reader.id), f"{reader.name} ({_(ROLE_LABELS[Role(reader.role)])})")
+        for reader in choice.readers
     ]
     status = 200
     if form.validate_on_submit():
