@@ -92,6 +92,7 @@ class NoticeKind(StrEnum):
     LEGAL_OPENED = "legal.opened"
     LEGAL_GRANTED = "legal.granted"
     PASSAGE_WITHHELD = "passage.withheld"
+    PASSAGE_ANSWERED = "passage.answered"
 
 
 class Topic(StrEnum):
@@ -141,6 +142,7 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.LEGAL_OPENED: Topic.SHARING,
     NoticeKind.LEGAL_GRANTED: Topic.SHARING,
     NoticeKind.PASSAGE_WITHHELD: Topic.WRITING,
+    NoticeKind.PASSAGE_ANSWERED: Topic.WRITING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -189,6 +191,7 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.LEGAL_OPENED: "Iemand kijkt mee op grond van de wet",
     NoticeKind.LEGAL_GRANTED: "Je mag meekijken op grond van de wet",
     NoticeKind.PASSAGE_WITHHELD: "Een deel van een bericht is voor jou achtergehouden",
+    NoticeKind.PASSAGE_ANSWERED: "Er is een antwoord op je bezwaar",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
@@ -281,6 +284,9 @@ LINES: dict[NoticeKind, str] = {
     NoticeKind.PASSAGE_WITHHELD: N_(
         "%(person)s kept part of an entry in %(sections)s from you, to protect someone else."
         " You may object."
+    ),
+    NoticeKind.PASSAGE_ANSWERED: N_(
+        "%(person)s answered your objection to a part kept from you. Read it with the entry."
     ),
 }
 

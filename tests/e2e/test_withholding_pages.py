@@ -102,6 +102,9 @@ def test_a_part_kept_from_the_father_from_the_form_to_the_answer(app, ctx) -> No
     saved = post_form(pieter, answer.group(0), {"verdict": "Terecht."}, "/audit/passages")
     assert saved.status_code == 302
     assert "Terecht." in pieter.get("/audit/passages").get_data(as_text=True)
+    answered = marco.get(entry).get_data(as_text=True)
+    assert "The auditor's answer to your objection:" in answered and "Terecht." in answered
+    assert "Pieter answered your objection" in marco.get("/start").get_data(as_text=True)
 
 
 def test_only_the_author_who_is_a_care_worker_sees_the_form(app, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -119,6 +119,7 @@ class PassageCard:
     kept_from: list[str]  # the names, for those who may read it (so they do not pass it on)
     trusted: bool
     objected: bool  # I objected already
+    answer: str | None = None  # the auditor's answer to my objection
 
 
 @dataclass(frozen=True)

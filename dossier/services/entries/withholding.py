@@ -237,14 +237,15 @@ def passages_of(work: DossierWork, entry: Entry) -> list[PassageCard]:
         return []
     me = work.access.actor.user_id
     kept = passage_keys.kept_from(db, (row.id for row in rows))
-    mine = set(
-        db.scalars(
-            select(PassageObjection.passage_id).where(
+    mine: dict[uuid.UUID, str | None] = {
+        passage_id: verdict
+        for passage_id, verdict in db.execute(
+            select(PassageObjection.passage_id, PassageObjection.verdict).where(
                 PassageObjection.user_id == me,
                 PassageObjection.passage_id.in_([row.id for row in rows]),
             )
         )
-    )
+    }
     cards = []
     for row in rows:
         named = kept.get(row.id, set())
@@ -252,7 +253,16 @@ def passages_of(work: DossierWork, entry: Entry) -> list[PassageCard]:
         if me in named:
             cards.append(
                 PassageCard(
-                    row.id, author, row.created_at, True, None, None, [], True, row.id in mine
+                    row.id,
+                    author,
+                    row.created_at,
+                    True,
+                    None,
+                    None,
+                    [],
+                    True,
+                    row.id in mine,
+                    mine.get(row.id),
                 )
             )
             continue
@@ -442,6 +452,15 @@ def review(ctx: Context, actor: Actor, objection_id: uuid.UUID, verdict: str) ->
             raise Conflict(N_("This objection has an answer already."))
         now = ctx.now()
         row.reviewed_at, row.reviewed_by, row.verdict = now, actor.user_id, cleaned
+        notify(
+            db,
+            ctx,
+            row.user_id,
+            row.dossier_id,
+            NoticeKind.PASSAGE_ANSWERED,
+            key=f"objection:{row.id}",
+            person=name_of(db, actor.user_id),
+        )
         append(
             db,
             actor_event(
