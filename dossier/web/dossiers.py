@@ -13,7 +13,7 @@ from dossier.edge.export import render_export
 from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import Relation, Role
-from dossier.services import approvals, dossiers, entries, ownership, pages, sharing
+from dossier.services import approvals, dossiers, emergency, entries, ownership, pages, sharing
 from dossier.services.export import export_zip
 from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import (
@@ -49,7 +49,12 @@ def create_dossier() -> Page:
         else:
             flash(_("Your dossier is ready. Start by writing something in My story."), "success")
             return redirect(url_for("web.dossier", dossier_id=created.id))
-    return render_template("dossiers/new.html", form=form, for_self=for_self)
+    return render_template(
+        "dossiers/new.html",
+        form=form,
+        for_self=for_self,
+        emergency_key=emergency.current_key(service_context()),
+    )
 
 
 @bp.get("/dossiers/<uuid:dossier_id>")

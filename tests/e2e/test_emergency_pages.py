@@ -11,7 +11,7 @@ from dossier.keys import load_keys
 from dossier.services import emergency
 from tests.conftest import PASSWORD, login_actor
 from tests.e2e.test_dossier_pages import login
-from tests.support import ADMIN, AUDITOR, World, post_form, youth_world
+from tests.support import ADMIN, AUDITOR, World, person, post_form, youth_world
 
 LEAD = "lead@example.nl"
 CRISIS = "crisis@example.nl"
@@ -162,3 +162,18 @@ def test_a_young_person_cannot_ask_for_emergency_access(app, ctx) -> None:  # ty
     assert "You have not asked for emergency access." in sanne.get("/emergency").get_data(
         as_text=True
     )
+
+
+def test_before_making_a_dossier_she_reads_who_can_look_without_asking(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    made = World(ctx, None, None, None)
+    made.staff()
+    person(ctx, "nina@example.nl", "parent", "Nina")
+    nina = login(app, "nina@example.nl")
+    assert 'id="emergency-key"' not in nina.get("/dossiers/new").get_data(as_text=True)
+    made.care_worker(LEAD, "Lead", "Crisisdienst")
+    emergency.create_key(ctx, [ADMIN, AUDITOR, LEAD], threshold=2)
+    page = nina.get("/dossiers/new").get_data(as_text=True)
+    told = page[page.index('id="emergency-key"') :]
+    assert "2 officers must say yes" in told and "at most 72 hours" in told
+    officers = told[told.index("The emergency officers are:") :].split("</p>")[0]
+    assert all(name in officers for name in ("Admin", "Pieter", "Lead"))
