@@ -149,6 +149,9 @@ class UserSession(Base):
     # whole User-Agent, which says more about a person than they need to see here.
     browser: Mapped[str | None] = mapped_column(String(40))
     platform: Mapped[str | None] = mapped_column(String(40))
+    # Where, roughly: the kind of network the login came from (`account_sessions.NETWORKS`),
+    # never the address itself.
+    network: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="sessions")
 

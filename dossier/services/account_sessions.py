@@ -7,10 +7,12 @@ that never existed.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
@@ -64,6 +66,31 @@ def describe_device(user_agent: str | None) -> Device:
     return Device(browser, platform)
 
 
+class Network(StrEnum):
+    """The kind of network a login came from, seen from the server: the class of the address,
+    never the address, which would say where a person lives or works."""
+
+    THIS_COMPUTER = "this_computer"  # loopback: the server's own machine
+    LOCAL = "local"  # the server's own local network (private ranges)
+    INTERNET = "internet"
+
+
+def network_of(address: str | None) -> Network | None:
+    """The class of a client address; None when there is none or it is not an address."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if parsed.is_loopback:
+        return Network.THIS_COMPUTER
+    if parsed.is_private or parsed in _SHARED_ADDRESS_SPACE:
+        return Network.LOCAL
+    return Network.INTERNET
+
+
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+
 @dataclass(frozen=True)
 class SessionInfo:
     """One place a person is logged in, as their account page shows it."""
@@ -75,6 +102,7 @@ class SessionInfo:
     created_at: datetime
     last_seen_at: datetime
     current: bool
+    network: str | None = None
 
 
 def note_login(ctx: Context, ticket: SessionTicket, user_agent: str | None) -> str | None:
@@ -88,6 +116,7 @@ def note_login(ctx: Context, ticket: SessionTicket, user_agent: str | None) -> s
             return None
         row.browser = device.browser
         row.platform = device.platform
+        row.network = network_of(ctx.origin.client_address)
         return db.scalar(select(User.language).where(User.id == row.user_id))
 
 
@@ -113,6 +142,7 @@ def my_sessions(ctx: Context, actor: Actor) -> list[SessionInfo]:
                 created_at=row.created_at,
                 last_seen_at=row.last_seen_at,
                 current=row.id == actor.session_id,
+                network=row.network,
             )
             for row in rows
             if _live(row, ctx, now)

@@ -73,6 +73,8 @@ def test_she_ends_only_her_own_sessions(app, ctx) -> None:  # type: ignore[no-un
     page = laptop.get("/account/sessions").get_data(as_text=True)
     assert "Chrome op Android" in page and "Firefox op Linux" in page
     assert page.count("dit apparaat") == 1
+    # the test client comes from 127.0.0.1: the kind of network, never the address
+    assert "Op de eigen computer van de server" in page and "127.0.0.1" not in page
     daans = {s.id for s in account_sessions.my_sessions(ctx, daan_actor)}
     sannes = set(re.findall(r"/account/sessions/([0-9a-f-]{36})/end", page))
     assert sannes and sannes.isdisjoint({str(i) for i in daans})

@@ -5,10 +5,12 @@ refused while a dossier depends on it, and true to what she wrote when it goes."
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
+from dossier.audit import Origin
 from dossier.errors import AccessDenied, Conflict, Gone, InvalidCredentials, InvalidInput, NotFound
 from dossier.models import AuditEvent, Grant, SealedKey, SessionKind, User, UserSession
 from dossier.services import account_removal, account_sessions, accounts, entries, sessions
@@ -238,6 +240,37 @@ def test_a_browser_is_named_in_words_she_knows(
     agent: str, browser: str | None, platform: str | None
 ) -> None:
     assert account_sessions.describe_device(agent) == account_sessions.Device(browser, platform)
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("127.0.0.1", "this_computer"),
+        ("::1", "this_computer"),
+        ("192.168.1.20", "local"),
+        ("10.4.0.7", "local"),
+        ("100.72.3.4", "local"),  # carrier-grade NAT
+        ("fd12:3456::1", "local"),
+        ("84.12.201.9", "internet"),
+        ("2a02:a46f::1", "internet"),
+        ("not an address", None),
+        (None, None),
+    ],
+)
+def test_a_login_keeps_the_kind_of_network_never_the_address(
+    ctx: Context, address: str | None, network: str | None
+) -> None:
+    person(ctx, "nina@example.nl", "parent", "Nina")
+    there = replace(ctx, origin=Origin(client_address=address))
+    ticket = sessions.log_in(there, "nina@example.nl", PASSWORD, SessionKind.WEB)
+    account_sessions.note_login(there, ticket, "curl/8.5.0")
+    actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+    [listed] = [s for s in account_sessions.my_sessions(ctx, actor) if s.current]
+    assert listed.network == network
+    with ctx.reading() as db:
+        stored = db.get(UserSession, ticket.session_id)
+        assert stored is not None
+        assert address is None or all(address not in str(value) for value in vars(stored).values())
 
 
 # --- removing an account -------------------------------------------------------------------------
