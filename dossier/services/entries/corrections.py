@@ -36,7 +36,7 @@ from dossier.services.entries.lookup import (
 from dossier.services.entries.reading import correction_info
 from dossier.services.entries.sealing import correction_binding, correction_place
 from dossier.services.entries.writing import new_version
-from dossier.services.work import dossier_work
+from dossier.services.work import DossierWork, dossier_work
 
 
 def request_correction(
@@ -48,54 +48,63 @@ def request_correction(
     removal: bool = False,
 ) -> CorrectionInfo:
     """An owner asks the author to correct or remove what they wrote, and says why."""
+    with dossier_work(ctx, actor, dossier_id, Action.CORRECTION_CREATE) as work:
+        return correction_in(work, entry_id, reason, removal)
+
+
+def correction_in(
+    work: DossierWork, entry_id: uuid.UUID, reason: str, removal: bool = False
+) -> CorrectionInfo:
+    """`request_correction` inside the caller's unit of work: also how a helper's draft becomes
+    her request."""
     errors = validation.Errors()
     text = validated_text(
         errors, reason, "reason", REASON_MAX, N_("Say what is wrong, so the author can fix it.")
     )
-    with dossier_work(ctx, actor, dossier_id, Action.CORRECTION_CREATE) as work:
-        db, access = work.db, work.access
-        entry = entry_in(work, entry_id, Action.CORRECTION_CREATE)
-        refusal = correction_refusal(access, entry, correction_waiting(db, entry))
-        if refusal == NOT_AN_OWNER:
-            raise access.refuse(
-                Action.CORRECTION_CREATE, refusal, object_type="entry", object_id=str(entry_id)
-            )
-        if refusal is not None:
-            raise InvalidInput({"reason": [refusal]})
-        errors.raise_if_any()
-        keys = work.keys
-        key_version, key = keys.current(entry.section_id)
-        correction = CorrectionRequest(
-            id=uuid.uuid4(),
-            dossier_id=dossier_id,
-            entry_id=entry.id,
-            requested_by=actor.user_id,
-            author_id=entry.author_id,
-            removal=removal,
-            created_at=ctx.now(),
-            key_version=key_version,
-            reason_sealed=b"",
-            status=CorrectionStatus.OPEN,
+    db, access, actor = work.db, work.access, work.access.actor
+    dossier_id = access.dossier.id
+    entry = entry_in(work, entry_id, Action.CORRECTION_CREATE)
+    refusal = correction_refusal(access, entry, correction_waiting(db, entry))
+    if refusal == NOT_AN_OWNER:
+        raise access.refuse(
+            Action.CORRECTION_CREATE, refusal, object_type="entry", object_id=str(entry_id)
         )
-        correction.reason_signed_by = actor.user_id
-        correction.reason_sealed = seal_signed_text(
-            key,
-            text,
-            correction_place(entry, correction),
-            "reason",
-            signing_key=keys.keyring.signing,
-            signer_id=actor.user_id,
-            bound=correction_binding(entry),
-        )
-        db.add(correction)
-        work.log(
-            Action.CORRECTION_CREATE,
-            object_type="correction",
-            object_id=str(correction.id),
-            reason="removal" if removal else "correction",
-        )
-        db.flush()
-        return correction_info(work, entry, correction, {})
+    if refusal is not None:
+        raise InvalidInput({"reason": [refusal]})
+    errors.raise_if_any()
+    keys = work.keys
+    key_version, key = keys.current(entry.section_id)
+    correction = CorrectionRequest(
+        id=uuid.uuid4(),
+        dossier_id=dossier_id,
+        entry_id=entry.id,
+        requested_by=actor.user_id,
+        author_id=entry.author_id,
+        removal=removal,
+        created_at=work.ctx.now(),
+        key_version=key_version,
+        reason_sealed=b"",
+        status=CorrectionStatus.OPEN,
+    )
+    correction.reason_signed_by = actor.user_id
+    correction.reason_sealed = seal_signed_text(
+        key,
+        text,
+        correction_place(entry, correction),
+        "reason",
+        signing_key=keys.keyring.signing,
+        signer_id=actor.user_id,
+        bound=correction_binding(entry),
+    )
+    db.add(correction)
+    work.log(
+        Action.CORRECTION_CREATE,
+        object_type="correction",
+        object_id=str(correction.id),
+        reason="removal" if removal else "correction",
+    )
+    db.flush()
+    return correction_info(work, entry, correction, {})
 
 
 ANSWERS = CORRECTION_ANSWERS

@@ -234,41 +234,47 @@ def add_view(
     ctx: Context, actor: Actor, dossier_id: uuid.UUID, entry_id: uuid.UUID, body: str
 ) -> uuid.UUID:
     """My own words next to someone else's entry, signed by me."""
+    with dossier_work(ctx, actor, dossier_id, Action.PERSPECTIVE_CREATE) as work:
+        return view_in(work, entry_id, body)
+
+
+def view_in(work: DossierWork, entry_id: uuid.UUID, body: str) -> uuid.UUID:
+    """`add_view` inside the caller's unit of work: also how a helper's draft becomes her view."""
     errors = validation.Errors()
     text = validated_text(errors, body, "body", VIEW_MAX, N_("Write your view first."))
-    with dossier_work(ctx, actor, dossier_id, Action.PERSPECTIVE_CREATE) as work:
-        db, access = work.db, work.access
-        entry = entry_in(work, entry_id, Action.PERSPECTIVE_CREATE)
-        if entry.author_id == actor.user_id:
-            raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
-        if not access.can_add_views(entry.section_id):
-            raise access.refuse(
-                Action.PERSPECTIVE_CREATE,
-                "may not add views",
-                object_type="entry",
-                object_id=str(entry_id),
-            )
-        errors.raise_if_any()
-        keys = work.keys
-        key_version, key = keys.current(entry.section_id)
-        view = EntryPerspective(
-            id=uuid.uuid4(),
-            dossier_id=dossier_id,
-            entry_id=entry.id,
-            author_id=actor.user_id,
-            author_role=actor.role,
-            perspective=access.perspective,
-            created_at=ctx.now(),
-            key_version=key_version,
-            body_sealed=b"",
-            body_size=len(text.encode()),
-            signature=b"",
+    db, access, actor, ctx = work.db, work.access, work.access.actor, work.ctx
+    dossier_id = access.dossier.id
+    entry = entry_in(work, entry_id, Action.PERSPECTIVE_CREATE)
+    if entry.author_id == actor.user_id:
+        raise InvalidInput({"body": [N_("This is your own entry. Edit it instead.")]})
+    if not access.can_add_views(entry.section_id):
+        raise access.refuse(
+            Action.PERSPECTIVE_CREATE,
+            "may not add views",
+            object_type="entry",
+            object_id=str(entry_id),
         )
-        place = view_place(entry, view)
-        view.body_sealed = seal_text(key, text, place, "body")
-        view.signature = sign_content(
-            keys.keyring.signing, place, actor.user_id, {"body": text.encode()}
-        )
-        db.add(view)
-        work.log(Action.PERSPECTIVE_CREATE, object_type="perspective", object_id=str(view.id))
-        return view.id
+    errors.raise_if_any()
+    keys = work.keys
+    key_version, key = keys.current(entry.section_id)
+    view = EntryPerspective(
+        id=uuid.uuid4(),
+        dossier_id=dossier_id,
+        entry_id=entry.id,
+        author_id=actor.user_id,
+        author_role=actor.role,
+        perspective=access.perspective,
+        created_at=ctx.now(),
+        key_version=key_version,
+        body_sealed=b"",
+        body_size=len(text.encode()),
+        signature=b"",
+    )
+    place = view_place(entry, view)
+    view.body_sealed = seal_text(key, text, place, "body")
+    view.signature = sign_content(
+        keys.keyring.signing, place, actor.user_id, {"body": text.encode()}
+    )
+    db.add(view)
+    work.log(Action.PERSPECTIVE_CREATE, object_type="perspective", object_id=str(view.id))
+    return view.id
