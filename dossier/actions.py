@@ -208,6 +208,11 @@ class Action(StrEnum):
         N_("looked at every access on a legal basis, as an auditor"),
     )
 
+    # A trusted helper's suggestions, which count only once an owner sends them as her own.
+    DRAFT_WRITE = "draft.write", DOES, N_("wrote a suggestion for the young person, as a helper")
+    DRAFT_SEND = "draft.send", DOES, N_("sent a helper's suggestion as their own")
+    DRAFT_DISCARD = "draft.discard", DOES, N_("threw away a helper's suggestion")
+
     # A passage kept from named readers, to protect someone else; objections to it.
     PASSAGE_WITHHOLD = (
         "passage.withhold",

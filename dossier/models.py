@@ -258,6 +258,9 @@ class EntryKind(StrEnum):
 class Permission(StrEnum):
     READ = "read"
     CONTRIBUTE = "contribute"
+    # A trusted helper (a cliëntondersteuner, a mentor): reads the chosen sections and drafts
+    # views and correction requests for the young person, which count only once she sends them.
+    HELP = "help"
 
 
 class CorrectionStatus(StrEnum):
@@ -1278,3 +1281,42 @@ class PassageObjection(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     verdict: Mapped[str | None] = mapped_column(Text)
+
+
+class DraftKind(StrEnum):
+    VIEW = "view"
+    CORRECTION = "correction"
+
+
+class DraftStatus(StrEnum):
+    WAITING = "waiting"
+    SENT = "sent"
+    DISCARDED = "discarded"
+
+
+class Draft(Base):
+    """What a trusted helper wrote for the young person: a view or a correction request about an
+    entry. Sealed under the section's key and signed by the helper; it becomes real only when an
+    owner sends it, as her own words, signed by her."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # a DraftKind
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_version: Mapped[int] = mapped_column(Integer)
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20))  # a DraftStatus
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

@@ -77,6 +77,10 @@ class Access:
             and self.can_read(section_id)
         )
 
+    def can_draft(self, section_id: uuid.UUID) -> bool:
+        """A trusted helper drafts views and correction requests for the young person."""
+        return self.permission == Permission.HELP and self.can_read(section_id)
+
     def can_add_views(self, section_id: uuid.UUID) -> bool:
         return self.is_owner or (
             self.permission == Permission.CONTRIBUTE and self.can_read(section_id)

@@ -93,6 +93,7 @@ class NoticeKind(StrEnum):
     LEGAL_GRANTED = "legal.granted"
     PASSAGE_WITHHELD = "passage.withheld"
     PASSAGE_ANSWERED = "passage.answered"
+    DRAFT_WAITING = "draft.waiting"
 
 
 class Topic(StrEnum):
@@ -143,6 +144,7 @@ TOPICS: dict[NoticeKind, Topic] = {
     NoticeKind.LEGAL_GRANTED: Topic.SHARING,
     NoticeKind.PASSAGE_WITHHELD: Topic.WRITING,
     NoticeKind.PASSAGE_ANSWERED: Topic.WRITING,
+    NoticeKind.DRAFT_WAITING: Topic.WRITING,
 }
 
 TOPIC_LABELS: dict[Topic, str] = {
@@ -192,6 +194,7 @@ SUBJECTS: dict[NoticeKind, str] = {
     NoticeKind.LEGAL_GRANTED: "Je mag meekijken op grond van de wet",
     NoticeKind.PASSAGE_WITHHELD: "Een deel van een bericht is voor jou achtergehouden",
     NoticeKind.PASSAGE_ANSWERED: "Er is een antwoord op je bezwaar",
+    NoticeKind.DRAFT_WAITING: "Je helper schreef een voorstel voor je",
 }
 
 # One plain line per kind, for the start page and the e-mail. %(person)s: who did it;
@@ -287,6 +290,10 @@ LINES: dict[NoticeKind, str] = {
     ),
     NoticeKind.PASSAGE_ANSWERED: N_(
         "%(person)s answered your objection to a part kept from you. Read it with the entry."
+    ),
+    NoticeKind.DRAFT_WAITING: N_(
+        "%(person)s wrote a suggestion for you in %(sections)s."
+        " Send it, change it or throw it away."
     ),
 }
 

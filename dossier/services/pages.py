@@ -39,6 +39,7 @@ from dossier.services.entries.cards import (
     VersionInfo,
 )
 from dossier.services.entries.corrections import WaitingCorrection, corrections_waiting
+from dossier.services.entries.drafts import DraftCard, drafts_of
 from dossier.services.entries.reading import (
     authors_of,
     entry_detail,
@@ -69,6 +70,8 @@ from dossier.services.work import dossier_work
 class EntryPage:
     dossier: DossierSummary
     entry: EntryDetail
+    drafts: list[DraftCard] = field(default_factory=list)  # a helper's, for owners and him
+    may_draft: bool = False  # a trusted helper here: he writes suggestions, not views
 
     @property
     def open_correction(self) -> CorrectionInfo | None:
@@ -91,7 +94,14 @@ def entry_page(
     """An entry with its dossier's names around it: one read of the entry, one event."""
     with dossier_work(ctx, actor, dossier_id, Action.ENTRY_READ) as work:
         detail = entry_detail(work, entry_id, for_edit)
-        page = EntryPage(described(work.db, work.keys, work.access), detail)
+        entry = work.db.get(Entry, detail.card.id)
+        assert entry is not None
+        page = EntryPage(
+            described(work.db, work.keys, work.access),
+            detail,
+            drafts_of(work, entry),
+            work.access.can_draft(entry.section_id) and entry.archived_at is None,
+        )
         log_entry_read(work, detail)
         return page
 

@@ -19,6 +19,7 @@ from dossier.models import (
     Base,
     CorrectionRequest,
     Dossier,
+    Draft,
     EntryPerspective,
     EntryVersion,
     Grant,
@@ -132,7 +133,11 @@ PLAN_EVALUATION = SealedObject(
     section_column="section_id",
 )
 
-ENTRY_CONTENT = (ENTRY_VERSION, VIEW, ATTACHMENT, CORRECTION, CORRECTION_ANSWER)
+DRAFT = SealedObject(
+    Draft, "draft", (("body_sealed", "body"),), "key_version", section_column="section_id"
+)
+
+ENTRY_CONTENT = (ENTRY_VERSION, VIEW, ATTACHMENT, CORRECTION, CORRECTION_ANSWER, DRAFT)
 PLAN_CONTENT = (PLAN_VERSION, PLAN_PROGRESS, PLAN_MARK, PLAN_EVALUATION)
 # Under a section's key: everything written about an entry (found through the entry's section)
 # and everything in the family's plan (which names its section).

@@ -67,7 +67,7 @@ from dossier.services.work import dossier_work
 
 MESSAGE_MAX = 2_000
 INVITATION_DAYS = 7
-PERMISSIONS = (str(Permission.READ), str(Permission.CONTRIBUTE))
+PERMISSIONS = tuple(str(permission) for permission in Permission)
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,8 @@ def _validate(
         errors.add("section_ids", N_("Choose sections of this dossier."))
     if permission not in PERMISSIONS:
         errors.add("permission", N_("Choose read or contribute."))
+    elif permission == Permission.HELP and expires_at is None:
+        errors.add("expires_at", N_("A helper helps for a while: choose an end date."))
     if expires_at is not None and expires_at <= ctx.now():
         errors.add("expires_at", N_("Choose an end date in the future."))
     text = (message or "").strip()
@@ -251,7 +253,11 @@ def invitation_mail(
     cannot use it, since the owner was not told. Its link opens the page that says so again and
     keeps the code through making an account or logging in. Dutch first, like the app; never
     any content."""
-    what = "meelezen" if permission == Permission.READ else "meelezen en meeschrijven"
+    what = {
+        Permission.READ: "meelezen",
+        Permission.CONTRIBUTE: "meelezen en meeschrijven",
+        Permission.HELP: "meelezen en helpen met schrijven, als helper",
+    }.get(Permission(permission), "meelezen")
     how = (
         f"Open deze link en log in of maak een account:\n\n    {link}\n\n"
         "Of kies na het inloggen 'Ik heb een uitnodigingscode' en vul deze code in:\n\n"

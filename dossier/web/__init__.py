@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         approvals,
         audit,
         dossiers,
+        drafts,
         emergency,
         entries,
         legal,

@@ -21,6 +21,7 @@ from dossier.web.forms import (
     AttachmentForm,
     ConfirmForm,
     CorrectionForm,
+    DraftForm,
     EditEntryForm,
     EntryForm,
     ObjectionForm,
@@ -42,6 +43,9 @@ def entry_page_with(dossier_id: uuid.UUID, entry_id: uuid.UUID, **forms: object)
         "confirm": ConfirmForm(formdata=None),
         "objection_form": ObjectionForm(formdata=None),
         "objection_for": None,
+        "draft_form": DraftForm(formdata=None),
+        "send_form": None,
+        "send_for": None,
     }
     return render_template(
         "entries/entry.html",

@@ -228,6 +228,13 @@ class ShareForm(Form):
                 Permission.CONTRIBUTE,
                 _l("Read and write (care workers write entries, family writes views)"),
             ),
+            SelectChoice(
+                Permission.HELP,
+                _l(
+                    "Helper: reads, and writes suggestions that you send yourself"
+                    " (needs an end date)"
+                ),
+            ),
         ],
         default=Permission.READ,
         validate_choice=False,
@@ -342,3 +349,24 @@ class ObjectionForm(Form):
     """Someone a passage is kept from objects to it (on the entry page)."""
 
     text = TextAreaField(_l("Why do you object?"))
+
+
+class DraftForm(Form):
+    """A trusted helper writes a suggestion for the young person (on the entry page)."""
+
+    kind = RadioField(
+        _l("What do you write?"),
+        choices=[
+            SelectChoice("view", _l("Her view, next to this entry")),
+            SelectChoice("correction", _l("A request to correct this entry")),
+        ],
+        default="view",
+        validate_choice=False,
+    )
+    body = TextAreaField(_l("Your suggestion"))
+
+
+class SendDraftForm(Form):
+    """An owner sends a helper's suggestion as her own, changed first if she likes."""
+
+    body = TextAreaField(_l("In your own words"))

@@ -32,7 +32,7 @@ import pytest
 
 from dossier.services import access_requests, dossiers, entries, ownership, plans, sharing
 from dossier.services.context import Context
-from dossier.services.entries import withholding
+from dossier.services.entries import drafts, withholding
 from tests.conftest import login_actor
 from tests.support import (
     CARE_WORKER,
@@ -45,9 +45,12 @@ from tests.support import (
 )
 
 OWNERS_READERS = ("youth", "guardian", "reader", "writer")
+# Ilse, a trusted helper on Care: she answers as the reader does, except where a row gives her
+# answer as a fifth one (her suggestions)
+HELPER = "helper"
 # "approver": Ilse, asked by the youth to approve only; she reads nothing of the dossier
 ELSEWHERE = ("approver", "expired", "revoked", "stranger", "auditor", "admin")
-RELATIONS = (*OWNERS_READERS, *ELSEWHERE, "anonymous")
+RELATIONS = (*OWNERS_READERS, HELPER, *ELSEWHERE, "anonymous")
 
 TEXT = {
     "body": "words",
@@ -104,7 +107,13 @@ PAGES = [
     ("post", "/dossiers/{d}/entries/{r}/corrections/{k}/answer", TEXT, (403, 403, 403, 302)),
     ("post", "/dossiers/{d}/entries/{e}/outdated", {}, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/plan/new", {"goals-0-text": "Naar school"}, (302, 302, 403, 302)),
-    ("post", "/dossiers/{d}/plan/versions/{n}/mark", {"agrees": "yes"}, (302, 302, 302, 302)),
+    # a helper suggests; she does not say yes or no to the plan herself
+    (
+        "post",
+        "/dossiers/{d}/plan/versions/{n}/mark",
+        {"agrees": "yes"},
+        (302, 302, 302, 302, 403),
+    ),
     ("post", "/dossiers/{d}/plan/actions/{t}", {"done": "yes"}, (302, 302, 403, 302)),
     ("post", "/dossiers/{d}/plan/versions/{n}/evaluate", {}, (200, 200, 403, 200)),
     ("post", "/dossiers/{d}/sections", TEXT, (302, 302, 403, 403)),
@@ -146,8 +155,18 @@ PAGES = [
         "post",
         "/dossiers/{d}/entries/{r}/passages/{y}/objection",
         {"text": "T"},
-        (403, 403, 302, 403),
+        (403, 403, 302, 403, 403),
     ),
+    # a helper's suggestions: only she writes them; the owners send or throw them away, and she
+    # may take her own back
+    (
+        "post",
+        "/dossiers/{d}/entries/{r}/drafts",
+        {"kind": "view", "body": "B"},
+        (403, 403, 403, 403, 302),
+    ),
+    ("post", "/dossiers/{d}/entries/{r}/drafts/{z}/send", {}, (302, 302, 403, 403, 403)),
+    ("post", "/dossiers/{d}/entries/{r}/drafts/{z}/discard", {}, (302, 302, 403, 403, 302)),
 ]
 API = [
     ("get", "/api/v1/dossiers/{d}", None, ALL4),
@@ -203,7 +222,12 @@ API = [
     ("get", "/api/v1/dossiers/{d}/plan/pdf", None, ALL4),
     ("get", "/api/v1/dossiers/{d}/plan/fhir", None, ALL4),
     ("post", "/api/v1/dossiers/{d}/plan/versions", PLAN_DRAFT, (201, 201, 403, 201)),
-    ("post", "/api/v1/dossiers/{d}/plan/versions/{n}/marks", {"agrees": True}, ALL4),
+    (
+        "post",
+        "/api/v1/dossiers/{d}/plan/versions/{n}/marks",
+        {"agrees": True},
+        (200, 200, 200, 200, 403),
+    ),
     ("put", "/api/v1/dossiers/{d}/plan/actions/{t}", {"done": True}, (204, 204, 403, 204)),
     (
         "post",
@@ -277,6 +301,12 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         months=3,
         purpose="Om te helpen",
     )
+    # Ilse helps Sanne with Care until next month, and drafted a view on the report
+    person(ctx, email_of(HELPER), "parent", "Ilse")
+    world.share(email_of(HELPER), "help", expires_at=ctx.now() + timedelta(days=30))
+    draft = drafts.write_draft(
+        ctx, login_actor(ctx, email_of(HELPER)), dossier, report, "view", "Voor Sanne"
+    )
     # a part of the report kept from the reader, to protect someone else
     reader = login_actor(ctx, email_of("reader")).user_id
     passage = withholding.withhold(ctx, writer, dossier, report, "Adres", "Veilig", [reader])
@@ -317,6 +347,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "w": asked,
         "u": reader,
         "y": passage,
+        "z": draft,
     }
 
 
@@ -348,6 +379,8 @@ def expected(row_answers: tuple[int, ...], who: str, anonymous: int) -> int:
         return anonymous
     if who in ELSEWHERE:
         return 404
+    if who == HELPER:
+        return row_answers[4] if len(row_answers) > 4 else row_answers[2]
     return row_answers[OWNERS_READERS.index(who)]
 
 
@@ -494,6 +527,7 @@ def test_today_is_the_day_it_matters(world: World) -> None:
     overview = sharing.overview(world.ctx, youth, world.ids["d"])
     statuses = {g.grantee.name: g.status for g in overview.grants}
     assert statuses == {
+        "Ilse": "active",
         "Reader": "active",
         "Anne": "active",
         "Expired": "expired",
