@@ -149,6 +149,11 @@ class Action(StrEnum):
         DOES,
         N_("made the emergency key and gave each emergency officer a part of it"),
     )
+    EMERGENCY_KEY_RESHARE = (
+        "emergency.key_reshare",
+        DOES,
+        N_("gave the parts of the emergency key to a new group of emergency officers"),
+    )
     EMERGENCY_REQUEST = "emergency.request", DOES, N_("asked for emergency access")
     EMERGENCY_APPROVE = (
         "emergency.approve",

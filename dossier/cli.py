@@ -283,6 +283,46 @@ def emergency_init(officers: tuple[str, ...], threshold: int) -> None:
         click.echo(f"  share {officer.share_index}: {officer.email} ({officer.role})")
 
 
+@emergency_group.command("reshare")
+@click.option(
+    "--officer",
+    "officers",
+    multiple=True,
+    required=True,
+    help="E-mail address of an officer of the new group; repeat it.",
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=2,
+    show_default=True,
+    help="How many officers of the new group must approve together.",
+)
+@click.option(
+    "--by",
+    "current",
+    multiple=True,
+    required=True,
+    help="E-mail address of a current officer who joins with their password; repeat it.",
+)
+def emergency_reshare(officers: tuple[str, ...], threshold: int, current: tuple[str, ...]) -> None:
+    """Give the emergency key to a new group of officers. As many current officers as must
+    approve together type their password; the key stays, its shares are made anew."""
+    from dossier.services import emergency
+
+    passwords = [
+        (email, click.prompt(f"Password of {email}", hide_input=True)) for email in current
+    ]
+    try:
+        with _context() as ctx:
+            made = emergency.reshare(ctx, passwords, list(officers), threshold)
+    except DomainError as error:
+        raise _fail_on_domain_error(error) from None
+    click.echo(f"emergency key {made.id}: {made.threshold} of {len(made.officers)} officers")
+    for officer in made.officers:
+        click.echo(f"  share {officer.share_index}: {officer.email} ({officer.role})")
+
+
 @emergency_group.command("officers")
 def emergency_officers() -> None:
     """List the officers who hold a share of the current emergency key."""

@@ -57,6 +57,8 @@ from dossier.models import (
     GrantSection,
     GrantStatus,
     KeyVersion,
+    LegalGrantApproval,
+    LegalGrantRecord,
     Permission,
     Role,
     SealedKey,
@@ -143,13 +145,7 @@ def create_key(
     """Make the emergency key pair, split its private half among the officers, store only the
     public half and the sealed shares. An admin runs this on the server (`dossier emergency
     init`); the officers need not be present, since a share is sealed to their public key."""
-    errors = validation.Errors()
-    emails = list(dict.fromkeys(validation.email_key(email) for email in officer_emails))
-    if threshold < 2:
-        errors.add("threshold", N_("At least two officers must approve together."))
-    elif len(emails) < threshold:
-        errors.add("officers", N_("Name at least as many officers as must approve together."))
-    errors.raise_if_any()
+    emails = _checked_officers(officer_emails, threshold)
     with ctx.unit_of_work() as db:
         if current_emergency_key(db) is not None:
             raise Conflict(N_("There is an emergency key already."))
@@ -157,7 +153,6 @@ def create_key(
         now = ctx.now()
         private_key = crypto.new_exchange_key()
         raw = crypto.private_bytes(private_key)
-        shares = crypto.split_key(raw, threshold, len(officers))
         row = EmergencyKey(
             id=uuid.uuid4(),
             public_key=crypto.public_bytes(private_key),
@@ -166,21 +161,8 @@ def create_key(
         )
         db.add(row)
         db.flush()
-        for user, share in zip(officers, shares, strict=True):
-            db.add(
-                EmergencyOfficer(
-                    emergency_key_id=row.id,
-                    user_id=user.id,
-                    share_index=share.index,
-                    share_sealed=crypto.seal_to_public_key(
-                        share.value,
-                        user.exchange_public_key,
-                        share_info(row.id, user.id, share.index),
-                    ),
-                    designated_at=now,
-                )
-            )
-        del private_key, raw, shares  # only the shares, sealed, leave this function
+        _seal_shares(db, row, raw, officers, now)
+        del private_key, raw  # only the shares, sealed, leave this function
         append(
             db,
             Event(
@@ -196,6 +178,154 @@ def create_key(
         )
         db.flush()
         return _key_info(db, row)
+
+
+def _checked_officers(officer_emails: list[str], threshold: int) -> list[str]:
+    errors = validation.Errors()
+    emails = list(dict.fromkeys(validation.email_key(email) for email in officer_emails))
+    if threshold < 2:
+        errors.add("threshold", N_("At least two officers must approve together."))
+    elif len(emails) < threshold:
+        errors.add("officers", N_("Name at least as many officers as must approve together."))
+    errors.raise_if_any()
+    return emails
+
+
+def _seal_shares(
+    db: Session, row: EmergencyKey, raw: bytes, officers: list[User], now: datetime
+) -> None:
+    """Split the private half anew and seal one share to each officer's account key."""
+    shares = crypto.split_key(raw, row.threshold, len(officers))
+    for user, share in zip(officers, shares, strict=True):
+        db.add(
+            EmergencyOfficer(
+                emergency_key_id=row.id,
+                user_id=user.id,
+                share_index=share.index,
+                share_sealed=crypto.seal_to_public_key(
+                    share.value,
+                    user.exchange_public_key,
+                    share_info(row.id, user.id, share.index),
+                ),
+                designated_at=now,
+            )
+        )
+    del shares
+
+
+def reshare(
+    ctx: Context,
+    current_officers: list[tuple[str, str]],
+    officer_emails: list[str],
+    threshold: int = DEFAULT_THRESHOLD,
+) -> EmergencyKeyInfo:
+    """Give the emergency key to a new group of officers (someone leaves, someone joins): as
+    many current officers as must approve together open their shares with their passwords, the
+    key is combined in memory only, split anew among the new officers and forgotten. The key
+    itself stays, so every seal to it stays valid; the old shares are deleted, and requests that
+    waited with shares of the old split end (their shares no longer fit together)."""
+    emails = _checked_officers(officer_emails, threshold)
+    with ctx.unit_of_work() as db:
+        row = current_emergency_key(db)
+        if row is None:
+            raise Conflict(N_("Emergency access has not been set up."))
+        db.refresh(row, with_for_update=True)
+        new_officers = _officer_accounts(db, emails)
+        shares: list[crypto.Share] = []
+        seen: set[uuid.UUID] = set()
+        for email, password in current_officers:
+            user = db.scalar(select(User).where(User.email == validation.email_key(email)))
+            officer = (
+                db.scalar(
+                    select(EmergencyOfficer).where(
+                        EmergencyOfficer.emergency_key_id == row.id,
+                        EmergencyOfficer.user_id == user.id,
+                    )
+                )
+                if user is not None
+                else None
+            )
+            keyring = check_password(ctx, user, password) if user is not None else None
+            if officer is None or keyring is None or officer.user_id in seen:
+                raise InvalidInput(
+                    {"current_officers": [N_("An officer's e-mail address or password is wrong.")]}
+                )
+            seen.add(officer.user_id)
+            shares.append(
+                crypto.Share(
+                    officer.share_index,
+                    crypto.open_from_public_key(
+                        officer.share_sealed,
+                        keyring.exchange,
+                        share_info(row.id, officer.user_id, officer.share_index),
+                    ),
+                )
+            )
+        if len(shares) < row.threshold:
+            raise InvalidInput(
+                {
+                    "current_officers": [
+                        N_("As many current officers must join as approve together.")
+                    ]
+                }
+            )
+        raw = crypto.combine_shares(shares)
+        if not crypto.same_bytes(crypto.public_bytes(crypto.exchange_key(raw)), row.public_key):
+            raise crypto.CryptoError()
+        del shares
+        now = ctx.now()
+        for old in db.scalars(
+            select(EmergencyOfficer).where(EmergencyOfficer.emergency_key_id == row.id)
+        ):
+            db.delete(old)
+        db.flush()
+        ended = _end_waiting(db, row.id, now)
+        row.threshold = threshold
+        _seal_shares(db, row, raw, new_officers, now)
+        del raw
+        append(
+            db,
+            Event(
+                action=Action.EMERGENCY_KEY_RESHARE,
+                actor_role="system",
+                object_type="emergency_key",
+                object_id=str(row.id),
+                basis="command line",
+                reason=f"{threshold} of {len(new_officers)} officers, {ended} waiting ended",
+            ),
+            ctx.origin,
+            now,
+        )
+        db.flush()
+        return _key_info(db, row)
+
+
+def _end_waiting(db: Session, emergency_key_id: uuid.UUID, now: datetime) -> int:
+    """Requests and legal records that wait for yeses hold shares of the old split: they end."""
+    ended = 0
+    for request in db.scalars(
+        select(EmergencyRequest).where(
+            EmergencyRequest.emergency_key_id == emergency_key_id,
+            EmergencyRequest.status == EmergencyStatus.WAITING,
+        )
+    ):
+        for approval in _approvals(db, request.id):
+            approval.share_held = None
+        request.status, request.decided_at = EmergencyStatus.EXPIRED, now
+        ended += 1
+    for record in db.scalars(
+        select(LegalGrantRecord).where(
+            LegalGrantRecord.emergency_key_id == emergency_key_id,
+            LegalGrantRecord.status == EmergencyStatus.WAITING,
+        )
+    ):
+        for held in db.scalars(
+            select(LegalGrantApproval).where(LegalGrantApproval.record_id == record.id)
+        ):
+            held.share_held = None
+        record.status, record.decided_at = EmergencyStatus.EXPIRED, now
+        ended += 1
+    return ended
 
 
 def _officer_accounts(db: Session, emails: list[str]) -> list[User]:

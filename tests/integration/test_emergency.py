@@ -444,3 +444,46 @@ def test_after_an_emergency_opened_no_share_is_left_to_combine(
     emergency.approve_request(ctx, login_actor(ctx, ADMIN), filed.id)
     emergency.approve_request(ctx, login_actor(ctx, LEAD), filed.id)
     assert _what_one_officer_opens(ctx, keys_dir, AUDITOR) == 0
+
+
+# --- a new group of officers --------------------------------------------------------------------
+
+
+def test_a_new_group_of_officers_gets_new_shares_of_the_same_key(world: World) -> None:
+    ctx = world.ctx
+    health = world.write(world.youth, "health", "Medicijnen", "Elke avond 10 mg")
+    _professional(ctx, "nieuw@example.nl", "Nieuw")
+    waiting = _request(world)
+    emergency.approve_request(ctx, login_actor(ctx, ADMIN), waiting.id)  # holds an old share
+    before = emergency.current_key(ctx)
+    assert before is not None
+
+    with pytest.raises(InvalidInput):  # one current officer alone cannot do it
+        emergency.reshare(ctx, [(ADMIN, PASSWORD)], [ADMIN, LEAD, "nieuw@example.nl"])
+    with pytest.raises(InvalidInput):  # a wrong password opens nothing
+        emergency.reshare(
+            ctx, [(ADMIN, PASSWORD), (AUDITOR, "wrong")], [ADMIN, LEAD, "nieuw@example.nl"]
+        )
+    with pytest.raises(InvalidInput):  # one officer twice is still one
+        emergency.reshare(
+            ctx, [(ADMIN, PASSWORD), (ADMIN, PASSWORD)], [ADMIN, LEAD, "nieuw@example.nl"]
+        )
+    assert emergency.current_key(ctx) == before  # nothing changed
+
+    after = emergency.reshare(
+        ctx, [(ADMIN, PASSWORD), (AUDITOR, PASSWORD)], [ADMIN, LEAD, "nieuw@example.nl"]
+    )
+    assert after.id == before.id and after.threshold == 2
+    assert {o.email for o in after.officers} == {ADMIN, LEAD, "nieuw@example.nl"}
+    with ctx.reading() as db:
+        stale = db.get(EmergencyApproval, (waiting.id, login_actor(ctx, ADMIN).user_id))
+        assert stale is not None and stale.share_held is None  # the old split's share is gone
+    # The auditor is no officer any more; the new group opens a new request with the old seals.
+    with pytest.raises(AccessDenied):
+        emergency.waiting_for_officer(ctx, login_actor(ctx, AUDITOR))
+    filed = _request(world)
+    emergency.approve_request(ctx, login_actor(ctx, LEAD), filed.id)
+    opened = emergency.approve_request(ctx, login_actor(ctx, "nieuw@example.nl"), filed.id)
+    assert opened.grant_id is not None
+    crisis = login_actor(ctx, CRISIS)
+    assert entries.read_entry(ctx, crisis, world.dossier.id, health).body == "Elke avond 10 mg"

@@ -28,6 +28,7 @@ def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
     def invoke(*args: str):  # type: ignore[no-untyped-def]
         return CliRunner().invoke(main, list(args), env=env)
 
+    invoke.env = env  # type: ignore[attr-defined]
     return invoke
 
 
@@ -54,3 +55,29 @@ def test_init_refuses_one_officer_alone(run, ctx: Context) -> None:  # type: ign
     refused = run("emergency", "init", "--officer=a@example.nl", "--threshold=1")
     assert refused.exit_code != 0 and "threshold" in refused.output
     assert "no emergency key yet" in run("emergency", "officers").output
+
+
+def test_reshare_asks_the_current_officers_passwords(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    emails = ["a@example.nl", "b@example.nl", "c@example.nl", "d@example.nl"]
+    for email in emails:
+        accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, email[0].upper(), "admin"))
+    assert run("emergency", "init", *(f"--officer={e}" for e in emails[:3])).exit_code == 0
+    wrong = CliRunner().invoke(
+        main,
+        ["emergency", "reshare", "--officer=b@example.nl", "--officer=d@example.nl",
+         "--by=a@example.nl", "--by=b@example.nl"],
+        input="wrong\nwrong\n",
+        env=run.env,
+    )  # fmt: skip
+    assert wrong.exit_code != 0 and "password is wrong" in wrong.output
+    done = CliRunner().invoke(
+        main,
+        ["emergency", "reshare", "--officer=b@example.nl", "--officer=d@example.nl",
+         "--by=a@example.nl", "--by=b@example.nl"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+        env=run.env,
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "2 of 2 officers" in done.output and "d@example.nl" in done.output
+    listed = run("emergency", "officers").output
+    assert "a@example.nl" not in listed and "c@example.nl" not in listed
