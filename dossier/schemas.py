@@ -414,6 +414,9 @@ class PassageOut(Schema):
     )
     trusted = fields.Boolean()
     objected = fields.Boolean()
+    answer = fields.String(
+        allow_none=True, metadata={"description": "The auditor's answer to your objection."}
+    )
 
 
 class EntryOut(Schema):

@@ -18,9 +18,9 @@ from dossier.actions import Action
 from dossier.audit import Event, Origin, Outcome, append
 from dossier.config import Settings
 from dossier.db import reading, unit_of_work
-from dossier.errors import DomainError
+from dossier.errors import AccessDenied, DomainError
 from dossier.keys import DossierSecrets
-from dossier.models import Dossier
+from dossier.models import Dossier, Role
 from dossier.services import queue
 from dossier.services.mail import Mail, send
 
@@ -172,3 +172,10 @@ def actor_refusal(
     return Refused(
         error, actor_event(action, actor, dossier, outcome=Outcome.DENIED, reason=reason, **fields)
     )
+
+
+def require_auditor(actor: Actor, action: Action) -> None:
+    """Only the auditor reviews what others could not be asked about (emergencies, access by
+    law, objections); anyone else is refused and the refusal is logged."""
+    if actor.role != Role.AUDITOR:
+        raise actor_refusal(AccessDenied(), action, actor, None, reason="not an auditor")

@@ -67,7 +67,14 @@ from dossier.models import (
 )
 from dossier.services import passage_keys, validation
 from dossier.services.access import destroyed
-from dossier.services.context import Actor, Context, Refused, actor_event, actor_refusal
+from dossier.services.context import (
+    Actor,
+    Context,
+    Refused,
+    actor_event,
+    actor_refusal,
+    require_auditor,
+)
 from dossier.services.keychain import (
     current_emergency_key,
     open_emergency_seal,
@@ -1153,16 +1160,11 @@ def on_dossier(db: Session, dossier_id: uuid.UUID, now: datetime) -> list[Reques
 # --- the auditor's queue ------------------------------------------------------------------------
 
 
-def _require_auditor(actor: Actor, action: Action) -> None:
-    if actor.role != Role.AUDITOR:
-        raise actor_refusal(AccessDenied(), action, actor, None, reason="not an auditor")
-
-
 def review_queue(ctx: Context, actor: Actor) -> list[RequestView]:
     """Every emergency access, the ones without a verdict on top, newest first within each.
     One event, like the auditor's search."""
     with ctx.unit_of_work() as db:
-        _require_auditor(actor, Action.EMERGENCY_QUEUE)
+        require_auditor(actor, Action.EMERGENCY_QUEUE)
         rows = list(
             db.scalars(
                 select(EmergencyRequest)
@@ -1201,7 +1203,7 @@ def review(ctx: Context, actor: Actor, request_id: uuid.UUID, verdict: str) -> R
         required_message=N_("Write your verdict: was this an emergency, and was the access right?"),
     )
     with ctx.unit_of_work() as db:
-        _require_auditor(actor, Action.EMERGENCY_REVIEW)
+        require_auditor(actor, Action.EMERGENCY_REVIEW)
         errors.raise_if_any()
         request = db.get(EmergencyRequest, request_id, with_for_update=True)
         dossier = db.get(Dossier, request.dossier_id) if request is not None else None

@@ -52,7 +52,7 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.access import destroyed
-from dossier.services.context import Actor, Context, actor_event, actor_refusal
+from dossier.services.context import Actor, Context, actor_event, actor_refusal, require_auditor
 from dossier.services.emergency import (
     APPROVE_WITHIN,
     LOCAL,
@@ -595,10 +595,7 @@ def for_auditor(ctx: Context, actor: Actor) -> AuditList:
     """All opened legal grants, live ones first, newest first within each, with counts per
     basis. One event, like the auditor's queue of emergencies."""
     with ctx.unit_of_work() as db:
-        if actor.role != Role.AUDITOR:
-            raise actor_refusal(
-                AccessDenied(), Action.LEGAL_AUDIT, actor, None, reason="not an auditor"
-            )
+        require_auditor(actor, Action.LEGAL_AUDIT)
         now = ctx.now()
         rows = db.scalars(
             select(LegalGrantRecord)

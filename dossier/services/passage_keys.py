@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.errors import DossierKeyGone
 from dossier.models import PassageKey, User, WithheldFrom, WithheldPassage
-from dossier.services.content import Place
+from dossier.services.content import Place, Untrusted, open_text
+from dossier.services.content import verify as verify_content
 from dossier.services.keychain import (
     KeyChain,
     current_emergency_key,
     dossier_secrets,
     emergency_recipient,
+    signing_public_key,
 )
 from dossier.services.rotation import keepers_of_scope
 
@@ -118,13 +120,45 @@ def kept_from(db: Session, passage_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
     return found
 
 
-def signed_parts(text: str, reason: str, kept_from: set[uuid.UUID]) -> dict[str, bytes]:
-    """The author signs whom it is kept from too: a name taken off the list breaks it."""
+def signed_parts(
+    text: str, reason: str, kept_from: set[uuid.UUID], entry_id: uuid.UUID
+) -> dict[str, bytes]:
+    """The author signs whom it is kept from and which entry it belongs to as well: a name
+    taken off the list, or the passage moved to another entry, breaks the signature."""
     return {
         "text": text.encode(),
         "reason": reason.encode(),
         "from": ",".join(sorted(str(user_id) for user_id in kept_from)).encode(),
+        "entry": str(entry_id).encode(),
     }
+
+
+def opened(
+    db: Session, passage: WithheldPassage, key: bytes, kept: set[uuid.UUID]
+) -> tuple[str, str]:
+    """Text and reason, checked against the author's signature over them, the names it is kept
+    from and its entry; raises Untrusted otherwise."""
+    place = place_of(passage)
+    text = open_text(key, passage.text_sealed, place, "text")
+    reason = open_text(key, passage.reason_sealed, place, "reason")
+    verify_content(
+        signing_public_key(db, passage.author_id),
+        passage.signature,
+        place,
+        passage.author_id or uuid.UUID(int=0),
+        signed_parts(text, reason, kept, passage.entry_id),
+    )
+    return text, reason
+
+
+def _trusted(db: Session, passage: WithheldPassage, key: bytes, kept: set[uuid.UUID]) -> bool:
+    """A key is handed on only while the list of whom it is kept from is the one its author
+    signed: a row deleted from that list in the database must not open the passage to them."""
+    try:
+        opened(db, passage, key, kept)
+    except (Untrusted, crypto.CryptoError):
+        return False
+    return True
 
 
 def hand_over(db: Session, keys: KeyChain, now: datetime) -> int:
@@ -157,14 +191,22 @@ def hand_over(db: Session, keys: KeyChain, now: datetime) -> int:
             for user in keepers_of_scope(db, passage.dossier_id, str(passage.section_id), now)
             if user.id not in holding and user.id not in kept.get(passage.id, set())
         ]
-        if not missing:
+        emergency = current_emergency_key(db)
+        lacks_emergency = emergency is not None and not db.scalar(
+            select(PassageKey.id).where(
+                PassageKey.passage_id == passage.id, PassageKey.emergency_key_id == emergency.id
+            )
+        )
+        if not missing and not lacks_emergency:
             continue
         key = open_key(db, passage, keys)
-        if key is None:
+        if key is None or not _trusted(db, passage, key, kept.get(passage.id, set())):
             continue
         for user in missing:
             seal_to_user(db, passage, key, user)
             count += 1
+        if lacks_emergency:  # written before the emergency key existed
+            seal_to_emergency(db, passage, key)
     db.flush()
     return count
 
@@ -192,7 +234,15 @@ def from_emergency(
     for passage, sealed in rows:
         if grantee.id in kept.get(passage.id, set()):
             continue
-        masked = crypto.open_from_public_key(
-            sealed, private_key, seal_info(passage, emergency_recipient(emergency_id))
-        )
-        seal_to_user(db, passage, _masked(db, passage, masked), grantee)
+        try:
+            key = _masked(
+                db,
+                passage,
+                crypto.open_from_public_key(
+                    sealed, private_key, seal_info(passage, emergency_recipient(emergency_id))
+                ),
+            )
+        except crypto.CryptoError:
+            continue  # a damaged copy opens nothing; the grantee's page says it cannot be read
+        if _trusted(db, passage, key, kept.get(passage.id, set())):
+            seal_to_user(db, passage, key, grantee)

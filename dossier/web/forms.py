@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
-from dossier.models import CorrectionStatus, Permission, Relation
+from dossier.models import CorrectionStatus, DraftKind, Permission, Relation
 from dossier.services.validation import UNUSABLE_TEXT, usable
 from dossier.web.blueprint import KIND_LABELS
 
@@ -357,10 +357,10 @@ class DraftForm(Form):
     kind = RadioField(
         _l("What do you write?"),
         choices=[
-            SelectChoice("view", _l("Her view, next to this entry")),
-            SelectChoice("correction", _l("A request to correct this entry")),
+            SelectChoice(str(DraftKind.VIEW), _l("Her view, next to this entry")),
+            SelectChoice(str(DraftKind.CORRECTION), _l("A request to correct this entry")),
         ],
-        default="view",
+        default=str(DraftKind.VIEW),
         validate_choice=False,
     )
     body = TextAreaField(_l("Your suggestion"))

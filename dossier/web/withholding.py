@@ -34,12 +34,7 @@ class AnswerObjectionForm(Form):
 @login_required
 def withhold(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
     ctx, me = service_context(), actor()
-    choice = withholding.withhold_choice(ctx, me, dossier_id, entry_id)
     form = WithholdForm()
-    form.kept_from.choices = [
-        SelectChoice(str(reader.id), f"{reader.name} ({_(ROLE_LABELS[Role(reader.role)])})")
-        for reader in choice.readers
-    ]
     status = 200
     if form.validate_on_submit():
         chosen = []
@@ -70,6 +65,12 @@ def withhold(dossier_id: uuid.UUID, entry_id: uuid.UUID) -> Page:
         status = 422
     elif form.is_submitted():
         status = 422
+    # The form (shown first, or again with its errors) reads the entry's title and its readers.
+    choice = withholding.withhold_choice(ctx, me, dossier_id, entry_id)
+    form.kept_from.choices = [
+        SelectChoice(str(reader.id), f"{reader.name} ({_(ROLE_LABELS[Role(reader.role)])})")
+        for reader in choice.readers
+    ]
     return (
         render_template("entries/withhold.html", dossier_id=dossier_id, choice=choice, form=form),
         status,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dossier.actions import Action
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.models import AuditEvent, Draft, EntryPerspective, Notice, Permission
-from dossier.services import audit_views, entries, sharing
+from dossier.services import audit_views, entries, plans, sharing
 from dossier.services.context import Context
 from dossier.services.entries import drafts
 from tests.conftest import login_actor
@@ -152,3 +152,30 @@ def test_a_draft_is_thrown_away_by_an_owner_or_taken_back_by_its_helper(world: W
     assert any(
         item.action == Action.DRAFT_WRITE and item.actor_name == "Ilse" for item in log.items
     )
+
+
+def test_a_professional_helper_does_not_mark_the_plan(world: World) -> None:
+    ctx = world.ctx
+    world.care_worker("mentor@example.nl", "Mentor", organisation="MEE")
+    world.share(
+        "mentor@example.nl", Permission.HELP, ("care",), expires_at=ctx.now() + timedelta(days=30)
+    )
+    goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", ())
+    version = plans.propose_plan(
+        ctx, world.youth, world.dossier.id, plans.PlanDocument(goals=(goal,))
+    )
+    with pytest.raises(AccessDenied):
+        plans.mark_plan(
+            ctx, login_actor(ctx, "mentor@example.nl"), world.dossier.id, version, False, "Nee"
+        )
+
+
+def test_no_draft_on_a_withdrawn_entry(world: World) -> None:
+    ctx = world.ctx
+    anne = login_actor(ctx, CARE_WORKER)
+    report = world.write(anne, "care", "Verslag", "Tekst", "report")
+    entries.archive_entry(ctx, anne, world.dossier.id, report)
+    with pytest.raises(Conflict):
+        drafts.write_draft(ctx, login_actor(ctx, HELPER), world.dossier.id, report, "view", "Voor")
+    with ctx.reading() as db:
+        assert db.scalar(select(Draft.id)) is None

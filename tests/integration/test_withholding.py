@@ -9,18 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from dossier import crypto
 from dossier.actions import Action
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
-from dossier.models import AuditEvent, Grant, Notice, PassageKey, User, WithheldPassage
+from dossier.models import (
+    AuditEvent,
+    Grant,
+    Notice,
+    PassageKey,
+    User,
+    WithheldFrom,
+    WithheldPassage,
+)
 from dossier.services import emergency, entries, passage_keys, sessions, sharing
 from dossier.services.content import Untrusted, open_text
 from dossier.services.context import Context
 from dossier.services.entries import withholding
-from dossier.services.keychain import KeyChain
+from dossier.services.keychain import KeyChain, keychain
 from tests.conftest import PASSWORD, login_actor
 from tests.support import ADMIN, AUDITOR, CARE_WORKER, GUARDIAN, YOUTH, World, person, youth_world
 
@@ -285,3 +293,40 @@ def test_the_father_objects_once_and_the_auditor_answers(world: World) -> None:
             db.scalars(select(AuditEvent.action).where(AuditEvent.dossier_id == world.dossier.id))
         )
     assert Action.PASSAGE_OBJECT in actions and Action.PASSAGE_REVIEW in actions
+
+
+def test_a_name_taken_off_the_list_in_the_database_opens_nothing_to_him(world: World) -> None:
+    """The list of whom a part is kept from is signed with it: deleting the father's row does not
+    make the next owner's change hand him the key, nor an emergency grant."""
+    ctx = world.ctx
+    entry_id = _entry(world)
+    passage_id = _withhold(world, entry_id, FATHER)
+    father = login_actor(ctx, FATHER)
+    with ctx.unit_of_work() as db:
+        db.execute(delete(WithheldFrom).where(WithheldFrom.user_id == father.user_id))
+    world.care_worker(NEWCOMER, "Bram")
+    world.share(NEWCOMER, "read", ("care",))  # an owner's change: keys are handed over
+    with ctx.unit_of_work() as db:
+        passage = db.get(WithheldPassage, passage_id)
+        assert passage is not None
+        assert passage_keys.open_key(db, passage, keychain(db, father, world.dossier.id)) is None
+        assert (
+            db.scalar(select(PassageKey.id).where(PassageKey.holder_id == father.user_id)) is None
+        )
+    [card] = _read(world, FATHER, entry_id).passages
+    assert card.text is None  # nothing to read for him
+    [sannes] = _read(world, YOUTH, entry_id).passages
+    assert sannes.text is None and not sannes.trusted  # her page says it was tampered with
+
+
+def test_a_part_moved_to_another_entry_does_not_open_there(world: World) -> None:
+    ctx = world.ctx
+    entry_id = _entry(world)
+    other = _entry(world)
+    passage_id = _withhold(world, entry_id, FATHER)
+    with ctx.unit_of_work() as db:
+        db.execute(
+            update(WithheldPassage).where(WithheldPassage.id == passage_id).values(entry_id=other)
+        )
+    [card] = _read(world, YOUTH, other).passages
+    assert card.text is None and not card.trusted

@@ -26,7 +26,7 @@ from dossier.services.content import verify as verify_content
 from dossier.services.context import Actor, Context
 from dossier.services.entries.cards import REASON_MAX, VIEW_MAX
 from dossier.services.entries.corrections import correction_in
-from dossier.services.entries.lookup import entry_in
+from dossier.services.entries.lookup import entry_in, log_untrusted
 from dossier.services.entries.writing import view_in
 from dossier.services.keychain import signing_public_key
 from dossier.services.notices import NoticeKind, name_of, notify, owner_ids, section_refs
@@ -73,6 +73,8 @@ def write_draft(
             raise work.refuse(
                 action, "not a helper here", object_type="entry", object_id=str(entry_id)
             )
+        if entry.archived_at is not None:
+            raise Conflict(N_("This entry is taken away. Nothing can be added to it."))
         errors.raise_if_any()
         key_version, key = work.keys.current(entry.section_id)
         now = ctx.now()
@@ -131,6 +133,7 @@ def _open(work: DossierWork, draft: Draft) -> str | None:
             },
         )
     except (Untrusted, AccessDenied, crypto.CryptoError):
+        log_untrusted(work, "draft", draft.id)
         return None
     return text
 

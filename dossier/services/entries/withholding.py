@@ -39,16 +39,12 @@ from dossier.models import (
     WithheldPassage,
 )
 from dossier.services import passage_keys, validation
-from dossier.services.content import Untrusted, open_text, seal_text
+from dossier.services.content import Untrusted, seal_text
 from dossier.services.content import sign as sign_content
-from dossier.services.content import verify as verify_content
-from dossier.services.context import Actor, Context, actor_event, actor_refusal
+from dossier.services.context import Actor, Context, actor_event, actor_refusal, require_auditor
 from dossier.services.entries.cards import PassageCard
-from dossier.services.entries.lookup import current_version, entry_in
+from dossier.services.entries.lookup import current_version, entry_in, log_untrusted
 from dossier.services.entries.sealing import open_version
-from dossier.services.keychain import (
-    signing_public_key,
-)
 from dossier.services.notices import NoticeKind, name_of, notify, section_refs
 from dossier.services.rotation import keepers_of_scope
 from dossier.services.work import DossierWork, dossier_work
@@ -57,8 +53,6 @@ TEXT_MAX = 20_000
 REASON_MAX = 1_000
 OBJECTION_MAX = 2_000
 VERDICT_MAX = 4_000
-SEAL_PURPOSE = "passage-key"
-OBJECT_TYPE = "withheld"
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -186,7 +180,7 @@ def withhold(
             work.keys.keyring.signing,
             place,
             actor.user_id,
-            passage_keys.signed_parts(cleaned, why, named),
+            passage_keys.signed_parts(cleaned, why, named, entry.id),
         )
         db.add(passage)
         db.flush()
@@ -270,20 +264,12 @@ def passages_of(work: DossierWork, entry: Entry) -> list[PassageCard]:
         trusted = True
         key = passage_keys.open_key(db, row, work.keys)
         if key is not None:
-            place = passage_keys.place_of(row)
             try:
-                text = open_text(key, row.text_sealed, place, "text")
-                reason = open_text(key, row.reason_sealed, place, "reason")
-                verify_content(
-                    signing_public_key(db, row.author_id),
-                    row.signature,
-                    place,
-                    row.author_id or uuid.UUID(int=0),
-                    passage_keys.signed_parts(text, reason, named),
-                )
+                text, reason = passage_keys.opened(db, row, key, named)
             except Untrusted:
                 text = reason = None
                 trusted = False
+                log_untrusted(work, "withheld", row.id)
         cards.append(
             PassageCard(
                 row.id,
@@ -373,11 +359,6 @@ class ObjectionView:
     verdict: str | None
 
 
-def _require_auditor(actor: Actor, action: Action) -> None:
-    if actor.role != Role.AUDITOR:
-        raise actor_refusal(AccessDenied(), action, actor, None, reason="not an auditor")
-
-
 def _objection_view(db: Session, row: PassageObjection) -> ObjectionView:
     passage = db.get(WithheldPassage, row.passage_id)
     kept = passage_keys.kept_from(db, [row.passage_id]).get(row.passage_id, set())
@@ -398,7 +379,7 @@ def _objection_view(db: Session, row: PassageObjection) -> ObjectionView:
 def objection_queue(ctx: Context, actor: Actor) -> list[ObjectionView]:
     """Every objection, unanswered first, newest first within each. One event."""
     with ctx.unit_of_work() as db:
-        _require_auditor(actor, Action.PASSAGE_QUEUE)
+        require_auditor(actor, Action.PASSAGE_QUEUE)
         rows = list(
             db.scalars(
                 select(PassageObjection).order_by(
@@ -434,7 +415,7 @@ def review(ctx: Context, actor: Actor, objection_id: uuid.UUID, verdict: str) ->
         required_message=N_("Write your answer to the objection."),
     )
     with ctx.unit_of_work() as db:
-        _require_auditor(actor, Action.PASSAGE_REVIEW)
+        require_auditor(actor, Action.PASSAGE_REVIEW)
         errors.raise_if_any()
         row = db.get(PassageObjection, objection_id, with_for_update=True)
         dossier = db.get(Dossier, row.dossier_id) if row is not None else None

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.consent import GUARDIAN, SUBJECT
-from dossier.models import DossierOwner, Grant, GrantSection, Role, Section, User
+from dossier.models import DossierOwner, Grant, GrantSection, Permission, Role, Section, User
 from dossier.services.access import Access
 from dossier.services.keychain import note_signing_keys
 
@@ -89,6 +89,10 @@ def may_write(access: Access, section: Section) -> bool:
 
 
 def may_mark(access: Access, section: Section) -> bool:
-    return access.can_read(section.id) and (
-        access.is_owner or access.actor.role == Role.PROFESSIONAL
+    """Owners and the professionals who read the plan say yes or no; a trusted helper suggests
+    but never marks, whatever her account."""
+    return (
+        access.can_read(section.id)
+        and access.permission != Permission.HELP
+        and (access.is_owner or access.actor.role == Role.PROFESSIONAL)
     )
