@@ -41,6 +41,7 @@ class Access:
     permission: str  # own, read or contribute
     sections: frozenset[uuid.UUID] | None  # None: every section
     grant_id: uuid.UUID | None = None
+    grant_basis: str | None = None  # why the grant exists (a GrantBasis); None for owners
 
     @property
     def is_owner(self) -> bool:
@@ -157,7 +158,7 @@ def resolve(
     sections = frozenset(
         db.scalars(select(GrantSection.section_id).where(GrantSection.grant_id == grant.id))
     )
-    return Access(dossier, actor, "grantee", grant.permission, sections, grant.id)
+    return Access(dossier, actor, "grantee", grant.permission, sections, grant.id, str(grant.basis))
 
 
 def _relation(actor: Actor, dossier_id: uuid.UUID) -> Select[str]:

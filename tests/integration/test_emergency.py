@@ -25,7 +25,7 @@ from dossier.models import (
     SealedKey,
     User,
 )
-from dossier.services import accounts, emergency, entries, sharing
+from dossier.services import accounts, emergency, entries, plans, sharing
 from dossier.services.context import Context
 from dossier.services.keychain import emergency_recipient, seal_info
 from dossier.services.lifecycle import sweep_everywhere
@@ -487,3 +487,18 @@ def test_a_new_group_of_officers_gets_new_shares_of_the_same_key(world: World) -
     assert opened.grant_id is not None
     crisis = login_actor(ctx, CRISIS)
     assert entries.read_entry(ctx, crisis, world.dossier.id, health).body == "Elke avond 10 mg"
+
+
+def test_who_looks_in_an_emergency_does_not_mark_the_familys_plan(world: World) -> None:
+    ctx = world.ctx
+    goal = plans.Goal(uuid.uuid4(), "Naar school", "Sanne", ())
+    version = plans.propose_plan(
+        ctx, world.youth, world.dossier.id, plans.PlanDocument(goals=(goal,))
+    )
+    filed = _request(world, ("care",))
+    emergency.approve_request(ctx, login_actor(ctx, ADMIN), filed.id)
+    emergency.approve_request(ctx, login_actor(ctx, LEAD), filed.id)
+    crisis = login_actor(ctx, CRISIS)
+    assert plans.read_plan(ctx, crisis, world.dossier.id).proposals  # she reads it
+    with pytest.raises(AccessDenied):
+        plans.mark_plan(ctx, crisis, world.dossier.id, version, False, "Niet mee eens")

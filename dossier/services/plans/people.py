@@ -19,7 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.consent import GUARDIAN, SUBJECT
-from dossier.models import DossierOwner, Grant, GrantSection, Permission, Role, Section, User
+from dossier.models import (
+    DossierOwner,
+    Grant,
+    GrantBasis,
+    GrantSection,
+    Permission,
+    Role,
+    Section,
+    User,
+)
 from dossier.services.access import Access
 from dossier.services.keychain import note_signing_keys
 
@@ -88,11 +97,16 @@ def may_write(access: Access, section: Section) -> bool:
     return access.can_add_views(section.id)
 
 
+# Grants the family gave: those who look in an emergency or by law do not mark the family's plan.
+MARKING_BASES = (None, GrantBasis.CONSENT, GrantBasis.OWNERSHIP)
+
+
 def may_mark(access: Access, section: Section) -> bool:
-    """Owners and the professionals who read the plan say yes or no; a trusted helper suggests
-    but never marks, whatever her account."""
+    """Owners and the professionals the family let read the plan say yes or no; a trusted
+    helper suggests but never marks, whatever her account."""
     return (
         access.can_read(section.id)
         and access.permission != Permission.HELP
+        and access.grant_basis in MARKING_BASES
         and (access.is_owner or access.actor.role == Role.PROFESSIONAL)
     )
