@@ -342,3 +342,37 @@ class ObjectionForm(Form):
     """Someone a passage is kept from objects to it (on the entry page)."""
 
     text = TextAreaField(_l("Why do you object?"))
+
+
+class SecondStepForm(Form):
+    code = StringField(
+        _l("Code from the app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasskeyAnswerForm(Form):
+    """What the browser's passkey answered, filled in by the page's script."""
+
+    credential = HiddenField()
+
+
+class SecondStepRecoveryForm(Form):
+    recovery_code = StringField(_l("Recovery code"), render_kw={"autocomplete": "off"})
+
+
+class AddAppForm(Form):
+    name = StringField(_l("Name"))
+    code = StringField(
+        _l("Code from the app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class AddPasskeyForm(Form):
+    name = StringField(_l("Name"))
+    credential = HiddenField()
+
+
+class StartResetForm(Form):
+    email = EmailField(_l("E-mail address of the staff member"))
