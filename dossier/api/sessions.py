@@ -53,7 +53,7 @@ def create_session() -> Response:
 def create_session_second_factor() -> Response:
     data = load(SecondFactorCreate)
     ticket = second_factors.log_in_with_app(
-        service_context(), data["second_factor_token"], data["code"]
+        service_context(), data["second_factor_token"], data["code"], SessionKind.API
     )
     account_sessions.note_login(service_context(), ticket, request.user_agent.string)
     return dump(SessionCreated, ticket, 201)

@@ -39,6 +39,7 @@ from dossier.models import (
     PendingLogin,
     Role,
     SecondFactor,
+    SessionKind,
     User,
     UserSession,
 )
@@ -310,12 +311,14 @@ def _failed(db: Session, row: PendingLogin) -> None:
         db.delete(row)
 
 
-def log_in_with_app(ctx: Context, token: str, code: str) -> SessionTicket:
-    """The second step with a code from an authenticator app."""
+def log_in_with_app(
+    ctx: Context, token: str, code: str, kind: SessionKind = SessionKind.WEB
+) -> SessionTicket:
+    """The second step with a code from an authenticator app, for a login begun as `kind`."""
     user_id: uuid.UUID | None = None
     role: str | None = None
     with ctx.unit_of_work() as db:
-        found = sessions.find_pending(db, ctx, token)
+        found = sessions.find_pending(db, ctx, token, kind)
         if found is not None:
             row, secret = found
             user = db.get(User, row.user_id)

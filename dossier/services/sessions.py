@@ -291,14 +291,19 @@ def _open_pending(
     return _token(pending_id, secret), pending_id
 
 
-def find_pending(db: Session, ctx: Context, token: str) -> tuple[PendingLogin, bytes] | None:
-    """The half-finished login behind a pending token, if it is still live, with its secret."""
+def find_pending(
+    db: Session, ctx: Context, token: str, kind: SessionKind | None = None
+) -> tuple[PendingLogin, bytes] | None:
+    """The half-finished login behind a pending token, if it is still live, with its secret;
+    with `kind`, only one begun there (a browser's login is not finished through the API)."""
     parsed = parse_ticket(token)
     if parsed is None:
         return None
     pending_id, secret = parsed
     row = db.get(PendingLogin, pending_id)
     if row is None or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret)):
+        return None
+    if kind is not None and row.kind != str(kind):
         return None
     if ctx.now() >= row.expires_at:
         db.delete(row)
@@ -314,12 +319,7 @@ def finish_pending(
     user = db.get(User, pending.user_id)
     if user is None:
         raise InvalidCredentials()
-    keyring = crypto.open_keyring(
-        pending.keyring_sealed,
-        crypto.session_key(secret),
-        kind=crypto.Kind.KEYRING_BY_SESSION,
-        owner=_pending_context(pending.user_id, pending.id),
-    )
+    keyring = pending_keyring(pending, secret)
     kind = SessionKind(pending.kind)
     db.delete(pending)
     ticket = open_session(db, ctx, user, keyring, kind)

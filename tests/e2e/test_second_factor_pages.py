@@ -174,6 +174,13 @@ def test_the_api_asks_for_the_second_step(app, clock) -> None:  # type: ignore[n
     assert body["second_factor_kinds"] == ["totp"]
     token = body["second_factor_token"]
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    browser, _ = log_in(app, "sanne@example.nl")
+    browser_token = next(c.value for c in browser._cookies.values() if c.key == PENDING_COOKIE)
+    elsewhere = api.post(
+        "/api/v1/sessions/second-factor",
+        json={"second_factor_token": browser_token, "code": code_now(secret, clock)},
+    )
+    assert elsewhere.status_code == 401  # a browser's login is finished in the browser
     wrong = api.post(
         "/api/v1/sessions/second-factor", json={"second_factor_token": token, "code": "000000"}
     )
