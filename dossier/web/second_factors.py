@@ -62,7 +62,9 @@ SETUP_ENDPOINTS = frozenset(
 def _setup_before_anything_else() -> Page | None:
     """Someone who must log in in two steps and has no second step yet sets one up first."""
     endpoint = request.endpoint or ""
-    if endpoint == "static" or not logged_in() or not actor().needs_second_factor:
+    if not endpoint.startswith(("web.", "api.")):
+        return None  # static files and health checks never look at who asks
+    if not logged_in() or not actor().needs_second_factor:
         return None
     if endpoint.startswith("api."):
         if endpoint == "api.delete_current_session":
