@@ -150,10 +150,9 @@ class UserSession(Base):
     browser: Mapped[str | None] = mapped_column(String(40))
     platform: Mapped[str | None] = mapped_column(String(40))
     # Someone who must have a second factor and has none yet: this session reaches only the
-    # pages that set one up. Set at login, cleared when the first factor is added.
-    needs_second_factor: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    # pages that set one up. Set at login, cleared when the first factor is added. A default
+    # in the database only, so rows written as an older revision had them still insert alike.
+    needs_second_factor: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
