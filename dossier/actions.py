@@ -294,6 +294,42 @@ class Action(StrEnum):
         N_("logged out on all their other devices"),
     )
     ACCOUNT_REMOVE = "account.remove", DOES, N_("removed their account")
+    ACCOUNT_LOGIN_PASSWORD = (
+        "account.login_password",
+        DOES,
+        N_("gave the right password and was asked for a second step"),
+    )
+    ACCOUNT_LOGIN_SECOND_STEP = (
+        "account.login_second_step",
+        DOES,
+        N_("tried the second step of logging in"),
+    )
+    ACCOUNT_FACTOR_ADD = "account.factor_add", DOES, N_("added a second step for logging in")
+    ACCOUNT_FACTOR_REMOVE = (
+        "account.factor_remove",
+        DOES,
+        N_("removed a second step for logging in"),
+    )
+    ACCOUNT_FACTOR_RECOVER = (
+        "account.factor_recover",
+        DOES,
+        N_("logged in with their recovery code and removed their second steps"),
+    )
+    ADMIN_FACTOR_RESETS = (
+        "admin.factor_resets",
+        DOES,
+        N_("looked at the staff whose second step waits to be reset"),
+    )
+    ADMIN_FACTOR_RESET_START = (
+        "admin.factor_reset_start",
+        DOES,
+        N_("asked to reset the second step of a staff member"),
+    )
+    ADMIN_FACTOR_RESET_CONFIRM = (
+        "admin.factor_reset_confirm",
+        DOES,
+        N_("confirmed the reset of the second step of a staff member"),
+    )
     ADMIN_PROFESSIONALS = (
         "admin.professionals",
         DOES,

@@ -27,9 +27,11 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = (environ.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -72,6 +74,12 @@ class Settings:
     worker_interval_seconds: int = 60
     # Where people reach the app: the link in an e-mail, which the worker writes without a request.
     public_url: str = "http://127.0.0.1:8000"
+    # A second step at login (an authenticator app or a passkey), required before anything else.
+    # Both are on by default in production only: the demo and the tests log in with a password.
+    require_second_factor_for_staff: bool = False
+    require_second_factor_for_professionals: bool = False
+    # Guessing a six-digit code: few tries per half-finished login and per address.
+    second_factor_limits: str = "5 per minute;20 per hour"
 
     @property
     def secrets_dir(self) -> Path:
@@ -135,6 +143,16 @@ class Settings:
             create_keys=_flag(environ, "DOSSIER_CREATE_KEYS"),
             worker_interval_seconds=_int(environ, "DOSSIER_WORKER_INTERVAL_SECONDS", 60),
             public_url=(environ.get("DOSSIER_PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            require_second_factor_for_staff=_flag(
+                environ, "DOSSIER_REQUIRE_SECOND_FACTOR_FOR_STAFF", default=env == "production"
+            ),
+            require_second_factor_for_professionals=_flag(
+                environ,
+                "DOSSIER_REQUIRE_SECOND_FACTOR_FOR_PROFESSIONALS",
+                default=env == "production",
+            ),
+            second_factor_limits=environ.get("DOSSIER_SECOND_FACTOR_LIMITS")
+            or defaults.second_factor_limits,
         )
 
     def check_production(self) -> None:

@@ -72,6 +72,7 @@ class Kind(IntEnum):
     CONTENT = 5
     JOB = 6
     HELD_SHARE = 7  # an emergency key share held for one request until it is decided
+    SECOND_FACTOR = 8  # an authenticator app's secret, under a key derived from a server key
 
 
 def label(name: str) -> bytes:
@@ -376,6 +377,12 @@ def session_lookup_hash(secret: bytes) -> bytes:
 def session_key(secret: bytes) -> bytes:
     """Wraps the keyring copy of one session; exists only while the cookie or token is presented."""
     return _hkdf(secret, "session/key")
+
+
+def second_factor_key(server_key: bytes) -> bytes:
+    """Seals authenticator-app secrets. Derived, so the server key it comes from never opens
+    them under another purpose, nor they it."""
+    return _hkdf(server_key, "second-factor/key")
 
 
 def b64url(data: bytes) -> str:

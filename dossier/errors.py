@@ -51,6 +51,25 @@ class InvalidCredentials(DomainError):
     title = N_("That e-mail address and password do not match an account.")
 
 
+class SecondFactorNeeded(DomainError):
+    """The password was right; a second step is needed. `token` continues this login only."""
+
+    status = 401
+    title = N_("Your password is right. Now give the code from your app, or use your passkey.")
+
+    def __init__(self, token: str, kinds: tuple[str, ...], detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.token = token
+        self.kinds = kinds
+
+
+class SecondFactorSetupNeeded(DomainError):
+    """Someone who must log in in two steps has no second step yet: only setting one up works."""
+
+    status = 403
+    title = N_("First set up a second step for logging in, on your account page.")
+
+
 class NotAuthenticated(DomainError):
     status = 401
     title = N_("Please log in first.")

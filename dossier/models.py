@@ -152,8 +152,78 @@ class UserSession(Base):
     # Where, roughly: the kind of network the login came from (`account_sessions.NETWORKS`),
     # never the address itself.
     network: Mapped[str | None] = mapped_column(String(20))
+    # Someone who must have a second factor and has none yet: this session reaches only the
+    # pages that set one up. Set at login, cleared when the first factor is added. A default
+    # in the database only, so rows written as an older revision had them still insert alike.
+    needs_second_factor: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class FactorKind(StrEnum):
+    TOTP = "totp"
+    PASSKEY = "passkey"
+
+
+class SecondFactor(Base):
+    """An authenticator app or a passkey that proves, after the password, that it is really
+    them. Counts only once confirmed: a code from the app, or the passkey's own answer."""
+
+    __tablename__ = "second_factors"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An app: its secret, sealed (see `services.second_factors`), and the last time step used,
+    # so one code works once.
+    secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # A passkey: what the browser registered, and the challenge while it is being added.
+    credential_id: Mapped[bytes | None] = mapped_column(LargeBinary(1023), index=True)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    challenge: Mapped[bytes | None] = mapped_column(LargeBinary(64))
+
+
+class PendingLogin(Base):
+    """The password was right and a second factor is still to come. Holds the keyring copy as a
+    session does, under the pending token's key, but no page or API call accepts it: only the
+    second step, which turns it into a real session."""
+
+    __tablename__ = "pending_logins"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    lookup_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    keyring_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    challenge: Mapped[bytes | None] = mapped_column(LargeBinary(64))
+
+
+class FactorReset(Base):
+    """Staff who lost their factor: one admin starts the reset, a second admin confirms it."""
+
+    __tablename__ = "factor_resets"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    started_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class EmailChange(Base):

@@ -190,6 +190,19 @@ class SessionCreated(Schema):
     expires_at = fields.AwareDateTime()
 
 
+class SecondFactorCreate(StrictSchema):
+    second_factor_token = Plain(
+        required=True,
+        load_only=True,
+        metadata={"description": "From the 401 answer of `POST /sessions`; lives 5 minutes."},
+    )
+    code = Plain(
+        required=True,
+        load_only=True,
+        metadata={"description": "The six digits an authenticator app shows now."},
+    )
+
+
 class PasswordResetCreate(StrictSchema):
     email = Email(required=True)
     recovery_code = Text(None, required=True, load_only=True)

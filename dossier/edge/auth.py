@@ -22,6 +22,11 @@ from dossier.services import sessions
 from dossier.services.context import Actor
 
 COOKIE_NAME = "dossier_session"
+# A login whose password was right and whose second step is still to come; only the pages of
+# that step read it, and no page takes it for a session.
+PENDING_COOKIE = "dossier_pending"
+PENDING_PATH = "/login"
+PENDING_SECONDS = 5 * 60
 API_PREFIX = "/api/"
 
 login_manager = LoginManager()
@@ -111,6 +116,34 @@ def set_session_cookie(response: Response, ticket: sessions.SessionTicket) -> Re
         secure=settings().production,
         samesite="Lax",
         path="/",
+    )
+    return response
+
+
+def pending_token() -> str:
+    return request.cookies.get(PENDING_COOKIE, "")
+
+
+def set_pending_cookie(response: Response, token: str) -> Response:
+    response.set_cookie(
+        PENDING_COOKIE,
+        token,
+        max_age=PENDING_SECONDS,
+        httponly=True,
+        secure=settings().production,
+        samesite="Lax",
+        path=PENDING_PATH,
+    )
+    return response
+
+
+def clear_pending_cookie(response: Response) -> Response:
+    response.delete_cookie(
+        PENDING_COOKIE,
+        path=PENDING_PATH,
+        httponly=True,
+        secure=settings().production,
+        samesite="Lax",
     )
     return response
 

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dossier.edge.auth import is_api_request
-from dossier.errors import N_, DomainError, InvalidInput, Unavailable
+from dossier.errors import N_, DomainError, InvalidInput, SecondFactorNeeded, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,11 @@ def _domain_error(error: DomainError) -> Response | tuple[str, int, dict[str, st
     detail = gettext(error.detail)
     retry = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, Unavailable) else {}
     if is_api_request():
-        extra = (
+        extra: dict[str, object] = (
             {"errors": translate_errors(error.errors)} if isinstance(error, InvalidInput) else {}
         )
+        if isinstance(error, SecondFactorNeeded):
+            extra = {"second_factor_token": error.token, "second_factor_kinds": list(error.kinds)}
         response = problem(error.status, title, detail, **extra)
         response.headers.update(retry)
         return response

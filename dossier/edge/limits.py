@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from dossier.edge.auth import actor, logged_in
+from dossier.edge.auth import actor, logged_in, pending_token
 from dossier.edge.context import settings
 from dossier.services import validation
 
@@ -41,6 +41,32 @@ def own_account_key() -> str:
     if not logged_in():
         return address_key()
     return "own:" + hashlib.sha256(str(actor().user_id).encode("ascii")).hexdigest()[:32]
+
+
+def pending_key() -> str:
+    """The half-finished login being tried, hashed: each gets few tries at a code, whether the
+    token came as the second-step cookie or in an API body."""
+    token = pending_token()
+    if not token:
+        body = request.get_json(silent=True)
+        found = body.get("second_factor_token") if isinstance(body, dict) else None
+        token = str(found) if found is not None else ""
+    return "pending:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def second_factor_limits() -> str:
+    return settings().second_factor_limits
+
+
+def second_step_guarded(view: Callable[P, R]) -> Callable[P, R]:
+    """The second step of logging in: few tries per half-finished login, and per address."""
+    only_posts = ["POST"]
+    view = limiter.shared_limit(
+        second_factor_limits, scope="second-step", key_func=pending_key, methods=only_posts
+    )(view)
+    return limiter.shared_limit(
+        address_limits, scope="guess-address", key_func=address_key, methods=only_posts
+    )(view)
 
 
 def account_change_limits() -> str:

@@ -138,6 +138,8 @@ class Actor:
     # actor's keys later in the request costs no second look-up; empty: read it then.
     keyring_sealed: bytes = field(default=b"", repr=False)
     unread: int = 0  # notices not seen yet, as counted when the session was checked
+    # Must set up a second factor before anything else (see `sessions.open_session`).
+    needs_second_factor: bool = False
 
     is_authenticated = True
     is_active = True

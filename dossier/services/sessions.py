@@ -13,13 +13,26 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
-from dossier.errors import InvalidCredentials
-from dossier.models import SessionKind, User, UserSession, counts_as_verified
+from dossier.errors import InvalidCredentials, SecondFactorNeeded
+from dossier.models import (
+    EmergencyKey,
+    EmergencyOfficer,
+    PendingLogin,
+    Role,
+    SecondFactor,
+    SessionKind,
+    User,
+    UserSession,
+    counts_as_verified,
+)
 from dossier.services import kdf, validation
 from dossier.services.context import Actor, Context
 from dossier.services.notices import unread_of
 
 TOUCH_INTERVAL = timedelta(seconds=60)
+# Between the password and the second step: long enough to find the phone, short for a thief.
+PENDING_LIFETIME = timedelta(minutes=5)
+PENDING_KIND = "pending"
 # Spent on logins for unknown addresses, so timing does not tell which addresses have an account.
 _DUMMY_SALT = bytes(crypto.SALT_BYTES)
 
@@ -51,10 +64,41 @@ def parse_ticket(token: str) -> tuple[uuid.UUID, bytes] | None:
     return session_id, secret
 
 
+def factor_kinds(db: Session, user_id: uuid.UUID) -> tuple[str, ...]:
+    """The kinds of confirmed second factor an account has, each once, in a stable order."""
+    kinds = db.scalars(
+        select(SecondFactor.kind)
+        .where(SecondFactor.user_id == user_id, SecondFactor.confirmed_at.is_not(None))
+        .distinct()
+    ).all()
+    return tuple(sorted(kinds))
+
+
+def second_factor_required(db: Session, ctx: Context, user: User) -> bool:
+    """Admins, auditors and emergency officers (and professionals, where the organisation asks)
+    must log in in two steps. Officers are found with a query of their own, since the emergency
+    services build on this module."""
+    settings = ctx.settings
+    if user.role == Role.PROFESSIONAL and settings.require_second_factor_for_professionals:
+        return True
+    if not settings.require_second_factor_for_staff:
+        return False
+    if user.role in (Role.ADMIN, Role.AUDITOR):
+        return True
+    officer = db.scalar(
+        select(EmergencyOfficer.id)
+        .join(EmergencyKey, EmergencyKey.id == EmergencyOfficer.emergency_key_id)
+        .where(EmergencyOfficer.user_id == user.id, EmergencyKey.retired_at.is_(None))
+        .limit(1)
+    )
+    return officer is not None
+
+
 def open_session(
     db: Session, ctx: Context, user: User, keyring: crypto.Keyring, kind: SessionKind
 ) -> SessionTicket:
-    """Create a session row for an already authenticated user, inside the caller's transaction."""
+    """Create a session row for an already authenticated user, inside the caller's transaction.
+    Someone who must have a second factor and has none gets a session that only sets one up."""
     now = ctx.now()
     lifetime = _lifetime(ctx, kind)
     session_id = uuid.uuid4()
@@ -73,6 +117,7 @@ def open_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + lifetime,
+        needs_second_factor=not factor_kinds(db, user.id) and second_factor_required(db, ctx, user),
     )
     db.add(row)
     db.flush()
@@ -146,7 +191,14 @@ def check_password(ctx: Context, user: User, password: str) -> crypto.Keyring | 
 
 
 def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> SessionTicket:
+    """The password step. An account without a second factor gets its session; one with a
+    factor gets `SecondFactorNeeded`, whose token continues only this login.
+
+    The password must open the keyring here, since the session made after the second step needs
+    it and the password is not asked twice; until then the keyring copy waits under the pending
+    token's key, which no page or API call accepts as a session."""
     email = validation.email_key(email)
+    pending: tuple[str, tuple[str, ...]] | None = None
     with ctx.unit_of_work() as db:
         user = (
             db.scalar(select(User).where(User.email == email)) if validation.usable(email) else None
@@ -159,23 +211,31 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
         if user is not None and keyring is not None:
             if user_kdf_cost(user).weaker_than(ctx.settings.kdf_cost):
                 set_password(db, ctx, user, password, keyring)
-            ticket = open_session(db, ctx, user, keyring, kind)
-            append(
-                db,
-                Event(
-                    action=Action.ACCOUNT_LOGIN,
-                    actor_id=user.id,
-                    actor_role=user.role,
-                    object_type="session",
-                    object_id=str(ticket.session_id),
-                    reason=str(kind),
-                    basis="password",
-                ),
-                ctx.origin,
-                ctx.now(),
-            )
-            return ticket
+            kinds = factor_kinds(db, user.id)
+            if kinds:
+                token, pending_id = _open_pending(db, ctx, user, keyring, kind)
+                append(
+                    db,
+                    Event(
+                        action=Action.ACCOUNT_LOGIN_PASSWORD,
+                        actor_id=user.id,
+                        actor_role=user.role,
+                        object_type="pending_login",
+                        object_id=str(pending_id),
+                        reason=str(kind),
+                        basis="password",
+                    ),
+                    ctx.origin,
+                    ctx.now(),
+                )
+                pending = (token, kinds)
+            else:
+                ticket = open_session(db, ctx, user, keyring, kind)
+                append(db, login_event(user, ticket, kind, "password"), ctx.origin, ctx.now())
+                return ticket
         user_id, role = (user.id, user.role) if user is not None else (None, None)
+    if pending is not None:
+        raise SecondFactorNeeded(*pending)
     ctx.record_denied(
         Event(
             action=Action.ACCOUNT_LOGIN,
@@ -186,6 +246,94 @@ def log_in(ctx: Context, email: str, password: str, kind: SessionKind) -> Sessio
         )
     )
     raise InvalidCredentials()
+
+
+def login_event(user: User, ticket: SessionTicket, kind: SessionKind, basis: str) -> Event:
+    return Event(
+        action=Action.ACCOUNT_LOGIN,
+        actor_id=user.id,
+        actor_role=user.role,
+        object_type="session",
+        object_id=str(ticket.session_id),
+        reason=str(kind),
+        basis=basis,
+    )
+
+
+def _pending_context(user_id: uuid.UUID, pending_id: uuid.UUID) -> str:
+    return f"{user_id}/pending/{pending_id}"
+
+
+def _open_pending(
+    db: Session, ctx: Context, user: User, keyring: crypto.Keyring, kind: SessionKind
+) -> tuple[str, uuid.UUID]:
+    now = ctx.now()
+    pending_id = uuid.uuid4()
+    secret = crypto.new_session_secret()
+    db.add(
+        PendingLogin(
+            id=pending_id,
+            user_id=user.id,
+            kind=str(kind),
+            lookup_hash=crypto.session_lookup_hash(secret),
+            keyring_sealed=crypto.seal_keyring(
+                keyring,
+                crypto.session_key(secret),
+                kind=crypto.Kind.KEYRING_BY_SESSION,
+                owner=_pending_context(user.id, pending_id),
+            ),
+            created_at=now,
+            expires_at=now + PENDING_LIFETIME,
+            failures=0,
+        )
+    )
+    db.flush()
+    return _token(pending_id, secret), pending_id
+
+
+def find_pending(
+    db: Session, ctx: Context, token: str, kind: SessionKind | None = None
+) -> tuple[PendingLogin, bytes] | None:
+    """The half-finished login behind a pending token, if it is still live, with its secret;
+    with `kind`, only one begun there (a browser's login is not finished through the API)."""
+    parsed = parse_ticket(token)
+    if parsed is None:
+        return None
+    pending_id, secret = parsed
+    row = db.get(PendingLogin, pending_id)
+    if row is None or not crypto.same_bytes(row.lookup_hash, crypto.session_lookup_hash(secret)):
+        return None
+    if kind is not None and row.kind != str(kind):
+        return None
+    if ctx.now() >= row.expires_at:
+        db.delete(row)
+        return None
+    return row, secret
+
+
+def finish_pending(
+    db: Session, ctx: Context, pending: PendingLogin, secret: bytes, basis: str
+) -> SessionTicket:
+    """The second step succeeded: the pending login becomes a session with a token of its own,
+    so the pending token never works as a session."""
+    user = db.get(User, pending.user_id)
+    if user is None:
+        raise InvalidCredentials()
+    keyring = pending_keyring(pending, secret)
+    kind = SessionKind(pending.kind)
+    db.delete(pending)
+    ticket = open_session(db, ctx, user, keyring, kind)
+    append(db, login_event(user, ticket, kind, basis), ctx.origin, ctx.now())
+    return ticket
+
+
+def pending_keyring(pending: PendingLogin, secret: bytes) -> crypto.Keyring:
+    return crypto.open_keyring(
+        pending.keyring_sealed,
+        crypto.session_key(secret),
+        kind=crypto.Kind.KEYRING_BY_SESSION,
+        owner=_pending_context(pending.user_id, pending.id),
+    )
 
 
 # Plain rows: checking a session is part of every request, and ORM objects cost more than the
@@ -203,6 +351,7 @@ _SESSION_AND_USER = (
         User.display_name,
         User.email,
         User.verified_at,
+        UserSession.needs_second_factor,
         unread_of(User.id).label("unread"),
     )
     .join(User, User.id == UserSession.user_id)
@@ -247,6 +396,7 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         session_secret=secret,
         keyring_sealed=row.keyring_sealed,
         unread=row.unread,
+        needs_second_factor=row.needs_second_factor,
     )
 
 

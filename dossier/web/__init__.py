@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         pages,
         plans,
         requests,
+        second_factors,
         sharing,
         withholding,
     )

@@ -15,6 +15,7 @@ from dossier.edge.auth import (
     logged_in,
     login_required,
     safe_next,
+    set_pending_cookie,
     set_session_cookie,
 )
 from dossier.edge.context import service_context
@@ -26,7 +27,7 @@ from dossier.edge.limits import (
     limiter,
     own_account_guarded,
 )
-from dossier.errors import Conflict, InvalidCredentials, InvalidInput
+from dossier.errors import Conflict, InvalidCredentials, InvalidInput, SecondFactorNeeded
 from dossier.models import SessionKind
 from dossier.services import account_removal, account_sessions, accounts, sessions
 from dossier.web.blueprint import Page, bp, show_errors
@@ -132,6 +133,9 @@ def login() -> Page:
             ticket = sessions.log_in(
                 service_context(), form.email.data or "", form.password.data or "", SessionKind.WEB
             )
+        except SecondFactorNeeded as needed:
+            target = url_for("web.second_step", next=request.args.get("next"))
+            return set_pending_cookie(make_response(redirect(target)), needed.token)
         except InvalidCredentials as error:
             form.form_errors.append(_(error.detail))
         else:

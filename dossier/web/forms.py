@@ -370,3 +370,37 @@ class SendDraftForm(Form):
     """An owner sends a helper's suggestion as her own, changed first if she likes."""
 
     body = TextAreaField(_l("In your own words"))
+
+
+class SecondStepForm(Form):
+    code = StringField(
+        _l("Code from the app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasskeyAnswerForm(Form):
+    """What the browser's passkey answered, filled in by the page's script."""
+
+    credential = HiddenField()
+
+
+class SecondStepRecoveryForm(Form):
+    recovery_code = StringField(_l("Recovery code"), render_kw={"autocomplete": "off"})
+
+
+class AddAppForm(Form):
+    name = StringField(_l("Name"))
+    code = StringField(
+        _l("Code from the app"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class AddPasskeyForm(Form):
+    name = StringField(_l("Name"))
+    credential = HiddenField()
+
+
+class StartResetForm(Form):
+    email = EmailField(_l("E-mail address of the staff member"))

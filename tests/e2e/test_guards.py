@@ -134,6 +134,9 @@ PUBLIC_PAGES = [
     ("/register/parent", 200, 200),
     ("/register/professional", 200, 200),
     ("/forgot-password", 200, 200),
+    # the second step of logging in: without a password given first, back to the login page
+    ("/login/code", 302, 302),
+    ("/login/recovery", 302, 302),
     ("/language/en", 302, 302),
     ("/healthz", 200, 200),
     ("/readyz", 200, 200),
@@ -147,6 +150,7 @@ MEMBER_PAGES = [
     "/account/sessions",
     "/account/remove",
     "/account/mail",
+    "/account/second-step",
     "/ask",  # anyone may see the form; asking is refused to staff and unchecked professionals
     "/ask/sent",
     "/emergency/new",  # anyone may see the form; filing is refused to all but checked professionals
@@ -155,7 +159,7 @@ MEMBER_PAGES = [
 # Only emergency officers; nobody is one here (there is no emergency key), so all are refused.
 # An officer's and the auditor's own views: tests/e2e/test_emergency_pages.py.
 OFFICER_PAGES = ["/emergency/approvals", "/legal", "/legal/new"]
-ADMIN_PAGES = ["/admin/professionals"]
+ADMIN_PAGES = ["/admin/professionals", "/admin/second-step-resets"]
 AUDITOR_PAGES = [
     "/audit",
     "/audit/export?format=csv",
@@ -175,6 +179,7 @@ PUBLIC_API = [
     ("post", "/api/v1/accounts", 422),
     ("post", "/api/v1/sessions", 422),
     ("post", "/api/v1/password-resets", 422),
+    ("post", "/api/v1/sessions/second-factor", 422),
     ("get", "/api/v1/openapi.json", 200),
 ]
 MEMBER_API = [
@@ -225,6 +230,17 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/account/email/confirm/<code>",
         "/account/sessions/<uuid:session_id>/end",
         "/account/sessions/end-others",
+    ]
+    # second steps: who may do what is held in tests/e2e/test_second_factor_pages.py
+    page_posts += [
+        "/login/passkey/options",
+        "/login/passkey",
+        "/account/second-step/app",
+        "/account/second-step/app/<uuid:factor_id>",
+        "/account/second-step/<uuid:factor_id>/remove",
+        "/account/second-step/passkey/options",
+        "/account/second-step/passkey",
+        "/admin/second-step-resets/<uuid:reset_id>/confirm",
     ]
     listed = {
         _shape(p) for p in MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + OFFICER_PAGES + page_posts

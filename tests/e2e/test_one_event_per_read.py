@@ -87,6 +87,8 @@ READS = [
     Read("/register", "anonymous", why=NOTHING),
     Read("/register/<role>", "anonymous", args={"role": "=youth"}, why=NOTHING),
     Read("/forgot-password", "anonymous", why=NOTHING),
+    Read("/login/code", "anonymous", status=302, why="no password given first: back to login"),
+    Read("/login/recovery", "anonymous", status=302, why="no password given first"),
     Read("/language/<code>", "anonymous", args={"code": "=en"}, status=302, why=NOTHING),
     Read("/static/<path:filename>", "anonymous", args={"filename": "=dossier.css"}, why=NOTHING),
     Read("/healthz", "anonymous", why=NOTHING),
@@ -114,6 +116,21 @@ READS = [
         why="counts what depends on her account (her dossier does), naming nothing of it",
     ),
     Read("/account/mail", "youth", why="which news she gets by e-mail: nothing of a dossier"),
+    Read("/account/second-step", "youth", why="her own second steps: nothing of a dossier"),
+    Read(
+        "/account/second-step/app/<uuid:factor_id>",
+        "youth",
+        args={"factor_id": "=00000000-0000-4000-8000-000000000000"},
+        status=404,
+        why="an app she is adding; none here",
+    ),
+    Read(
+        "/account/second-step/<uuid:factor_id>/remove",
+        "youth",
+        args={"factor_id": "=00000000-0000-4000-8000-000000000000"},
+        status=404,
+        why="asks before removing one of her second steps; none here",
+    ),
     Read(
         "/join",
         "youth",
@@ -137,6 +154,7 @@ READS = [
     Read("/start", "care worker", (Action.DOSSIER_LIST,), why="the dossier shared with her"),
     Read("/start", "admin", why="professionals waiting for a check: nothing of a dossier"),
     Read("/admin/professionals", "admin", why="professionals' accounts, not dossiers"),
+    Read("/admin/second-step-resets", "admin", why="staff accounts waiting for a reset"),
     Read(
         "/audit", "auditor", (Action.AUDIT_SEARCH,), why="a search of the log, in the account chain"
     ),

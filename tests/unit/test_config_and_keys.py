@@ -138,3 +138,23 @@ def test_client_address_comes_from_a_trusted_proxy_only(tmp_path: Path) -> None:
         seen.append(client.get("/probe-address", headers={"X-Forwarded-For": "203.0.113.7"}).text)
         app.extensions["dossier"]["engine"].dispose()
     assert seen == ["127.0.0.1", "203.0.113.7"]
+
+
+def test_a_second_step_is_required_in_production_unless_switched_off() -> None:
+    production = Settings.from_env({"DOSSIER_ENV": "production"})
+    assert production.require_second_factor_for_staff
+    assert production.require_second_factor_for_professionals
+    development = Settings.from_env({})
+    assert not development.require_second_factor_for_staff
+    assert not development.require_second_factor_for_professionals
+    chosen = Settings.from_env(
+        {
+            "DOSSIER_ENV": "production",
+            "DOSSIER_REQUIRE_SECOND_FACTOR_FOR_PROFESSIONALS": "false",
+            "DOSSIER_REQUIRE_SECOND_FACTOR_FOR_STAFF": "true",
+        }
+    )
+    assert chosen.require_second_factor_for_staff
+    assert not chosen.require_second_factor_for_professionals
+    with pytest.raises(ConfigError, match="DOSSIER_REQUIRE_SECOND_FACTOR_FOR_STAFF"):
+        Settings.from_env({"DOSSIER_REQUIRE_SECOND_FACTOR_FOR_STAFF": "maybe"})
