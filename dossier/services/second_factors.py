@@ -231,7 +231,18 @@ def confirm_app(ctx: Context, actor: Actor, factor_id: uuid.UUID, name: str, cod
     raise InvalidInput({"code": [WRONG_CODE]})
 
 
+def _end_other_sessions(db: Session, actor: Actor) -> None:
+    """A factor added or removed ends every other session, as a new password does: whoever got
+    in before the change must come through the new door."""
+    db.execute(
+        delete(UserSession).where(
+            UserSession.user_id == actor.user_id, UserSession.id != actor.session_id
+        )
+    )
+
+
 def _factor_added(db: Session, ctx: Context, actor: Actor, factor: SecondFactor) -> None:
+    _end_other_sessions(db, actor)
     db.execute(
         update(UserSession)
         .where(UserSession.user_id == actor.user_id)
@@ -267,6 +278,7 @@ def remove_factor(ctx: Context, actor: Actor, factor_id: uuid.UUID) -> None:
                 N_("You need a second step to log in. Add another one before you remove this.")
             )
         db.delete(factor)
+        _end_other_sessions(db, actor)
         append(
             db,
             _event(Action.ACCOUNT_FACTOR_REMOVE, actor, factor_id, reason=factor.kind),

@@ -325,3 +325,23 @@ def test_codes_by_a_fixed_clock(app, fixed: Context) -> None:  # type: ignore[no
         fixed, needed.value.token, totp.at(FIXED.timestamp() + 30)
     )
     assert sessions.authenticate(fixed, ticket.token, SessionKind.WEB) is not None
+
+
+def test_adding_or_removing_a_second_step_ends_the_other_sessions(app, clock) -> None:  # type: ignore[no-untyped-def]
+    api_register(app.test_client(), "sanne@example.nl")
+    laptop, _ = log_in(app, "sanne@example.nl")
+    phone, _ = log_in(app, "sanne@example.nl")
+    assert laptop.get("/start").status_code == 200
+    secret = add_app(phone, clock)
+    assert laptop.get("/start").status_code == 302  # logged out there, as by a new password
+    assert phone.get("/start").status_code == 200  # not here
+
+    clock.advance(seconds=31)
+    again, _ = log_in(app, "sanne@example.nl")
+    assert post_form(again, "/login/code", {"code": code_now(secret, clock)}).status_code == 302
+    page = phone.get("/account/second-step").get_data(as_text=True)
+    remove = re.search(r'href="(/account/second-step/[0-9a-f-]{36}/remove)"', page)
+    assert remove is not None
+    removed = post_form(phone, remove.group(1), {})
+    assert removed.status_code == 302
+    assert again.get("/start").status_code == 302 and phone.get("/start").status_code == 200
