@@ -345,3 +345,28 @@ def test_adding_or_removing_a_second_step_ends_the_other_sessions(app, clock) ->
     removed = post_form(phone, remove.group(1), {})
     assert removed.status_code == 302
     assert again.get("/start").status_code == 302 and phone.get("/start").status_code == 200
+
+
+def test_an_emergency_officer_must_even_where_professionals_need_not(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Staff's rule only: a checked professional who holds a share of the emergency key sets up
+    a second step first; a colleague who holds none does not."""
+    from dossier.services import emergency
+    from tests.support import World
+
+    state = app.extensions["dossier"]
+    before = state["settings"]
+    state["settings"] = before.with_overrides(
+        require_second_factor_for_staff=True, require_second_factor_for_professionals=False
+    )
+    try:
+        made = World(ctx, None, None, None)
+        made.staff()
+        made.care_worker("lead@example.nl", "Lead", "Crisisdienst")
+        made.care_worker("anne@example.nl", "Anne", "Jeugdteam")
+        emergency.create_key(ctx, ["admin@example.nl", "lead@example.nl"], threshold=2)
+        officer, _ = log_in(app, "lead@example.nl")
+        assert officer.get("/start").headers["Location"] == "/account/second-step"
+        colleague, _ = log_in(app, "anne@example.nl")
+        assert colleague.get("/start").status_code == 200
+    finally:
+        state["settings"] = before
