@@ -1356,6 +1356,7 @@ class PassageObjection(Base):
 class DraftKind(StrEnum):
     VIEW = "view"
     CORRECTION = "correction"
+    PLAN = "plan"  # a new version of the family's plan, proposed once an owner sends it
 
 
 class DraftStatus(StrEnum):
@@ -1366,8 +1367,9 @@ class DraftStatus(StrEnum):
 
 class Draft(Base):
     """What a trusted helper wrote for the young person: a view or a correction request about an
-    entry. Sealed under the section's key and signed by the helper; it becomes real only when an
-    owner sends it, as her own words, signed by her."""
+    entry, or a change of the family's plan (no entry). Sealed under the section's key and
+    signed by the helper; it becomes real only when an owner sends it, as her own, signed by her.
+    """
 
     __tablename__ = "drafts"
 
@@ -1375,7 +1377,7 @@ class Draft(Base):
     dossier_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
-    entry_id: Mapped[uuid.UUID] = mapped_column(
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("entries.id", ondelete="CASCADE"), index=True
     )
     section_id: Mapped[uuid.UUID] = mapped_column(

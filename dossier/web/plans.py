@@ -16,11 +16,13 @@ from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.edge.export import render_plan
 from dossier.edge.params import number_field
-from dossier.errors import InvalidInput
+from dossier.errors import Conflict, InvalidInput
 from dossier.services import plans
+from dossier.services.entries import drafts
 from dossier.services.plans import Goal, Helper, PlanDocument, Step
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import (
+    ConfirmForm,
     EvaluationForm,
     Form,
     PlanForm,
@@ -191,12 +193,19 @@ def write_plan(dossier_id: uuid.UUID) -> Page:
     more = "more" in request.form  # one more empty row everywhere, nothing saved yet
     if not more and form.validate_on_submit():
         try:
-            number = plans.propose_plan(
+            written = plans.propose_or_suggest(
                 ctx, actor(), dossier_id, _draft(form), number_field(form.based_on.data)
             )
         except InvalidInput as error:
             _place_errors(form, error)
         else:
+            number = written.number
+            if number is None:
+                flash(
+                    _("Your suggestion waits for the owners. It counts once they send it."),
+                    "success",
+                )
+                return _back(dossier_id, "#drafts")
             flash(
                 _(
                     "Version %(n)s of the plan is saved. "
@@ -206,7 +215,7 @@ def write_plan(dossier_id: uuid.UUID) -> Page:
                 "success",
             )
             return _back(dossier_id, f"#version-{number}")
-    page = plans.read_plan(ctx, actor(), dossier_id, for_writing=True)
+    page = plans.read_plan(ctx, actor(), dossier_id, for_writing=True, or_suggesting=True)
     if request.method == "GET":
         start_from = request.args.get("from", type=int)
         source = (
@@ -319,3 +328,32 @@ def evaluate_plan(dossier_id: uuid.UUID, number: int) -> Page:
     return render_template(
         "plans/evaluate.html", dossier=page.dossier, page=page, version=version, form=form
     )
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/plan/drafts/<uuid:draft_id>/send")
+@login_required
+def send_plan_draft(dossier_id: uuid.UUID, draft_id: uuid.UUID) -> Page:
+    if ConfirmForm().validate_on_submit():
+        try:
+            number = plans.send_plan_draft(service_context(), actor(), dossier_id, draft_id)
+        except InvalidInput as error:
+            flash(" ".join(_(m) for messages in error.errors.values() for m in messages), "error")
+        except Conflict as error:
+            flash(_(error.detail), "error")
+        else:
+            flash(_("Proposed as yours: version %(n)s.", n=number), "success")
+            return _back(dossier_id, f"#version-{number}")
+    return _back(dossier_id, "#drafts")
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/plan/drafts/<uuid:draft_id>/discard")
+@login_required
+def discard_plan_draft(dossier_id: uuid.UUID, draft_id: uuid.UUID) -> Page:
+    if ConfirmForm().validate_on_submit():
+        try:
+            drafts.discard_draft(service_context(), actor(), dossier_id, draft_id)
+        except Conflict as error:
+            flash(_(error.detail), "error")
+        else:
+            flash(_("The suggestion is thrown away."), "success")
+    return _back(dossier_id, "#drafts")

@@ -81,7 +81,8 @@ PAGES = [
     ("get", "/dossiers/{d}/plan/versions/{n}", None, ALL4),
     ("get", "/dossiers/{d}/plan.pdf", None, ALL4),
     ("get", "/dossiers/{d}/plan.fhir.json", None, ALL4),
-    ("get", "/dossiers/{d}/plan/new", None, (200, 200, 403, 200)),
+    # a helper writes a suggestion with the same form; it waits for the owners
+    ("get", "/dossiers/{d}/plan/new", None, (200, 200, 403, 200, 200)),
     ("get", "/dossiers/{d}/plan/versions/{n}/evaluate", None, (200, 200, 403, 200)),
     ("get", "/dossiers/{d}/settings", None, OWNERS),
     ("get", "/dossiers/{d}/sections", None, OWNERS),
@@ -106,7 +107,14 @@ PAGES = [
     ("post", "/dossiers/{d}/entries/{s}/corrections", TEXT, (302, 302, 403, 403)),
     ("post", "/dossiers/{d}/entries/{r}/corrections/{k}/answer", TEXT, (403, 403, 403, 302)),
     ("post", "/dossiers/{d}/entries/{e}/outdated", {}, (302, 302, 403, 403)),
-    ("post", "/dossiers/{d}/plan/new", {"goals-0-text": "Naar school"}, (302, 302, 403, 302)),
+    (
+        "post",
+        "/dossiers/{d}/plan/new",
+        {"goals-0-text": "Naar school"},
+        (302, 302, 403, 302, 302),
+    ),
+    ("post", "/dossiers/{d}/plan/drafts/{pd}/send", {}, (302, 302, 403, 403, 403)),
+    ("post", "/dossiers/{d}/plan/drafts/{pd}/discard", {}, (302, 302, 403, 403, 302)),
     # a helper suggests; she does not say yes or no to the plan herself
     (
         "post",
@@ -304,9 +312,8 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     # Ilse helps Sanne with Care until next month, and drafted a view on the report
     person(ctx, email_of(HELPER), "parent", "Ilse")
     world.share(email_of(HELPER), "help", expires_at=ctx.now() + timedelta(days=30))
-    draft = drafts.write_draft(
-        ctx, login_actor(ctx, email_of(HELPER)), dossier, report, "view", "Voor Sanne"
-    )
+    ilse = login_actor(ctx, email_of(HELPER))
+    draft = drafts.write_draft(ctx, ilse, dossier, report, "view", "Voor Sanne")
     # a part of the report kept from the reader, to protect someone else
     reader = login_actor(ctx, email_of("reader")).user_id
     passage = withholding.withhold(ctx, writer, dossier, report, "Adres", "Veilig", [reader])
@@ -316,6 +323,9 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     plan = plans.propose_plan(ctx, youth, dossier, plans.PlanDocument(goals=(goal,)))
     for owner in (youth, guardian):
         plans.mark_plan(ctx, owner, dossier, plan, True)
+    # Ilse suggests a change of the plan, which waits for the owners
+    suggested = plans.PlanDocument(goals=(plans.Goal(uuid.uuid4(), "Zwemmen", "Ilse", ()),))
+    plan_draft = plans.write_plan_draft(ctx, ilse, dossier, suggested)
     correction = entries.request_correction(ctx, youth, dossier, report, "Please fix")
     # one request waits at a time per entry: new requests are asked about another report
     second = world.write(writer, "care", "Second report", "Theirs too", "report")
@@ -348,6 +358,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "u": reader,
         "y": passage,
         "z": draft,
+        "pd": plan_draft,
     }
 
 

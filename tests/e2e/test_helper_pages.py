@@ -68,3 +68,28 @@ def test_sanne_chooses_a_helper_who_suggests_and_she_sends_it_as_hers(app, ctx) 
     assert "Ik ben vaak erg moe." in page and "My view" in page
     assert "Suggestions from your helper" not in page  # nothing waits any more
     assert "sent" in ilse.get(entry).get_data(as_text=True)
+
+
+def test_a_helper_suggests_a_plan_change_that_sanne_proposes_as_hers(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    world = youth_world(ctx, age=16)
+    person(ctx, HELPER, "parent", "Ilse")
+    world.share(HELPER, "help", ("care",), expires_at=ctx.now() + timedelta(days=60))
+    plan = f"/dossiers/{world.dossier.id}/plan"
+
+    ilse = login(app, HELPER)
+    assert "Suggest a change of the plan" in ilse.get(plan).get_data(as_text=True)
+    assert ilse.get(f"{plan}/new").status_code == 200
+    saved = post_form(ilse, f"{plan}/new", {"goals-0-text": "Drie dagen naar school"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#drafts")
+    assert "waits for the owners" in ilse.get(plan).get_data(as_text=True)
+
+    sanne = login(app, "sanne@example.nl")
+    page = sanne.get(plan).get_data(as_text=True)
+    assert "Suggestions from your helper" in page and "Drie dagen naar school" in page
+    assert "There is no plan yet." in page  # nothing stands until she sends it
+    send = re.search(r"/plan/drafts/([0-9a-f-]{36})/send", page)
+    assert send is not None
+    sent = post_form(sanne, f"/dossiers/{world.dossier.id}{send.group(0)}", {}, plan)
+    assert sent.status_code == 302 and "#version-1" in sent.headers["Location"]
+    page = sanne.get(plan).get_data(as_text=True)
+    assert "Suggestions from your helper" not in page and "Drie dagen naar school" in page

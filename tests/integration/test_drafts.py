@@ -179,3 +179,36 @@ def test_no_draft_on_a_withdrawn_entry(world: World) -> None:
         drafts.write_draft(ctx, login_actor(ctx, HELPER), world.dossier.id, report, "view", "Voor")
     with ctx.reading() as db:
         assert db.scalar(select(Draft.id)) is None
+
+
+def test_her_helper_suggests_a_plan_change_that_only_her_sending_proposes(world: World) -> None:
+    ctx = world.ctx
+    ilse = login_actor(ctx, HELPER)
+    step = plans.Step(uuid.uuid4(), "Rooster bespreken", "Sanne")
+    goal = plans.Goal(uuid.uuid4(), "Drie dagen naar school", "Sanne", (step,))
+    drafted = plans.write_plan_draft(ctx, ilse, world.dossier.id, plans.PlanDocument(goals=(goal,)))
+    page = plans.read_plan(ctx, world.youth, world.dossier.id)
+    assert page.proposals == [] and page.current is None  # nothing stands yet
+    [shown] = page.drafts
+    assert shown.card.author_name == "Ilse" and shown.document is not None
+    assert [g.text for g in shown.document.goals] == ["Drie dagen naar school"]
+    assert plans.read_plan(ctx, ilse, world.dossier.id).drafts[0].card.mine
+    with pytest.raises(AccessDenied):  # only an owner sends it
+        plans.send_plan_draft(ctx, ilse, world.dossier.id, drafted)
+
+    number = plans.send_plan_draft(ctx, world.youth, world.dossier.id, drafted)
+    [proposal] = plans.read_plan(ctx, world.youth, world.dossier.id).proposals
+    assert proposal.number == number and proposal.author.name == "Sanne"
+    assert [g.text for g in proposal.document.goals] == ["Drie dagen naar school"]
+    assert plans.read_plan(ctx, world.youth, world.dossier.id).drafts == []
+    with pytest.raises(Conflict):
+        plans.send_plan_draft(ctx, world.youth, world.dossier.id, drafted)
+    # the plan form's one save: a suggestion from the helper, a version from an owner
+    written = plans.propose_or_suggest(
+        ctx, ilse, world.dossier.id, plans.PlanDocument(goals=(goal,))
+    )
+    assert written.number is None and written.draft_id is not None
+    own = plans.propose_or_suggest(
+        ctx, world.youth, world.dossier.id, plans.PlanDocument(goals=(goal,))
+    )
+    assert own.number == number + 1 and own.draft_id is None

@@ -25,7 +25,7 @@ def upgrade() -> None:
         "drafts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("dossier_id", sa.Uuid(), nullable=False),
-        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("entry_id", sa.Uuid(), nullable=True),
         sa.Column("section_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("author_id", sa.Uuid(), nullable=True),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from dossier import crypto
 from dossier.actions import Action
@@ -32,8 +33,18 @@ from dossier.services.keychain import signing_public_key
 from dossier.services.notices import NoticeKind, name_of, notify, owner_ids, section_refs
 from dossier.services.work import DossierWork, dossier_work
 
-KINDS = tuple(str(kind) for kind in DraftKind)
+# What a helper drafts about an entry; a plan change is drafted on the plan page (`plans`).
+KINDS = (str(DraftKind.VIEW), str(DraftKind.CORRECTION))
 LIMITS = {DraftKind.VIEW: VIEW_MAX, DraftKind.CORRECTION: REASON_MAX}
+
+
+def signed_parts(body: str, kind: str, entry_id: uuid.UUID | None) -> dict[str, bytes]:
+    """The helper signs the kind and the entry with the words: a draft moved elsewhere breaks."""
+    return {
+        "body": body.encode(),
+        "kind": kind.encode(),
+        "entry": str(entry_id or "").encode(),
+    }
 
 
 def _place(draft: Draft) -> Place:
@@ -97,7 +108,7 @@ def write_draft(
             work.keys.keyring.signing,
             place,
             actor.user_id,
-            {"body": text.encode(), "kind": kind.encode(), "entry": str(entry.id).encode()},
+            signed_parts(text, kind, entry.id),
         )
         db.add(draft)
         for owner in owner_ids(db, dossier_id):
@@ -116,6 +127,11 @@ def write_draft(
         return draft.id
 
 
+def open_draft(work: DossierWork, draft: Draft) -> str | None:
+    """The draft's words, checked against the helper's signature; None (logged) otherwise."""
+    return _open(work, draft)
+
+
 def _open(work: DossierWork, draft: Draft) -> str | None:
     try:
         key = work.keys.key(draft.section_id, draft.key_version)
@@ -126,11 +142,7 @@ def _open(work: DossierWork, draft: Draft) -> str | None:
             draft.signature,
             place,
             draft.author_id or uuid.UUID(int=0),
-            {
-                "body": text.encode(),
-                "kind": draft.kind.encode(),
-                "entry": str(draft.entry_id).encode(),
-            },
+            signed_parts(text, draft.kind, draft.entry_id),
         )
     except (Untrusted, AccessDenied, crypto.CryptoError):
         log_untrusted(work, "draft", draft.id)
@@ -139,14 +151,19 @@ def _open(work: DossierWork, draft: Draft) -> str | None:
 
 
 def drafts_of(work: DossierWork, entry: Entry) -> list[DraftCard]:
-    """Inside the entry page's unit of work: the owners see every draft that waits; the helper
-    sees his own, with what became of them. Nobody else sees any."""
+    """Inside the entry page's unit of work (see `cards_of`)."""
+    statement = select(Draft).where(Draft.entry_id == entry.id).order_by(Draft.created_at)
+    return cards_of(work, statement, entry.section_id)
+
+
+def cards_of(work: DossierWork, statement: Select[Any], section_id: uuid.UUID) -> list[DraftCard]:
+    """The owners see every draft of `statement` that waits; the helper sees his own, with what
+    became of them. Nobody else sees any."""
     access = work.access
     me = access.actor.user_id
-    statement = select(Draft).where(Draft.entry_id == entry.id).order_by(Draft.created_at)
     if access.is_owner:
         statement = statement.where(Draft.status == DraftStatus.WAITING)
-    elif access.can_draft(entry.section_id):
+    elif access.can_draft(section_id):
         statement = statement.where(Draft.author_id == me)
     else:
         return []
@@ -164,12 +181,18 @@ def drafts_of(work: DossierWork, entry: Entry) -> list[DraftCard]:
     ]
 
 
-def _waiting_draft(work: DossierWork, draft_id: uuid.UUID, action: Action) -> Draft:
+def waiting_draft(work: DossierWork, draft_id: uuid.UUID, action: Action) -> Draft:
+    """A draft that waits, in a part of the dossier the actor reads; 404 (logged) otherwise."""
     draft = work.db.get(Draft, draft_id, with_for_update=True)
     fields = {"object_type": "draft", "object_id": str(draft_id)}
-    if draft is None or draft.dossier_id != work.access.dossier.id:
+    if (
+        draft is None
+        or draft.dossier_id != work.access.dossier.id
+        or not work.access.can_read(draft.section_id)
+    ):
         raise work.refuse(action, "no such draft", NotFound(), **fields)
-    entry_in(work, draft.entry_id, action)
+    if draft.entry_id is not None:
+        entry_in(work, draft.entry_id, action)
     if draft.status != DraftStatus.WAITING:
         raise Conflict(N_("This suggestion was sent or thrown away already."))
     return draft
@@ -183,12 +206,14 @@ def send_draft(
     action = Action.DRAFT_SEND
     with dossier_work(ctx, actor, dossier_id, action) as work:
         work.require_owner(action)
-        draft = _waiting_draft(work, draft_id, action)
+        draft = waiting_draft(work, draft_id, action)
         text = body if body is not None and body.strip() else _open(work, draft)
         if text is None:
             raise InvalidInput(
                 {"body": [N_("This suggestion cannot be trusted. Write it in your own words.")]}
             )
+        if draft.entry_id is None:  # a plan change is sent on the plan page
+            raise Conflict(N_("Send a suggestion for the plan on the plan page."))
         if draft.kind == DraftKind.VIEW:
             made = view_in(work, draft.entry_id, text)
         else:
@@ -206,7 +231,7 @@ def discard_draft(ctx: Context, actor: Actor, dossier_id: uuid.UUID, draft_id: u
     """An owner throws a draft away, or the helper takes his own back."""
     action = Action.DRAFT_DISCARD
     with dossier_work(ctx, actor, dossier_id, action) as work:
-        draft = _waiting_draft(work, draft_id, action)
+        draft = waiting_draft(work, draft_id, action)
         if not work.access.is_owner and draft.author_id != actor.user_id:
             raise work.refuse(
                 action, "not an owner or its writer", object_type="draft", object_id=str(draft.id)

@@ -258,3 +258,15 @@ def clean_evaluation(
             errors.add(f"goals-{index}-outcome", N_("Choose reached, partly or not reached."))
         cleaned[ref] = (outcome, free_text(errors, words, f"goals-{index}-words", WORDS_MAX))
     return Evaluation(cleaned)
+
+
+def draft_body(document: PlanDocument, based_on: int | None) -> str:
+    """A helper's plan change as its draft keeps it: the version and the one it starts from."""
+    return json.dumps(
+        {"based_on": based_on, "document": json.loads(document.to_bytes())}, sort_keys=True
+    )
+
+
+def parsed_draft(body: str) -> tuple[PlanDocument, int | None]:
+    raw = json.loads(body)
+    return PlanDocument.from_bytes(json.dumps(raw["document"]).encode()), raw.get("based_on")

@@ -14,14 +14,31 @@ from sqlalchemy.orm import Session
 from dossier.actions import Action
 from dossier.consent import Agreement
 from dossier.errors import NotFound
-from dossier.models import PlanEvaluation, PlanMark, PlanProgress, PlanStatus, PlanVersion, Section
+from dossier.models import (
+    Draft,
+    DraftKind,
+    PlanEvaluation,
+    PlanMark,
+    PlanProgress,
+    PlanStatus,
+    PlanVersion,
+    Section,
+)
 from dossier.services.content import Untrusted
 from dossier.services.context import Actor, Context
 from dossier.services.dossiers import DossierSummary, described
+from dossier.services.entries.drafts import DraftCard, cards_of
 from dossier.services.entries.lookup import log_untrusted
 from dossier.services.lifecycle import rules
 from dossier.services.notices import name_of
-from dossier.services.plans.document import Evaluation, Goal, Helper, PlanDocument, Step
+from dossier.services.plans.document import (
+    Evaluation,
+    Goal,
+    Helper,
+    PlanDocument,
+    Step,
+    parsed_draft,
+)
 from dossier.services.plans.people import (
     Person,
     may_mark,
@@ -144,6 +161,8 @@ class PlanPage:
     my_relation: str
     today: date
     settled: list[VersionView] = field(default_factory=list)  # every older version, if asked
+    may_draft: bool = False  # a trusted helper: he suggests a change, an owner sends it
+    drafts: list[PlanDraft] = field(default_factory=list)  # for the owners and the helper
 
 
 def read_plan(
@@ -152,12 +171,14 @@ def read_plan(
     dossier_id: uuid.UUID,
     number: int | None = None,
     for_writing: bool = False,
+    or_suggesting: bool = False,
 ) -> PlanPage:
     """The plan page; `number`: also one version from its history. `for_writing`: the page of a
-    form that changes the plan, refused to whoever may only read it."""
+    form that changes the plan, refused to whoever may only read it (`or_suggesting`: a trusted
+    helper may fill it in, as a suggestion)."""
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_READ) as work:
         page = plan_page(work, number)
-        if for_writing and not page.may_write:
+        if for_writing and not (page.may_write or (or_suggesting and page.may_draft)):
             raise work.refuse(Action.PLAN_PROPOSE, "may not write the plan", object_type="plan")
         work.log(
             Action.PLAN_READ,
@@ -254,7 +275,31 @@ def plan_page(work: DossierWork, number: int | None = None, every: bool = False)
         my_relation=relation_of(access),
         today=now.date(),
         settled=[views[v.id] for v in opened if v.status not in OPEN] if every else [],
+        may_draft=access.can_draft(section.id),
+        drafts=_plan_drafts(work, section.id),
     )
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """A helper's plan change as the plan page shows it: None when it cannot be trusted."""
+
+    card: DraftCard
+    document: PlanDocument | None
+    based_on: int | None
+
+
+def _plan_drafts(work: DossierWork, section_id: uuid.UUID) -> list[PlanDraft]:
+    statement = (
+        select(Draft)
+        .where(Draft.dossier_id == work.access.dossier.id, Draft.kind == DraftKind.PLAN)
+        .order_by(Draft.created_at)
+    )
+    found = []
+    for card in cards_of(work, statement, section_id):
+        document, based_on = parsed_draft(card.body) if card.body else (None, None)
+        found.append(PlanDraft(card, document, based_on))
+    return found
 
 
 def _name(db: Session, by_id: dict[uuid.UUID, Person], user_id: uuid.UUID | None) -> str:

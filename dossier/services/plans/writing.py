@@ -83,57 +83,62 @@ def propose_plan(
 ) -> int:
     """A new version, proposed beside what there is; its number. Starting from a version keeps
     the references of its goals and actions, so what was ticked off stays ticked off."""
-    errors = validation.Errors()
     with dossier_work(ctx, actor, dossier_id, Action.PLAN_PROPOSE) as work:
-        _one_at_a_time(work)
-        db, access = work.db, work.access
-        section = _writable_section(work, Action.PLAN_PROPOSE)
-        if based_on is not None:
-            _version(work, based_on, Action.PLAN_PROPOSE)
-        now = ctx.now()
-        people = [person.id for person in people_on(db, dossier_id, section.id, now)]
-        document = clean(draft, errors, people, now.date())
-        errors.raise_if_any()
-        number = (
-            db.scalar(
-                select(func.max(PlanVersion.number)).where(PlanVersion.dossier_id == dossier_id)
-            )
-            or 0
-        ) + 1
-        version = PlanVersion(
-            id=uuid.uuid4(),
+        return propose_in(work, draft, based_on)
+
+
+def propose_in(work: DossierWork, draft: PlanDocument, based_on: int | None = None) -> int:
+    """`propose_plan` inside the caller's unit of work: also how a helper's plan draft becomes
+    an owner's proposal."""
+    errors = validation.Errors()
+    ctx, actor, dossier_id = work.ctx, work.access.actor, work.access.dossier.id
+    _one_at_a_time(work)
+    db, access = work.db, work.access
+    section = _writable_section(work, Action.PLAN_PROPOSE)
+    if based_on is not None:
+        _version(work, based_on, Action.PLAN_PROPOSE)
+    now = ctx.now()
+    people = [person.id for person in people_on(db, dossier_id, section.id, now)]
+    document = clean(draft, errors, people, now.date())
+    errors.raise_if_any()
+    number = (
+        db.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.dossier_id == dossier_id))
+        or 0
+    ) + 1
+    version = PlanVersion(
+        id=uuid.uuid4(),
+        dossier_id=dossier_id,
+        section_id=section.id,
+        number=number,
+        based_on=based_on,
+        author_id=actor.user_id,
+        author_role=actor.role,
+        perspective=access.perspective,
+        created_at=now,
+        status=PlanStatus.PROPOSED,
+        next_evaluation_on=document.next_evaluation,
+    )
+    seal_document(work.keys, version, document)
+    db.add(version)
+    db.flush()  # the version before its actions: no relationship tells the session so
+    db.add_all(
+        PlanAction(
             dossier_id=dossier_id,
-            section_id=section.id,
-            number=number,
-            based_on=based_on,
-            author_id=actor.user_id,
-            author_role=actor.role,
-            perspective=access.perspective,
-            created_at=now,
-            status=PlanStatus.PROPOSED,
-            next_evaluation_on=document.next_evaluation,
+            plan_version_id=version.id,
+            ref=action.ref,
+            due_on=action.by,
+            assignee_id=action.who_id,
         )
-        seal_document(work.keys, version, document)
-        db.add(version)
-        db.flush()  # the version before its actions: no relationship tells the session so
-        db.add_all(
-            PlanAction(
-                dossier_id=dossier_id,
-                plan_version_id=version.id,
-                ref=action.ref,
-                due_on=action.by,
-                assignee_id=action.who_id,
-            )
-            for action in document.actions()
-        )
-        work.log(
-            Action.PLAN_PROPOSE,
-            at=now,
-            object_type="plan",
-            object_id=str(version.id),
-            reason=f"version {number}",
-        )
-        return number
+        for action in document.actions()
+    )
+    work.log(
+        Action.PLAN_PROPOSE,
+        at=now,
+        object_type="plan",
+        object_id=str(version.id),
+        reason=f"version {number}",
+    )
+    return number
 
 
 def mark_plan(
