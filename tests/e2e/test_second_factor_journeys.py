@@ -125,3 +125,41 @@ def test_a_youth_adds_a_passkey_and_uses_it_as_second_step(  # type: ignore[no-u
     check(page, "second-step-passkey")
     page.locator("[data-passkey=login]").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hoi")
+
+
+def test_an_admin_sets_up_a_passkey_before_anything_else(  # type: ignore[no-untyped-def]
+    browser: Browser, base_url: str, ctx, strict
+) -> None:
+    site = base_url.replace("127.0.0.1", "localhost")  # a passkey needs a host name
+    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
+    page = browser.new_context(viewport=VIEWPORTS["phone"]).new_page()
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    password_step(page, site, "admin@example.nl")
+    expect(page).to_have_url(site + "/account/second-step")
+    page.goto(site + "/admin/professionals")
+    expect(page).to_have_url(site + "/account/second-step")  # nothing else first
+    page.locator("#passkey-name").fill("Sleutel van het werk")
+    page.locator("[data-passkey=add]").click()
+    expect(page.locator(".factor h3")).to_contain_text("Sleutel van het werk")
+    page.goto(site + "/admin/professionals")
+    expect(page).to_have_url(site + "/admin/professionals")
+    page.context.clear_cookies()
+    password_step(page, site, "admin@example.nl")
+    expect(page).to_have_url(site + "/login/code")
+    page.locator("[data-passkey=login]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(site + "/admin/professionals")
+    expect(page).to_have_url(site + "/admin/professionals")
