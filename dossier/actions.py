@@ -213,6 +213,18 @@ class Action(StrEnum):
         N_("looked at every access on a legal basis, as an auditor"),
     )
 
+    # The client council reads figures about the service, never about a person.
+    COUNCIL_FIGURES = (
+        "council.figures",
+        DOES,
+        N_("looked at the figures for the client council"),
+    )
+    COUNCIL_REPORT = (
+        "council.report",
+        DOES,
+        N_("downloaded the quarterly report for the client council"),
+    )
+
     # A trusted helper's suggestions, which count only once an owner sends them as her own.
     DRAFT_WRITE = "draft.write", DOES, N_("wrote a suggestion for the young person, as a helper")
     DRAFT_SEND = "draft.send", DOES, N_("sent a helper's suggestion as their own")

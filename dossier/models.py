@@ -73,6 +73,11 @@ class Role(StrEnum):
     PROFESSIONAL = "professional"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    COUNCIL = "council"  # a client council member: anonymous figures, never a person
+
+
+# Who checks or advises on the service and never looks in a dossier: nobody shares with them.
+SERVICE_ROLES = (Role.ADMIN, Role.AUDITOR, Role.COUNCIL)
 
 
 class SessionKind(StrEnum):
@@ -1392,3 +1397,37 @@ class Draft(Base):
     status: Mapped[str] = mapped_column(String(20))  # a DraftStatus
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class CheckInMoment(StrEnum):
+    """What made the service ask "Do you feel heard?": moments that matter to a family."""
+
+    PLAN = "plan"  # a plan everyone stands behind
+    CORRECTION = "correction"  # an answer to a request for a correction
+
+
+class CheckIn(Base):
+    """One answer to "Do you feel heard?", kept apart from who gave it: no person, and no date
+    finer than the month. Read only as figures by the client council."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_month", "month"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    month: Mapped[date] = mapped_column(Date)  # always the first day of the month
+    role: Mapped[str] = mapped_column(String(20))  # youth or parent
+    moment: Mapped[str] = mapped_column(String(20))  # a CheckInMoment
+    score: Mapped[int] = mapped_column(Integer)  # 1 (not at all) to 5 (completely)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckInTurn(Base):
+    """The month someone last answered or said "not now", so nobody is asked more than once a
+    month. It says nothing about what they answered."""
+
+    __tablename__ = "check_in_turns"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date)

@@ -24,7 +24,15 @@ from dossier.errors import (
     InvalidInput,
     NotFound,
 )
-from dossier.models import EmailChange, Language, Role, SessionKind, User, UserSession
+from dossier.models import (
+    SERVICE_ROLES,
+    EmailChange,
+    Language,
+    Role,
+    SessionKind,
+    User,
+    UserSession,
+)
 from dossier.services import validation
 from dossier.services.context import Actor, Context, Refused, mail_after_commit
 from dossier.services.mail import Mail
@@ -37,7 +45,7 @@ from dossier.services.sessions import (
 )
 
 SELF_REGISTERED_ROLES = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
-STAFF_ROLES = (Role.ADMIN, Role.AUDITOR)
+STAFF_ROLES = SERVICE_ROLES
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
+    SERVICE_ROLES,
     Approver,
     Dossier,
     DossierOwner,
@@ -266,7 +267,7 @@ def accept(ctx: Context, actor: Actor, raw: bytes) -> uuid.UUID:
 
 
 def _who_may_not_approve(db: Session, approver: Approver, actor: Actor) -> str | None:
-    if actor.role in (Role.ADMIN, Role.AUDITOR, Role.YOUTH):
+    if actor.role in (*SERVICE_ROLES, Role.YOUTH):
         return N_("Only a parent or guardian can use this code.")
     if db.scalar(
         select(DossierOwner.id).where(

@@ -179,5 +179,11 @@ def actor_refusal(
 def require_auditor(actor: Actor, action: Action) -> None:
     """Only the auditor reviews what others could not be asked about (emergencies, access by
     law, objections); anyone else is refused and the refusal is logged."""
-    if actor.role != Role.AUDITOR:
-        raise actor_refusal(AccessDenied(), action, actor, None, reason="not an auditor")
+    require_role(actor, Role.AUDITOR, action)
+
+
+def require_role(actor: Actor, role: Role, action: Action) -> None:
+    """Pages of a role that looks at the service, not in a dossier: anyone else is refused, and
+    the refusal is logged."""
+    if actor.role != role:
+        raise actor_refusal(AccessDenied(), action, actor, None, reason=f"not {role}")

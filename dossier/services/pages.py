@@ -9,7 +9,7 @@ from typing import Unpack
 
 from dossier.actions import Action
 from dossier.models import OWN_STORY, CorrectionStatus, Entry, Relation, Role
-from dossier.services import emergency, legal_basis
+from dossier.services import check_ins, emergency, legal_basis
 from dossier.services.access_requests import RequestView, request_code, waiting_for
 from dossier.services.accounts import Profile, professional_profiles
 from dossier.services.approvals import (
@@ -194,6 +194,8 @@ class StartPage:
     requests: int  # sharings that wait for this person as approver
     # emergency requests that wait for this officer's yes; None for someone who is no officer
     emergencies: int | None = None
+    # "Do you feel heard?", after a moment that mattered; None when there is nothing to ask
+    check_in: check_ins.Question | None = None
 
 
 LISTS_DOSSIERS = (Role.YOUTH, Role.PARENT, Role.PROFESSIONAL)
@@ -217,6 +219,7 @@ def start_page(ctx: Context, actor: Actor) -> StartPage:
             notices=news_of(db, actor, ctx.now()),
             requests=waiting_count(db, ctx, actor),
             emergencies=emergency.officer_waiting(db, actor, ctx.now()),
+            check_in=check_ins.due(db, ctx, actor),
         )
 
 

@@ -23,6 +23,7 @@ from dossier.audit import Event, Outcome, append
 from dossier.errors import N_, Conflict, InvalidInput, NotFound
 from dossier.models import (
     LIVE_GRANT_STATUSES,
+    SERVICE_ROLES,
     AuditEvent,
     ChangeStatus,
     DossierOwner,
@@ -203,10 +204,10 @@ def _validate(
 def _who_may_not_receive(db: Session, dossier_id: uuid.UUID, person: User) -> str | None:
     """Why this person cannot be given access to the dossier, or None. One rule for every way
     in: a share by e-mail and a share link accepted by whoever holds it."""
-    if person.role in (Role.ADMIN, Role.AUDITOR):
+    if person.role in SERVICE_ROLES:
         return N_(
-            "Dossiers cannot be shared with administrators or auditors: "
-            "they check the service, not the people in it."
+            "Dossiers cannot be shared with administrators, auditors or client council "
+            "members: they look at the service, not at the people in it."
         )
     if person.role == Role.PROFESSIONAL and person.verified_at is None:
         return N_(

@@ -11,6 +11,8 @@ def init_app(app: Flask) -> None:
         admin,
         approvals,
         audit,
+        check_ins,
+        council,
         dossiers,
         drafts,
         emergency,

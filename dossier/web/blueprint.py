@@ -70,6 +70,7 @@ ROLE_LABELS = {
     Role.PROFESSIONAL: N_("care professional"),
     Role.ADMIN: N_("administrator"),
     Role.AUDITOR: N_("auditor"),
+    Role.COUNCIL: N_("client council member"),
 }
 RELATION_LABELS = {
     Relation.SUBJECT: N_("the young person"),

@@ -404,3 +404,18 @@ class AddPasskeyForm(Form):
 
 class StartResetForm(Form):
     email = EmailField(_l("E-mail address of the staff member"))
+
+
+class CheckInForm(Form):
+    score = RadioField(
+        _l("Do you feel heard?"),
+        choices=[
+            SelectChoice("1", _l("1 · not at all")),
+            SelectChoice("2", _l("2 · a little")),
+            SelectChoice("3", _l("3 · partly")),
+            SelectChoice("4", _l("4 · mostly")),
+            SelectChoice("5", _l("5 · completely")),
+        ],
+        validate_choice=False,
+    )
+    comment = TextAreaField(_l("Do you want to say more? (you may skip this)"))

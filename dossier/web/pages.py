@@ -9,7 +9,7 @@ from dossier.edge.context import service_context
 from dossier.edge.i18n import remember_language
 from dossier.services import pages
 from dossier.web.blueprint import Page, bp
-from dossier.web.forms import ConfirmForm
+from dossier.web.forms import CheckInForm, ConfirmForm
 
 
 @bp.get("/")
@@ -36,6 +36,8 @@ def start() -> Page:
         requests=page.requests,
         emergencies=page.emergencies,
         confirm=ConfirmForm(),
+        check_in=page.check_in,
+        check_in_form=CheckInForm() if page.check_in else None,
     )
 
 

@@ -43,8 +43,9 @@ def staff(ctx: Context, email: str, role: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("who", "permission", "says"),
     [
-        ("auditor", "read", "administrators or auditors"),
-        ("admin", "read", "administrators or auditors"),
+        ("auditor", "read", "administrators, auditors or client council"),
+        ("admin", "read", "administrators, auditors or client council"),
+        ("council", "read", "administrators, auditors or client council"),
         ("unverified", "contribute", "not checked yet"),
         ("unverified", "read", "not checked yet"),
     ],

@@ -10,10 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from weasyprint import HTML  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
-
 from dossier.services.plans.reading import PlanPage, VersionView
+from dossier.services.printing import pdf_of as pdf_of
 
 
 @dataclass(frozen=True)
@@ -30,11 +28,3 @@ PlanRenderer = Callable[[PrintedPlan], str]
 def chosen_version(page: PlanPage) -> VersionView | None:
     """The plan everyone stands behind; while there is none, the newest proposal."""
     return page.current or (page.proposals[0] if page.proposals else None)
-
-
-def pdf_of(html: str) -> bytes:
-    """The page as a PDF. It carries its own style, and nothing in it is fetched: an address in
-    someone's words never makes the server reach out."""
-    nothing = URLFetcher(allowed_protocols=(), allow_redirects=False, timeout=1)
-    pdf: bytes = HTML(string=html, url_fetcher=nothing).write_pdf()
-    return pdf

@@ -1,0 +1,314 @@
+"""The raw counts behind the council's figures, in a handful of grouped queries.
+
+Only the access log and what a dossier keeps in the clear (who, when, what kind) are read; no
+key is opened and nothing sealed is touched. The counts here are exact and never leave this
+package: `report` shows them only through `disclosure`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from dossier.actions import Action
+from dossier.audit import Outcome
+from dossier.models import AuditEvent, CheckIn, CorrectionStatus, PlanMark, Role, User
+from dossier.services.council.measures import Measure
+from dossier.services.council.periods import Month, start_of
+
+FAMILY = (Role.YOUTH, Role.PARENT)
+ANY = None
+# Counted straight from the log: the action, and whose action it must be (None: anyone's).
+FROM_THE_LOG: dict[Measure, tuple[Action, tuple[str, ...] | None]] = {
+    Measure.FAMILY_VIEWS: (Action.PERSPECTIVE_CREATE, FAMILY),
+    Measure.FAMILY_ENTRIES: (Action.ENTRY_CREATE, FAMILY),
+    Measure.PROFESSIONAL_ENTRIES: (Action.ENTRY_CREATE, (Role.PROFESSIONAL,)),
+    Measure.PLANS_PROPOSED: (Action.PLAN_PROPOSE, ANY),
+    Measure.CORRECTIONS_REQUESTED: (Action.CORRECTION_CREATE, ANY),
+    Measure.CORRECTIONS_ANSWERED: (Action.CORRECTION_ANSWER, ANY),
+    Measure.SHARES_MADE: (Action.GRANT_CREATE, ANY),
+    Measure.SHARES_STOPPED: (Action.GRANT_REVOKE, ANY),
+    Measure.EMERGENCY: (Action.EMERGENCY_OPEN, ANY),
+    Measure.LEGAL: (Action.LEGAL_OPEN, ANY),
+    Measure.WITHHELD: (Action.PASSAGE_WITHHOLD, ANY),
+    Measure.OBJECTIONS: (Action.PASSAGE_OBJECT, ANY),
+    Measure.COPIES: (Action.DOSSIER_EXPORT, ANY),
+}
+OUTCOMES = {
+    CorrectionStatus.CORRECTED: Measure.CORRECTED,
+    CorrectionStatus.REMOVED: Measure.REMOVED,
+    CorrectionStatus.DECLINED: Measure.DECLINED,
+}
+IN_TIME_DAYS = 28  # "within 4 weeks"
+OWN_WORDS = (Action.ENTRY_CREATE, Action.PERSPECTIVE_CREATE)
+Key = tuple[Month, Measure, str | None]  # a month, a measure, an organisation (None: all)
+
+
+@dataclass
+class Tally:
+    """Exact counts per month, for everyone and per organisation of the acting professional."""
+
+    months: list[Month]
+    counts: Counter[Key] = field(default_factory=Counter)
+    # Distinct dossiers in a stretch of months: a dossier with own words in two months of a
+    # quarter counts once in the quarter, so these are counted per stretch, not added up.
+    own_words: dict[tuple[Month, ...], int] = field(default_factory=dict)
+    # days between asking and answering, per month of the answer and organisation
+    answer_days: dict[tuple[Month, str | None], list[float]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    scores: dict[Month, list[int]] = field(default_factory=lambda: defaultdict(list))
+    comments: dict[Month, list[str]] = field(default_factory=lambda: defaultdict(list))
+    organisations: list[str] = field(default_factory=list)
+
+    def count(self, measure: Measure, months: Iterable[Month], org: str | None = None) -> int:
+        return sum(self.counts[(month, measure, org)] for month in months)
+
+
+def tally(db: Session, months: Sequence[Month], stretches: Iterable[tuple[Month, ...]]) -> Tally:
+    """Everything the council's page needs about `months`, with distinct dossiers counted for
+    each month and for every stretch in `stretches` (the chosen quarter)."""
+    bounds = [start_of(month) for month in [*months, months[-1].next()]]
+    result = Tally(list(months))
+    bucket = _bucket(AuditEvent.at, months, bounds)
+    _count_the_log(db, result, bucket, bounds)
+    _count_per_organisation(db, result, bucket, bounds)
+    _count_own_words(db, result, months, stretches)
+    _count_answer_times(db, result, bounds)
+    _count_destruction(db, result, bounds)
+    _count_plan_yes(db, result, months, bounds)
+    _count_check_ins(db, result, months)
+    result.organisations = list(
+        db.scalars(
+            select(User.organisation)
+            .where(User.role == Role.PROFESSIONAL, User.organisation.is_not(None))
+            .distinct()
+            .order_by(User.organisation)
+        )
+    )
+    return result
+
+
+def _bucket(
+    column: ColumnElement[datetime] | object, months: Sequence[Month], bounds: list[datetime]
+) -> ColumnElement[int]:
+    """The index of the month a moment falls in, worked out by the database."""
+    return case(*((column < bound, index) for index, bound in enumerate(bounds[1:])), else_=-1)  # type: ignore[operator]
+
+
+def _in(bounds: list[datetime], column: object = AuditEvent.at) -> ColumnElement[bool]:
+    return and_(column >= bounds[0], column < bounds[-1])  # type: ignore[operator]
+
+
+def _succeeded(*actions: Action) -> ColumnElement[bool]:
+    return and_(AuditEvent.action.in_(actions), AuditEvent.outcome == Outcome.SUCCESS)
+
+
+def _grouped(
+    db: Session,
+    *columns: ColumnElement[Any],
+    where: Sequence[ColumnElement[bool]],
+    join: bool = False,
+) -> Iterable[Sequence[Any]]:
+    """Counts per distinct row of `columns`. Grouped outside a subquery, so that PostgreSQL
+    sees the same column it groups by, not an expression with its own parameters."""
+    inner = select(*(column.label(f"c{i}") for i, column in enumerate(columns))).where(*where)
+    if join:
+        inner = inner.join(User, User.id == AuditEvent.actor_id)
+    rows = inner.subquery()
+    keys = list(rows.c)
+    return db.execute(select(*keys, func.count()).group_by(*keys)).all()
+
+
+def _outcome() -> ColumnElement[Any]:
+    """An answer's outcome (its event's reason); nothing for any other action."""
+    return case(
+        (AuditEvent.action == Action.CORRECTION_ANSWER, AuditEvent.reason), else_=literal(None)
+    )
+
+
+def _count_the_log(
+    db: Session, result: Tally, bucket: ColumnElement[int], bounds: list[datetime]
+) -> None:
+    actions = {action for action, _ in FROM_THE_LOG.values()}
+    rows = _grouped(
+        db,
+        bucket,
+        AuditEvent.action,
+        AuditEvent.actor_role,
+        _outcome(),
+        where=[_in(bounds), _succeeded(*actions)],
+    )
+    _add(result, rows, None)
+
+
+def _count_per_organisation(
+    db: Session, result: Tally, bucket: ColumnElement[int], bounds: list[datetime]
+) -> None:
+    actions = {FROM_THE_LOG[m][0] for m in Measure if m.by_organisation and m in FROM_THE_LOG}
+    rows = _grouped(
+        db,
+        bucket,
+        AuditEvent.action,
+        AuditEvent.actor_role,
+        _outcome(),
+        User.organisation,
+        where=[
+            _in(bounds),
+            _succeeded(*actions),
+            AuditEvent.actor_role == Role.PROFESSIONAL,
+            User.organisation.is_not(None),
+        ],
+        join=True,
+    )
+    for index, action, role, reason, organisation, count in rows:
+        _add(result, [(index, action, role, reason, count)], organisation)
+
+
+def _add(result: Tally, rows: Iterable[Sequence[object]], org: str | None) -> None:
+    for index, action, role, reason, count in rows:
+        if not isinstance(index, int) or index < 0 or not isinstance(count, int):
+            continue
+        month = result.months[index]
+        for measure, (wanted, roles) in FROM_THE_LOG.items():
+            counted = org is None or measure.by_organisation
+            if counted and action == wanted and (roles is None or role in roles):
+                result.counts[(month, measure, org)] += count
+        if action == Action.CORRECTION_ANSWER and reason in OUTCOMES:
+            result.counts[(month, OUTCOMES[CorrectionStatus(reason)], org)] += count
+
+
+def _count_own_words(
+    db: Session, result: Tally, months: Sequence[Month], stretches: Iterable[tuple[Month, ...]]
+) -> None:
+    def distinct_dossiers(stretch: tuple[Month, ...]) -> int:
+        bounds = [start_of(stretch[0]), start_of(stretch[-1].next())]
+        return (
+            db.scalar(
+                select(func.count(func.distinct(AuditEvent.dossier_id))).where(
+                    _in(bounds), _succeeded(*OWN_WORDS), AuditEvent.actor_role.in_(FAMILY)
+                )
+            )
+            or 0
+        )
+
+    for stretch in [*((month,) for month in months), *stretches]:
+        result.own_words[stretch] = distinct_dossiers(stretch)
+        if len(stretch) == 1:
+            result.counts[(stretch[0], Measure.OWN_WORDS_DOSSIERS, None)] = result.own_words[
+                stretch
+            ]
+
+
+def _count_answer_times(db: Session, result: Tally, bounds: list[datetime]) -> None:
+    """How long each answered request waited: the answer's event beside the request's."""
+    answers = db.execute(
+        select(AuditEvent.object_id, AuditEvent.at, User.organisation)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(_in(bounds), _succeeded(Action.CORRECTION_ANSWER))
+    ).all()
+    asked: dict[str, datetime] = {}
+    ids = [row.object_id for row in answers if row.object_id]
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        asked.update(
+            db.execute(
+                select(AuditEvent.object_id, AuditEvent.at).where(
+                    _succeeded(Action.CORRECTION_CREATE), AuditEvent.object_id.in_(chunk)
+                )
+            ).tuples()
+        )
+    for object_id, at, organisation in answers:
+        if object_id not in asked:
+            continue
+        month = _month_of(result.months, bounds, at)
+        days = (at - asked[object_id]).total_seconds() / 86400
+        for org in (None, organisation) if organisation else (None,):
+            result.answer_days[(month, org)].append(days)
+            if days <= IN_TIME_DAYS:
+                result.counts[(month, Measure.CORRECTIONS_IN_TIME, org)] += 1
+
+
+def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> None:
+    """A dossier destroyed at once (nobody else had to say yes) counts as a request carried out
+    the same day; otherwise the clock runs from the request."""
+    destroyed = db.execute(
+        select(AuditEvent.dossier_id, AuditEvent.at).where(
+            _in(bounds), _succeeded(Action.DOSSIER_DESTROY)
+        )
+    ).all()
+    requests = db.execute(
+        select(AuditEvent.dossier_id, AuditEvent.at).where(
+            _in(bounds), _succeeded(Action.DOSSIER_DESTROY_REQUEST)
+        )
+    ).all()
+    ids = [row.dossier_id for row in destroyed if row.dossier_id]
+    first_request: dict[uuid.UUID, datetime] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        first_request.update(
+            db.execute(
+                select(AuditEvent.dossier_id, func.min(AuditEvent.at))
+                .where(_succeeded(Action.DOSSIER_DESTROY_REQUEST), AuditEvent.dossier_id.in_(chunk))
+                .group_by(AuditEvent.dossier_id)
+            ).tuples()
+        )
+    for _dossier, at in requests:
+        result.counts[
+            (_month_of(result.months, bounds, at), Measure.DESTRUCTION_REQUESTS, None)
+        ] += 1
+    for dossier_id, at in destroyed:
+        month = _month_of(result.months, bounds, at)
+        result.counts[(month, Measure.DESTROYED, None)] += 1
+        asked = first_request.get(dossier_id)
+        if asked is None:
+            result.counts[(month, Measure.DESTRUCTION_REQUESTS, None)] += 1
+        if asked is None or at <= _three_months_after(asked):
+            result.counts[(month, Measure.DESTROYED_IN_TIME, None)] += 1
+
+
+def _count_plan_yes(
+    db: Session, result: Tally, months: Sequence[Month], bounds: list[datetime]
+) -> None:
+    rows = db.execute(
+        select(PlanMark.created_at, PlanMark.plan_version_id).where(
+            _in(bounds, PlanMark.created_at),
+            PlanMark.role == Role.YOUTH,
+            PlanMark.agrees.is_(True),
+        )
+    )
+    for at, _version in rows:
+        result.counts[(_month_of(months, bounds, at), Measure.PLANS_YOUTH_AGREES, None)] += 1
+
+
+def _count_check_ins(db: Session, result: Tally, months: Sequence[Month]) -> None:
+    by_day = {month.first_day: month for month in months}
+    rows = db.execute(
+        select(CheckIn.month, CheckIn.score, CheckIn.comment).where(CheckIn.month.in_(list(by_day)))
+    )
+    for first_day, score, comment in rows:
+        month = by_day[first_day]
+        result.counts[(month, Measure.CHECK_INS, None)] += 1
+        result.scores[month].append(score)
+        if comment:
+            result.comments[month].append(comment)
+
+
+def _month_of(months: Sequence[Month], bounds: list[datetime], at: datetime) -> Month:
+    for month, end in zip(months, bounds[1:], strict=True):
+        if at < end:
+            return month
+    return months[-1]
+
+
+def _three_months_after(moment: datetime) -> datetime:
+    month = moment.month + 3
+    year = moment.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    day = min(moment.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+    return moment.replace(year=year, month=month, day=day)
