@@ -222,7 +222,7 @@ def _count_answer_times(db: Session, result: Tally, bounds: list[datetime]) -> N
                 select(AuditEvent.object_id, AuditEvent.at).where(
                     _succeeded(Action.CORRECTION_CREATE), AuditEvent.object_id.in_(chunk)
                 )
-            ).tuples()
+            ).all()
         )
     for object_id, at, organisation in answers:
         if object_id not in asked:
@@ -256,7 +256,7 @@ def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> No
                 select(AuditEvent.dossier_id, func.min(AuditEvent.at))
                 .where(_succeeded(Action.DOSSIER_DESTROY_REQUEST), AuditEvent.dossier_id.in_(chunk))
                 .group_by(AuditEvent.dossier_id)
-            ).tuples()
+            ).all()
         )
     for _dossier, at in requests:
         result.counts[

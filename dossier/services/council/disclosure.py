@@ -1,8 +1,9 @@
 """What the client council may see of a count: never a small number, never a way back to one.
 
-A count under ten reads "fewer than 10" and every other count is rounded to a multiple of five,
-so a total minus its visible parts leaves a range of at least four values for a hidden part, not
-the part itself. Whatever is derived (a share, a rate) is derived from the rounded numbers, so it
+A count under ten reads "fewer than 10" and every other count is rounded to a multiple of ten,
+so a total minus its visible parts leaves a range of at least three values for a hidden part,
+never the part itself. (Rounding to five is not enough: a total of 20 beside two parts of
+"fewer than 10" would say that both are 9.) Whatever is derived (a share, a rate) is derived from the rounded numbers, so it
 says no more than they do. Zero stays zero: it names nobody.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 THRESHOLD = 10  # a group this small could be a handful of people the reader knows
-BASE = 5  # every count shown is a multiple of this
+BASE = 10  # every count shown is a multiple of this
 
 
 @dataclass(frozen=True)

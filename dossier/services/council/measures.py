@@ -160,14 +160,14 @@ class Derived(StrEnum):
     IN_TIME_SHARE = (
         "in_time_share",
         Topic.CORRECTIONS,
-        N_("Share answered within 4 weeks (%)"),
+        N_("Share answered within 4 weeks"),
         Measure.CORRECTIONS_IN_TIME,
         Measure.CORRECTIONS_ANSWERED,
     )
     DESTROYED_IN_TIME_SHARE = (
         "destroyed_in_time_share",
         Topic.CLOCKS,
-        N_("Share destroyed within 3 months (%)"),
+        N_("Share destroyed within 3 months"),
         Measure.DESTROYED_IN_TIME,
         Measure.DESTROYED,
     )

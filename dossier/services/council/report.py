@@ -124,11 +124,11 @@ def _page(
     organisation: str | None,
     every_organisation: bool = False,
 ) -> CouncilPage:
-    require_role(actor, Role.COUNCIL, action)
     now = ctx.now()
-    chosen = Period.parse(code) if code else periods.last_complete_quarter(now)
-    months = periods.chart_months(chosen)
     with ctx.unit_of_work() as db:
+        require_role(actor, Role.COUNCIL, action)
+        chosen = Period.parse(code) if code else periods.last_complete_quarter(now)
+        months = periods.chart_months(chosen)
         tally = counting.tally(db, months, [chosen.months])
         if organisation is not None and organisation not in tally.organisations:
             organisation = None

@@ -1,0 +1,95 @@
+"""Small numbers never reach the client council, not even by subtracting one figure from another."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dossier.services.council.disclosure import (
+    BASE,
+    THRESHOLD,
+    Shown,
+    mean,
+    median,
+    share,
+    shown,
+)
+from dossier.services.council.periods import Month, Period, chart_months
+
+
+def test_small_counts_read_fewer_than_ten_and_the_rest_is_rounded() -> None:
+    assert shown(0) == Shown(0)
+    assert [shown(n) for n in range(1, 10)] == [Shown(None)] * 9
+    assert [shown(n).value for n in (10, 12, 13, 17, 18, 1234)] == [10, 10, 10, 20, 20, 1230]
+    assert share(shown(11), shown(24)) == 50
+    assert share(shown(8), shown(24)) is None and share(shown(5), Shown(0)) is None
+    assert median([1.0] * 9) is None and median([1.0] * 9 + [3.0]) == 1.0
+    assert mean([5] * 9) is None and mean([4] * 10) == 4.0
+
+
+def _candidates(shown_total: Shown, shown_parts: list[Shown], hidden: int) -> set[int]:
+    """Every value of the hidden part that agrees with all the figures shown: what someone who
+    subtracts the visible parts from the total can learn about it."""
+
+    def possible(figure: Shown) -> range:
+        if figure.value is None:
+            return range(1, THRESHOLD)
+        if figure.value == 0:
+            return range(0, 1)
+        return range(max(THRESHOLD, figure.value - BASE // 2), figure.value + BASE // 2 + 1)
+
+    ranges = [possible(part) for i, part in enumerate(shown_parts) if i != hidden]
+    found = set()
+    for guess in possible(shown_parts[hidden]):
+        for others in itertools.product(*ranges):
+            if shown(guess + sum(others)) == shown_total:
+                found.add(guess)
+                break
+    return found
+
+
+@given(
+    parts=st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=4),
+    hidden=st.integers(min_value=0, max_value=3),
+)
+def test_subtracting_neighbouring_figures_never_gives_away_a_small_one(
+    parts: list[int], hidden: int
+) -> None:
+    """A quarter and its months, or all organisations and each of them: the total is shown
+    beside its parts. Whatever a small part is, at least three values stay possible."""
+    hidden %= len(parts)
+    if not 0 < parts[hidden] < THRESHOLD:
+        parts[hidden] = 1 + parts[hidden] % (THRESHOLD - 1)
+    total = shown(sum(parts))
+    shown_parts = [shown(part) for part in parts]
+    candidates = _candidates(total, shown_parts, hidden)
+    assert parts[hidden] in candidates
+    assert len(candidates) >= 3
+
+
+def test_two_hidden_parts_beside_their_total_stay_hidden() -> None:
+    """Rounded to five, a total of 18 (shown as 20) beside two parts of 9 would give both away."""
+    assert _candidates(shown(18), [shown(9), shown(9)], 0) == {8, 9, 6, 7}
+
+
+def test_the_exact_attack_on_a_quarter_fails() -> None:
+    """July 11, August 3, September 0: the quarter (14) minus July and September does not
+    give August back."""
+    months = [11, 3, 0]
+    quarter, shown_months = shown(sum(months)), [shown(m) for m in months]
+    assert quarter.value is not None and shown_months[0].value is not None
+    naive = quarter.value - shown_months[0].value - (shown_months[2].value or 0)
+    assert naive != 3
+    assert _candidates(quarter, shown_months, 1) == {1, 2, 3, 4}
+
+
+def test_periods_are_dutch_months_and_quarters() -> None:
+    quarter = Period.parse("2026-Q4")
+    assert quarter.code == "2026-Q4" and [m.number for m in quarter.months] == [10, 11, 12]
+    assert quarter.starts.isoformat() == "2026-09-30T22:00:00+00:00"  # midnight in summer time
+    assert quarter.ends.isoformat() == "2026-12-31T23:00:00+00:00"
+    assert Period.parse("2026-01").code == "2026-01"
+    months = chart_months(Period.parse("2026-02"))
+    assert months[0] == Month(2025, 3) and months[-1] == Month(2026, 2) and len(months) == 12
