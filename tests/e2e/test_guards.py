@@ -160,6 +160,7 @@ MEMBER_PAGES = [
 # An officer's and the auditor's own views: tests/e2e/test_emergency_pages.py.
 OFFICER_PAGES = ["/emergency/approvals", "/legal", "/legal/new"]
 ADMIN_PAGES = ["/admin/professionals", "/admin/second-step-resets"]
+COUNCIL_PAGES = ["/council", "/council?period=2026-Q1&organisation=Wijkteam", "/council/report.pdf"]
 AUDITOR_PAGES = [
     "/audit",
     "/audit/export?format=csv",
@@ -193,7 +194,7 @@ ADMIN_API = [
     ("get", "/api/v1/admin/professionals"),
     ("post", "/api/v1/admin/professionals/{pro}/verification"),
 ]
-ROLES = ["anonymous", "youth", "parent", "professional", "auditor", "admin"]
+ROLES = ["anonymous", "youth", "parent", "professional", "auditor", "admin", "council"]
 
 
 def _route_count(app) -> int:  # type: ignore[no-untyped-def]
@@ -218,6 +219,7 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/admin/professionals/<uuid:professional_id>/verify",
     ]
     page_posts.append("/audit/verify")
+    page_posts.append("/check-in")
     page_posts += [
         "/emergency/approvals/<uuid:request_id>",
         "/audit/emergencies/<uuid:request_id>/review",
@@ -243,7 +245,13 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
         "/admin/second-step-resets/<uuid:reset_id>/confirm",
     ]
     listed = {
-        _shape(p) for p in MEMBER_PAGES + ADMIN_PAGES + AUDITOR_PAGES + OFFICER_PAGES + page_posts
+        _shape(p)
+        for p in MEMBER_PAGES
+        + ADMIN_PAGES
+        + AUDITOR_PAGES
+        + OFFICER_PAGES
+        + COUNCIL_PAGES
+        + page_posts
     }
     listed |= {_shape(p) for p, *_ in PUBLIC_PAGES}
     listed |= {_shape(p) for _m, p, *_ in PUBLIC_API + MEMBER_API + ADMIN_API + AUDITOR_API}
@@ -260,7 +268,7 @@ def people(app, client, ctx):  # type: ignore[no-untyped-def]
     ids = {}
     for role in ["youth", "parent", "professional"]:
         ids[role] = api_register(client, f"{role}@example.nl", role=role)["id"]
-    for role in ["auditor", "admin"]:
+    for role in ["auditor", "admin", "council"]:
         accounts.create_staff(ctx, accounts.NewAccount(f"{role}@example.nl", PASSWORD, role, role))
     return ids
 
@@ -293,7 +301,15 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
     for path in OFFICER_PAGES:
         status = client.get(path).status_code
         assert status == (302 if role == "anonymous" else 403), (path, role)
+    for path in COUNCIL_PAGES:
+        status = client.get(path).status_code
+        assert status == {"anonymous": 302, "council": 200}.get(role, 403), (path, role)
     token = csrf_token(client, "/forgot-password")
+    # Nobody here had a moment that brings the question: an answer is refused, nothing is kept.
+    answered_check_in = client.post("/check-in", data={"csrf_token": token, "score": "4"})
+    assert answered_check_in.status_code == 302, role
+    if role != "anonymous":
+        assert answered_check_in.headers["Location"].endswith("/start#check-in"), role
     verified_log = client.post("/audit/verify", data={"csrf_token": token})
     assert verified_log.status_code == {"anonymous": 302, "auditor": 302}.get(role, 403)
     nowhere = "00000000-0000-4000-8000-000000000000"  # no such request

@@ -52,12 +52,14 @@ from tests.support import (
 )
 
 FATHER = "johan@example.nl"
+COUNCIL = "raad@example.nl"
 PEOPLE = {
     "youth": YOUTH,
     "care worker": CARE_WORKER,
     "guardian": GUARDIAN,
     "auditor": AUDITOR,
     "admin": ADMIN,
+    "council": COUNCIL,
 }
 
 
@@ -189,6 +191,13 @@ READS = [
         why="every objection to a part kept back, with its words: one event, like a search",
     ),
     Read("/legal/new", "admin", why="an officer's form: nothing of a dossier"),
+    Read(
+        "/council",
+        "council",
+        (Action.COUNCIL_FIGURES,),
+        why="figures counted from the log, naming no person: one event in her own chain",
+    ),
+    Read("/council/report.pdf", "council", (Action.COUNCIL_REPORT,)),
     Read(
         "/legal",
         "admin",
@@ -438,6 +447,7 @@ def build(ctx: Context, clock: Clock) -> dict[str, Any]:
     """The world every row is asked in (see the module's docstring); returns its things by name."""
     world = youth_world(ctx, age=16)
     world.staff()
+    accounts.create_staff(ctx, accounts.NewAccount(COUNCIL, PASSWORD, "Raad", "council"))
     anne = world.care_worker()
     youth, dossier = world.youth, world.dossier.id
     grant = world.share(CARE_WORKER, "contribute")

@@ -230,7 +230,7 @@ def test_every_count_of_the_quarter_is_exact(history: dict[str, Any]) -> None:
         Measure.LEGAL: 1,
         Measure.WITHHELD: 2,
         Measure.OBJECTIONS: 1,
-        Measure.DESTRUCTION_REQUESTS: 1,  # the one carried out at once; the others were asked before
+        Measure.DESTRUCTION_REQUESTS: 1,  # the one destroyed at once
         Measure.DESTROYED: 3,
         Measure.DESTROYED_IN_TIME: 2,
         Measure.COPIES: 3,
@@ -265,7 +265,7 @@ def test_the_page_shows_only_what_names_nobody(history: dict[str, Any]) -> None:
     assert figures["corrections_answered"].count == Shown(10)  # 11
     assert figures["corrections_in_time"].count == Shown(None)  # 8
     assert figures["in_time_share"].number is None  # a hidden part gives no share
-    assert figures["median_days"].number == 9.0  # eleven answers: 2, 9×7, 41×3
+    assert figures["median_days"].number == 9.0  # eleven answers: 2, seven of 9, three of 41
     assert figures["declined"].count == Shown(None) and figures["shares_made"].count == Shown(None)
     assert figures["emergency"].count == Shown(None) and figures["legal"].count == Shown(None)
     assert figures["check_ins"].count == Shown(20)  # 16
