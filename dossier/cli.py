@@ -136,7 +136,7 @@ def users() -> None:
 @click.option("--name", required=True, help="Display name.")
 @click.option("--password", help="Asked for when left out, so it stays out of shell history.")
 def users_create(role: str, email: str, name: str, password: str | None) -> None:
-    """Create an admin or an auditor and print the account's recovery code."""
+    """Create an admin, an auditor or a client council member; print the recovery code."""
     from dossier.services import accounts
 
     if password is None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from dossier.errors import Conflict
 from dossier.models import SessionKind, User
-from dossier.services import accounts, demo_content, emergency, sessions
+from dossier.services import accounts, demo_content, demo_history, emergency, sessions
 from dossier.services.context import Actor, Context
 
 
@@ -155,6 +155,13 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
             "privacy officer; emergency officer",
         ),
         DemoAccount(
+            "raad@demo.eigendossier.nl",
+            "raad-demo-wachtwoord",
+            "Lotte Hendriks",
+            "council",
+            "client council member: figures of the demo's year, never a person",
+        ),
+        DemoAccount(
             "admin@demo.eigendossier.nl",
             "admin-demo-wachtwoord",
             "Fatima El Amrani",
@@ -173,7 +180,7 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         )
         for person, extra in people
     }
-    admin, auditor = (
+    admin, _council, auditor = (
         _at_the_command_line(
             accounts.create_staff(
                 ctx,
@@ -220,6 +227,7 @@ def create_demo(ctx: Context) -> list[DemoAccount]:
         anne=actors["anne@demo.eigendossier.nl"],
         father=actors["marco@demo.eigendossier.nl"],
     )
+    demo_history.fill_history(ctx, admin)
     for actor in actors.values():
         sessions.log_out(ctx, actor)
     return [person for person, _ in people] + staff

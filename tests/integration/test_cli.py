@@ -124,16 +124,44 @@ def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Contex
     result = run("demo")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "@demo.eigendossier.nl" in line]
-    assert len(lines) == 11
+    assert len(lines) == 12
     roles = set()
     for email, password, *_rest in lines:
         ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
         actor = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
         assert actor is not None and actor.verified
         roles.add(actor.role)
-    assert roles == {"youth", "parent", "professional", "auditor", "admin"}
+    assert roles == {"youth", "parent", "professional", "auditor", "admin", "council"}
     again = run("demo")
     assert again.exit_code != 0 and "empty" in again.output
+
+
+def test_demo_gives_the_council_a_year_to_read(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    from dossier.services import council
+
+    assert run("demo").exit_code == 0
+    ticket = sessions.log_in(
+        ctx, "raad@demo.eigendossier.nl", "raad-demo-wachtwoord", SessionKind.WEB
+    )
+    member = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
+    page = council.figures_page(ctx, member)  # the quarter that ended last
+    figures = {f.code: f for block in page.topics for f in block.figures}
+    for code in (
+        "own_words_dossiers",
+        "family_views",
+        "professional_entries",
+        "corrections_requested",
+        "corrections_answered",
+        "check_ins",
+    ):
+        assert figures[code].count is not None and (figures[code].count.value or 0) >= 10, code
+    assert figures["views_per_100"].number is not None
+    assert figures["median_days"].number is not None
+    assert page.feeling is not None and page.feeling.mean is not None and page.feeling.comments
+    year = council.figures_page(ctx, member, page.choices[1].code)  # the quarter before
+    assert year.topics[0].chart is not None
+    shown = [v for s in year.topics[0].chart.series for v in s.values]
+    assert any(v.value for v in shown)
 
 
 def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +175,7 @@ def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-
         ages = sorted(
             age_on(user.birth_date, ctx.now().date())
             for user in db.scalars(select(User).where(User.role == "youth"))
+            if not user.display_name.endswith("(demo)")  # the year behind the council's figures
         )
     assert ages == [14, 17]
 

@@ -3,8 +3,8 @@
 A count under ten reads "fewer than 10" and every other count is rounded to a multiple of ten,
 so a total minus its visible parts leaves a range of at least three values for a hidden part,
 never the part itself. (Rounding to five is not enough: a total of 20 beside two parts of
-"fewer than 10" would say that both are 9.) Whatever is derived (a share, a rate) is derived from the rounded numbers, so it
-says no more than they do. Zero stays zero: it names nobody.
+"fewer than 10" would say that both are 9.) Whatever is derived (a share, a rate) is derived
+from the rounded numbers, so it says no more than they do. Zero stays zero: it names nobody.
 """
 
 from __future__ import annotations
