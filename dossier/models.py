@@ -268,6 +268,8 @@ class AuditEvent(Base):
         Index("ix_audit_events_at_id", "at", "id"),
         Index("ix_audit_events_actor_at", "actor_id", "at"),
         Index("ix_audit_events_dossier_at", "dossier_id", "at"),
+        # The client council's figures count a few actions over a year of events.
+        Index("ix_audit_events_action_at", "action", "at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -4,7 +4,8 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-02
 
-New tables only. The client council member is a new value of users.role (a string).
+New tables, and an index on the log by action and time for the council's counts. The client
+council member is a new value of users.role (a string).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def upgrade() -> None:
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
         batch_op.create_index("ix_check_ins_month", ["month"], unique=False)
 
+    # Not in a batch: the log keeps its append-only triggers, so its table is never rebuilt.
+    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"], unique=False)
     op.create_table(
         "check_in_turns",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -47,6 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_events_action_at", table_name="audit_events")
     op.drop_table("check_in_turns")
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
         batch_op.drop_index("ix_check_ins_month")
