@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dossier import crypto
-from dossier.keys import DossierSecrets
+from dossier.keys import DossierSecrets, FileSecretStore
 
 BINDING = {"dossier": "d", "section": "s", "key_version": 1}
 
@@ -28,7 +28,7 @@ def test_the_mask_depends_on_the_secret_and_on_which_key_it_is() -> None:
 
 
 def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path: Path) -> None:
-    store = DossierSecrets(tmp_path / "dossiers")
+    store = DossierSecrets(FileSecretStore(tmp_path / "dossiers"))
     dossier_id = uuid.uuid4()
     assert store.get(dossier_id) is None
     with ThreadPoolExecutor(8) as pool:
@@ -40,4 +40,4 @@ def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path:
     store.destroy(dossier_id)
     assert store.get(dossier_id) is None
     store.destroy(dossier_id)  # twice is harmless
-    DossierSecrets(tmp_path / "never-made").destroy(dossier_id)  # nor without a folder
+    DossierSecrets(FileSecretStore(tmp_path / "never-made")).destroy(dossier_id)  # nor without a folder
