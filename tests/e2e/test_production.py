@@ -61,6 +61,10 @@ def test_serve_refuses_what_production_must_not_run_on(production: dict[str, Any
     assert on_sqlite.returncode != 0 and "PostgreSQL" in on_sqlite.stderr
     debug = dossier_command("serve", env={**env, "DOSSIER_DEBUG": "true"})
     assert debug.returncode != 0 and "DOSSIER_DEBUG" in debug.stderr
+    together = dossier_command(
+        "serve", env={**env, "DOSSIER_SECRETS_URL": env["DOSSIER_DATABASE_URL"]}
+    )  # an old backup of the main database would hold what opens it
+    assert together.returncode != 0 and "DOSSIER_SECRETS_URL" in together.stderr
     own_limits = dossier_command("serve", env={**env, "DOSSIER_REDIS_URL": ""})
     assert own_limits.returncode != 0 and "DOSSIER_REDIS_URL" in own_limits.stderr
     behind = dossier_command("serve", env={**env, "DOSSIER_CREATE_KEYS": "true"})
