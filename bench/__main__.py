@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench import audit, cpu, http, reencrypt, scale
+from bench import audit, cpu, http, reencrypt, replicas, scale
 
 BENCHMARKS = {
     "cpu": cpu.run,
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "scale": scale.run,
     "reencrypt": reencrypt.run,
     "audit": audit.run,
+    "replicas": replicas.run,
 }
 OUT = Path(__file__).resolve().parent / "out"
 
