@@ -540,7 +540,8 @@ def serve() -> None:
         raise click.ClickException("The database schema is not current: run `dossier db upgrade`.")
     if settings.secrets_url and not _secrets_prepared(settings):
         raise click.ClickException(
-            "The dossier secrets' database is not ready (DOSSIER_SECRETS_URL): run `dossier prepare`."
+            "The dossier secrets' database (DOSSIER_SECRETS_URL) is not ready: "
+            "run `dossier prepare`."
         )
     production.Production(settings).run()
 

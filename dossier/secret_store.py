@@ -58,7 +58,9 @@ class DatabaseSecretStore:
         """Create the table when it is missing; harmless when it is there."""
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
+                )
             METADATA.create_all(connection, checkfirst=True)
 
     def prepared(self) -> bool:
@@ -80,9 +82,9 @@ class DatabaseSecretStore:
         with self.engine.begin() as connection:
             # A concurrent insert of the same dossier makes this one wait, then do nothing.
             connection.execute(
-                dialect.insert(SECRETS).values(row).on_conflict_do_nothing(
-                    index_elements=[SECRETS.c.dossier_id]
-                )
+                dialect.insert(SECRETS)
+                .values(row)
+                .on_conflict_do_nothing(index_elements=[SECRETS.c.dossier_id])
             )
             kept = connection.execute(
                 select(SECRETS.c.secret).where(SECRETS.c.dossier_id == dossier_id)

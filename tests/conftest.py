@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,10 +101,8 @@ def secrets_database_url() -> Iterator[str]:
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
         ).first()
         if found is None:
-            try:
+            with suppress(ProgrammingError):  # made by another run at the same moment
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
-            except ProgrammingError:  # made by another run at the same moment
-                pass
     admin.dispose()
     yield admin_url.set(database=name).render_as_string(hide_password=False)
     close_stores()

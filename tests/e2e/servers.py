@@ -78,7 +78,9 @@ class Browser:
     def __init__(self) -> None:
         self.cookies: dict[str, str] = {}
 
-    def request(self, base: str, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    def request(
+        self, base: str, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         from urllib.parse import urlencode
 
         data = urlencode(form).encode() if form is not None else None

@@ -19,7 +19,6 @@ import pytest
 from redis import Redis
 
 from dossier.db import make_engine
-
 from dossier.secret_store import DatabaseSecretStore
 from tests.e2e.servers import Http, dossier_command, free_port, serving, wait_ready
 from tests.support import Databases

@@ -6,12 +6,12 @@ once; and two replicas writing to one dossier at once keep one unbroken access l
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -202,13 +202,15 @@ def test_two_replicas_writing_to_one_dossier_keep_one_unbroken_chain(
     try:
         with engine.connect() as connection:
             chain = connection.execute(
-                text("SELECT seq, prev_hash, hash, action FROM audit_events WHERE chain = :c ORDER BY seq"),
+                text(
+                    "SELECT seq, prev_hash, hash, action FROM audit_events WHERE chain = :c ORDER BY seq"
+                ),
                 {"c": f"dossier:{dossier_id}"},
             ).all()
     finally:
         engine.dispose()
     assert [row.seq for row in chain] == list(range(1, len(chain) + 1))
-    assert all(row.prev_hash == before.hash for before, row in zip(chain, chain[1:], strict=False))
+    assert all(row.prev_hash == before.hash for before, row in itertools.pairwise(chain))
     assert sum(row.action == "entry.create" for row in chain) == WRITERS * WRITES_EACH
     verified = dossier_command("audit", "verify", env=deployment["env"])
     assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout

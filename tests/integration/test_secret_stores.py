@@ -27,7 +27,9 @@ def store(
         yield FileSecretStore(tmp_path / "dossiers")
         return
     url = f"sqlite:///{tmp_path / 'secrets.sqlite3'}"
-    made = DatabaseSecretStore(make_engine(secrets_database_url if request.param != "sqlite" else url))
+    made = DatabaseSecretStore(
+        make_engine(secrets_database_url if request.param != "sqlite" else url)
+    )
     made.prepare()
     made.prepare()  # twice is harmless: every replica's `prepare` may run it
     yield made
@@ -75,8 +77,10 @@ def test_secrets_move_into_the_database_and_back(tmp_path: Path, secrets_databas
     files = FileSecretStore(tmp_path / "dossiers")
     database = DatabaseSecretStore(make_engine(secrets_database_url))
     database.prepare()
-    made = {dossier_id: DossierSecrets(files).get_or_create(dossier_id) for dossier_id in
-            (uuid.uuid4() for _ in range(3))}
+    made = {
+        dossier_id: DossierSecrets(files).get_or_create(dossier_id)
+        for dossier_id in (uuid.uuid4() for _ in range(3))
+    }
     there = move(files, database)
     assert sorted(there.moved) == sorted(made) and not there.conflicts
     assert files.dossier_ids() == []
@@ -122,7 +126,9 @@ def test_the_command_moves_a_running_setups_secrets_and_back(tmp_path: Path) -> 
     assert back.exit_code == 0 and "Unset DOSSIER_SECRETS_URL" in back.output, back.output
     assert database.dossier_ids() == []
     assert {d: FileSecretStore(folder).read(d) for d in made} == made
-    without = runner.invoke(main, ["secrets", "move", "--to", "database"], env={**env, "DOSSIER_SECRETS_URL": ""})
+    without = runner.invoke(
+        main, ["secrets", "move", "--to", "database"], env={**env, "DOSSIER_SECRETS_URL": ""}
+    )
     assert without.exit_code != 0 and "DOSSIER_SECRETS_URL" in without.output
     database.close()
     close_stores()

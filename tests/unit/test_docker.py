@@ -151,7 +151,10 @@ def test_the_scale_overlay_runs_replicas_behind_the_proxy_on_shared_databases() 
 
 def test_the_proxy_and_the_database_set_up_what_the_overlay_names() -> None:
     services = scaled({"POSTGRES_PASSWORD": "example"})["services"]
-    mounts = {str(volume).split(":")[1]: str(volume).split(":")[0] for volume in services["proxy"]["volumes"]}
+    mounts = {
+        str(volume).split(":")[1]: str(volume).split(":")[0]
+        for volume in services["proxy"]["volumes"]
+    }
     caddyfile = (DOCKER / mounts["/etc/caddy/Caddyfile"]).read_text()
     # Every replica of `app`, found by name, on the port the image serves on.
     assert re.search(r"dynamic a \{\s*name app\s*port 8000", caddyfile)

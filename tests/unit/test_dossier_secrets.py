@@ -40,4 +40,6 @@ def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path:
     store.destroy(dossier_id)
     assert store.get(dossier_id) is None
     store.destroy(dossier_id)  # twice is harmless
-    DossierSecrets(FileSecretStore(tmp_path / "never-made")).destroy(dossier_id)  # nor without a folder
+    DossierSecrets(FileSecretStore(tmp_path / "never-made")).destroy(
+        dossier_id
+    )  # nor without a folder
