@@ -203,7 +203,8 @@ def test_two_replicas_writing_to_one_dossier_keep_one_unbroken_chain(
         with engine.connect() as connection:
             chain = connection.execute(
                 text(
-                    "SELECT seq, prev_hash, hash, action FROM audit_events WHERE chain = :c ORDER BY seq"
+                    "SELECT seq, prev_hash, hash, action FROM audit_events "
+                    "WHERE chain = :c ORDER BY seq"
                 ),
                 {"c": f"dossier:{dossier_id}"},
             ).all()
