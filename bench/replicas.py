@@ -1,8 +1,10 @@
 """Scale out on PostgreSQL: the same page of 50 entries read through 1, 2 and 4 app processes
 (`dossier serve` replicas of one gunicorn worker each, sharing only the keys and the databases,
 the dossier secrets in a database of their own), each beside the single process measured in
-the same run; and the one write hot spot replicas share, the audit chain head of a dossier:
-writes per second to one dossier beside writes spread over as many dossiers as clients.
+the same run; what keeping the secrets in their database costs one process, beside the same
+process with the secrets in files; and the one write hot spot replicas share, the audit chain
+head of a dossier: writes per second to one dossier beside writes spread over as many dossiers
+as clients.
 
 The load generator is `bench.http`'s: keep-alive clients on the same machine, spread over the
 replicas (client i to replica i mod n), as a round-robin proxy would. Runs only with
@@ -49,12 +51,27 @@ def run() -> list[dict[str, object]]:
     ):
         keys_dir = Path(folder) / "keys"
         init_keys(keys_dir)
-        made, env = _world(url, secrets_url, keys_dir)
+        made, in_files = _world(url, keys_dir)
+        with _replicas(in_files, 1) as ports:
+            files = _reads(ports, made)
+        env = _move_secrets(in_files, keys_dir, secrets_url)
         with _replicas(env, max(PROCESS_COUNTS)) as ports:
             reads = {count: _reads(ports[:count], made) for count in PROCESS_COUNTS}
             one, many = _contention(ports[:2])
     single = reads[1]
     figures: list[dict[str, object]] = [
+        {
+            "name": "replicas-read-rps-1-secrets-database",
+            "value": single["rps"],
+            "unit": "req/s",
+            "ratio": single["rps"] / files["rps"],
+            "baseline_name": "1 app process, secrets in files",
+            "baseline": files["rps"],
+            "p50_ms": single["p50"],
+            "failures": single["failures"] + files["failures"],
+        }
+    ]
+    figures += [
         {
             "name": f"replicas-read-rps-{count}",
             "value": reads[count]["rps"],
@@ -86,9 +103,8 @@ def run() -> list[dict[str, object]]:
     return figures
 
 
-def _world(url: str, secrets_url: str, keys_dir: Path) -> tuple[world.World, dict[str, str]]:
-    """The benchmark dossier, made in-process, its secret then moved into the secrets' own
-    database as `dossier secrets move --to database` moves it."""
+def _world(url: str, keys_dir: Path) -> tuple[world.World, dict[str, str]]:
+    """The benchmark dossier, made in-process, its secret in a file as `make run` keeps it."""
     engine = make_engine(url)
     migrations.upgrade(engine)
     engine.dispose()
@@ -98,13 +114,19 @@ def _world(url: str, secrets_url: str, keys_dir: Path) -> tuple[world.World, dic
         made = world.build(app, entries=ENTRIES)
     finally:
         app.extensions["dossier"]["engine"].dispose()
+    return made, env
+
+
+def _move_secrets(env: dict[str, str], keys_dir: Path, secrets_url: str) -> dict[str, str]:
+    """The secrets into their own database, as `dossier secrets move --to database` moves them;
+    the settings that then find them there."""
     store = DatabaseSecretStore(make_engine(secrets_url))
     try:
         store.prepare()
         move(FileSecretStore(keys_dir / "dossiers"), store)
     finally:
         store.close()
-    return made, {**env, "DOSSIER_SECRETS_URL": secrets_url}
+    return {**env, "DOSSIER_SECRETS_URL": secrets_url}
 
 
 @contextmanager
