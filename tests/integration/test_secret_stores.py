@@ -8,13 +8,14 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from dossier.db import make_engine
 from dossier.keys import DossierSecrets, FileSecretStore, SecretStore
-from dossier.secret_store import SECRETS, DatabaseSecretStore, move
+from dossier.secret_store import SECRETS, DatabaseSecretStore, move, open_store
 
 STORES = ["files", "sqlite", "postgresql"]
 
@@ -132,3 +133,72 @@ def test_the_command_moves_a_running_setups_secrets_and_back(tmp_path: Path) -> 
     assert without.exit_code != 0 and "DOSSIER_SECRETS_URL" in without.output
     database.close()
     close_stores()
+
+
+@pytest.fixture
+def in_database(ctx: Any, backend: str, tmp_path: Path, secrets_database_url: str) -> Any:
+    """The test's context with the dossier secrets in their own database: SQLite beside SQLite,
+    PostgreSQL beside PostgreSQL."""
+    from dossier.services.context import Context
+
+    url = secrets_database_url if backend == "postgresql" else f"sqlite:///{tmp_path / 's.db'}"
+    settings = ctx.settings.with_overrides(secrets_url=url)
+    store = open_store(settings)
+    assert isinstance(store, DatabaseSecretStore)
+    store.prepare()
+    return Context(ctx.sessions, settings, clock=ctx.clock)
+
+
+def test_a_copy_of_the_main_database_cannot_open_a_destroyed_dossier(in_database: Any) -> None:
+    """Every row of the main database copied before the destruction and put back after it: the
+    dossier's rows are all there, its secret's row is not, and nothing of it opens."""
+    from dossier.errors import DossierKeyGone
+    from dossier.services import entries, ownership, shredding
+    from tests.support import restore, snapshot, youth_world
+
+    world = youth_world(in_database, age=17)
+    world.write(world.youth, "care", "Mijn plan", "Naar de havo.")
+    store = open_store(in_database.settings)
+    assert store.read(world.dossier.id) is not None
+    assert not (in_database.settings.secrets_dir / f"{world.dossier.id}.key").exists()
+    page = entries.list_entries(in_database, world.youth, world.dossier.id, entries.Filters())
+    assert [card.title for card in page.items] == ["Mijn plan"]
+    engine = in_database.sessions.kw["bind"]
+    copy = snapshot(engine)
+
+    ownership.destroy(in_database, world.youth, world.dossier.id, "Sanne")
+    assert store.read(world.dossier.id) is None
+    restore(engine, copy)
+    with pytest.raises(DossierKeyGone):
+        entries.list_entries(in_database, world.youth, world.dossier.id, entries.Filters())
+    assert shredding.shred_left_behind(in_database) == 0  # nothing was left behind
+
+
+def test_a_secret_left_behind_by_a_destruction_is_shredded_by_the_next_tick(
+    in_database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secrets' database was out of reach when the destruction committed: the dossier is
+    gone, its secret not yet; the worker's tick finds it by the destruction's event. A secret
+    without a dossier row but without that event (a main database restored from before the
+    dossier was made, say) is never touched."""
+    from dossier.services import ownership, shredding
+    from tests.support import youth_world
+
+    world = youth_world(in_database, age=17)
+    store = open_store(in_database.settings)
+    stranger = uuid.uuid4()
+    DossierSecrets(store).get_or_create(stranger)
+
+    def out_of_reach(self: DatabaseSecretStore, dossier_id: uuid.UUID) -> None:
+        raise ConnectionError("the secrets' database is restarting")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DatabaseSecretStore, "destroy", out_of_reach)
+        ownership.destroy(in_database, world.youth, world.dossier.id, "Sanne")  # still done
+    assert store.read(world.dossier.id) is not None  # left behind
+
+    assert shredding.shred_left_behind(in_database) == 1
+    assert store.read(world.dossier.id) is None
+    assert store.read(stranger) is not None
+    assert shredding.shred_left_behind(in_database) == 0
+    store.destroy(stranger)
