@@ -195,6 +195,7 @@ def test_a_secret_left_behind_by_a_destruction_is_shredded_by_the_next_tick(
     with monkeypatch.context() as patched:
         patched.setattr(DatabaseSecretStore, "destroy", out_of_reach)
         ownership.destroy(in_database, world.youth, world.dossier.id, "Sanne")  # still done
+        assert shredding.shred_left_behind(in_database) == 0  # a tick while it is still away
     assert store.read(world.dossier.id) is not None  # left behind
 
     assert shredding.shred_left_behind(in_database) == 1
