@@ -43,3 +43,24 @@ def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path:
     DossierSecrets(FileSecretStore(tmp_path / "never-made")).destroy(
         dossier_id
     )  # nor without a folder
+
+
+def test_production_keeps_the_secrets_in_a_database_of_their_own_or_in_files() -> None:
+    import pytest
+
+    from dossier.config import ConfigError, Settings
+
+    production = {
+        "DOSSIER_ENV": "production",
+        "DOSSIER_DATABASE_URL": "postgresql://dossier@db:5432/dossier",
+        "DOSSIER_REDIS_URL": "redis://cache:6379/0",
+    }
+    Settings.from_env(production).check_production()  # files, on one host
+    apart = Settings.from_env(
+        {**production, "DOSSIER_SECRETS_URL": "postgresql://dossier@db:5432/dossier_secrets"}
+    )
+    apart.check_production()
+    assert apart.secrets_url == "postgresql://dossier@db:5432/dossier_secrets"
+    for together in ("postgresql+psycopg://other@db/dossier", "sqlite:///secrets.sqlite3"):
+        with pytest.raises(ConfigError, match="secrets"):
+            Settings.from_env({**production, "DOSSIER_SECRETS_URL": together}).check_production()
