@@ -108,7 +108,8 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def prepare() -> None:
     """Before the app takes traffic: create missing server keys when DOSSIER_CREATE_KEYS allows
-    it, then migrate the database. One container runs this; the app and worker wait for it."""
+    it, then migrate the database, and with DOSSIER_SECRETS_URL make the dossier secrets' table.
+    One container runs this; the app and worker wait for it."""
     settings = _settings()
     _ready_keys(settings, lambda name: click.echo(f"created {name}"))
     click.get_current_context().invoke(db_upgrade, revision="head")
@@ -170,8 +171,8 @@ def secrets_move(where: str) -> None:
     if done.conflicts:
         listed = ", ".join(str(dossier_id) for dossier_id in done.conflicts)
         raise click.ClickException(
-            f"{len(done.conflicts)} dossiers have a different secret in each store; both were "
-            f"kept, nothing was removed: {listed}"
+            f"{len(done.conflicts)} dossiers have a different secret in each store; those stay "
+            f"in both, untouched: {listed}"
         )
     if where == "database":
         click.echo("Keep DOSSIER_SECRETS_URL set from now on.")
