@@ -53,6 +53,9 @@ def deployment(
     env.pop("DOSSIER_SECRETS_DIR", None)
     prepared = dossier_command("prepare", env={**env, "DOSSIER_CREATE_KEYS": "true"})
     assert prepared.returncode == 0, prepared.stderr
+    unprepared = {**env, "DOSSIER_SECRETS_URL": databases.new()}  # a database without the table
+    refused = dossier_command("serve", env=unprepared)
+    assert refused.returncode != 0 and "dossier prepare" in refused.stderr
     keys_dir.chmod(0o500)  # the static keys, mounted read-only on every replica
     try:
         with serving(env, [root / "one", root / "two"]) as replicas:
