@@ -161,4 +161,6 @@ def test_the_proxy_and_the_database_set_up_what_the_overlay_names() -> None:
     assert "lb_policy round_robin" in caddyfile and "{$DOSSIER_DOMAIN:localhost}" in caddyfile
     [init] = [str(v) for v in services["db"]["volumes"] if "docker-entrypoint-initdb.d" in str(v)]
     scripts = list((DOCKER / init.split(":")[0]).glob("*.sql"))
+    ready = services["db"]["healthcheck"]["test"]  # healthy once the database exists, over TCP
+    assert "--host=127.0.0.1" in ready and "--dbname=dossier_secrets" in ready
     assert any("CREATE DATABASE dossier_secrets;" in script.read_text() for script in scripts)
