@@ -62,5 +62,5 @@ def test_production_keeps_the_secrets_in_a_database_of_their_own_or_in_files() -
     apart.check_production()
     assert apart.secrets_url == "postgresql://dossier@db:5432/dossier_secrets"
     for together in ("postgresql+psycopg://other@db/dossier", "sqlite:///secrets.sqlite3"):
-        with pytest.raises(ConfigError, match="(?i)secrets"):
+        with pytest.raises(ConfigError, match=r"(?i)secrets"):
             Settings.from_env({**production, "DOSSIER_SECRETS_URL": together}).check_production()
