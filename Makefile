@@ -83,8 +83,9 @@ lint: install
 test: install chromium lint ## every test, on SQLite and PostgreSQL, plus lint and layer contracts
 	$(BIN)/pytest
 
-prod-smoke: install ## `dossier serve` in production mode on local PostgreSQL and Redis, over HTTP
-	$(BIN)/pytest -q tests/e2e/test_production.py tests/integration/test_backup_restore.py
+prod-smoke: install ## `dossier serve` in production mode on local PostgreSQL and Redis, over HTTP; then two replicas
+	$(BIN)/pytest -q tests/e2e/test_production.py tests/e2e/test_replicas.py \
+		tests/integration/test_backup_restore.py
 
 bench: install ## benchmarks, each printed as a ratio against a baseline run beside it
 	$(BIN)/python -m bench

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench import audit, council, cpu, http, reencrypt, scale
+from bench import audit, council, cpu, http, reencrypt, replicas, scale
 
 BENCHMARKS = {
     "cpu": cpu.run,
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "reencrypt": reencrypt.run,
     "audit": audit.run,
     "council": council.run,
+    "replicas": replicas.run,
 }
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -40,10 +40,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, wait: float = 10.0):  # type: ignore[no-untyped-def]
-    """Start a server on 127.0.0.1:`port`, wait until it accepts connections, always stop it."""
+def serving(  # type: ignore[no-untyped-def]
+    command: list[str], env: dict[str, str], port: int, wait: float = 10.0, quiet: bool = False
+):
+    """Start a server on 127.0.0.1:`port`, wait until it accepts connections, always stop it.
+    `quiet` drops what it prints (a production server logs every request)."""
+    output = subprocess.DEVNULL if quiet else None
     process = subprocess.Popen(  # noqa: S603 - our own servers, on loopback
-        command, env={**os.environ, **env}, cwd=Path(__file__).resolve().parents[1]
+        command,
+        env={**os.environ, **env},
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=output,
+        stderr=output,
     )
     try:
         deadline = time.monotonic() + wait
@@ -73,12 +81,24 @@ def gunicorn(app: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
 
 def load(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None):  # type: ignore[no-untyped-def]
     """Keep-alive clients for DURATION seconds; requests/s and latency percentiles in ms."""
+    return load_spread([(port, path, body)], method, headers)
+
+
+def load_spread(  # type: ignore[no-untyped-def]
+    targets: list[tuple[int, str, bytes | None]],
+    method: str,
+    headers: dict[str, str],
+    duration: float | None = None,
+):
+    """`load`, with client number i sending to `targets[i % len(targets)]` (port, path, body):
+    the clients spread over several servers, or over several dossiers."""
     latencies: list[float] = []
     failures = [0]
-    stop = time.monotonic() + DURATION
+    seconds = duration or DURATION
+    stop = time.monotonic() + seconds
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(port: int, path: str, body: bytes | None) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         while time.monotonic() < stop:
@@ -93,14 +113,17 @@ def load(port: int, method: str, path: str, headers: dict[str, str], body: bytes
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
+    threads = [
+        threading.Thread(target=client, args=targets[number % len(targets)])
+        for number in range(CONCURRENCY)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     latencies.sort()
     return {
-        "rps": len(latencies) / DURATION,
+        "rps": len(latencies) / seconds,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "failures": failures[0],

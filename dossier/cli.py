@@ -108,9 +108,76 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def prepare() -> None:
     """Before the app takes traffic: create missing server keys when DOSSIER_CREATE_KEYS allows
-    it, then migrate the database. One container runs this; the app and worker wait for it."""
-    _ready_keys(_settings(), lambda name: click.echo(f"created {name}"))
+    it, then migrate the database, and with DOSSIER_SECRETS_URL make the dossier secrets' table.
+    One container runs this; the app and worker wait for it."""
+    settings = _settings()
+    _ready_keys(settings, lambda name: click.echo(f"created {name}"))
     click.get_current_context().invoke(db_upgrade, revision="head")
+    if settings.secrets_url:
+        _prepare_secrets(settings)
+        click.echo("dossier secrets' database ready")
+
+
+def _prepare_secrets(settings: Settings) -> None:
+    """The secrets' own table, in their own database (never an Alembic migration of the main
+    database: it is backed up apart)."""
+    from dossier import secret_store
+
+    try:
+        store = secret_store.connect(settings)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        store.prepare()
+    finally:
+        store.close()
+
+
+@main.group("secrets")
+def secrets_group() -> None:
+    """Each dossier's secret: in files (DOSSIER_SECRETS_DIR) or in a database of their own
+    (DOSSIER_SECRETS_URL), which every replica reaches."""
+
+
+@secrets_group.command("move")
+@click.option(
+    "--to",
+    "where",
+    type=click.Choice(["database", "files"]),
+    required=True,
+    help="database: from DOSSIER_SECRETS_DIR into DOSSIER_SECRETS_URL; files: back again.",
+)
+def secrets_move(where: str) -> None:
+    """Move every dossier secret into the other store. Stop the app and the worker first: a
+    dossier destroyed during the move could keep its secret. Each secret leaves its old place
+    only once the new one holds the same bytes, so running it again finishes a move that
+    stopped. Afterwards set (to database) or unset (to files) DOSSIER_SECRETS_URL."""
+    from dossier import secret_store
+    from dossier.keys import FileSecretStore
+
+    settings = _settings()
+    if not settings.secrets_url:
+        raise click.ClickException("Set DOSSIER_SECRETS_URL to the secrets' own database.")
+    _prepare_secrets(settings)
+    files = FileSecretStore(settings.secrets_dir)
+    database = secret_store.connect(settings)
+    try:
+        source, target = (files, database) if where == "database" else (database, files)
+        done = secret_store.move(source, target)
+    finally:
+        database.close()
+    place = "the secrets' database" if where == "database" else f"{settings.secrets_dir}/"
+    click.echo(f"moved {len(done.moved)} dossier secrets into {place}")
+    if done.conflicts:
+        listed = ", ".join(str(dossier_id) for dossier_id in done.conflicts)
+        raise click.ClickException(
+            f"{len(done.conflicts)} dossiers have a different secret in each store; those stay "
+            f"in both, untouched: {listed}"
+        )
+    if where == "database":
+        click.echo("Keep DOSSIER_SECRETS_URL set from now on.")
+    else:
+        click.echo("Unset DOSSIER_SECRETS_URL from now on.")
 
 
 def _ready_keys(settings: Settings, report: Callable[[str], None]) -> None:
@@ -472,7 +539,23 @@ def serve() -> None:
         engine.dispose()
     if not current:
         raise click.ClickException("The database schema is not current: run `dossier db upgrade`.")
+    if settings.secrets_url and not _secrets_prepared(settings):
+        raise click.ClickException(
+            "The dossier secrets' database (DOSSIER_SECRETS_URL) is not ready: "
+            "run `dossier prepare`."
+        )
     production.Production(settings).run()
+
+
+def _secrets_prepared(settings: Settings) -> bool:
+    """Checked with a store of its own, closed before gunicorn forks its workers."""
+    from dossier import secret_store
+
+    store = secret_store.connect(settings)
+    try:
+        return store.prepared()
+    finally:
+        store.close()
 
 
 @main.command()

@@ -65,6 +65,8 @@ class Settings:
     kdf_wait_seconds: float = 10.0
     database_timeout_seconds: float = 30.0
     dossier_secrets_dir: Path | None = None
+    # The secrets' own database, which every replica reaches; unset: files in `secrets_dir`.
+    secrets_url: str | None = None
     debug: bool = False
     bind: str = "127.0.0.1:8000"
     workers: int = field(default_factory=lambda: min(2 * (os.cpu_count() or 1) + 1, 9))
@@ -83,7 +85,8 @@ class Settings:
 
     @property
     def secrets_dir(self) -> Path:
-        """Where each dossier's secret lives: never in the database, never in its backups."""
+        """Where each dossier's secret lives without `secrets_url`: never in the database,
+        never in its backups."""
         return self.dossier_secrets_dir or self.keys_dir / "dossiers"
 
     @property
@@ -135,6 +138,7 @@ class Settings:
             max_concurrent_kdf=_int(environ, "DOSSIER_MAX_CONCURRENT_KDF", 4),
             database_timeout_seconds=_int(environ, "DOSSIER_DATABASE_TIMEOUT_SECONDS", 30),
             dossier_secrets_dir=Path(secrets_dir) if secrets_dir else None,
+            secrets_url=environ.get("DOSSIER_SECRETS_URL") or None,
             debug=_flag(environ, "DOSSIER_DEBUG"),
             bind=environ.get("DOSSIER_BIND") or defaults.bind,
             workers=_int(environ, "DOSSIER_WORKERS", defaults.workers),
@@ -166,6 +170,13 @@ class Settings:
             raise ConfigError("Production never runs with DOSSIER_DEBUG on: it shows internals.")
         if self.kdf_cost.weaker_than(PRODUCTION_KDF_COST):
             raise ConfigError("Production needs at least the default Argon2id cost.")
+        if self.secrets_url and self.secrets_url.startswith("sqlite"):
+            raise ConfigError("Production keeps dossier secrets in PostgreSQL, or in files.")
+        if self.secrets_url and _same_database(self.secrets_url, self.database_url):
+            # An old backup of the main database must not hold the secrets that open it.
+            raise ConfigError(
+                "DOSSIER_SECRETS_URL must name a database of its own, not DOSSIER_DATABASE_URL's."
+            )
         if not self.redis_url:
             # Limits counted in each process's memory multiply by the number of processes: three
             # workers let 12 of 20 wrong passwords through where the rule is 5 a minute.
@@ -173,3 +184,14 @@ class Settings:
                 "Production needs Redis, so that every process counts login attempts together: "
                 "set DOSSIER_REDIS_URL."
             )
+
+
+def _same_database(one: str, other: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    first, second = make_url(one), make_url(other)
+    return (first.host, first.port or 5432, first.database) == (
+        second.host,
+        second.port or 5432,
+        second.database,
+    )

@@ -1,5 +1,5 @@
-"""Server keys in keys/: the Flask secret key, the Ed25519 key that signs audit checkpoints, the
-key that seals what queued jobs carry, and one secret per dossier.
+"""Server keys in keys/: the Flask secret key, the Ed25519 key that signs audit checkpoints and the
+key that seals what queued jobs carry; and one secret per dossier, in a store of its own.
 
 They are made once by `dossier keys init`, readable only by their owner, and never have a
 built-in fallback: without them the app does not start.
@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -91,34 +92,51 @@ DOSSIER_SECRETS_DIR = "dossiers"
 SECRET_BYTES = 32
 
 
+class SecretStore(Protocol):
+    """Where each dossier's secret lives, outside the main database and its backups: a folder
+    beside the server keys (`FileSecretStore`) or a database of its own
+    (`dossier.secret_store.DatabaseSecretStore`), which every replica reaches."""
+
+    def read(self, dossier_id: uuid.UUID) -> bytes | None:
+        """The dossier's secret, or None when it has none (never made, or destroyed)."""
+
+    def create(self, dossier_id: uuid.UUID, secret: bytes) -> bytes:
+        """Keep `secret` unless the dossier has one already; either way return the one kept,
+        so two processes making a secret at once agree on the first."""
+
+    def destroy(self, dossier_id: uuid.UUID) -> None:
+        """Delete the secret for good, now, and check that it is gone (raises otherwise)."""
+
+    def dossier_ids(self) -> list[uuid.UUID]:
+        """Every dossier that has a secret here: what a move to another store carries."""
+
+    def ready(self) -> bool:
+        """Reachable and taking writes: new dossiers need their secret kept."""
+
+
+class SecretNotShredded(RuntimeError):
+    """A destroyed dossier's secret is still readable: the destruction must not report done."""
+
+
 @dataclass(frozen=True)
-class DossierSecrets:
-    """One random secret per dossier, kept as a file beside the server keys and never in the
-    database. Every sealed copy of a dossier's keys is masked with it, so deleting the file when a
-    dossier is destroyed makes every database backup of that dossier unreadable for good."""
+class FileSecretStore:
+    """One file per dossier in a folder beside the server keys: the embedded default. Every
+    process that serves the dossier must see the same folder, so this store ties the app to
+    one host (or to a shared disk)."""
 
     folder: Path
-    # Read once per store; each unit of work gets a store of its own, so nothing goes stale.
-    _read: dict[uuid.UUID, bytes | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _path(self, dossier_id: uuid.UUID) -> Path:
         return self.folder / f"{dossier_id}.key"
 
-    def get(self, dossier_id: uuid.UUID) -> bytes | None:
-        if dossier_id not in self._read:
-            try:
-                self._read[dossier_id] = self._path(dossier_id).read_bytes()
-            except FileNotFoundError:
-                self._read[dossier_id] = None
-        return self._read[dossier_id]
+    def read(self, dossier_id: uuid.UUID) -> bytes | None:
+        try:
+            return self._path(dossier_id).read_bytes()
+        except FileNotFoundError:
+            return None
 
-    def get_or_create(self, dossier_id: uuid.UUID) -> bytes:
-        """Two processes making the same secret at once agree: the first file wins."""
-        existing = self.get(dossier_id)
-        if existing is not None:
-            return existing
+    def create(self, dossier_id: uuid.UUID, secret: bytes) -> bytes:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        secret = secrets.token_bytes(SECRET_BYTES)
         partial = self.folder / f".{dossier_id}.{secrets.token_hex(4)}.tmp"
         _write_new(partial, secret, sync=True)
         try:
@@ -127,18 +145,62 @@ class DossierSecrets:
             pass
         finally:
             partial.unlink()
-        self._read.pop(dossier_id, None)
-        linked = self.get(dossier_id)
-        assert linked is not None  # the file is there: this call or another process linked it
-        return linked
+        kept = self.read(dossier_id)
+        assert kept is not None  # the file is there: this call or another process linked it
+        return kept
 
     def destroy(self, dossier_id: uuid.UUID) -> None:
         if not self.folder.is_dir():
             return  # a dossier from before secrets were kept has none to destroy
         self._path(dossier_id).unlink(missing_ok=True)
-        self._read[dossier_id] = None
         directory = os.open(self.folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+        if self._path(dossier_id).exists():
+            raise SecretNotShredded(str(dossier_id))
+
+    def dossier_ids(self) -> list[uuid.UUID]:
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for path in self.folder.glob("*.key"):
+            try:
+                found.append(uuid.UUID(path.stem))
+            except ValueError:
+                continue  # not a dossier's secret
+        return sorted(found)
+
+    def ready(self) -> bool:
+        target = self.folder if self.folder.exists() else self.folder.parent
+        return target.is_dir() and os.access(target, os.W_OK | os.X_OK)
+
+
+@dataclass(frozen=True)
+class DossierSecrets:
+    """One random secret per dossier, kept in a `SecretStore` and never in the main database.
+    Every sealed copy of a dossier's keys is masked with it, so deleting it when a dossier is
+    destroyed makes every backup of the main database unreadable for that dossier, for good."""
+
+    store: SecretStore
+    # Read once per unit of work; each gets a view of its own, so nothing goes stale.
+    _read: dict[uuid.UUID, bytes | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def get(self, dossier_id: uuid.UUID) -> bytes | None:
+        if dossier_id not in self._read:
+            self._read[dossier_id] = self.store.read(dossier_id)
+        return self._read[dossier_id]
+
+    def get_or_create(self, dossier_id: uuid.UUID) -> bytes:
+        """Two processes making the same secret at once agree: the first one kept wins."""
+        existing = self.get(dossier_id)
+        if existing is not None:
+            return existing
+        kept = self.store.create(dossier_id, secrets.token_bytes(SECRET_BYTES))
+        self._read[dossier_id] = kept
+        return kept
+
+    def destroy(self, dossier_id: uuid.UUID) -> None:
+        self.store.destroy(dossier_id)
+        self._read[dossier_id] = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,6 +83,29 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def secrets_database_url() -> Iterator[str]:
+    """The dossier secrets' own PostgreSQL database, beside the test server's (its name plus
+    `_secrets`), made when missing and kept: rows are per dossier, and dossier ids are random."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from dossier.secret_store import close_stores
+
+    admin_url = make_url(_postgres_admin_url())
+    name = f"{admin_url.database or 'postgres'}_secrets"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if found is None:
+            with suppress(ProgrammingError):  # made by another run at the same moment
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    close_stores()
 
 
 @pytest.fixture(scope="session")

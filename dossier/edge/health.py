@@ -19,7 +19,8 @@ def healthz() -> Response:
 
 @health.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready to take traffic: database reachable, migrations current, keys loaded, Redis if set."""
+    """Ready to take traffic: database reachable, migrations current, keys loaded, the dossier
+    secrets' store taking writes, Redis if set."""
     state = current_app.extensions[EXTENSION]
     result = readiness(state["engine"], state["settings"], state.get("server_keys") is not None)
     checks = {name: "ok" if passed else "failing" for name, passed in result.checks.items()}

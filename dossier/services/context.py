@@ -21,6 +21,7 @@ from dossier.db import reading, unit_of_work
 from dossier.errors import AccessDenied, DomainError
 from dossier.keys import DossierSecrets
 from dossier.models import Dossier, Role
+from dossier.secret_store import open_store
 from dossier.services import queue
 from dossier.services.mail import Mail, send
 
@@ -80,7 +81,7 @@ class Context:
         """One transaction. A `Refused` inside it rolls the work back, then is logged on its own."""
         try:
             with unit_of_work(self.sessions) as db:
-                db.info[SECRETS] = DossierSecrets(self.settings.secrets_dir)
+                db.info[SECRETS] = DossierSecrets(open_store(self.settings))
                 db.info[CONTEXT] = self
                 yield db
                 outbox = db.info.pop(OUTBOX, [])

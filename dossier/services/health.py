@@ -4,7 +4,6 @@ The answers name a check and say ok or not, and nothing else: no versions, hosts
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 
 from dossier import migrations
 from dossier.config import Settings
+from dossier.secret_store import open_store
 
 # Below this much free space where an SQLite database lives, writes are about to fail: the
 # next attachment alone can be 20 MiB, and the write-ahead log grows before it is folded back.
@@ -29,7 +29,8 @@ class Readiness:
 
 
 def readiness(engine: Engine, settings: Settings, keys_loaded: bool) -> Readiness:
-    checks = {"database": _database(engine), "keys": keys_loaded and _writable(settings)}
+    checks = {"database": _database(engine), "keys": keys_loaded}
+    checks["secrets"] = open_store(settings).ready()
     checks["migrations"] = checks["database"] and _current(engine)
     if settings.redis_url:
         checks["redis"] = _redis(settings.redis_url)
@@ -71,13 +72,6 @@ def _current(engine: Engine) -> bool:
         return migrations.is_current(engine)
     except Exception:
         return False
-
-
-def _writable(settings: Settings) -> bool:
-    """New dossiers need their secret written beside the server keys."""
-    folder: Path = settings.secrets_dir
-    target = folder if folder.exists() else folder.parent
-    return target.is_dir() and os.access(target, os.W_OK | os.X_OK)
 
 
 def _redis(url: str) -> bool:

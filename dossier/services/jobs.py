@@ -25,6 +25,7 @@ from dossier.services import (
     queue,
     reminders,
     rotation,
+    shredding,
 )
 from dossier.services.context import Context
 from dossier.services.mail import Mail, send
@@ -50,13 +51,15 @@ def worker_context() -> Context:
 
 
 def tick(ctx: Context | None = None) -> dict[str, int]:
-    """Due checkpoints, ended grants, and what time, first looks and the plan's dates tell
-    people (`reminders`); with a queue, the next tick is put on it too."""
+    """Due checkpoints, ended grants, what time, first looks and the plan's dates tell people
+    (`reminders`), and secrets a destruction left behind (`shredding`); with a queue, the next
+    tick is put on it too."""
     ctx = ctx or worker_context()
     made = audit_views.checkpoint_if_due(ctx)
     ended = lifecycle.sweep_everywhere(ctx)
     waited = emergency.expire_overdue(ctx) + legal_basis.expire_overdue(ctx)
     told = reminders.remind_everywhere(ctx)
+    shredded = shredding.shred_left_behind(ctx)
     if ctx.settings.redis_url:
         schedule_next_tick(ctx.settings.redis_url, ctx.settings.worker_interval_seconds)
     log.info(
@@ -67,6 +70,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
                 "dossiers_swept": ended,
                 "notices": told.total,
                 "emergencies_ended": waited,
+                "secrets_shredded": shredded,
             }
         },
     )
@@ -75,6 +79,7 @@ def tick(ctx: Context | None = None) -> dict[str, int]:
         "dossiers_swept": ended,
         "notices": told.total,
         "emergencies_ended": waited,
+        "secrets_shredded": shredded,
     }
 
 

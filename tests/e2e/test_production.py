@@ -1,6 +1,7 @@
 """The production configuration without containers: `dossier serve` on PostgreSQL and Redis, as
 README's "Deploy" section runs it, driven over HTTP; then the worker; then its log, read for
-secrets. Also what `serve` refuses to start on."""
+secrets. Also what `serve` refuses to start on. And the same scenario through two `dossier serve`
+replicas at once, with the dossier secrets in their own database (README, "Scale out")."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,9 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from dossier.db import make_engine
+from dossier.secret_store import DatabaseSecretStore
+from tests.e2e.servers import Http, dossier_command, free_port, serving, wait_ready
 from tests.support import Databases
 
 REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -27,45 +28,6 @@ PASSWORD = "een geheim wachtwoord voor productie"
 TITLE = "Gesprek met mentor over de havo"
 BODY = "Ik wil graag naar de havo en heb hulp nodig bij wiskunde."
 SEARCH_TERM = "wiskunde"
-
-
-def dossier_command(*args: str, env: dict[str, str], **options: Any) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dossier.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        **options,
-    )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Http:
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.token: str | None = None
-
-    def call(self, method: str, path: str, body: object = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310
-        request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
 
 
 @pytest.fixture
@@ -90,21 +52,6 @@ def production(databases: Databases, tmp_path: Path) -> Iterator[dict[str, Any]]
     redis.close()
 
 
-def wait_ready(http: Http, process: subprocess.Popen) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "dossier serve stopped while starting"
-        try:
-            status, body = http.call("GET", "/readyz")
-        except OSError:
-            time.sleep(0.3)
-            continue
-        if status == 200:
-            return body
-        time.sleep(0.3)
-    raise AssertionError("dossier serve never became ready")
-
-
 def test_serve_refuses_what_production_must_not_run_on(production: dict[str, Any]) -> None:
     env = production["env"]
     without_keys = dossier_command("serve", env=env)
@@ -113,6 +60,10 @@ def test_serve_refuses_what_production_must_not_run_on(production: dict[str, Any
     assert on_sqlite.returncode != 0 and "PostgreSQL" in on_sqlite.stderr
     debug = dossier_command("serve", env={**env, "DOSSIER_DEBUG": "true"})
     assert debug.returncode != 0 and "DOSSIER_DEBUG" in debug.stderr
+    together = dossier_command(
+        "serve", env={**env, "DOSSIER_SECRETS_URL": env["DOSSIER_DATABASE_URL"]}
+    )  # an old backup of the main database would hold what opens it
+    assert together.returncode != 0 and "DOSSIER_SECRETS_URL" in together.stderr
     own_limits = dossier_command("serve", env={**env, "DOSSIER_REDIS_URL": ""})
     assert own_limits.returncode != 0 and "DOSSIER_REDIS_URL" in own_limits.stderr
     behind = dossier_command("serve", env={**env, "DOSSIER_CREATE_KEYS": "true"})
@@ -131,10 +82,16 @@ def test_a_production_server_serves_queues_and_logs_no_secret(production: dict[s
             stderr=subprocess.STDOUT,
         )
         try:
-            ready = wait_ready(http, process)
+            ready = wait_ready(http.base, process)
             assert ready == {
                 "status": "ok",
-                "checks": {"database": "ok", "keys": "ok", "migrations": "ok", "redis": "ok"},
+                "checks": {
+                    "database": "ok",
+                    "keys": "ok",
+                    "migrations": "ok",
+                    "redis": "ok",
+                    "secrets": "ok",
+                },
             }
             assert http.call("GET", "/healthz") == (200, {"status": "ok"})
             secrets = run_scenario(http)
@@ -164,6 +121,49 @@ def test_a_production_server_serves_queues_and_logs_no_secret(production: dict[s
     everything = log_path.read_text() + worked.stdout + worked.stderr
     for secret in secrets:
         assert secret not in everything, "a secret reached the log"
+
+
+def test_two_production_servers_serve_one_scenario_turn_by_turn(
+    production: dict[str, Any], secrets_database_url: str, tmp_path: Path
+) -> None:
+    """Every request of the scenario goes to the other replica than the one before: each
+    replica has a working directory of its own, and they share only the keys (read-only), the
+    databases and Redis."""
+    env = {**production["env"], "DOSSIER_SECRETS_URL": secrets_database_url}
+    refused = dossier_command("serve", env=env)
+    assert refused.returncode != 0, refused.stderr  # no keys yet
+    prepared = dossier_command("prepare", env={**env, "DOSSIER_CREATE_KEYS": "true"})
+    assert prepared.returncode == 0 and "secrets' database ready" in prepared.stdout
+    keys_dir = Path(env["DOSSIER_KEYS_DIR"])
+    for key in keys_dir.iterdir():
+        key.chmod(0o400)
+    keys_dir.chmod(0o500)  # mounted read-only, as container secrets are
+    try:
+        with serving(env, [tmp_path / "one", tmp_path / "two"]) as replicas:
+            for replica in replicas:
+                status, ready = Http(replica.base).call("GET", "/readyz")
+                assert status == 200 and ready["checks"]["secrets"] == "ok"
+            secrets = run_scenario(Http(*(replica.base for replica in replicas)))
+    finally:
+        keys_dir.chmod(0o700)
+    assert all(replica.process.returncode == 0 for replica in replicas)
+    assert not (keys_dir / "dossiers").exists()  # no dossier secret on any disk
+    for replica in replicas:
+        assert not list(replica.workdir.rglob("*.key"))
+        requests = [
+            json.loads(line)
+            for line in replica.log.read_text().splitlines()
+            if '"dossier.request"' in line
+        ]
+        assert len(requests) >= 6  # each replica served its half
+        assert all(secret not in replica.log.read_text() for secret in secrets)
+    store = DatabaseSecretStore(make_engine(secrets_database_url))
+    try:
+        assert store.ready()
+    finally:
+        store.close()
+    verified = dossier_command("audit", "verify", env=env)
+    assert verified.returncode == 0 and "intact" in verified.stdout
 
 
 def run_scenario(http: Http) -> list[str]:

@@ -1,5 +1,6 @@
-"""Backups as an operator makes them (README, "Backups"): `pg_dump` of the database, the keys
-apart. A restored copy works; a copy older than a destruction cannot bring the dossier back."""
+"""Backups as an operator makes them (README, "Backups"): `pg_dump` of the database, the keys and
+the dossier secrets apart. A restored copy works; a copy older than a destruction cannot bring the
+dossier back."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from dossier import migrations
+from dossier import migrations, secret_store
 from dossier.errors import DossierKeyGone
 from dossier.keys import init_keys
 from dossier.models import SessionKind
 from dossier.services import accounts, dossiers, entries, ownership, sessions
+from dossier.services.context import Context
 from tests.conftest import PASSWORD
 from tests.support import Databases
+
+
+def in_store(ctx: Context, secrets_url: str | None) -> Context:
+    """The same context with its dossier secrets in their own database, when one is given."""
+    return Context(ctx.sessions, ctx.settings.with_overrides(secrets_url=secrets_url))
 
 
 def libpq(url: str) -> str:
@@ -35,13 +42,21 @@ def restore(dump_file: Path, url: str) -> None:
     subprocess.run([*command, str(dump_file)], check=True)
 
 
+@pytest.mark.parametrize("secrets_in", ["files", "database"])
 def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stays_gone(
-    databases: Databases, tmp_path: Path
+    databases: Databases, tmp_path: Path, secrets_in: str, secrets_database_url: str
 ) -> None:
+    """With the secrets in files beside the keys or in their own database (as replicas keep
+    them): the main database's dump holds no secret, and the destruction deleted it."""
     keys_dir = tmp_path / "keys"
     init_keys(keys_dir)
+    secrets_url = secrets_database_url if secrets_in == "database" else None
     live_url = databases.new()
-    live = databases.context(live_url, keys_dir)
+    live = in_store(databases.context(live_url, keys_dir), secrets_url)
+    if secrets_url:
+        preparing = secret_store.connect(live.settings)
+        preparing.prepare()
+        preparing.close()
     migrations.upgrade(live.sessions.kw["bind"])
     accounts.register(
         live,
@@ -72,12 +87,16 @@ def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stay
     older_dump = tmp_path / "before-destroy.dump"
     dump(live_url, older_dump)
 
+    store = secret_store.open_store(live.settings)
+    assert store.read(doomed.id) is not None and store.read(kept.id) is not None
     ownership.destroy(live, anne, doomed.id, "Tim")
     assert not (keys_dir / "dossiers" / f"{doomed.id}.key").exists()
+    assert store.read(doomed.id) is None  # the file, or the row, is gone
+    assert doomed.id not in store.dossier_ids()
 
     restored_url = databases.new()
     restore(older_dump, restored_url)
-    restored = databases.context(restored_url, keys_dir)
+    restored = in_store(databases.context(restored_url, keys_dir), secrets_url)
 
     def log_in_again(email: str):  # type: ignore[no-untyped-def]
         ticket = sessions.log_in(restored, email, PASSWORD, SessionKind.API)
@@ -94,7 +113,12 @@ def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stay
 
     verified = subprocess.run(
         [sys.executable, "-m", "dossier.cli", "audit", "verify"],
-        env={**os.environ, "DOSSIER_DATABASE_URL": restored_url, "DOSSIER_KEYS_DIR": str(keys_dir)},
+        env={
+            **os.environ,
+            "DOSSIER_DATABASE_URL": restored_url,
+            "DOSSIER_KEYS_DIR": str(keys_dir),
+            "DOSSIER_SECRETS_URL": secrets_url or "",
+        },
         capture_output=True,
         text=True,
         check=False,

@@ -121,6 +121,7 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
         "dossiers_swept": 0,
         "notices": 2,
         "emergencies_ended": 0,
+        "secrets_shredded": 0,
     }
     clock.advance(days=7, seconds=1)
     # nothing new to sign yet
@@ -129,6 +130,7 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
         "dossiers_swept": 1,
         "notices": 0,
         "emergencies_ended": 0,
+        "secrets_shredded": 0,
     }
     with ctx.unit_of_work() as db:
         grant = db.get(Grant, shared.grant_id)
@@ -146,6 +148,7 @@ def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
         "dossiers_swept": 0,
         "notices": 0,
         "emergencies_ended": 0,
+        "secrets_shredded": 0,
     }
     with ctx.unit_of_work() as db:
         assert db.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dossier import crypto
-from dossier.keys import DossierSecrets
+from dossier.keys import DossierSecrets, FileSecretStore
 
 BINDING = {"dossier": "d", "section": "s", "key_version": 1}
 
@@ -28,7 +28,7 @@ def test_the_mask_depends_on_the_secret_and_on_which_key_it_is() -> None:
 
 
 def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path: Path) -> None:
-    store = DossierSecrets(tmp_path / "dossiers")
+    store = DossierSecrets(FileSecretStore(tmp_path / "dossiers"))
     dossier_id = uuid.uuid4()
     assert store.get(dossier_id) is None
     with ThreadPoolExecutor(8) as pool:
@@ -40,4 +40,27 @@ def test_a_secret_is_made_once_readable_only_by_its_owner_and_shredded(tmp_path:
     store.destroy(dossier_id)
     assert store.get(dossier_id) is None
     store.destroy(dossier_id)  # twice is harmless
-    DossierSecrets(tmp_path / "never-made").destroy(dossier_id)  # nor without a folder
+    DossierSecrets(FileSecretStore(tmp_path / "never-made")).destroy(
+        dossier_id
+    )  # nor without a folder
+
+
+def test_production_keeps_the_secrets_in_a_database_of_their_own_or_in_files() -> None:
+    import pytest
+
+    from dossier.config import ConfigError, Settings
+
+    production = {
+        "DOSSIER_ENV": "production",
+        "DOSSIER_DATABASE_URL": "postgresql://dossier@db:5432/dossier",
+        "DOSSIER_REDIS_URL": "redis://cache:6379/0",
+    }
+    Settings.from_env(production).check_production()  # files, on one host
+    apart = Settings.from_env(
+        {**production, "DOSSIER_SECRETS_URL": "postgresql://dossier@db:5432/dossier_secrets"}
+    )
+    apart.check_production()
+    assert apart.secrets_url == "postgresql://dossier@db:5432/dossier_secrets"
+    for together in ("postgresql+psycopg://other@db/dossier", "sqlite:///secrets.sqlite3"):
+        with pytest.raises(ConfigError, match=r"(?i)secrets"):
+            Settings.from_env({**production, "DOSSIER_SECRETS_URL": together}).check_production()
