@@ -10,8 +10,9 @@ from dossier.services.council.disclosure import THRESHOLD, Shown
 from dossier.services.council.periods import Month
 from dossier.services.council.report import Chart
 
-WIDTH, HEIGHT = 640, 220
-LEFT, BOTTOM, TOP = 40, 28, 10
+# Small enough that its words stay readable when a phone shows it 300 pixels wide.
+WIDTH, HEIGHT = 400, 200
+LEFT, BOTTOM, TOP = 30, 24, 8
 COLOURS = ("#1f5f99", "#d9822b", "#2e7d4f")
 
 
@@ -43,6 +44,7 @@ class Drawing:
     title: str
     width: int
     height: int
+    left: int  # where the bars start: the scale's numbers stand left of it
     bars: list[Bar]
     ticks: list[Tick]
     lines: list[Line]
@@ -83,10 +85,12 @@ def bar_chart(
         title=chart.title,
         width=WIDTH,
         height=HEIGHT,
+        left=LEFT,
         bars=bars,
-        ticks=[
+        ticks=[  # every other month: twelve names do not fit beside each other
             Tick(LEFT + index * slot + slot / 2, month_label(month))
             for index, month in enumerate(chart.months)
+            if (len(chart.months) - 1 - index) % 2 == 0
         ],
         lines=[
             Line(TOP + plot_height - plot_height * step / 4, str(top * step // 4))

@@ -26,7 +26,9 @@ def check_in() -> Page:
         return redirect(url_for("web.start"))
     raw = form.score.data
     try:
-        check_ins.answer(ctx, me, int(raw) if raw and raw.isdigit() else None, form.comment.data)
+        check_ins.answer(
+            ctx, me, int(raw) if raw and raw.isdigit() else None, form.comment.data or ""
+        )
     except InvalidInput as error:
         flash(" ".join(_(m) for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("web.start") + "#check-in")

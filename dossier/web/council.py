@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, render_template, request
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -67,6 +67,7 @@ def _helpers(page: council.CouncilPage) -> dict[str, object]:
         "period_name": period_name,
         "month_name": month_name,
         "count_text": count_text,
+        "decimal": format_decimal,
         "Unit": council.Unit,
     }
 

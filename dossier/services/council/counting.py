@@ -96,15 +96,16 @@ def tally(db: Session, months: Sequence[Month], stretches: Iterable[tuple[Month,
     return result
 
 
-def _bucket(
-    column: ColumnElement[datetime] | object, months: Sequence[Month], bounds: list[datetime]
-) -> ColumnElement[int]:
+def _bucket(column: Any, months: Sequence[Month], bounds: list[datetime]) -> ColumnElement[int]:
     """The index of the month a moment falls in, worked out by the database."""
-    return case(*((column < bound, index) for index, bound in enumerate(bounds[1:])), else_=-1)  # type: ignore[operator]
+    whens: list[tuple[ColumnElement[bool], int]] = [
+        (column < bound, index) for index, bound in enumerate(bounds[1:])
+    ]
+    return case(*whens, else_=-1)
 
 
-def _in(bounds: list[datetime], column: object = AuditEvent.at) -> ColumnElement[bool]:
-    return and_(column >= bounds[0], column < bounds[-1])  # type: ignore[operator]
+def _in(bounds: list[datetime], column: Any = AuditEvent.at) -> ColumnElement[bool]:
+    return and_(column >= bounds[0], column < bounds[-1])
 
 
 def _succeeded(*actions: Action) -> ColumnElement[bool]:
@@ -113,7 +114,7 @@ def _succeeded(*actions: Action) -> ColumnElement[bool]:
 
 def _grouped(
     db: Session,
-    *columns: ColumnElement[Any],
+    *columns: Any,
     where: Sequence[ColumnElement[bool]],
     join: bool = False,
 ) -> Iterable[Sequence[Any]]:
@@ -182,7 +183,7 @@ def _add(result: Tally, rows: Iterable[Sequence[object]], org: str | None) -> No
             if counted and action == wanted and (roles is None or role in roles):
                 result.counts[(month, measure, org)] += count
         if action == Action.CORRECTION_ANSWER and reason in OUTCOMES:
-            result.counts[(month, OUTCOMES[CorrectionStatus(reason)], org)] += count
+            result.counts[(month, OUTCOMES[CorrectionStatus(str(reason))], org)] += count
 
 
 def _count_own_words(
@@ -217,13 +218,13 @@ def _count_answer_times(db: Session, result: Tally, bounds: list[datetime]) -> N
     asked: dict[str, datetime] = {}
     ids = [row.object_id for row in answers if row.object_id]
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        asked.update(
-            db.execute(
-                select(AuditEvent.object_id, AuditEvent.at).where(
-                    _succeeded(Action.CORRECTION_CREATE), AuditEvent.object_id.in_(chunk)
-                )
-            ).all()
-        )
+        for object_id, at in db.execute(
+            select(AuditEvent.object_id, AuditEvent.at).where(
+                _succeeded(Action.CORRECTION_CREATE), AuditEvent.object_id.in_(chunk)
+            )
+        ):
+            if object_id is not None:
+                asked[object_id] = at
     for object_id, at, organisation in answers:
         if object_id not in asked:
             continue
@@ -251,13 +252,13 @@ def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> No
     ids = [row.dossier_id for row in destroyed if row.dossier_id]
     first_request: dict[uuid.UUID, datetime] = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        first_request.update(
-            db.execute(
-                select(AuditEvent.dossier_id, func.min(AuditEvent.at))
-                .where(_succeeded(Action.DOSSIER_DESTROY_REQUEST), AuditEvent.dossier_id.in_(chunk))
-                .group_by(AuditEvent.dossier_id)
-            ).all()
-        )
+        for dossier_id, at in db.execute(
+            select(AuditEvent.dossier_id, func.min(AuditEvent.at))
+            .where(_succeeded(Action.DOSSIER_DESTROY_REQUEST), AuditEvent.dossier_id.in_(chunk))
+            .group_by(AuditEvent.dossier_id)
+        ):
+            if dossier_id is not None:
+                first_request[dossier_id] = at
     for _dossier, at in requests:
         result.counts[
             (_month_of(result.months, bounds, at), Measure.DESTRUCTION_REQUESTS, None)
@@ -265,7 +266,7 @@ def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> No
     for dossier_id, at in destroyed:
         month = _month_of(result.months, bounds, at)
         result.counts[(month, Measure.DESTROYED, None)] += 1
-        asked = first_request.get(dossier_id)
+        asked = first_request.get(dossier_id) if dossier_id else None
         if asked is None:
             result.counts[(month, Measure.DESTRUCTION_REQUESTS, None)] += 1
         if asked is None or at <= _three_months_after(asked):

@@ -12,13 +12,13 @@ from dossier.errors import N_
 
 
 class Topic(StrEnum):
-    title: str
+    heading: str
     question: str
 
-    def __new__(cls, code: str, title: str = "", question: str = "") -> Topic:
+    def __new__(cls, code: str, heading: str = "", question: str = "") -> Topic:
         member = str.__new__(cls, code)
         member._value_ = code
-        member.title = title
+        member.heading = heading
         member.question = question
         return member
 

@@ -95,10 +95,10 @@ CHARTS: dict[Topic, tuple[str, tuple[Measure, ...]]] = {
         (Measure.OWN_WORDS_DOSSIERS,),
     ),
     Topic.CORRECTIONS: (
-        Topic.CORRECTIONS.title,
+        Topic.CORRECTIONS.heading,
         (Measure.CORRECTIONS_REQUESTED, Measure.CORRECTIONS_ANSWERED),
     ),
-    Topic.ACCESS: (Topic.ACCESS.title, (Measure.SHARES_MADE, Measure.SHARES_STOPPED)),
+    Topic.ACCESS: (Topic.ACCESS.heading, (Measure.SHARES_MADE, Measure.SHARES_STOPPED)),
     Topic.FEELING: (Measure.CHECK_INS.label, (Measure.CHECK_INS,)),
 }
 
