@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dossier.errors import N_, InvalidInput
@@ -92,6 +94,8 @@ def answer(ctx: Context, actor: Actor, score: int | None, comment: str = "") -> 
         if question is None:
             raise InvalidInput({"score": [N_("There is no question for you right now.")]})
         month = _take_turn(db, ctx, actor)
+        if month is None:  # a second click at the same moment: the first one counts
+            raise InvalidInput({"score": [N_("There is no question for you right now.")]})
         db.add(
             CheckIn(
                 month=month,
@@ -110,11 +114,23 @@ def not_now(ctx: Context, actor: Actor) -> None:
             _take_turn(db, ctx, actor)
 
 
-def _take_turn(db: Session, ctx: Context, actor: Actor) -> date:
+def _take_turn(db: Session, ctx: Context, actor: Actor) -> date | None:
+    """This month's turn, taken in the database itself so two answers at once make one; None
+    when it was taken already."""
     month = Month.of(today_in_nl(ctx.now())).first_day
-    turn = db.get(CheckInTurn, actor.user_id)
-    if turn is None:
-        db.add(CheckInTurn(user_id=actor.user_id, month=month))
-    else:
-        turn.month = month
+    moved = cast(  # an UPDATE answers with a CursorResult (SQLAlchemy's documented cast)
+        CursorResult[Any],
+        db.execute(
+            update(CheckInTurn)
+            .where(CheckInTurn.user_id == actor.user_id, CheckInTurn.month < month)
+            .values(month=month)
+        ),
+    )
+    if moved.rowcount:
+        return month
+    try:
+        with db.begin_nested():
+            db.add(CheckInTurn(user_id=actor.user_id, month=month))
+    except IntegrityError:  # there is a turn, and it is this month's
+        return None
     return month

@@ -38,9 +38,14 @@ FIRST_NAMES = (
     "Levi", "Mila", "Noah", "Olivia", "Pim", "Quinty", "Ravi", "Sara", "Tijn", "Umut", "Vera",
     "Wes", "Yara",
 )  # fmt: skip
+# Three to an organisation: the council sees an organisation's figures from three on.
 CARE_WORKERS = (
     ("joris@demo.eigendossier.nl", "Joris Kok (demo)", "Wijkteam Noord"),
     ("ines@demo.eigendossier.nl", "Ines Smit (demo)", "Jeugdzorg West"),
+    ("bas@demo.eigendossier.nl", "Bas Meijer (demo)", "Wijkteam Noord"),
+    ("femke@demo.eigendossier.nl", "Femke Dekker (demo)", "Jeugdzorg West"),
+    ("rik@demo.eigendossier.nl", "Rik Vos (demo)", "Wijkteam Noord"),
+    ("saar@demo.eigendossier.nl", "Saar Peters (demo)", "Jeugdzorg West"),
 )
 OUTCOMES = (CorrectionStatus.CORRECTED, CorrectionStatus.DECLINED, CorrectionStatus.REMOVED)
 VOICES = (
@@ -86,7 +91,7 @@ def _care_worker(ctx: Context, admin: Actor, email: str, name: str, organisation
             name,
             "professional",
             organisation=organisation,
-            registration_number=f"SKJ 1000{len(name):05d}",
+            registration_number=f"SKJ 1009{CARE_WORKERS.index((email, name, organisation)):05d}",
         ),
         start_session=SessionKind.WEB,
     )

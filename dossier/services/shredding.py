@@ -21,8 +21,9 @@ from dossier.secret_store import open_store
 from dossier.services.context import Context
 
 log = logging.getLogger(__name__)
-# Back as far as a store may have been out of reach; the search runs on the index by time.
-LOOK_BACK = timedelta(hours=24)
+# Back as far as a store or the worker may have been out of reach; the search runs on the log's
+# index by action and time, and destructions are rare.
+LOOK_BACK = timedelta(days=30)
 
 
 def shred_left_behind(ctx: Context, look_back: timedelta = LOOK_BACK) -> int:
@@ -41,13 +42,13 @@ def shred_left_behind(ctx: Context, look_back: timedelta = LOOK_BACK) -> int:
         ).all()
     store = open_store(ctx.settings)
     shredded = 0
-    try:
-        for dossier_id in destroyed:
+    for dossier_id in destroyed:
+        try:
             if dossier_id is not None and store.read(dossier_id) is not None:
                 store.destroy(dossier_id)
                 shredded += 1
-    except Exception:  # still out of reach: the rest of the tick, and the next one, go on
-        log.warning("dossier secrets' store out of reach; shredding waits for the next tick")
+        except Exception:  # out of reach: the others are tried, this one again next tick
+            log.warning("dossier secrets' store out of reach; shredding waits for the next tick")
     if shredded:
         log.warning(
             "shredded destroyed dossiers' secrets late", extra={"fields": {"count": shredded}}

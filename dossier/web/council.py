@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, render_template, request
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
@@ -100,6 +98,6 @@ def council_report() -> Response:
     page = council.quarterly_report(service_context(), actor(), request.args.get("period") or None)
     # For the meeting, in Dutch: the language the council speaks, whatever the reader chose.
     with force_locale("nl"):
-        html = render_template("council/report.html", printed_on=date.today(), **_helpers(page))
+        html = render_template("council/report.html", printed_on=page.today, **_helpers(page))
     name = f"cijfers-clientenraad-{page.period.code}.pdf"
     return attachment_response(Download(name, "application/pdf", pdf_of(html)))

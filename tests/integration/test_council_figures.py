@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from dossier import crypto
+from dossier import crypto, keys
 from dossier.actions import Action
 from dossier.audit import GENESIS_HASH, Event, Origin, Outcome, append
 from dossier.errors import AccessDenied, InvalidInput
@@ -78,19 +78,26 @@ class History:
 
 @pytest.fixture
 def history(ctx: Context) -> dict[str, Any]:
-    noord = person(
+    accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
+    admin = login_actor(ctx, "admin@example.nl")
+    checked = []
+    for number in range(6):  # three checked care workers in each organisation
+        pro = person(
+            ctx,
+            f"pro{number}@example.nl",
+            "professional",
+            organisation=(NOORD, WEST)[number % 2],
+            registration_number=f"SKJ 10000000{number}",
+        )
+        accounts.verify_professional(ctx, admin, pro.user_id)
+        checked.append(pro)
+    noord, west = checked[0], checked[1]
+    person(
         ctx,
-        "noord@example.nl",
+        "alone@example.nl",
         "professional",
-        organisation=NOORD,
-        registration_number="SKJ 100000001",
-    )
-    west = person(
-        ctx,
-        "west@example.nl",
-        "professional",
-        organisation=WEST,
-        registration_number="SKJ 100000002",
+        organisation="Eenmanszaak",  # one person: never named to the council
+        registration_number="SKJ 100000009",
     )
     h = History(ctx)
     # Own words: a view in each of 11 dossiers in July (two in the first), entries in 3 in August.
@@ -178,6 +185,11 @@ def history(ctx: Context) -> dict[str, Any]:
     )
     for d in range(3):
         h.add(at(SEPTEMBER, 15), Action.DOSSIER_EXPORT, Role.YOUTH, d)
+    # A request on 15 April that nobody carried out by 15 July, one withdrawn in time.
+    h.add(datetime(2026, 4, 15, 12, tzinfo=UTC), Action.DOSSIER_DESTROY_REQUEST, Role.YOUTH, 10)
+    h.add(datetime(2026, 4, 20, 12, tzinfo=UTC), Action.DOSSIER_DESTROY_REQUEST, Role.YOUTH, 9)
+    h.add(datetime(2026, 5, 2, 12, tzinfo=UTC), Action.OWNERSHIP_CANCEL, Role.YOUTH, 9,
+          object_type="change", reason="destroy")  # fmt: skip
     # "Do you feel heard?": three in July, eleven in August, two of them with a comment.
     with ctx.unit_of_work() as db:
         for score in (2, 3, 4):
@@ -233,6 +245,7 @@ def test_every_count_of_the_quarter_is_exact(history: dict[str, Any]) -> None:
         Measure.DESTRUCTION_REQUESTS: 1,  # the one destroyed at once
         Measure.DESTROYED: 3,
         Measure.DESTROYED_IN_TIME: 2,
+        Measure.DESTRUCTION_LATE: 2,  # 15 April's, and 1 April's (destroyed 30 July)
         Measure.COPIES: 3,
         Measure.CHECK_INS: 16,
         Measure.PLANS_PROPOSED: 0,
@@ -258,7 +271,7 @@ def test_every_count_of_the_quarter_is_exact(history: dict[str, Any]) -> None:
 def test_the_page_shows_only_what_names_nobody(history: dict[str, Any]) -> None:
     page = council.figures_page(history["ctx"], history["member"], "2026-Q3")
     figures = {f.code: f for block in page.topics for f in block.figures}
-    assert figures["own_words_dossiers"].count == Shown(10)  # 11, rounded to 5
+    assert figures["own_words_dossiers"].count == Shown(10)  # 11, rounded to 10
     assert figures["family_views"].count == Shown(10)  # 12
     assert figures["professional_entries"].count == Shown(20)  # 24
     assert figures["views_per_100"].number == 50  # 10 of 20, from the rounded figures
@@ -273,10 +286,8 @@ def test_the_page_shows_only_what_names_nobody(history: dict[str, Any]) -> None:
     assert page.feeling is not None
     assert page.feeling.mean == 3.4  # 54 / 16
     assert page.feeling.scores[4] == Shown(None) and page.feeling.scores[5] == Shown(None)
-    assert page.feeling.comments == [
-        (AUGUST, "Ze luisterden echt"),
-        (SEPTEMBER, "Niemand vroeg wat ik wilde"),
-    ]
+    # Only August had ten answers: September's one comment would name its writer's month.
+    assert page.feeling.comments == [(AUGUST, "Ze luisterden echt")]
     participation = next(b for b in page.topics if b.topic == "participation")
     assert participation.chart is not None
     months = participation.chart.months
@@ -348,9 +359,10 @@ def test_nobody_else_reads_the_figures(history: dict[str, Any]) -> None:
             )
         )
     assert refused == 1
-    with pytest.raises(InvalidInput) as bad:
-        council.figures_page(ctx, history["member"], "2026-13")
-    assert "period" in bad.value.errors
+    for code in ("2026-13", "9999-12", "0001-01", "2026-Q5", "Q3", f"{ctx.now().year}-Q4"):
+        with pytest.raises(InvalidInput) as bad:  # nonsense, and a quarter still running
+            council.figures_page(ctx, history["member"], code)
+        assert "period" in bad.value.errors, code
 
 
 def test_no_key_is_opened_and_nothing_sealed_is_read(
@@ -362,6 +374,8 @@ def test_no_key_is_opened_and_nothing_sealed_is_read(
     for name in dir(crypto):
         if callable(getattr(crypto, name)) and not name.startswith("_") and name[0].islower():
             monkeypatch.setattr(crypto, name, refuse)
+    for name in ("get", "get_or_create", "destroy"):  # nor a dossier's secret
+        monkeypatch.setattr(keys.DossierSecrets, name, refuse)
     page = council.quarterly_report(history["ctx"], history["member"], "2026-Q3")
     assert page.topics and page.feeling is not None
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dossier.errors import InvalidInput
 from dossier.services.council.disclosure import (
     BASE,
     THRESHOLD,
@@ -16,7 +19,7 @@ from dossier.services.council.disclosure import (
     share,
     shown,
 )
-from dossier.services.council.periods import Month, Period, chart_months
+from dossier.services.council.periods import Month, Period, chart_months, choices
 
 
 def test_small_counts_read_fewer_than_ten_and_the_rest_is_rounded() -> None:
@@ -85,11 +88,22 @@ def test_the_exact_attack_on_a_quarter_fails() -> None:
     assert _candidates(quarter, shown_months, 1) == {1, 2, 3, 4}
 
 
-def test_periods_are_dutch_months_and_quarters() -> None:
-    quarter = Period.parse("2026-Q4")
+def test_periods_are_dutch_months_and_quarters_that_have_ended() -> None:
+    now = datetime(2027, 1, 10, tzinfo=UTC)
+    quarter = Period.parse("2026-Q4", now)
     assert quarter.code == "2026-Q4" and [m.number for m in quarter.months] == [10, 11, 12]
     assert quarter.starts.isoformat() == "2026-09-30T22:00:00+00:00"  # midnight in summer time
     assert quarter.ends.isoformat() == "2026-12-31T23:00:00+00:00"
-    assert Period.parse("2026-01").code == "2026-01"
-    months = chart_months(Period.parse("2026-02"))
+    assert Period.parse("2026-01", now).code == "2026-01"
+    for running in ("2027-01", "2027-Q1", "2027-06"):
+        with pytest.raises(InvalidInput):
+            Period.parse(running, now)
+    assert [p.code for p in choices(now)][:5] == [
+        "2026-Q4",
+        "2026-Q3",
+        "2026-Q2",
+        "2026-Q1",
+        "2026-12",
+    ]
+    months = chart_months(Period.parse("2026-02", now))
     assert months[0] == Month(2025, 3) and months[-1] == Month(2026, 2) and len(months) == 12

@@ -33,8 +33,18 @@ def upgrade() -> None:
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
         batch_op.create_index("ix_check_ins_month", ["month"], unique=False)
 
-    # Not in a batch: the log keeps its append-only triggers, so its table is never rebuilt.
-    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"], unique=False)
+    # Not in a batch: the log keeps its append-only triggers, so its table is never rebuilt. On
+    # PostgreSQL built beside the running service, which goes on writing to the log meanwhile.
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            op.create_index(
+                "ix_audit_events_action_at",
+                "audit_events",
+                ["action", "at"],
+                postgresql_concurrently=True,
+            )
+    else:
+        op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"])
     op.create_table(
         "check_in_turns",
         sa.Column("user_id", sa.Uuid(), nullable=False),

@@ -7,22 +7,32 @@ package: `report` shows them only through `disclosure`.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dossier.actions import Action
 from dossier.audit import Outcome
-from dossier.models import AuditEvent, CheckIn, CorrectionStatus, PlanMark, Role, User
+from dossier.models import (
+    AuditEvent,
+    ChangeKind,
+    CheckIn,
+    CorrectionStatus,
+    PlanMark,
+    Role,
+    User,
+)
 from dossier.services.council.measures import Measure
-from dossier.services.council.periods import Month, start_of
+from dossier.services.council.periods import LOCAL, Month, start_of
 
+T = TypeVar("T")
 FAMILY = (Role.YOUTH, Role.PARENT)
 ANY = None
 # Counted straight from the log: the action, and whose action it must be (None: anyone's).
@@ -47,6 +57,9 @@ OUTCOMES = {
     CorrectionStatus.DECLINED: Measure.DECLINED,
 }
 IN_TIME_DAYS = 28  # "within 4 weeks"
+# An organisation is named only with this many checked professionals: fewer, and its figures
+# would be one person's work.
+MIN_PROFESSIONALS = 3
 OWN_WORDS = (Action.ENTRY_CREATE, Action.PERSPECTIVE_CREATE)
 Key = tuple[Month, Measure, str | None]  # a month, a measure, an organisation (None: all)
 
@@ -88,8 +101,14 @@ def tally(db: Session, months: Sequence[Month], stretches: Iterable[tuple[Month,
     result.organisations = list(
         db.scalars(
             select(User.organisation)
-            .where(User.role == Role.PROFESSIONAL, User.organisation.is_not(None))
-            .distinct()
+            .where(
+                User.role == Role.PROFESSIONAL,
+                User.organisation.is_not(None),
+                User.verified_at.is_not(None),
+                User.removed_at.is_(None),
+            )
+            .group_by(User.organisation)
+            .having(func.count() >= MIN_PROFESSIONALS)
             .order_by(User.organisation)
         )
     )
@@ -216,8 +235,7 @@ def _count_answer_times(db: Session, result: Tally, bounds: list[datetime]) -> N
         .where(_in(bounds), _succeeded(Action.CORRECTION_ANSWER))
     ).all()
     asked: dict[str, datetime] = {}
-    ids = [row.object_id for row in answers if row.object_id]
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+    for chunk in _chunks([row.object_id for row in answers if row.object_id]):
         for object_id, at in db.execute(
             select(AuditEvent.object_id, AuditEvent.at).where(
                 _succeeded(Action.CORRECTION_CREATE), AuditEvent.object_id.in_(chunk)
@@ -249,9 +267,8 @@ def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> No
             _in(bounds), _succeeded(Action.DOSSIER_DESTROY_REQUEST)
         )
     ).all()
-    ids = [row.dossier_id for row in destroyed if row.dossier_id]
     first_request: dict[uuid.UUID, datetime] = {}
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+    for chunk in _chunks([row.dossier_id for row in destroyed if row.dossier_id]):
         for dossier_id, at in db.execute(
             select(AuditEvent.dossier_id, func.min(AuditEvent.at))
             .where(_succeeded(Action.DOSSIER_DESTROY_REQUEST), AuditEvent.dossier_id.in_(chunk))
@@ -271,6 +288,40 @@ def _count_destruction(db: Session, result: Tally, bounds: list[datetime]) -> No
             result.counts[(month, Measure.DESTRUCTION_REQUESTS, None)] += 1
         if asked is None or at <= _three_months_after(asked):
             result.counts[(month, Measure.DESTROYED_IN_TIME, None)] += 1
+    _count_late_destruction(db, result, bounds)
+
+
+def _count_late_destruction(db: Session, result: Tally, bounds: list[datetime]) -> None:
+    """Requests whose three months ended in these months with the dossier still there: neither
+    destroyed nor the request withdrawn by then."""
+    asked = db.execute(
+        select(AuditEvent.dossier_id, AuditEvent.at).where(
+            _in([bounds[0] - timedelta(days=93), bounds[-1]]),
+            _succeeded(Action.DOSSIER_DESTROY_REQUEST),
+        )
+    ).all()
+    deadlines = [(dossier_id, _three_months_after(at)) for dossier_id, at in asked if dossier_id]
+    due = [(d, deadline) for d, deadline in deadlines if bounds[0] <= deadline < bounds[-1]]
+    closed: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    for chunk in _chunks([dossier_id for dossier_id, _ in due]):
+        for dossier_id, at in db.execute(
+            select(AuditEvent.dossier_id, AuditEvent.at).where(
+                AuditEvent.dossier_id.in_(chunk),
+                or_(
+                    _succeeded(Action.DOSSIER_DESTROY),
+                    and_(
+                        _succeeded(Action.OWNERSHIP_CANCEL),
+                        AuditEvent.reason == ChangeKind.DESTROY,
+                    ),
+                ),
+            )
+        ):
+            if dossier_id is not None:
+                closed[dossier_id].append(at)
+    for dossier_id, deadline in due:
+        if not any(at <= deadline for at in closed[dossier_id]):
+            month = _month_of(result.months, bounds, deadline)
+            result.counts[(month, Measure.DESTRUCTION_LATE, None)] += 1
 
 
 def _count_plan_yes(
@@ -300,6 +351,12 @@ def _count_check_ins(db: Session, result: Tally, months: Sequence[Month]) -> Non
             result.comments[month].append(comment)
 
 
+def _chunks(ids: list[T]) -> Iterator[list[T]]:
+    """Ids for an IN list, a few hundred at a time: every database takes that many."""
+    for start in range(0, len(ids), 500):
+        yield ids[start : start + 500]
+
+
 def _month_of(months: Sequence[Month], bounds: list[datetime], at: datetime) -> Month:
     for month, end in zip(months, bounds[1:], strict=True):
         if at < end:
@@ -308,8 +365,10 @@ def _month_of(months: Sequence[Month], bounds: list[datetime], at: datetime) -> 
 
 
 def _three_months_after(moment: datetime) -> datetime:
-    month = moment.month + 3
-    year = moment.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    day = min(moment.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
-    return moment.replace(year=year, month=month, day=day)
+    """The same time of day three calendar months later in the Netherlands (the last day of a
+    shorter month)."""
+    local = moment.astimezone(LOCAL)
+    year, month = divmod(local.month - 1 + 3, 12)
+    year, month = local.year + year, month + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day).astimezone(UTC)

@@ -133,6 +133,11 @@ class Measure(StrEnum):
         Topic.CLOCKS,
         N_("Destroyed within 3 months of the request"),
     )
+    DESTRUCTION_LATE = (
+        "destruction_late",
+        Topic.CLOCKS,
+        N_("Requests to destroy a dossier still open after 3 months"),
+    )
     COPIES = "copies", Topic.CLOCKS, N_("Copies of a whole dossier downloaded")
     CHECK_INS = "check_ins", Topic.FEELING, N_("Answers to “Do you feel heard?”")
 

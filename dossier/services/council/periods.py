@@ -85,12 +85,17 @@ class Period:
         return cls(PeriodKind.QUARTER, (first, first.next(), first.next().next()))
 
     @classmethod
-    def parse(cls, code: str) -> Period:
-        if found := re.fullmatch(r"(\d{4})-Q([1-4])", code):
-            return cls.quarter(int(found[1]), int(found[2]))
-        if (found := re.fullmatch(r"(\d{4})-(\d{2})", code)) and 1 <= int(found[2]) <= 12:
-            return cls.month(Month(int(found[1]), int(found[2])))
-        raise InvalidInput({"period": [N_("Choose a month or a quarter from the list.")]})
+    def parse(cls, code: str, now: datetime) -> Period:
+        """A month or quarter that has ended: figures that still change from day to day would
+        tell, by their change, what happened on which day."""
+        period = None
+        if found := re.fullmatch(r"(20\d\d)-Q([1-4])", code):
+            period = cls.quarter(int(found[1]), int(found[2]))
+        elif (found := re.fullmatch(r"(20\d\d)-(\d\d)", code)) and 1 <= int(found[2]) <= 12:
+            period = cls.month(Month(int(found[1]), int(found[2])))
+        if period is None or period.ends > now:
+            raise InvalidInput({"period": [N_("Choose a month or a quarter from the list.")]})
+        return period
 
 
 def today_in_nl(now: datetime) -> date:
@@ -106,13 +111,13 @@ def last_complete_quarter(now: datetime) -> Period:
 
 
 def choices(now: datetime) -> list[Period]:
-    """The periods one can choose, newest first: the quarters, then the months up to now."""
-    this = Month.of(today_in_nl(now))
-    quarters = [Period.quarter(this.year, this.quarter)]
-    while len(quarters) < QUARTERS_TO_CHOOSE + 1:
+    """The periods one can choose, newest first: the last quarters, then the last months; only
+    those that have ended."""
+    quarters = [last_complete_quarter(now)]
+    while len(quarters) < QUARTERS_TO_CHOOSE:
         before = quarters[-1].months[0].previous()
         quarters.append(Period.quarter(before.year, before.quarter))
-    months = [this]
+    months = [Month.of(today_in_nl(now)).previous()]
     while len(months) < MONTHS_IN_CHARTS:
         months.append(months[-1].previous())
     return quarters + [Period.month(month) for month in months]

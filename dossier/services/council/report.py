@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from dossier.actions import Action
@@ -81,6 +82,7 @@ class Feeling:
 @dataclass(frozen=True)
 class CouncilPage:
     period: Period
+    today: date  # in the Netherlands, for the printed report
     choices: list[Period]
     organisation: str | None
     organisations: list[str]
@@ -127,7 +129,7 @@ def _page(
     now = ctx.now()
     with ctx.unit_of_work() as db:
         require_role(actor, Role.COUNCIL, action)
-        chosen = Period.parse(code) if code else periods.last_complete_quarter(now)
+        chosen = Period.parse(code, now) if code else periods.last_complete_quarter(now)
         months = periods.chart_months(chosen)
         tally = counting.tally(db, months, [chosen.months])
         if organisation is not None and organisation not in tally.organisations:
@@ -147,6 +149,7 @@ def _page(
         )
     return CouncilPage(
         period=chosen,
+        today=periods.today_in_nl(now),
         choices=periods.choices(now),
         organisation=organisation,
         organisations=tally.organisations,
@@ -234,14 +237,19 @@ def _chart(tally: Tally, topic: Topic, org: str | None) -> Chart | None:
 
 def _feeling(tally: Tally, period: Period) -> Feeling:
     scores = [score for month in period.months for score in tally.scores.get(month, [])]
+    # Each comment carries its month, so its month must have had enough answers on its own;
+    # one answer a month per person, so answers are people.
     comments = [
-        (month, text) for month in period.months for text in sorted(tally.comments.get(month, []))
+        (month, text)
+        for month in period.months
+        if disclosure.enough(len(tally.scores.get(month, [])))
+        for text in sorted(tally.comments.get(month, []))
     ]
     return Feeling(
         answers=shown(len(scores)),
         mean=disclosure.mean(scores),
         scores={value: shown(scores.count(value)) for value in SCORES},
-        comments=comments if disclosure.enough(len(scores)) else [],
+        comments=comments,
     )
 
 
