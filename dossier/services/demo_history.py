@@ -27,6 +27,7 @@ from dossier.services import (
     sharing,
 )
 from dossier.services.context import Actor, Context
+from dossier.services.council import periods
 from dossier.services.plans import Goal, PlanDocument, Step
 
 FAMILIES = 24
@@ -126,11 +127,18 @@ def _family(ctx: Context, index: int, start: datetime, worker: Actor, now: datet
         section_ids=[care],
         permission="contribute",
     )
+    # Everything in the order it happened: a later answer must not take an earlier month's turn.
+    evaluation: datetime | None = _evaluation_day(now, index)
     for round_ in range(ROUNDS):
         moment = start + timedelta(days=5 + round_ * ROUND_DAYS)
         if moment > now - timedelta(days=3):
             break
+        if evaluation is not None and evaluation < moment:
+            _evaluation(_at(ctx, evaluation), index, youth, worker, own.id, care)
+            evaluation = None
         _round(ctx, index, round_, moment, youth, worker, own.id, care, now)
+    if evaluation is not None:
+        _evaluation(_at(ctx, evaluation), index, youth, worker, own.id, care)
     if index % 3 == 0:
         export.export_zip(_at(ctx, start + timedelta(days=60)), youth, own.id, lambda data: "")
     if index % 5 == 0:
@@ -190,6 +198,49 @@ def _round(
         _check_in(_at(answered, answered.now() + timedelta(hours=2)), youth, index + round_)
     if round_ == 1 and index % 2 == 0:
         _plan(at(20), youth, worker, dossier_id, index)
+
+
+def _evaluation_day(now: datetime, index: int) -> datetime:
+    """A day in the middle month of the quarter that ended last."""
+    month = periods.last_complete_quarter(now).months[1]
+    return periods.start_of(month) + timedelta(days=3 + index % 10, hours=10)
+
+
+def _evaluation(
+    ctx: Context,
+    index: int,
+    youth: Actor,
+    worker: Actor,
+    dossier_id: uuid.UUID,
+    care: uuid.UUID,
+) -> None:
+    """Every care worker writes an evaluation in the same month, and every young person asks for
+    a correction of it, gets an answer and is asked whether she feels heard: a month with enough
+    answers for the council to read their words."""
+    day = ctx.now()
+    report, _ = entries.write_entry(
+        _at(ctx, day),
+        worker,
+        dossier_id,
+        care,
+        "Evaluatie",
+        "Wat ging goed, wat kan beter.",
+        "report",
+    )
+    asked = entries.request_correction(
+        _at(ctx, day + timedelta(days=1)), youth, dossier_id, report, "Mijn kant ontbreekt."
+    )
+    answered = _at(ctx, day + timedelta(days=2 + index % 5))
+    entries.answer_correction(
+        answered,
+        worker,
+        dossier_id,
+        report,
+        asked.id,
+        CorrectionStatus.DECLINED,
+        "Ik zet je kant erbij.",
+    )
+    _check_in(_at(ctx, answered.now() + timedelta(hours=1)), youth, index + 1)
 
 
 def _plan(ctx: Context, youth: Actor, worker: Actor, dossier_id: uuid.UUID, index: int) -> None:
