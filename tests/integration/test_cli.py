@@ -20,7 +20,7 @@ from dossier.cli import main
 from dossier.db import make_engine
 from dossier.migrations import alembic_config
 from dossier.models import SessionKind
-from dossier.services import sessions
+from dossier.services import demo_history, sessions
 from dossier.services.context import Context
 from tests.conftest import PASSWORD
 
@@ -414,12 +414,13 @@ def test_reset_says_what_it_removes_then_starts_over(embedded, tmp_path: Path) -
     assert embedded("demo").exit_code == 0
     secrets = sorted((tmp_path / "keys" / "dossiers").glob("*.key"))
     server_keys = sorted(p.name for p in (tmp_path / "keys").iterdir() if p.is_file())
-    assert len(secrets) == 2 and len(server_keys) == 3
+    # Sanne's and Daan's, and the families' behind the council's figures but the two destroyed
+    assert len(secrets) == 2 + demo_history.FAMILIES - 2 and len(server_keys) == 3
 
     kept = embedded("reset", input="n\n")
     assert kept.exit_code != 0
     assert f"  {tmp_path / 'var' / 'dossier.sqlite3'}\n" in kept.output
-    assert f"  2 dossier secrets in {tmp_path / 'keys' / 'dossiers'}/\n" in kept.output
+    assert f"  {len(secrets)} dossier secrets in {tmp_path / 'keys' / 'dossiers'}/\n" in kept.output
     assert "keeps the server keys" in kept.output
     assert all(path.exists() for path in secrets)
     assert "already has accounts" in embedded("demo").output  # nothing was removed

@@ -208,8 +208,13 @@ class Model:
 
     def plan_marking(self, who: str) -> type[Exception] | None:
         refused = self.plan_refusal(who)
-        if refused or self.relation(who) or who == "pro":
+        if refused or self.relation(who):
             return refused
+        grant = self.grants.get(who)
+        # Those who look in an emergency or by law read the plan but do not mark it.
+        without_consent = grant is not None and grant.basis in ("emergency", "legal")
+        if who == "pro" and not without_consent:
+            return None
         return AccessDenied
 
     def mark(self, who: str, yes: bool) -> None:
