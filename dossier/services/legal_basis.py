@@ -109,6 +109,11 @@ class LegalView:
     officers: list[str]
     grant_id: uuid.UUID | None
 
+    @property
+    def last_day(self) -> date:
+        """The last day the access counts, in the Netherlands: `until` is the midnight after it."""
+        return last_day_of(self.until)
+
 
 def _held_context(record_id: uuid.UUID, officer_id: uuid.UUID, index: int) -> dict[str, object]:
     return {"legal": str(record_id), "officer": str(officer_id), "index": index}
@@ -135,6 +140,11 @@ def _approvals(db: Session, record_id: uuid.UUID) -> list[LegalGrantApproval]:
 def _end_of(day: date) -> datetime:
     """A grant "until" a day lasts to the end of that day, in the Netherlands."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=LOCAL)
+
+
+def last_day_of(until: datetime) -> date:
+    """`_end_of` undone: the day a grant that ends at `until` counts to the end of."""
+    return (until - timedelta(microseconds=1)).astimezone(LOCAL).date()
 
 
 def record(
@@ -426,7 +436,7 @@ def _open(
     words: dict[str, Any] = {
         "person": name_of(db, grantee.id),
         "sections": section_refs(db, sections),
-        "date": row.until.astimezone(LOCAL).date().isoformat(),
+        "date": last_day_of(row.until).isoformat(),
     }
     event_key = f"legal:{row.id}"
     for owner in owner_ids(db, dossier.id):

@@ -277,11 +277,12 @@ LINES: dict[NoticeKind, str] = {
     # The basis and its reference are not dossier content: a court decision's number may leave
     # by e-mail, so the owners hear at once on what ground someone looks.
     NoticeKind.LEGAL_OPENED: N_(
-        "By law, %(person)s may look in %(sections)s until %(date)s."
+        "By law, %(person)s may look in %(sections)s up to and including %(date)s."
         " Ground: %(basis)s, %(reference)s."
     ),
     NoticeKind.LEGAL_GRANTED: N_(
-        "Emergency officers said yes. By law, you may look in %(sections)s until %(date)s."
+        "Emergency officers said yes. By law, you may look in %(sections)s up to and including"
+        " %(date)s."
     ),
     # Nobody has something kept from them without being told that it exists.
     NoticeKind.PASSAGE_WITHHELD: N_(

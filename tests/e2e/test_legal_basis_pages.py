@@ -47,8 +47,13 @@ def test_owners_see_access_by_law_with_its_basis_and_reference(app, ctx, keys_di
     assert 'id="legal"' in access and "Access by law" in access
     assert f"By law: a report under the reporting code, {REFERENCE}." in access
     assert "Gea" in access and "Lead, Admin" in access
-    legal_row = access[access.index(f'id="legal-{recorded.id}"') :]
-    assert "emergency-words" not in legal_row.split("</li>")[0]  # lawful: not in red
+    legal_row = access[access.index(f'id="legal-{recorded.id}"') :].split("</li>")[0]
+    assert "emergency-words" not in legal_row  # lawful: not in red
+    last_day = ctx.now().astimezone(LOCAL).date() + timedelta(days=90)
+    assert f"up to and including {last_day.day} " in legal_row and "00:00" not in legal_row
+    # Once, in its own block: not again among the sharings the owners can stop.
+    assert access.count("Gea") == 1
+    assert "Access by law you cannot stop." in access
 
 
 def _officers_and_sanne(ctx):  # type: ignore[no-untyped-def]

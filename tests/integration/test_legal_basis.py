@@ -149,6 +149,9 @@ def test_the_owners_are_told_at_once_with_the_basis_and_reference(world: World) 
     said = line(NoticeKind.LEGAL_OPENED, data, dutch().gettext, lambda day: day.isoformat())
     assert "Gea" in said and REFERENCE in said and "een kinderbeschermingsmaatregel" in said
     assert said.startswith("Op grond van de wet mag Gea meekijken")
+    # The day chosen is the last day it counts, said as such: not the midnight after it.
+    assert f"tot en met {recorded.last_day.isoformat()}." in said
+    assert recorded.last_day == _today(ctx) + timedelta(days=30)
 
 
 def test_owners_cannot_stop_it_and_see_it_with_its_basis(world: World) -> None:
