@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dossier import audit
 from dossier.actions import READS, Action
 from dossier.audit import Event, Outcome, append
-from dossier.errors import N_, AccessDenied, InvalidInput
+from dossier.errors import N_, InvalidInput
 from dossier.models import (
     AuditCheckpoint,
     AuditEvent,
@@ -30,13 +30,12 @@ from dossier.models import (
     EntryVersion,
     Grant,
     GrantBasis,
-    Role,
     User,
 )
 from dossier.services import paging
 from dossier.services.access import Access
 from dossier.services.content import Untrusted
-from dossier.services.context import Actor, Context, Refused
+from dossier.services.context import Actor, Context, require_auditor
 from dossier.services.entries.sealing import open_version
 from dossier.services.keychain import KeyChain
 from dossier.services.visits import TimelineItem
@@ -154,20 +153,6 @@ def _names(db: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
 # --- the auditor's console ----------------------------------------------------------------------
 
 
-def _require_auditor(ctx: Context, actor: Actor, action: Action) -> None:
-    if actor.role != Role.AUDITOR:
-        raise Refused(
-            AccessDenied(),
-            Event(
-                action=action,
-                outcome=Outcome.DENIED,
-                actor_id=actor.user_id,
-                actor_role=actor.role,
-                reason="not an auditor",
-            ),
-        )
-
-
 def _filtered(db: Session, filters: EventFilters) -> Select[AuditEvent]:
     statement = select(AuditEvent)
     if filters.dossier_id is not None:
@@ -227,7 +212,7 @@ def search(ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
 
 
 def _search(db: Session, ctx: Context, actor: Actor, filters: EventFilters) -> EventPage:
-    _require_auditor(ctx, actor, Action.AUDIT_SEARCH)
+    require_auditor(actor, Action.AUDIT_SEARCH)
     limit = paging.checked_limit(filters.limit)
     statement = _after(_filtered(db, filters), filters.cursor)
     rows = list(
@@ -276,7 +261,7 @@ def export(
         raise InvalidInput({"format": [N_("Choose csv or json.")]})
     with ctx.unit_of_work() as db:
         if actor is not None:
-            _require_auditor(ctx, actor, Action.AUDIT_EXPORT)
+            require_auditor(actor, Action.AUDIT_EXPORT)
         rows = list(db.scalars(_filtered(db, filters).order_by(AuditEvent.at, AuditEvent.id)))
         people = _names(db, {row.actor_id for row in rows})
         records = [_row(row, people) for row in rows]
@@ -344,7 +329,7 @@ def verify_now(ctx: Context, actor: Actor | None) -> VerificationState:
     """Recompute every chain and checkpoint. `actor` None: the operator, from the command line."""
     with ctx.unit_of_work() as db:
         if actor is not None:
-            _require_auditor(ctx, actor, Action.AUDIT_VERIFY)
+            require_auditor(actor, Action.AUDIT_VERIFY)
         public = ctx.audit_key.public_key().public_bytes_raw() if ctx.audit_key else None
         report = audit.verify(db, public)
         last = db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.number.desc()).limit(1))
@@ -402,7 +387,7 @@ def auditor_checkpoints(ctx: Context, actor: Actor) -> list[CheckpointInfo]:
     """Every checkpoint, for an auditor to keep copies outside the database. No event of its
     own: a checkpoint is a signed public statement, and holds nothing of any dossier."""
     with ctx.unit_of_work() as db:
-        _require_auditor(ctx, actor, Action.AUDIT_CHECKPOINTS)
+        require_auditor(actor, Action.AUDIT_CHECKPOINTS)
         return _checkpoint_infos(db)
 
 
