@@ -140,6 +140,18 @@ def years_ago(ctx: Context, years: int, days: int = 30) -> date:
     return today.replace(year=today.year - years) - timedelta(days=days)
 
 
+def cli_env(app: Any, keys_dir: Path) -> dict[str, str]:
+    """What `dossier` on the command line needs to work on the test app's database and keys,
+    with the cheap key derivation of the tests."""
+    return {
+        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
+        "DOSSIER_KEYS_DIR": str(keys_dir),
+        "DOSSIER_KDF_TIME_COST": "1",
+        "DOSSIER_KDF_MEMORY_KIB": "8",
+        "DOSSIER_ENV": "test",
+    }
+
+
 def person(ctx: Context, email: str, role: str, name: str | None = None, **extra: Any) -> Any:
     """Someone registered and logged in, named after their address unless a name is given."""
     from dossier.services import accounts

@@ -178,24 +178,15 @@ def _round(
             at(2), youth, dossier_id, care, "Mijn verhaal", "Dit wil ik zelf vertellen.", "note"
         )
     if (index + round_) % 2 == 0:
-        asked = entries.request_correction(
-            at(2), youth, dossier_id, report, "Dit klopt niet helemaal."
-        )
         waited = 3 + (index * 7 + round_ * 11) % 40  # some answers come after four weeks
-        outcome = OUTCOMES[(index + round_) % len(OUTCOMES)]
-        answered = at(2 + waited)
-        entries.answer_correction(
-            answered,
-            worker,
-            dossier_id,
-            report,
-            asked.id,
-            outcome,
-            "Dank voor je vraag.",
-            title=f"Gesprek {round_ + 1}" if outcome == CorrectionStatus.CORRECTED else None,
-            body="We spraken over school en wat goed gaat." if outcome == "corrected" else None,
+        _asked_and_answered(
+            at(2),
+            at(2 + waited),
+            (youth, worker),
+            (dossier_id, report),
+            OUTCOMES[(index + round_) % len(OUTCOMES)],
+            index + round_,
         )
-        _check_in(_at(answered, answered.now() + timedelta(hours=2)), youth, index + round_)
     if round_ == 1 and index % 2 == 0:
         _plan(at(20), youth, worker, dossier_id, index)
 
@@ -227,20 +218,42 @@ def _evaluation(
         "Wat ging goed, wat kan beter.",
         "report",
     )
-    asked = entries.request_correction(
-        _at(ctx, day + timedelta(days=1)), youth, dossier_id, report, "Mijn kant ontbreekt."
+    _asked_and_answered(
+        _at(ctx, day + timedelta(days=1)),
+        _at(ctx, day + timedelta(days=2 + index % 5)),
+        (youth, worker),
+        (dossier_id, report),
+        CorrectionStatus.DECLINED,
+        index + 1,
     )
-    answered = _at(ctx, day + timedelta(days=2 + index % 5))
+
+
+def _asked_and_answered(
+    asked_at: Context,
+    answered_at: Context,
+    people: tuple[Actor, Actor],
+    entry: tuple[uuid.UUID, uuid.UUID],
+    outcome: CorrectionStatus,
+    seed: int,
+) -> None:
+    """She asks for a correction, the care worker answers, and she is asked how that felt."""
+    (youth, worker), (dossier_id, report) = people, entry
+    asked = entries.request_correction(
+        asked_at, youth, dossier_id, report, "Dit klopt niet helemaal."
+    )
+    corrected = outcome == CorrectionStatus.CORRECTED
     entries.answer_correction(
-        answered,
+        answered_at,
         worker,
         dossier_id,
         report,
         asked.id,
-        CorrectionStatus.DECLINED,
-        "Ik zet je kant erbij.",
+        outcome,
+        "Dank voor je vraag.",
+        title="Gesprek" if corrected else None,
+        body="We spraken over school en wat goed gaat." if corrected else None,
     )
-    _check_in(_at(ctx, answered.now() + timedelta(hours=1)), youth, index + 1)
+    _check_in(_at(answered_at, answered_at.now() + timedelta(hours=2)), youth, seed)
 
 
 def _plan(ctx: Context, youth: Actor, worker: Actor, dossier_id: uuid.UUID, index: int) -> None:

@@ -15,7 +15,7 @@ from dossier.cli import main
 from dossier.services import entries
 from tests.conftest import PASSWORD, login_actor
 from tests.e2e.test_journeys import VIEWPORTS, check, log_in
-from tests.support import CARE_WORKER, YOUTH, youth_world
+from tests.support import CARE_WORKER, YOUTH, cli_env, youth_world
 
 pytestmark = pytest.mark.browser
 KARIN = "karin@example.nl"
@@ -24,13 +24,7 @@ KARIN = "karin@example.nl"
 def test_a_council_member_reads_the_figures_and_takes_the_report_to_the_meeting(
     browser: Browser, base_url: str, app, keys_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
-        "DOSSIER_KEYS_DIR": str(keys_dir),
-        "DOSSIER_KDF_TIME_COST": "1",
-        "DOSSIER_KDF_MEMORY_KIB": "8",
-        "DOSSIER_ENV": "test",
-    }
+    env = cli_env(app, keys_dir)
     demo = CliRunner().invoke(main, ["demo"], env=env)
     assert demo.exit_code == 0, demo.output
     made = CliRunner().invoke(

@@ -13,17 +13,12 @@ from dossier.models import EmergencyKey, EmergencyOfficer
 from dossier.services import accounts
 from dossier.services.context import Context
 from tests.conftest import PASSWORD
+from tests.support import cli_env
 
 
 @pytest.fixture
 def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
-    env = {
-        "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
-        "DOSSIER_KEYS_DIR": str(keys_dir),
-        "DOSSIER_KDF_TIME_COST": "1",
-        "DOSSIER_KDF_MEMORY_KIB": "8",
-        "DOSSIER_ENV": "test",
-    }
+    env = cli_env(app, keys_dir)
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
         return CliRunner().invoke(main, list(args), env=env)

@@ -92,7 +92,6 @@ def tally(db: Session, months: Sequence[Month], stretches: Iterable[tuple[Month,
     result = Tally(list(months))
     bucket = _bucket(AuditEvent.at, months, bounds)
     _count_the_log(db, result, bucket, bounds)
-    _count_per_organisation(db, result, bucket, bounds)
     _count_own_words(db, result, months, stretches)
     _count_answer_times(db, result, bounds)
     _count_destruction(db, result, bounds)
@@ -157,32 +156,18 @@ def _outcome() -> ColumnElement[Any]:
 def _count_the_log(
     db: Session, result: Tally, bucket: ColumnElement[int], bounds: list[datetime]
 ) -> None:
+    """Everyone's counts, then per organisation what professionals did: one grouped query each."""
     actions = {action for action, _ in FROM_THE_LOG.values()}
-    rows = _grouped(
-        db,
-        bucket,
-        AuditEvent.action,
-        AuditEvent.actor_role,
-        _outcome(),
-        where=[_in(bounds), _succeeded(*actions)],
-    )
+    rows = _grouped(db, *_per_month(bucket), where=[_in(bounds), _succeeded(*actions)])
     _add(result, rows, None)
-
-
-def _count_per_organisation(
-    db: Session, result: Tally, bucket: ColumnElement[int], bounds: list[datetime]
-) -> None:
-    actions = {FROM_THE_LOG[m][0] for m in Measure if m.by_organisation and m in FROM_THE_LOG}
+    by_organisation = {FROM_THE_LOG[m][0] for m in FROM_THE_LOG if m.by_organisation}
     rows = _grouped(
         db,
-        bucket,
-        AuditEvent.action,
-        AuditEvent.actor_role,
-        _outcome(),
+        *_per_month(bucket),
         User.organisation,
         where=[
             _in(bounds),
-            _succeeded(*actions),
+            _succeeded(*by_organisation),
             AuditEvent.actor_role == Role.PROFESSIONAL,
             User.organisation.is_not(None),
         ],
@@ -190,6 +175,11 @@ def _count_per_organisation(
     )
     for index, action, role, reason, organisation, count in rows:
         _add(result, [(index, action, role, reason, count)], organisation)
+
+
+def _per_month(bucket: ColumnElement[int]) -> tuple[Any, ...]:
+    """What an event is counted by: its month, action, actor's role and an answer's outcome."""
+    return bucket, AuditEvent.action, AuditEvent.actor_role, _outcome()
 
 
 def _add(result: Tally, rows: Iterable[Sequence[object]], org: str | None) -> None:
