@@ -84,6 +84,7 @@ def test_sanne_is_asked_once_whether_she_feels_heard(browser: Browser, base_url:
     card = sanne.locator("#check-in")
     expect(card.get_by_role("heading")).to_have_text("Voel je je gehoord?")
     expect(card).to_contain_text("Je vraag om te verbeteren kreeg een antwoord.")
+    expect(sanne.locator("footer")).to_contain_text("Je dossier is van jou.")
     check(sanne, "phone-check-in")
     card.get_by_role("button", name="Mijn antwoord sturen").click()  # no number chosen
     expect(sanne.get_by_text("Kies een getal van 1 tot en met 5.")).to_be_visible()

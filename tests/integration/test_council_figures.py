@@ -432,6 +432,9 @@ def test_the_page_and_the_report_render(history: dict[str, Any], client: Any) ->
     assert page.status_code == 200, html
     assert "<svg" in html and "<script" not in html.split("<main", 1)[-1]
     assert "minder dan 10" in html
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert "Je dossier is van jou" not in footer  # not her dossier: no promise to her
+    assert "Hier is elk dossier van de jongere en de ouders." in footer
     pdf = client.get("/council/report.pdf?period=2026-Q3")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].startswith("attachment;")
