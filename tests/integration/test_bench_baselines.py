@@ -8,15 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from bench import apps
 from bench.audit import skeleton_verify
 from bench.reencrypt import skeleton_reencrypt
+from bench.skeleton import skeleton as request_skeleton
 from bench.world import BODY, PLAN_GOALS, World, browser_login, build, entries_on_page
 from dossier.audit import verify
 from dossier.db import unit_of_work
-from dossier.models import AuditChainHead, Entry, EntryVersion
+from dossier.models import AuditChainHead, AuditEvent, Entry, EntryVersion, Notice
 from dossier.services.content import Place, Untrusted, open_text
 from tests.conftest import PASSWORD
 from tests.support import as_database_owner
@@ -65,6 +66,137 @@ def test_the_minimal_plan_opens_the_plan_the_api_shows(
     assert goals == [goal["text"] for goal in shown["goals"]] and len(goals) == PLAN_GOALS
     assert sorted(answer["notes"]) == ["Gelukt"] * PLAN_GOALS
     assert len(answer["reasons"]) == len(shown["marks"]) == 2
+
+
+@pytest.fixture
+def skeleton(app: Flask, world: World) -> Iterator[Flask]:
+    baseline = request_skeleton(app.extensions["dossier"]["settings"], world.dossier_id)
+    baseline.testing = True  # a failed check raises here instead of becoming a bare 500
+    yield baseline
+    baseline.extensions["bench"]["engine"].dispose()
+
+
+def _chain(app: Flask, world: World) -> list[tuple[object, ...]]:
+    """The dossier's events as who did what to which object, on what basis, oldest first."""
+    with unit_of_work(app.extensions["dossier"]["sessions"]) as db:
+        rows = db.execute(
+            select(
+                AuditEvent.action,
+                AuditEvent.object_type,
+                AuditEvent.object_id,
+                AuditEvent.actor_id,
+                AuditEvent.basis,
+            )
+            .where(AuditEvent.dossier_id == world.dossier_id)
+            .order_by(AuditEvent.seq)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_the_request_skeleton_lists_the_titles_the_api_lists_and_logs_it(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    listed = app.test_client().get(world.api_page, headers=world.auth).get_json()["items"]
+    answer = skeleton.test_client().get("/page?limit=50", headers=world.auth)
+    assert answer.status_code == 200
+    assert answer.get_json()["items"] == [
+        {"id": item["id"], "title": item["title"]} for item in listed
+    ]
+    by_app, by_skeleton = _chain(app, world)[-2:]
+    assert by_app == by_skeleton and by_app[:3] == ("entry.list", "dossier", str(world.dossier_id))
+
+
+def test_the_request_skeleton_renders_the_cards_escaped(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    owner = app.test_client()
+    made = owner.post(
+        world.api_write,
+        headers=world.auth,
+        json={**world.write_body(), "title": "<b>vet</b>"},
+    )
+    assert made.status_code == 201
+    page = skeleton.test_client().get("/html", headers=world.auth)
+    assert page.status_code == 200
+    html = page.get_data()
+    assert entries_on_page(html, world.dossier_id) == 5
+    assert b"&lt;b&gt;vet&lt;/b&gt;" in html and b"<b>vet" not in html
+    assert _chain(app, world)[-1][:3] == ("dossier.open", "dossier", str(world.dossier_id))
+
+
+def test_the_request_skeleton_opens_and_checks_the_entry_the_api_shows(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    shown = app.test_client().get(world.api_entry, headers=world.auth).get_json()
+    answer = skeleton.test_client().get(f"/entry/{world.entry_id}", headers=world.auth)
+    assert answer.get_json() == {
+        "title": shown["entry"]["title"],
+        "body": shown["body"],
+        "views": [view["body"] for view in shown["perspectives"]],
+    }
+    by_app, by_skeleton = _chain(app, world)[-2:]
+    assert by_app == by_skeleton and by_app[:3] == ("entry.read", "entry", str(world.entry_id))
+    engine = app.extensions["dossier"]["engine"]
+    with engine.begin() as connection:  # someone else's signature on the care worker's words
+        connection.execute(
+            update(EntryVersion)
+            .where(EntryVersion.entry_id == world.entry_id)
+            .values(signature=bytes(64))
+        )
+    with pytest.raises(Untrusted):
+        skeleton.test_client().get(f"/entry/{world.entry_id}", headers=world.auth)
+
+
+def test_the_request_skeleton_writes_an_entry_the_app_reads_on_an_unbroken_chain(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    written = skeleton.test_client().post("/write", headers=world.auth, json=world.write_body())
+    assert written.status_code == 201
+    entry_id = written.get_json()["id"]
+    shown = app.test_client().get(f"{world.api_write}/{entry_id}", headers=world.auth)
+    assert shown.status_code == 200
+    assert shown.get_json()["entry"]["title"] == world.write_body()["title"]
+    assert shown.get_json()["entry"]["trusted"] is True
+    assert shown.get_json()["body"] == world.write_body()["body"]
+    assert _chain(app, world)[-2][:3] == ("entry.create", "entry", entry_id)
+    by_app = app.test_client().post(world.api_write, headers=world.auth, json=world.write_body())
+    with unit_of_work(app.extensions["dossier"]["sessions"]) as db:
+        told = {
+            key: list(db.scalars(select(Notice.user_id).where(Notice.event_key == key)))
+            for key in (f"entry:{entry_id}", f"entry:{by_app.get_json()['id']}")
+        }
+    # The care worker hears of both, the writer of neither.
+    assert len(set(map(tuple, told.values()))) == 1 and len(next(iter(told.values()))) == 1
+    with unit_of_work(app.extensions["dossier"]["sessions"]) as db:
+        report = verify(db)
+    assert report.ok, report.first_broken
+
+
+def test_the_request_skeleton_lets_in_only_who_the_app_lets_in(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    client = skeleton.test_client()
+    assert client.get("/page").status_code == 401
+    wrong = {"Authorization": world.auth["Authorization"][:-4] + "AAAA"}
+    assert client.get("/page", headers=wrong).status_code == 401
+    stranger = app.test_client().post(
+        "/api/v1/accounts",
+        json={
+            "email": "z@bench.nl",
+            "password": world.password,
+            "display_name": "Z",
+            "role": "youth",
+            "birth_date": "2008-01-01",
+        },
+    )
+    assert stranger.status_code == 201
+    token = (
+        app.test_client()
+        .post("/api/v1/sessions", json={"email": "z@bench.nl", "password": world.password})
+        .get_json()["token"]
+    )
+    refused = client.get("/page", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 404
 
 
 def test_the_html_baseline_opens_as_many_entries_as_the_page_lists(
