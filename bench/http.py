@@ -1,6 +1,7 @@
 """HTTP benchmarks under gunicorn (2 workers): reading a page of 50 entries through the API and
 the dossier page in a browser session, reading one entry with its views, writing an entry, and
-logging in; each beside its baselines from `bench/apps.py`, in the same run, on 127.0.0.1.
+logging in; each beside its baselines (`bench/skeleton.py`, `bench/apps.py`), in the same run, on
+127.0.0.1.
 
 Every process started here is stopped here; load runs for a fixed time."""
 
@@ -204,12 +205,14 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> bytes:
 def _database_figures(
     url: str, keys_dir: Path, suffix: str = ""
 ) -> tuple[list[dict[str, object]], dict[str, float]]:
-    """Every request beside its baseline on the same database; the servers run side by side, so
-    each pair is measured back to back, and all reads before any write."""
+    """Every request beside its baselines on the same database; the servers run side by side, so
+    each is measured back to back with its baselines, and all reads before any write. A target is
+    read against the skeleton (`bench/skeleton.py`); the minimal app's ratio is printed too."""
     made, env = world.make(url, keys_dir)
     auth = made.auth
-    real, baseline = gunicorn("dossier:create_app()", env), gunicorn("bench.apps:minimal()", env)
-    with real as port, baseline as base:
+    real, minimal = gunicorn("dossier:create_app()", env), gunicorn("bench.apps:minimal()", env)
+    steps = gunicorn("bench.skeleton:skeleton()", env)
+    with real as port, minimal as base, steps as skeleton:
         cookies = browser_cookies(port, made)
         size = len(fetch(port, made.api_page, auth))
         shown = world.entries_on_page(
@@ -217,83 +220,87 @@ def _database_figures(
         )
         fetch(port, made.api_entry, auth)
         minimal_page, minimal_html = "/page?limit=50", f"/page?limit={shown}"
-        minimal_entry = f"/entry/{made.entry_id}"
-        for path in (minimal_page, minimal_html, minimal_entry):
+        entry = f"/entry/{made.entry_id}"
+        for path in (minimal_page, minimal_html, entry):
             fetch(base, path, {})
-        full = load(port, "GET", made.api_page, auth)
-        minimal = load(base, "GET", minimal_page, {})
-        html = load(port, "GET", made.html_page, {"Cookie": cookies})
-        minimal_shown = load(base, "GET", minimal_html, {})
-        entry = load(port, "GET", made.api_entry, auth)
-        minimal_one = load(base, "GET", minimal_entry, {})
+            fetch(skeleton, path, auth)
+        page = (
+            load(port, "GET", made.api_page, auth),
+            load(skeleton, "GET", minimal_page, auth),
+            load(base, "GET", minimal_page, {}),
+        )
+        html = (
+            load(port, "GET", made.html_page, {"Cookie": cookies}),
+            load(skeleton, "GET", f"/html?limit={shown}", auth),
+            load(base, "GET", minimal_html, {}),
+        )
+        one = (
+            load(port, "GET", made.api_entry, auth),
+            load(skeleton, "GET", entry, auth),
+            load(base, "GET", entry, {}),
+        )
         with gunicorn("bench.apps:bare()", {**env, "BENCH_BYTES": str(size)}) as plain:
             bare = load(plain, "GET", "/page", {})
         body = json.dumps(made.write_body()).encode()
-        written = load(
-            port, "POST", made.api_write, {**auth, "Content-Type": "application/json"}, body
+        posting = {**auth, "Content-Type": "application/json"}
+        written = (
+            load(port, "POST", made.api_write, posting, body),
+            load(skeleton, "POST", "/write", posting, body),
+            load(base, "POST", "/write", {}, b""),
         )
-        minimal_write = load(base, "POST", "/write", {}, b"")
     figures: list[dict[str, object]] = [
-        {
-            "name": f"read-rps{suffix}",
-            "value": full["rps"],
-            "unit": "req/s",
-            "ratio": full["rps"] / minimal["rps"],
-            "baseline_name": "minimal page of 50 (b)",
-            "baseline": minimal["rps"],
-            "target": 0.3,
-            **_lat(full),
-        },
+        *_beside(f"read-rps{{}}{suffix}", page, "page of 50", 0.3),
         {
             "name": f"read-rps-vs-bare{suffix}",
-            "value": full["rps"],
+            "value": page[0]["rps"],
             "unit": "req/s",
-            "ratio": full["rps"] / bare["rps"],
+            "ratio": page[0]["rps"] / bare["rps"],
             "baseline_name": "bare bytes (a)",
             "baseline": bare["rps"],
             "target": 0.2,
         },
         {
             "name": f"read-p50{suffix}",
-            "value": full["p50"],
+            "value": page[0]["p50"],
             "unit": "ms",
-            "ratio": full["p50"] / minimal["p50"],
-            "baseline_name": "minimal page of 50, p50 (b)",
-            "baseline": minimal["p50"],
-            "p99": full["p99"],
+            "ratio": page[0]["p50"] / page[1]["p50"],
+            "baseline_name": "skeleton page of 50, p50",
+            "baseline": page[1]["p50"],
+            "p99": page[0]["p99"],
         },
-        {
-            "name": f"read-html-rps{suffix}",
-            "value": html["rps"],
-            "unit": "req/s",
-            "ratio": html["rps"] / minimal_shown["rps"],
-            "baseline_name": f"minimal page of {shown} (the entries the page lists)",
-            "baseline": minimal_shown["rps"],
-            "target": 0.3,
-            "entries": shown,
-            **_lat(html),
-        },
-        {
-            "name": f"read-entry-rps{suffix}",
-            "value": entry["rps"],
-            "unit": "req/s",
-            "ratio": entry["rps"] / minimal_one["rps"],
-            "baseline_name": f"minimal entry with its {VIEWS} views",
-            "baseline": minimal_one["rps"],
-            **_lat(entry),
-        },
-        {
-            "name": f"write-rps{suffix}",
-            "value": written["rps"],
-            "unit": "req/s",
-            "ratio": written["rps"] / minimal_write["rps"],
-            "baseline_name": "minimal write",
-            "baseline": minimal_write["rps"],
-            "target": 0.5,
-            **_lat(written),
-        },
+        *_beside(
+            f"read-html-rps{{}}{suffix}", html, f"page of {shown} (the entries it lists)", 0.3
+        ),
+        *_beside(f"read-entry-rps{{}}{suffix}", one, f"entry with its {VIEWS} views", None),
+        *_beside(f"write-rps{{}}{suffix}", written, "write of one entry", 0.5),
     ]
-    return figures, full
+    return figures, page[0]
+
+
+Loads = tuple[dict[str, float], dict[str, float], dict[str, float]]  # ours, skeleton, minimal
+
+
+def _beside(name: str, loads: Loads, what: str, target: float | None) -> list[dict[str, object]]:
+    """Ours against the skeleton (with the target) and against the minimal app (printed)."""
+    ours, skeleton, minimal = loads
+    figures: list[dict[str, object]] = []
+    for suffix, baseline, measured in (
+        ("", "skeleton", skeleton),
+        ("-vs-minimal", "minimal", minimal),
+    ):
+        figure: dict[str, object] = {
+            "name": name.replace("{}", suffix),
+            "value": ours["rps"],
+            "unit": "req/s",
+            "ratio": ours["rps"] / measured["rps"],
+            "baseline_name": f"{baseline} {what}",
+            "baseline": measured["rps"],
+            **({} if suffix else _lat(ours)),
+        }
+        if target is not None and not suffix:
+            figure["target"] = target
+        figures.append(figure)
+    return figures
 
 
 def _login_figure() -> dict[str, object]:

@@ -612,7 +612,7 @@ class Grant(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @staticmethod
-    def counts_at(now: datetime) -> ColumnElement[bool]:
+    def counts_at(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
         """A grant gives access while it is active and before its end, to the second: the one
         condition for who may read and for who keeps a key when keys rotate."""
         return and_(

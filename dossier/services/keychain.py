@@ -54,8 +54,8 @@ _HELD = (
     KeyVersion.scope == bindparam("scope", type_=KeyVersion.scope.type),
     SealedKey.holder_id == bindparam("holder_id", type_=SealedKey.holder_id.type),
 )
-_NEWEST_HELD = (
-    select(KeyVersion.version)
+_NEWEST_SEALED_COPY = (
+    select(KeyVersion.version, SealedKey.sealed, KeyVersion.masked)
     .join(SealedKey, SealedKey.key_version_id == KeyVersion.id)
     .where(*_HELD)
     .order_by(KeyVersion.version.desc())
@@ -82,13 +82,14 @@ class KeyChain:
     def current(self, section_id: uuid.UUID | None) -> tuple[int, bytes]:
         """The newest key version of a scope that this holder holds, and the key."""
         scope = scope_of(section_id)
-        version = self.db.scalar(
-            _NEWEST_HELD,
+        found = self.db.execute(
+            _NEWEST_SEALED_COPY,
             {"dossier_id": self.dossier_id, "scope": scope, "holder_id": self.holder_id},
-        )
-        if version is None:
+        ).first()
+        if found is None:
             raise AccessDenied()
-        return version, self.key(section_id, version)
+        version, sealed, masked = found
+        return version, self._opened_copy(section_id, scope, version, sealed, masked)
 
     def key(self, section_id: uuid.UUID | None, version: int) -> bytes:
         cached = self._by_section.get((section_id, version))
@@ -111,14 +112,22 @@ class KeyChain:
         if found is None:
             raise AccessDenied()
         sealed, masked = found
-        key = crypto.open_from_public_key(
-            sealed,
-            self.keyring.exchange,
-            seal_info(self.dossier_id, scope, version, str(self.holder_id)),
-        )
-        if masked:
-            key = _unmasked(self.db, self.dossier_id, scope, version, key)
-        self._opened[(scope, version)] = key
+        return self._opened_copy(section_id, scope, version, sealed, masked)
+
+    def _opened_copy(
+        self, section_id: uuid.UUID | None, scope: str, version: int, sealed: bytes, masked: bool
+    ) -> bytes:
+        """The key in this holder's sealed copy, opened once per use case."""
+        key = self._opened.get((scope, version))
+        if key is None:
+            key = crypto.open_from_public_key(
+                sealed,
+                self.keyring.exchange,
+                seal_info(self.dossier_id, scope, version, str(self.holder_id)),
+            )
+            if masked:
+                key = _unmasked(self.db, self.dossier_id, scope, version, key)
+            self._opened[(scope, version)] = key
         self._by_section[(section_id, version)] = key
         return key
 

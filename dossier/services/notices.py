@@ -22,11 +22,22 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
-from sqlalchemy import ColumnElement, ScalarSelect, event, func, inspect, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    ScalarSelect,
+    bindparam,
+    event,
+    func,
+    inspect,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dossier.actions import Action
@@ -362,19 +373,23 @@ class NoticeInfo:
 # --- making notices -------------------------------------------------------------------------
 
 
+# Built once: every write that tells someone asks these.
+_SECTION_NAMES = (
+    select(Section.id, Section.default_name)
+    .where(Section.id.in_(bindparam("section_ids", expanding=True)))
+    .order_by(Section.position, Section.created_at)
+)
+_NAME = select(User.display_name).where(User.id == bindparam("user_id", type_=User.id.type))
+
+
 def section_refs(db: Session, section_ids: Iterable[uuid.UUID]) -> list[dict[str, str]]:
     """Sections as a notice may keep them: the app's own name, or only the id of a sealed one."""
     wanted = list(section_ids)
     if not wanted:
         return []
-    rows = db.execute(
-        select(Section.id, Section.default_name)
-        .where(Section.id.in_(wanted))
-        .order_by(Section.position, Section.created_at)
-    )
     return [
         {"default": DEFAULT_SECTION_NAMES.get(code, code)} if code else {"id": str(section_id)}
-        for section_id, code in rows
+        for section_id, code in db.execute(_SECTION_NAMES, {"section_ids": wanted})
     ]
 
 
@@ -382,7 +397,7 @@ def name_of(db: Session, user_id: uuid.UUID | None) -> str:
     """A person's display name, as they chose it (it is stored in clear); empty if unknown."""
     if user_id is None:
         return ""
-    return db.scalar(select(User.display_name).where(User.id == user_id)) or ""
+    return db.scalar(_NAME, {"user_id": user_id}) or ""
 
 
 def grant_words(db: Session, grant: Grant) -> dict[str, Any]:
@@ -393,6 +408,25 @@ def grant_words(db: Session, grant: Grant) -> dict[str, Any]:
         "grantee": name_of(db, grant.grantee_id),
         "sections": section_refs(db, sections),
     }
+
+
+class Recipient(NamedTuple):
+    """Someone to tell, with where their mail goes and the topics they muted."""
+
+    user_id: uuid.UUID
+    email: str | None
+    muted: str | None
+
+
+_RECIPIENT = (
+    select(User.id, User.email, NoticeMail.muted)
+    .outerjoin(NoticeMail, NoticeMail.user_id == User.id)
+    .where(User.id == bindparam("user_id", type_=User.id.type))
+)
+_HEARD = select(Notice.id).where(
+    Notice.user_id == bindparam("user_id", type_=Notice.user_id.type),
+    Notice.event_key == bindparam("key", type_=Notice.event_key.type),
+)
 
 
 def notify(
@@ -408,15 +442,29 @@ def notify(
 ) -> bool:
     """Record a notice in the caller's transaction; its e-mail leaves only if that commits.
     `key` names the event, so one person hears of it once. False when they heard already."""
-    if key is not None and db.scalar(
-        select(Notice.id).where(Notice.user_id == user_id, Notice.event_key == key)
-    ):
+    if key is not None and db.scalar(_HEARD, {"user_id": user_id, "key": key}):
         return False
     if kind == NoticeKind.GRANT_ENDED and "sections" not in data and dossier_id is not None:
         data = {**_ended_grant_words(db, user_id, dossier_id), **data}
+    found = db.execute(_RECIPIENT, {"user_id": user_id}).first()
+    recipient = Recipient(*found) if found is not None else Recipient(user_id, None, None)
+    _record(db, ctx, recipient, dossier_id, kind, key, at, data)
+    return True
+
+
+def _record(
+    db: Session,
+    ctx: Context,
+    recipient: Recipient,
+    dossier_id: uuid.UUID | None,
+    kind: NoticeKind,
+    key: str | None,
+    at: datetime | None,
+    data: dict[str, Any],
+) -> None:
     db.add(
         Notice(
-            user_id=user_id,
+            user_id=recipient.user_id,
             dossier_id=dossier_id,
             kind=kind,
             data=json.dumps(data),
@@ -424,10 +472,8 @@ def notify(
             event_key=key,
         )
     )
-    address = db.scalar(select(User.email).where(User.id == user_id))
-    if address is not None and TOPICS[kind] not in muted_topics(db, user_id):
-        mail_after_commit(db, notice_mail(address, kind, data, ctx.settings.public_url))
-    return True
+    if recipient.email is not None and TOPICS[kind] not in _topics(recipient.muted):
+        mail_after_commit(db, notice_mail(recipient.email, kind, data, ctx.settings.public_url))
 
 
 def _ended_grant_words(db: Session, user_id: uuid.UUID, dossier_id: uuid.UUID) -> dict[str, Any]:
@@ -441,22 +487,47 @@ def _ended_grant_words(db: Session, user_id: uuid.UUID, dossier_id: uuid.UUID) -
     return grant_words(db, grant) if grant is not None else {}
 
 
-def readers_of(
-    db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
-) -> set[uuid.UUID]:
-    """Who can read a section today: its dossier's owners, and grantees holding that section."""
-    owners = db.scalars(select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id))
-    grantees = db.scalars(
+def _readers_statement() -> CompoundSelect[uuid.UUID]:
+    dossier_id = bindparam("dossier_id", type_=DossierOwner.dossier_id.type)
+    owners = select(DossierOwner.user_id).where(DossierOwner.dossier_id == dossier_id)
+    grantees = (
         select(Grant.grantee_id)
         .join(GrantSection, GrantSection.grant_id == Grant.id)
         .where(
             Grant.dossier_id == dossier_id,
-            GrantSection.section_id == section_id,
+            GrantSection.section_id == bindparam("section_id", type_=GrantSection.section_id.type),
             Grant.grantee_id.is_not(None),
-            Grant.counts_at(now),
+            Grant.counts_at(bindparam("now", type_=Grant.expires_at.type)),
         )
     )
-    return {*owners, *(g for g in grantees if g is not None)}
+    return union(owners, grantees)
+
+
+_READERS = _readers_statement()
+_READERS_TO_TELL = (
+    select(User.id, User.email, NoticeMail.muted)
+    .outerjoin(NoticeMail, NoticeMail.user_id == User.id)
+    .where(User.id.in_(_READERS.scalar_subquery()))
+    .order_by(User.id)
+)
+
+
+def readers_of(
+    db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
+) -> set[uuid.UUID]:
+    """Who can read a section today: its dossier's owners, and grantees holding that section."""
+    found = db.scalars(_READERS, {"dossier_id": dossier_id, "section_id": section_id, "now": now})
+    return set(found)
+
+
+def _readers_to_tell(
+    db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
+) -> list[Recipient]:
+    """`readers_of` with where their mail goes, in one statement, in a steady order."""
+    rows = db.execute(
+        _READERS_TO_TELL, {"dossier_id": dossier_id, "section_id": section_id, "now": now}
+    )
+    return [Recipient(*row) for row in rows]
 
 
 def owner_ids(db: Session, dossier_id: uuid.UUID) -> list[uuid.UUID]:
@@ -519,16 +590,19 @@ def _tell_readers(
     kind: NoticeKind,
     key: str,
 ) -> None:
+    """Everyone who reads the section but the writer hears of the new row. Its key names a row
+    made in this very flush, so nobody can have heard of it before."""
     at = row.created_at or ctx.now()
-    words = {
+    words: dict[str, Any] = {
         "person": name_of(db, row.author_id),
         "sections": section_refs(db, [entry.section_id]),
         "entry": str(entry.id),
     }
     if kind == NoticeKind.ENTRY_NEW and entry.kind == EntryKind.PLAN:
         words["variant"] = EntryKind.PLAN
-    for reader in sorted(readers_of(db, entry.dossier_id, entry.section_id, at) - {row.author_id}):
-        notify(db, ctx, reader, entry.dossier_id, kind, key=key, at=at, **words)
+    for reader in _readers_to_tell(db, entry.dossier_id, entry.section_id, at):
+        if reader.user_id != row.author_id:
+            _record(db, ctx, reader, entry.dossier_id, kind, key, at, words)
 
 
 PLAN_MARKED = "plan-marked"  # in a session's info: version id -> who marked it in that session
@@ -762,8 +836,11 @@ def mark_all_read(ctx: Context, actor: Actor) -> None:
 
 
 def muted_topics(db: Session, user_id: uuid.UUID) -> frozenset[Topic]:
-    muted = db.scalar(select(NoticeMail.muted).where(NoticeMail.user_id == user_id)) or ""
-    return frozenset(Topic(t) for t in muted.split(",") if t in Topic._value2member_map_)
+    return _topics(db.scalar(select(NoticeMail.muted).where(NoticeMail.user_id == user_id)))
+
+
+def _topics(muted: str | None) -> frozenset[Topic]:
+    return frozenset(Topic(t) for t in (muted or "").split(",") if t in Topic._value2member_map_)
 
 
 def mail_topics(ctx: Context, actor: Actor) -> frozenset[Topic]:

@@ -90,12 +90,12 @@ def write_entry(
             created_at=now,
             updated_at=now,
         )
-        db.add(entry)
-        db.flush()
         keys = work.keys
-        db.add(
-            seal_version(keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now)
+        version = seal_version(
+            keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now
         )
+        # Added together, so the log's first statement flushes both (and tells the readers) once.
+        db.add_all((entry, version))
         work.log(Action.ENTRY_CREATE, at=now, object_type="entry", object_id=str(entry.id))
         return entry.id, 1
 
