@@ -68,7 +68,8 @@ def bar_chart(
     for index, month in enumerate(chart.months):
         for number, series in enumerate(chart.series):
             value, name = series.values[index], series_label(series.label)
-            amount = THRESHOLD if value.hidden else value.value or 0
+            # "Fewer than 10" is an outline up to 10; a withheld total is no bar at all.
+            amount = 0 if value.withheld else THRESHOLD if value.hidden else value.value or 0
             height = plot_height * amount / top
             bars.append(
                 Bar(
@@ -77,7 +78,7 @@ def bar_chart(
                     width=bar_width,
                     height=height,
                     colour=COLOURS[number % len(COLOURS)],
-                    hidden=value.hidden,
+                    hidden=value.hidden and not value.withheld,
                     title=f"{name}, {month_label(month)}: {value_text(value)}",
                 )
             )

@@ -47,6 +47,8 @@ def month_name(month: Month) -> str:
 
 
 def count_text(value: Shown) -> str:
+    if value.withheld:
+        return _("not shown")
     return _("fewer than 10") if value.value is None else str(value.value)
 
 

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from dossier.errors import InvalidInput
 from dossier.services.council.disclosure import (
     BASE,
+    LEAST_DOUBT,
     THRESHOLD,
+    WITHHELD,
     Shown,
+    beside,
     mean,
     median,
     share,
@@ -37,12 +40,16 @@ def _candidates(shown_total: Shown, shown_parts: list[Shown], hidden: int) -> se
     subtracts the visible parts from the total can learn about it."""
 
     def possible(figure: Shown) -> range:
+        if figure.withheld:
+            return range(0, 10**6)
         if figure.value is None:
             return range(1, THRESHOLD)
         if figure.value == 0:
             return range(0, 1)
         return range(max(THRESHOLD, figure.value - BASE // 2), figure.value + BASE // 2 + 1)
 
+    if shown_total.withheld:  # nothing to subtract from
+        return set(possible(shown_parts[hidden]))
     ranges = [possible(part) for i, part in enumerate(shown_parts) if i != hidden]
     found = set()
     for guess in possible(shown_parts[hidden]):
@@ -54,22 +61,58 @@ def _candidates(shown_total: Shown, shown_parts: list[Shown], hidden: int) -> se
 
 
 @given(
-    parts=st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=4),
-    hidden=st.integers(min_value=0, max_value=3),
+    parts=st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=5),
+    hidden=st.integers(min_value=0, max_value=4),
 )
 def test_subtracting_neighbouring_figures_never_gives_away_a_small_one(
     parts: list[int], hidden: int
 ) -> None:
-    """A quarter and its months, or all organisations and each of them: the total is shown
-    beside its parts. Whatever a small part is, at least three values stay possible."""
+    """A quarter and its months, all organisations and each of them, the answers and each
+    score: the total is shown beside its parts. Whatever a small part is, at least three values
+    stay possible."""
     hidden %= len(parts)
     if not 0 < parts[hidden] < THRESHOLD:
         parts[hidden] = 1 + parts[hidden] % (THRESHOLD - 1)
-    total = shown(sum(parts))
+    total = beside(sum(parts), parts)
     shown_parts = [shown(part) for part in parts]
     candidates = _candidates(total, shown_parts, hidden)
     assert parts[hidden] in candidates
-    assert len(candidates) >= 3
+    assert len(candidates) >= LEAST_DOUBT
+
+
+def test_a_total_that_would_give_its_parts_away_is_withheld() -> None:
+    """Four organisations of 9 beside 40 would each be 8 or 9; five scores of 9 beside 50
+    answers would each be 9. Three months of 9 beside 30 leave 7, 8 or 9: that total stays."""
+    assert _candidates(shown(36), [shown(9)] * 4, 0) == {8, 9}
+    assert beside(36, [9, 9, 9, 9]) == WITHHELD
+    assert beside(45, [9] * 5) == WITHHELD and WITHHELD.value is None
+    assert beside(27, [9, 9, 9]) == Shown(30)
+    assert beside(36, [9, 9, 9, 9], [12, 24]) == WITHHELD  # one narrowing side is enough
+    assert beside(36, [12, 24], [20, 16]) == Shown(40)  # nothing hidden beside it
+    assert beside(8, [4, 4]) == Shown(None) and not shown(8).withheld
+    assert beside(14, [10, 1, 1, 1, 1]) == WITHHELD  # 10 beside four of "fewer than 10": all 1
+    with pytest.raises(ValueError):
+        beside(36, [9, 9])
+
+
+@given(
+    parts=st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=5),
+    nudges=st.lists(st.integers(min_value=-9, max_value=9), min_size=5, max_size=5),
+)
+def test_withholding_depends_only_on_what_the_parts_show(
+    parts: list[int], nudges: list[int]
+) -> None:
+    """Other true counts that show as the same parts are withheld alike: "not shown" tells an
+    attacker nothing the parts did not."""
+    other = [
+        next(
+            (n for n in (part + nudge, part) if n >= 0 and shown(n) == shown(part)),
+            part,
+        )
+        for part, nudge in zip(parts, nudges, strict=False)
+    ]
+    assert [shown(n) for n in other] == [shown(n) for n in parts]
+    assert beside(sum(parts), parts).withheld == beside(sum(other), other).withheld
 
 
 def test_two_hidden_parts_beside_their_total_stay_hidden() -> None:

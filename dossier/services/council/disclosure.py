@@ -1,10 +1,15 @@
 """What the client council may see of a count: never a small number, never a way back to one.
 
-A count under ten reads "fewer than 10" and every other count is rounded to a multiple of ten,
-so a total minus its visible parts leaves a range of at least three values for a hidden part,
-never the part itself. (Rounding to five is not enough: a total of 20 beside two parts of
-"fewer than 10" would say that both are 9.) Whatever is derived (a share, a rate) is derived
-from the rounded numbers, so it says no more than they do. Zero stays zero: it names nobody.
+A count under ten reads "fewer than 10" and every other count is rounded to a multiple of ten.
+A total shown beside its parts (a quarter beside its months, everyone beside each organisation,
+the answers beside each score) is checked the way someone would attack it: subtracting what the
+other parts can be from what the total can be. When that could leave fewer than three values for
+a hidden part, the total is not shown (`beside`): four organisations of 9 beside a total of 40
+would say each is 8 or 9. Whether it could is read from the parts as shown, never from the total
+itself, so that "not shown" gives nothing away either. (Rounding to five is not enough: a total of
+20 beside two parts of "fewer than 10" would say that both are 9.) Whatever is derived (a share,
+a rate) is derived from what is shown, so it says no more than that. Zero stays zero: it names
+nobody.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ from dataclasses import dataclass
 
 THRESHOLD = 10  # a group this small could be a handful of people the reader knows
 BASE = 10  # every count shown is a multiple of this
+LEAST_DOUBT = 3  # values that must stay possible for a hidden part, whatever is subtracted
 
 
 @dataclass(frozen=True)
 class Shown:
-    """A count as the council reads it: `value` is None for "fewer than 10"."""
+    """A count as the council reads it: `value` is None for "fewer than 10", or for a total
+    that is `withheld` because beside its parts it would give a small one away."""
 
     value: int | None
+    withheld: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -39,6 +47,49 @@ def shown(count: int) -> Shown:
     if count < THRESHOLD:
         return Shown(None)
     return Shown((count + BASE // 2) // BASE * BASE)
+
+
+WITHHELD = Shown(None, withheld=True)
+
+
+def beside(total: int, *sides: Sequence[int]) -> Shown:
+    """`total` as shown beside each side of parts that add up to it (each part shown with
+    `shown`). It is withheld when subtracting could leave fewer than `LEAST_DOUBT` values for a
+    hidden part; whether it could is decided from the parts as shown, for every total they allow,
+    so that a withheld total says nothing the parts did not say already."""
+    for parts in sides:
+        if sum(parts) != total:
+            raise ValueError("the parts must add up to the total")
+        if _could_give_away([shown(part) for part in parts]):
+            return WITHHELD
+    return shown(total)
+
+
+def _possible(figure: Shown) -> tuple[int, int]:
+    """The lowest and highest count that is shown as `figure`."""
+    if figure.value is None:
+        return 1, THRESHOLD - 1
+    if figure.value == 0:
+        return 0, 0
+    return max(THRESHOLD, figure.value - BASE // 2), figure.value + BASE // 2 - 1
+
+
+def _could_give_away(parts: list[Shown]) -> bool:
+    """Counts are whole numbers, so every sum between the lowest and the highest is possible:
+    what a part can be, given a total, is an interval, worked out without trying every
+    combination of the others."""
+    ranges = [_possible(part) for part in parts]
+    lowest, highest = sum(low for low, _ in ranges), sum(high for _, high in ranges)
+    for total in range(lowest, highest + 1):
+        low_total, high_total = _possible(shown(total))
+        for part, (low, high) in zip(parts, ranges, strict=True):
+            if not part.hidden:
+                continue
+            least = max(low, low_total - (highest - high))
+            most = min(high, high_total - (lowest - low))
+            if most - least + 1 < LEAST_DOUBT:
+                return True
+    return False
 
 
 def share(part: Shown, whole: Shown) -> int | None:

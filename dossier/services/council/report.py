@@ -171,7 +171,19 @@ def _count_of(tally: Tally, measure: Measure, months: Sequence[Month], org: str 
 
 
 def _shown_of(tally: Tally, measure: Measure, months: Sequence[Month], org: str | None) -> Shown:
-    return shown(_count_of(tally, measure, months, org))
+    """A count as shown, checked beside every set of parts the council also sees of it: its
+    months, each organisation (and the rest, unnamed), the answers' scores."""
+    total = _count_of(tally, measure, months, org)
+    sides = []
+    if len(months) > 1 and measure != Measure.OWN_WORDS_DOSSIERS:  # that one counts dossiers once
+        sides.append([_count_of(tally, measure, [month], org) for month in months])
+    if org is None and measure.by_organisation:
+        named = [tally.count(measure, months, name) for name in tally.organisations]
+        sides.append([*named, total - sum(named)])
+    if measure == Measure.CHECK_INS and org is None:
+        scores = [score for month in months for score in tally.scores.get(month, [])]
+        sides.append([scores.count(value) for value in SCORES])
+    return disclosure.beside(total, *sides)
 
 
 def _topics(tally: Tally, period: Period, org: str | None) -> list[TopicBlock]:
@@ -246,7 +258,7 @@ def _feeling(tally: Tally, period: Period) -> Feeling:
         for text in sorted(tally.comments.get(month, []))
     ]
     return Feeling(
-        answers=shown(len(scores)),
+        answers=_shown_of(tally, Measure.CHECK_INS, period.months, None),
         mean=disclosure.mean(scores),
         scores={value: shown(scores.count(value)) for value in SCORES},
         comments=comments,
