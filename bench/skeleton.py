@@ -14,8 +14,8 @@ writes one unchained log row; the design asks more of every request, and so does
   with an autoescaping Jinja template;
 - an entry: its title, body and views opened and their authors' signatures checked;
 - a write: title and body sealed under the current key, signed by the author (Ed25519), the entry
-  and its version inserted, and a notice for each other reader of the section (one statement finds
-  them with their mail settings; the mails themselves are not written).
+  and its version inserted, and each other reader of the section told: a notice, and a mail
+  unless they muted the topic (one statement finds them with their mail settings).
 
 Statements are written out and bound once; there is no ORM, no session machinery, no schema and
 no error page. The events it writes are real ones: `dossier audit verify` accepts the chain, and
@@ -43,11 +43,15 @@ from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Origin, chain_for, linked_values
 from dossier.config import Settings
+from dossier.consent import GUARDIAN
 from dossier.db import make_engine
 from dossier.models import (
+    DEFAULT_SECTION_NAMES,
+    LIVE_GRANT_STATUSES,
     AuditEvent,
     Entry,
     EntryVersion,
+    GrantStatus,
     Notice,
     Perspective,
     SessionKind,
@@ -56,7 +60,8 @@ from dossier.models import (
 from dossier.secret_store import SecretStore, open_store
 from dossier.services.content import Place, seal_text, sign, verify
 from dossier.services.keychain import scope_of, seal_info
-from dossier.services.notices import NoticeKind
+from dossier.services.mail import Mail, send
+from dossier.services.notices import TOPICS, NoticeKind, notice_mail
 from dossier.services.sessions import parse_ticket
 
 _SESSION = (
@@ -76,13 +81,28 @@ _SESSION = (
 )
 _STANDING = (
     text(
-        "SELECT (SELECT relation FROM dossier_owners WHERE dossier_id = :d AND user_id = :u) "
+        "SELECT d.subject_user_id, "
+        "(SELECT relation FROM dossier_owners WHERE dossier_id = :d AND user_id = :u) "
         "AS relation, "
         "(SELECT id FROM grants WHERE dossier_id = :d AND grantee_id = :u "
-        "AND status = 'active' AND revoked_at IS NULL) AS grant_id"
+        "AND status = :active AND revoked_at IS NULL "
+        "AND (expires_at IS NULL OR expires_at > :now) LIMIT 1) AS grant_id, "
+        # What the app's sweep would find: a grant whose end has come, or a guardian owner.
+        "EXISTS (SELECT 1 FROM grants WHERE dossier_id = :d AND status IN :live "
+        "AND expires_at IS NOT NULL AND expires_at <= :now) "
+        "OR EXISTS (SELECT 1 FROM dossier_owners WHERE dossier_id = :d "
+        "AND relation = :guardian) AS sweep_due "
+        "FROM dossiers d WHERE d.id = :d"
     )
-    .bindparams(bindparam("d", type_=Uuid()), bindparam("u", type_=Uuid()))
-    .columns(relation=String(), grant_id=Uuid())
+    .bindparams(
+        bindparam("d", type_=Uuid()),
+        bindparam("u", type_=Uuid()),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("live", [str(status) for status in LIVE_GRANT_STATUSES], expanding=True),
+        active=str(GrantStatus.ACTIVE),
+        guardian=GUARDIAN,
+    )
+    .columns(subject_user_id=Uuid(), relation=String(), grant_id=Uuid())
 )
 _KEY_COLUMNS = "SELECT kv.version, sk.sealed, kv.masked FROM sealed_keys sk "
 _KEY_WHERE = (
@@ -141,7 +161,8 @@ _SIGNING_KEYS = (
 )
 _READERS = (
     text(
-        "SELECT u.id, u.email, m.muted FROM users u "
+        "SELECT u.id, u.email, m.muted, "
+        "(SELECT default_name FROM sections WHERE id = :s) AS section_name FROM users u "
         "LEFT JOIN notice_mail m ON m.user_id = u.id "
         "WHERE u.id <> :u AND (u.id IN (SELECT user_id FROM dossier_owners WHERE dossier_id = :d) "
         "OR u.id IN (SELECT g.grantee_id FROM grants g "
@@ -177,6 +198,7 @@ class Asker:
     name: str
     relation: str | None
     basis: str
+    subject_id: uuid.UUID | None  # on whose behalf: the young person the dossier is about
     keyring: crypto.Keyring = field(repr=False)
     secret: bytes | None = field(repr=False)
     _keys: dict[tuple[uuid.UUID, int], bytes] = field(default_factory=dict, repr=False)
@@ -186,8 +208,11 @@ class Asker:
 class Skeleton:
     """The steps, each a method, so the routes read as the list in the module's docstring."""
 
-    def __init__(self, engine: Engine, secrets: SecretStore, dossier_id: uuid.UUID) -> None:
+    def __init__(
+        self, engine: Engine, secrets: SecretStore, dossier_id: uuid.UUID, public_url: str
+    ) -> None:
         self.engine, self.secrets, self.dossier_id = engine, secrets, dossier_id
+        self.public_url = public_url
         self._head = _HEAD_LOCKED if engine.dialect.name == "postgresql" else _HEAD
         self._move = text("UPDATE audit_chain_heads SET seq = :seq, hash = :hash WHERE chain = :c")
         self._event = insert(AuditEvent)
@@ -209,12 +234,17 @@ class Skeleton:
         ):
             abort(401)
         user_id = row.user_id
-        relation, grant_id = connection.execute(
-            _STANDING, {"d": self.dossier_id, "u": user_id}
-        ).one()
-        if relation is None and grant_id is None:
+        standing = connection.execute(
+            _STANDING, {"d": self.dossier_id, "u": user_id, "now": now}
+        ).first()
+        if standing is None:
             abort(404)
-        basis = f"ownership:{relation}" if relation else f"grant:{grant_id}"
+        if standing.sweep_due:  # the app would sweep first; the benchmark's dossier never needs it
+            abort(503)
+        if standing.relation is None and standing.grant_id is None:
+            abort(404)
+        relation = standing.relation
+        basis = f"ownership:{relation}" if relation else f"grant:{standing.grant_id}"
         keyring = crypto.open_keyring(
             row.keyring_sealed,
             crypto.session_key(secret),
@@ -222,7 +252,16 @@ class Skeleton:
             owner=f"{user_id}/{session_id}",
         )
         shredder = self.secrets.read(self.dossier_id)
-        yield Asker(user_id, row.role, row.display_name, relation, basis, keyring, shredder)
+        yield Asker(
+            user_id,
+            row.role,
+            row.display_name,
+            relation,
+            basis,
+            standing.subject_user_id,
+            keyring,
+            shredder,
+        )
 
     def key(
         self, connection: Connection, asker: Asker, section_id: uuid.UUID, version: int | None
@@ -262,9 +301,11 @@ class Skeleton:
             actor_role=asker.role,
             dossier_id=self.dossier_id,
             basis=asker.basis,
+            on_behalf_of=asker.subject_id,
             **fields,
         )
-        values = linked_values(event, Origin(request.remote_addr), at, chain, seq + 1, head)
+        origin = Origin(request.remote_addr, uuid.uuid4().hex)
+        values = linked_values(event, origin, at, chain, seq + 1, head)
         connection.execute(self._event, values)
         connection.execute(self._move, {"c": chain, "seq": values["seq"], "hash": values["hash"]})
 
@@ -309,7 +350,10 @@ def skeleton(settings: Settings | None = None, dossier_id: uuid.UUID | None = No
     app = Flask("skeleton")
     engine = make_engine(settings.database_url)
     steps = Skeleton(
-        engine, open_store(settings), dossier_id or uuid.UUID(os.environ["BENCH_DOSSIER_ID"])
+        engine,
+        open_store(settings),
+        dossier_id or uuid.UUID(os.environ["BENCH_DOSSIER_ID"]),
+        settings.public_url,
     )
     app.extensions["bench"] = {"engine": engine}
 
@@ -318,7 +362,8 @@ def skeleton(settings: Settings | None = None, dossier_id: uuid.UUID | None = No
         with engine.begin() as connection, steps.request(connection) as asker:
             now = datetime.now(UTC)
             cards = steps.cards(connection, asker, request.args.get("limit", 50, type=int))
-            steps.log(connection, asker, Action.ENTRY_LIST, now, **steps.the_dossier)
+            listed = f"{len(cards)} entries"
+            steps.log(connection, asker, Action.ENTRY_LIST, now, reason=listed, **steps.the_dossier)
         items = [{"id": str(card["id"]), "title": card["title"]} for card in cards]
         return Response(json.dumps({"items": items}), mimetype="application/json")
 
@@ -342,6 +387,7 @@ def skeleton(settings: Settings | None = None, dossier_id: uuid.UUID | None = No
                 now,
                 object_type="entry",
                 object_id=str(entry_id),
+                reason=f"version {answer.pop('version')}",
             )
         return Response(json.dumps(answer), mimetype="application/json")
 
@@ -351,7 +397,7 @@ def skeleton(settings: Settings | None = None, dossier_id: uuid.UUID | None = No
         section_id = uuid.UUID(posted["section_id"])
         with engine.begin() as connection, steps.request(connection) as asker:
             now = datetime.now(UTC)
-            entry_id = _write(steps, connection, asker, section_id, posted, now)
+            entry_id, mails = _write(steps, connection, asker, section_id, posted, now)
             steps.log(
                 connection,
                 asker,
@@ -360,6 +406,8 @@ def skeleton(settings: Settings | None = None, dossier_id: uuid.UUID | None = No
                 object_type="entry",
                 object_id=str(entry_id),
             )
+        for mail in mails:  # after the commit, as the app does
+            send(settings.smtp_url, mail)
         return Response(json.dumps({"id": str(entry_id)}), status=201, mimetype="application/json")
 
     return app
@@ -394,7 +442,7 @@ def _entry(
         signed = {"body": view.encode()}
         verify(public[row.view_author], row.view_signature, view_place, row.view_author, signed)
         views.append(view)
-    return {"title": title, "body": body, "views": views}
+    return {"title": title, "body": body, "views": views, "version": version}
 
 
 def _write(
@@ -404,8 +452,9 @@ def _write(
     section_id: uuid.UUID,
     posted: dict[str, str],
     now: datetime,
-) -> uuid.UUID:
-    """The entry and its first version, sealed under the section's newest key and signed."""
+) -> tuple[uuid.UUID, list[Mail]]:
+    """The entry and its first version, sealed under the section's newest key and signed; the
+    other readers told, with the mails to send once it is done."""
     if asker.relation is None:
         abort(403)
     key_version, key = steps.key(connection, asker, section_id, None)
@@ -452,23 +501,32 @@ def _write(
     readers = connection.execute(
         _READERS, {"d": steps.dossier_id, "u": asker.user_id, "s": section_id, "now": now}
     ).all()
-    words = json.dumps(
-        {"person": asker.name, "sections": [{"id": str(section_id)}], "entry": str(entry_id)}
+    if not readers:
+        return entry_id, []
+    code = readers[0].section_name  # none for a section its owners named: that name is sealed
+    section = {"default": DEFAULT_SECTION_NAMES.get(code, code)} if code else {}
+    section = section or {"id": str(section_id)}
+    words = {"person": asker.name, "sections": [section], "entry": str(entry_id)}
+    data = json.dumps(words)
+    connection.execute(
+        insert(Notice),
+        [
+            {
+                "id": uuid.uuid4(),
+                "user_id": reader.id,
+                "dossier_id": steps.dossier_id,
+                "kind": str(NoticeKind.ENTRY_NEW),
+                "data": data,
+                "created_at": now,
+                "event_key": f"entry:{entry_id}",
+            }
+            for reader in readers
+        ],
     )
-    if readers:
-        connection.execute(
-            insert(Notice),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "user_id": reader.id,
-                    "dossier_id": steps.dossier_id,
-                    "kind": str(NoticeKind.ENTRY_NEW),
-                    "data": words,
-                    "created_at": now,
-                    "event_key": f"entry:{entry_id}",
-                }
-                for reader in readers
-            ],
-        )
-    return entry_id
+    topic = str(TOPICS[NoticeKind.ENTRY_NEW])
+    mails = [
+        notice_mail(reader.email, NoticeKind.ENTRY_NEW, words, steps.public_url)
+        for reader in readers
+        if reader.email and topic not in (reader.muted or "").split(",")
+    ]
+    return entry_id, mails
