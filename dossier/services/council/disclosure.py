@@ -52,21 +52,23 @@ def shown(count: int) -> Shown:
 WITHHELD = Shown(None, withheld=True)
 
 
-def beside(total: int, *sides: Sequence[int]) -> Shown:
-    """`total` as shown beside each side of parts that add up to it (each part shown with
-    `shown`). It is withheld when subtracting could leave fewer than `LEAST_DOUBT` values for a
-    hidden part; whether it could is decided from the parts as shown, for every total they allow,
-    so that a withheld total says nothing the parts did not say already."""
-    for parts in sides:
-        if sum(parts) != total:
-            raise ValueError("the parts must add up to the total")
-        if _could_give_away([shown(part) for part in parts]):
-            return WITHHELD
+def beside(total: int, *sides: Sequence[Shown]) -> Shown:
+    """`total` as shown beside each side of parts that add up to it, each part as the council
+    sees it. It is withheld when subtracting could leave fewer than `LEAST_DOUBT` values for a
+    part that reads "fewer than 10". Whether it could is worked out from the parts as shown, for
+    every total they allow together, so "not shown" says nothing the parts did not say already."""
+    if sides and _could_give_away([list(side) for side in sides]):
+        return WITHHELD
     return shown(total)
 
 
+_UNKNOWN = 10**9  # the most a withheld figure could be, as far as a reader can tell
+
+
 def _possible(figure: Shown) -> tuple[int, int]:
-    """The lowest and highest count that is shown as `figure`."""
+    """The lowest and highest count that reads as `figure`."""
+    if figure.withheld:
+        return 0, _UNKNOWN
     if figure.value is None:
         return 1, THRESHOLD - 1
     if figure.value == 0:
@@ -74,21 +76,28 @@ def _possible(figure: Shown) -> tuple[int, int]:
     return max(THRESHOLD, figure.value - BASE // 2), figure.value + BASE // 2 - 1
 
 
-def _could_give_away(parts: list[Shown]) -> bool:
-    """Counts are whole numbers, so every sum between the lowest and the highest is possible:
-    what a part can be, given a total, is an interval, worked out without trying every
-    combination of the others."""
-    ranges = [_possible(part) for part in parts]
-    lowest, highest = sum(low for low, _ in ranges), sum(high for _, high in ranges)
-    for total in range(lowest, highest + 1):
-        low_total, high_total = _possible(shown(total))
-        for part, (low, high) in zip(parts, ranges, strict=True):
-            if not part.hidden:
-                continue
-            least = max(low, low_total - (highest - high))
-            most = min(high, high_total - (lowest - low))
-            if most - least + 1 < LEAST_DOUBT:
-                return True
+def _could_give_away(sides: list[list[Shown]]) -> bool:
+    """Counts are whole numbers, so every sum between a side's lowest and highest is possible:
+    what a part can be, given what the total can be, is an interval. The total can be only what
+    every side allows. A part is narrowed from below only by a total near the top of that range
+    and from above only near its bottom, so those are the totals tried."""
+    ranges = [[_possible(part) for part in side] for side in sides]
+    sums = [(sum(low for low, _ in side), sum(high for _, high in side)) for side in ranges]
+    lowest, highest = max(low for low, _ in sums), min(high for _, high in sums)
+    reach = 3 * BASE
+    totals = {*range(lowest, min(highest, lowest + reach) + 1)}
+    totals |= {*range(max(lowest, highest - reach), highest + 1)}
+    for total in totals:
+        low_shown, high_shown = _possible(shown(total))
+        low_total, high_total = max(low_shown, lowest), min(high_shown, highest)
+        for side, side_ranges, (side_low, side_high) in zip(sides, ranges, sums, strict=True):
+            for part, (low, high) in zip(side, side_ranges, strict=True):
+                if part.value is not None or part.withheld:
+                    continue
+                least = max(low, low_total - (side_high - high))
+                most = min(high, high_total - (side_low - low))
+                if most - least + 1 < LEAST_DOUBT:
+                    return True
     return False
 
 

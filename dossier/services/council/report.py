@@ -171,19 +171,30 @@ def _count_of(tally: Tally, measure: Measure, months: Sequence[Month], org: str 
 
 
 def _shown_of(tally: Tally, measure: Measure, months: Sequence[Month], org: str | None) -> Shown:
-    """A count as shown, checked beside every set of parts the council also sees of it: its
-    months, each organisation (and the rest, unnamed), the answers' scores."""
+    """A count as shown, checked beside every set of parts the council also reads of it, each
+    part as it reads it: its months, each organisation, the answers' five scores."""
     total = _count_of(tally, measure, months, org)
     sides = []
     if len(months) > 1 and measure != Measure.OWN_WORDS_DOSSIERS:  # that one counts dossiers once
-        sides.append([_count_of(tally, measure, [month], org) for month in months])
-    if org is None and measure.by_organisation:
-        named = [tally.count(measure, months, name) for name in tally.organisations]
-        sides.append([*named, total - sum(named)])
+        sides.append([_shown_of(tally, measure, [month], org) for month in months])
     if measure == Measure.CHECK_INS and org is None:
-        scores = [score for month in months for score in tally.scores.get(month, [])]
-        sides.append([scores.count(value) for value in SCORES])
+        sides.append([_score(tally, months, value) for value in SCORES])
+    if org is None and measure.by_organisation and tally.organisations:
+        named = [_shown_of(tally, measure, months, name) for name in tally.organisations]
+        # Professionals of no named organisation are in the total only: nobody reads how many.
+        # A reader who knows there are none reads the organisations as the whole of it.
+        if disclosure.beside(total, [*named, Shown(0)]).withheld:
+            return disclosure.WITHHELD
+        sides.append([*named, disclosure.WITHHELD])
     return disclosure.beside(total, *sides)
+
+
+def _score(tally: Tally, months: Sequence[Month], value: int) -> Shown:
+    """How many answered `value`, beside the same count for each of the months."""
+    count = sum(tally.scores.get(month, []).count(value) for month in months)
+    if len(months) == 1:
+        return shown(count)
+    return disclosure.beside(count, [_score(tally, [month], value) for month in months])
 
 
 def _topics(tally: Tally, period: Period, org: str | None) -> list[TopicBlock]:
@@ -260,7 +271,7 @@ def _feeling(tally: Tally, period: Period) -> Feeling:
     return Feeling(
         answers=_shown_of(tally, Measure.CHECK_INS, period.months, None),
         mean=disclosure.mean(scores),
-        scores={value: shown(scores.count(value)) for value in SCORES},
+        scores={value: _score(tally, period.months, value) for value in SCORES},
         comments=comments,
     )
 
