@@ -418,11 +418,11 @@ class Recipient(NamedTuple):
     muted: str | None
 
 
-_RECIPIENT = (
-    select(User.id, User.email, NoticeMail.muted)
-    .outerjoin(NoticeMail, NoticeMail.user_id == User.id)
-    .where(User.id == bindparam("user_id", type_=User.id.type))
+# A `Recipient` as a statement: whoever it finds, with where their mail goes.
+_RECIPIENTS = select(User.id, User.email, NoticeMail.muted).outerjoin(
+    NoticeMail, NoticeMail.user_id == User.id
 )
+_RECIPIENT = _RECIPIENTS.where(User.id == bindparam("user_id", type_=User.id.type))
 _HEARD = select(Notice.id).where(
     Notice.user_id == bindparam("user_id", type_=Notice.user_id.type),
     Notice.event_key == bindparam("key", type_=Notice.event_key.type),
@@ -504,12 +504,7 @@ def _readers_statement() -> CompoundSelect[uuid.UUID]:
 
 
 _READERS = _readers_statement()
-_READERS_TO_TELL = (
-    select(User.id, User.email, NoticeMail.muted)
-    .outerjoin(NoticeMail, NoticeMail.user_id == User.id)
-    .where(User.id.in_(_READERS.scalar_subquery()))
-    .order_by(User.id)
-)
+_READERS_TO_TELL = _RECIPIENTS.where(User.id.in_(_READERS.scalar_subquery())).order_by(User.id)
 
 
 def readers_of(
