@@ -628,11 +628,13 @@ class SharingMachine(RuleBasedStateMachine):
         opening.status = "opened"
         # Read only, exactly the sections asked for, without the owners: they cannot hold it
         # back (it starts at once) and see it on "Who may look?".
+        # Opened after its last day, legal access has already ended: nobody sees it.
+        ended = opening.ends_at is not None and opening.ends_at <= self.ctx.now()
         model.grants[opening.grantee] = ModelGrant(
             opening.sections,
             "read",
             set(),
-            "active",
+            "expired" if ended else "active",
             model.hour + opening.hours if opening.kind == "emergency" else None,
             said.grant_id,
             basis=opening.kind,
