@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 
 from dossier.api.serialize import dumper
 from dossier.edge.errors import problem, translate_errors
+from dossier.edge.i18n import gettext
 from dossier.errors import N_, InvalidInput, MalformedRequest
 from dossier.schemas import USABLE
 from dossier.services.paging import PAGE_MAX

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dossier.edge.auth import is_api_request
+from dossier.edge.i18n import gettext
 from dossier.errors import N_, DomainError, InvalidInput, SecondFactorNeeded, Unavailable
 
 log = logging.getLogger(__name__)

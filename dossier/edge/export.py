@@ -4,9 +4,8 @@ inside an export ZIP, and the printable plan a PDF is made from."""
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import force_locale
 
-from dossier.edge.i18n import LANGUAGES
+from dossier.edge.i18n import LANGUAGES, speaking
 from dossier.services.export import ExportData
 from dossier.services.plans import PrintedPlan
 
@@ -19,5 +18,5 @@ def render_plan(plan: PrintedPlan) -> str:
     """In the language the reader chose for their account; else the pages' (Dutch by default)."""
     if plan.language not in LANGUAGES:
         return render_template("plans/print.html", plan=plan)
-    with force_locale(plan.language):
+    with speaking(plan.language):
         return render_template("plans/print.html", plan=plan)

@@ -4,15 +4,18 @@ written one way on every page: as people write them, not as a computer logs them
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from babel import Locale
-from babel import dates as babel_dates
+from babel.support import NullTranslations
 from flask import Flask, Response, current_app, g, request
 from flask_babel import (
     Babel,
+    force_locale,
     format_date,
     format_datetime,
     format_decimal,
@@ -55,39 +58,70 @@ def remember_language(response: Response, language: str | None) -> Response:
 
 
 @dataclass(frozen=True)
-class _Dates:
-    """How this request writes dates: its locale, its time zone and this year, looked up once
-    (a page writes a date per row, and each look-up goes through the request's locals)."""
+class _Speech:
+    """How this request speaks: its locale and translations, its time zone, this year and the
+    month names, looked up once. A page translates a hundred texts and writes a date per row,
+    and Flask-Babel looks each of these up again through the request's locals."""
 
     locale: Locale
+    translations: NullTranslations
     zone: tzinfo
     year: int
+    months: Mapping[int, str]
 
 
-def _dates() -> _Dates:
-    known: _Dates | None = g.get("_dates")
-    if known is None or known.locale != get_locale():
-        zone = get_timezone() or babel_dates.UTC
+_SPEECH = "_speech"
+
+
+def _speech() -> _Speech:
+    known: _Speech | None = g.get(_SPEECH)
+    if known is None:
+        locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+        zone = get_timezone() or UTC
         now = current_app.extensions[EXTENSION]["clock"]().astimezone(zone)
-        known = _Dates(get_locale() or Locale.parse(DEFAULT_LANGUAGE), zone, now.year)
-        g._dates = known
+        known = _Speech(locale, get_translations(), zone, now.year, locale.months["format"]["wide"])
+        setattr(g, _SPEECH, known)
     return known
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Flask-Babel's `force_locale`, for this request's speech too: texts, dates and numbers
+    in `language` inside, and in the reader's own language again after."""
+    before = g.pop(_SPEECH, None)
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        g.pop(_SPEECH, None)
+        if before is not None:
+            setattr(g, _SPEECH, before)
+
+
+def gettext(text: str, **variables: Any) -> str:
+    """Flask-Babel's `gettext`, from the translations this request looked up once."""
+    said = _speech().translations.ugettext(text)
+    return said % variables if variables else said
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's `ngettext` (`num` is among the variables), as `gettext` is."""
+    variables.setdefault("num", num)
+    return _speech().translations.ungettext(singular, plural, num) % variables
 
 
 def when(at: datetime | date) -> str:
     """ "1 december, 17:28": day and time, never seconds, and the year only when it is not this
-    year, as people write a date. A date without a time is written the same way, without it."""
-    dates = _dates()
-    if not isinstance(at, datetime):
-        pattern = "d MMMM" if at.year == dates.year else "d MMMM y"
-        return babel_dates.format_date(at, pattern, locale=dates.locale)
-    same_year = at.astimezone(dates.zone).year == dates.year
-    return babel_dates.format_datetime(
-        at,
-        "d MMMM, HH:mm" if same_year else "d MMMM y, HH:mm",
-        tzinfo=dates.zone,
-        locale=dates.locale,
-    )
+    year, as people write a date. A date without a time is written the same way, without it.
+    Babel's pattern "d MMMM[ y][, HH:mm]", written out: a page has a date on every row."""
+    speech = _speech()
+    day: date = at
+    time = ""
+    if isinstance(at, datetime):
+        day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(speech.zone)
+        time = f", {day:%H:%M}"
+    year = "" if day.year == speech.year else f" {day.year}"
+    return f"{day.day} {speech.months[day.month]}{year}{time}"
 
 
 def file_size(size: int) -> str:
@@ -119,7 +153,7 @@ def _this_requests_translations() -> dict[str, Any]:
     """`gettext` and `ngettext` bound to the translations of this request, for the template
     about to be rendered (`_` finds them too). Flask-Babel's own look the translations up again
     for every text, and a page has a hundred; these behave as Jinja's "newstyle" ones do."""
-    translations = get_translations()
+    translations = _speech().translations
 
     @pass_context
     def gettext(context: Context, text: str, **variables: Any) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dossier import audit
@@ -585,36 +585,39 @@ def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
         return lookers_since_last_visit(db, actor.user_id, dossier_id)
 
 
+# The owner's visit before this one: the newest `dossier.open` is the one just logged.
+_PREVIOUS_VISIT = (
+    select(AuditEvent.at)
+    .where(
+        AuditEvent.dossier_id == bindparam("dossier_id"),
+        AuditEvent.actor_id == bindparam("user_id"),
+        AuditEvent.action == Action.DOSSIER_OPEN,
+        AuditEvent.outcome == Outcome.SUCCESS,
+    )
+    .order_by(AuditEvent.at.desc())
+    .limit(1)
+    .offset(1)
+    .scalar_subquery()
+)
+_LOOKERS_SINCE_PREVIOUS_VISIT = (
+    select(User.id, User.display_name)
+    .join(AuditEvent, AuditEvent.actor_id == User.id)
+    .where(
+        AuditEvent.dossier_id == bindparam("dossier_id"),
+        AuditEvent.at > _PREVIOUS_VISIT,
+        AuditEvent.action.in_(READS),
+        AuditEvent.outcome == Outcome.SUCCESS,
+        AuditEvent.actor_id != bindparam("user_id"),
+    )
+    .distinct()
+)
+
+
 def lookers_since_last_visit(db: Session, user_id: uuid.UUID, dossier_id: uuid.UUID) -> list[str]:
-    """Inside the caller's unit of work, after it logged this visit's `dossier.open`."""
-    opens = list(
-        db.scalars(
-            select(AuditEvent.at)
-            .where(
-                AuditEvent.dossier_id == dossier_id,
-                AuditEvent.actor_id == user_id,
-                AuditEvent.action == Action.DOSSIER_OPEN,
-                AuditEvent.outcome == Outcome.SUCCESS,
-            )
-            .order_by(AuditEvent.at.desc())
-            .limit(2)
-        )
-    )
-    if len(opens) < 2:
-        return []
-    readers = db.scalars(
-        select(AuditEvent.actor_id)
-        .where(
-            AuditEvent.dossier_id == dossier_id,
-            AuditEvent.at > opens[1],
-            AuditEvent.action.in_(READS),
-            AuditEvent.outcome == Outcome.SUCCESS,
-            AuditEvent.actor_id != user_id,
-        )
-        .distinct()
-    )
-    people = _names(db, set(readers))
-    return sorted(user.display_name for user in people.values())
+    """Inside the caller's unit of work, after it logged this visit's `dossier.open`; nobody
+    on a first visit."""
+    rows = db.execute(_LOOKERS_SINCE_PREVIOUS_VISIT, {"dossier_id": dossier_id, "user_id": user_id})
+    return sorted(name for _, name in rows)
 
 
 @dataclass(frozen=True)

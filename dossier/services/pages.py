@@ -41,9 +41,8 @@ from dossier.services.entries.cards import (
 from dossier.services.entries.corrections import WaitingCorrection, corrections_waiting
 from dossier.services.entries.drafts import DraftCard, drafts_of
 from dossier.services.entries.reading import (
-    authors_of,
+    entries_and_writers,
     entry_detail,
-    entry_list,
     list_reason,
     log_entry_read,
     log_history_read,
@@ -164,8 +163,9 @@ def dossier_page(
     visit, and a grantee's message: one visit, one `dossier.open` event."""
     with dossier_work(ctx, actor, dossier_id, Action.DOSSIER_OPEN) as work:
         access = work.access
+        # Writers first: their signing keys then serve the names and every card.
+        entries_page, writers = entries_and_writers(work, filters)
         summary = described(work.db, work.keys, access)
-        entries_page = entry_list(work, filters)
         work.log(
             Action.DOSSIER_OPEN,
             object_type="dossier",
@@ -175,7 +175,7 @@ def dossier_page(
         return DossierPage(
             dossier=summary,
             page=entries_page,
-            authors=authors_of(work),
+            authors=writers,
             new_lookers=lookers_since_last_visit(work.db, actor.user_id, dossier_id)
             if access.is_owner
             else [],

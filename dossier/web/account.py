@@ -7,7 +7,6 @@ import uuid
 from urllib.parse import quote
 
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import (
     actor,
@@ -20,6 +19,7 @@ from dossier.edge.auth import (
 )
 from dossier.edge.context import service_context
 from dossier.edge.i18n import chosen_language, remember_language
+from dossier.edge.i18n import gettext as _
 from dossier.edge.limits import (
     address_key,
     address_limits,

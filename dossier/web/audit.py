@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.edge.params import uuid_arg
 from dossier.errors import N_, Conflict, InvalidInput
 from dossier.services import audit_views, emergency, pages

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask import Blueprint
-from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from dossier.actions import Action
-from dossier.edge.i18n import when
+from dossier.edge.i18n import gettext, when
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import DEFAULT_SECTION_NAMES, CorrectionStatus, EntryKind, Relation, Role
@@ -128,6 +128,11 @@ def correction_outcome(status: str, version: int | None) -> str:
     return gettext("Waiting for the author's answer")
 
 
+def _label(labels: Mapping[Any, str], code: str | None) -> str:
+    """A stored code in the reader's words; a code this version does not know, as stored."""
+    return gettext(labels.get(code, code or ""))
+
+
 @bp.app_context_processor
 def labels() -> dict[str, object]:
     return {
@@ -136,8 +141,8 @@ def labels() -> dict[str, object]:
         "actions": ACTIONS_BY_CODE,
         "notice_line": notice_line,
         "notice_dossier": dossier_of,
-        "kind_label": lambda kind: gettext(KIND_LABELS.get(kind, kind)),
-        "role_label": lambda role: gettext(ROLE_LABELS.get(role, role)),
-        "relation_label": lambda relation: gettext(RELATION_LABELS.get(relation, relation or "")),
+        "kind_label": lambda kind: _label(KIND_LABELS, kind),
+        "role_label": lambda role: _label(ROLE_LABELS, role),
+        "relation_label": lambda relation: _label(RELATION_LABELS, relation),
         "kinds": [(kind, gettext(label)) for kind, label in KIND_LABELS.items()],
     }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.errors import InvalidInput
 from dossier.services import check_ins
 from dossier.web.blueprint import Page, bp

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from flask_babel import force_locale, format_date, format_decimal
-from flask_babel import gettext as _
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
+from dossier.edge.i18n import gettext as _
+from dossier.edge.i18n import speaking
 from dossier.services import council
 from dossier.services.council.disclosure import Shown
 from dossier.services.council.periods import Month, Period, PeriodKind
@@ -99,7 +100,7 @@ def council_report() -> Response:
     that ended last), with every organisation beside the total."""
     page = council.quarterly_report(service_context(), actor(), request.args.get("period") or None)
     # For the meeting, in Dutch: the language the council speaks, whatever the reader chose.
-    with force_locale("nl"):
+    with speaking("nl"):
         html = render_template("council/report.html", printed_on=page.today, **_helpers(page))
     name = f"cijfers-clientenraad-{page.period.code}.pdf"
     return attachment_response(Download(name, "application/pdf", pdf_of(html)))

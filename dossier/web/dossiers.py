@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, logged_in, login_required
 from dossier.edge.context import service_context
 from dossier.edge.export import render_export
+from dossier.edge.i18n import gettext as _
 from dossier.edge.params import uuid_arg
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import Relation, Role

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.errors import Conflict, InvalidInput
 from dossier.services.entries import drafts
 from dossier.web.blueprint import Page, bp, show_errors

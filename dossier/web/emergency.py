@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     Field,
@@ -23,6 +22,7 @@ from wtforms import (
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.edge.i18n import when
 from dossier.errors import Conflict, InvalidInput, NotFound
 from dossier.services import access_requests, emergency

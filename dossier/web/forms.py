@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -29,6 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import EqualTo, InputRequired, Optional, Regexp
 
+from dossier.edge.i18n import gettext
 from dossier.models import CorrectionStatus, DraftKind, Permission, Relation
 from dossier.services.validation import UNUSABLE_TEXT, usable
 from dossier.web.blueprint import KIND_LABELS

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.errors import Conflict, InvalidInput, NotFound
 from dossier.services import access_requests, legal_basis
 from dossier.web.blueprint import Page, bp, section_label_filter, show_errors

@@ -3,10 +3,10 @@ the auditor's outcomes, bases and objects in words instead of codes."""
 
 from __future__ import annotations
 
-from flask_babel import format_time, gettext, ngettext
+from flask_babel import format_time
 
 from dossier.actions import Action
-from dossier.edge.i18n import when
+from dossier.edge.i18n import gettext, ngettext, when
 from dossier.errors import N_
 from dossier.models import Relation, Role
 from dossier.services.dossiers import DossierSummary

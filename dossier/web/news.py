@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.services import notices
 from dossier.web.blueprint import Page, bp
 from dossier.web.forms import ConfirmForm

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from wtforms import Field
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.downloads import attachment_response
 from dossier.edge.export import render_plan
+from dossier.edge.i18n import gettext as _
 from dossier.edge.params import number_field
 from dossier.errors import Conflict, InvalidInput
 from dossier.services import plans

@@ -7,7 +7,6 @@ import uuid
 
 import segno
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from dossier.edge.auth import (
@@ -20,6 +19,7 @@ from dossier.edge.auth import (
     set_session_cookie,
 )
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.edge.i18n import remember_language
 from dossier.edge.limits import second_step_guarded
 from dossier.errors import (

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import GrantStatus
 from dossier.services import approvals, dossiers, notices, pages, sharing

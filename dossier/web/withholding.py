@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, TextAreaField
 
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
+from dossier.edge.i18n import gettext as _
 from dossier.errors import Conflict, InvalidInput
 from dossier.models import Role
 from dossier.services.entries import withholding

@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from babel import dates as babel_dates
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from dossier.edge.i18n import LANGUAGE_COOKIE, file_size, when
+from dossier.edge.i18n import LANGUAGE_COOKIE, LANGUAGES, file_size, gettext, speaking, when
 
 TEMPLATES = Path(__file__).parents[2] / "templates"
 
@@ -44,6 +47,43 @@ def test_dates_have_no_seconds_and_the_year_only_when_it_is_another(app, clock) 
         assert when(date(2012, 1, 5)) == "5 januari 2012"
     with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
         assert when(datetime(2020, 12, 1, 16, 28, 45, tzinfo=UTC)) == "1 December 2020, 17:28"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    at=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31))
+    | st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31), timezones=st.just(UTC)
+    )
+    | st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)),
+    language=st.sampled_from(LANGUAGES),
+)
+def test_dates_read_as_babel_writes_them_with_the_pattern(app, clock, at, language) -> None:  # type: ignore[no-untyped-def]
+    """`when` writes the pattern out by hand, once per row; Babel is the reference, naive times
+    being UTC, in Amsterdam's time zone, over summer time and new year."""
+    zone = babel_dates.get_timezone("Europe/Amsterdam")
+    if isinstance(at, datetime):
+        local_year = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).year
+        pattern = "d MMMM, HH:mm" if local_year == clock().year else "d MMMM y, HH:mm"
+        expected = babel_dates.format_datetime(at, pattern, tzinfo=zone, locale=language)
+    else:
+        pattern = "d MMMM" if at.year == clock().year else "d MMMM y"
+        expected = babel_dates.format_date(at, pattern, locale=language)
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}={language}"}):
+        assert when(at) == expected
+
+
+def test_speaking_another_language_comes_back_to_the_readers(app) -> None:  # type: ignore[no-untyped-def]
+    """A print in Dutch for an English reader: texts and dates in Dutch inside, English after,
+    though the request looked its language up once before."""
+    march = date(2012, 3, 5)
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
+        assert (when(march), gettext("Note")) == ("5 March 2012", "Note")
+        with speaking("nl"):
+            assert (when(march), gettext("Note")) == ("5 maart 2012", "Notitie")
+        assert (when(march), gettext("Note")) == ("5 March 2012", "Note")
 
 
 def test_every_template_writes_dates_and_sizes_through_the_one_helper() -> None:

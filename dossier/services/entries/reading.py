@@ -245,8 +245,11 @@ def _page_statement(shape: _PageShape) -> Select[Any]:
     return statement
 
 
-def entry_list(work: DossierWork, filters: Filters) -> Page:
-    """A page of entries, read inside the caller's unit of work (which logs it)."""
+def entry_list(
+    work: DossierWork, filters: Filters, authors: dict[uuid.UUID, Author] | None = None
+) -> Page:
+    """A page of entries, read inside the caller's unit of work (which logs it). `authors`:
+    writers the use case already knows by name."""
     db, access = work.db, work.access
     actor = access.actor
     dossier_id = access.dossier.id
@@ -277,7 +280,7 @@ def entry_list(work: DossierWork, filters: Filters) -> Page:
         "after": after,
         "limit": limit + 1,
     }
-    authors: dict[uuid.UUID, Author] = {}
+    authors = {} if authors is None else authors
     items: list[EntryCard] = []
     rows: list[Any] = []
     found = list(db.execute(_page_statement(shape), parameters))
@@ -529,19 +532,44 @@ def log_history_read(work: DossierWork, entry_id: uuid.UUID) -> None:
     work.log(Action.ENTRY_HISTORY, object_type="entry", object_id=str(entry_id))
 
 
-def authors_of(work: DossierWork) -> list[Author]:
-    """Everyone who wrote in a section this actor may read, by name: one row per author and
-    section from the database, however many entries the dossier holds."""
-    cache: dict[uuid.UUID, Author] = {}
-    writers = [
-        (author_id, role)
-        for author_id, role, section_id in work.db.execute(
-            select(Entry.author_id, Entry.author_role, Entry.section_id)
-            .where(Entry.dossier_id == work.access.dossier.id)
-            .distinct()
+_WRITERS_IN_DOSSIER = (
+    select(Entry.author_id, Entry.author_role, Entry.section_id)
+    .where(Entry.dossier_id == bindparam("dossier_id"))
+    .distinct()
+    .subquery()
+)
+_WRITERS_WITH_NAMES = select(
+    _WRITERS_IN_DOSSIER,
+    User.display_name,
+    User.organisation,
+    User.signing_public_key,
+).join(User, User.id == _WRITERS_IN_DOSSIER.c.author_id, isouter=True)
+
+
+def authors_of(work: DossierWork, cache: dict[uuid.UUID, Author] | None = None) -> list[Author]:
+    """Everyone who wrote in a section this actor may read, by name: one statement, with one
+    row per author and section however many entries the dossier holds. They land in `cache`
+    with their signing keys, so a page that lists their entries next looks none of them up."""
+    cache = {} if cache is None else cache
+    signing: dict[uuid.UUID, bytes] = {}
+    seen: dict[uuid.UUID, Author] = {}
+    for author_id, role, section_id, name, organisation, public_key in work.db.execute(
+        _WRITERS_WITH_NAMES, {"dossier_id": work.access.dossier.id}
+    ):
+        if not work.access.can_read(section_id):
+            continue
+        author = cache.setdefault(
+            author_id, Author(author_id, name if name is not None else "?", role, organisation)
         )
-        if work.access.can_read(section_id)
-    ]
-    note_signing_keys(work.db, authors_in(work.db, cache, writers))
-    seen = {author_id: author_of(work.db, cache, author_id, role) for author_id, role in writers}
+        seen.setdefault(author_id, author)
+        signing[author_id] = public_key
+    note_signing_keys(work.db, signing)
     return sorted(seen.values(), key=lambda a: a.name.casefold())
+
+
+def entries_and_writers(work: DossierWork, filters: Filters) -> tuple[Page, list[Author]]:
+    """The dossier page's entries and everyone who wrote there (to filter by), each writer's
+    name and signing key read once for both."""
+    cache: dict[uuid.UUID, Author] = {}
+    writers = authors_of(work, cache)
+    return entry_list(work, filters, cache), writers
