@@ -178,6 +178,9 @@ _READERS = (
     )
     .columns(id=Uuid())
 )
+_SECTION = text("SELECT archived_at FROM sections WHERE id = :s AND dossier_id = :d").bindparams(
+    bindparam("s", type_=Uuid()), bindparam("d", type_=Uuid())
+)
 _HEAD = text("SELECT seq, hash FROM audit_chain_heads WHERE chain = :c")
 _HEAD_LOCKED = text("SELECT seq, hash FROM audit_chain_heads WHERE chain = :c FOR UPDATE")
 _HTML = Environment(autoescape=True).from_string(
@@ -457,6 +460,11 @@ def _write(
     other readers told, with the mails to send once it is done."""
     if asker.relation is None:
         abort(403)
+    section = connection.execute(_SECTION, {"s": section_id, "d": steps.dossier_id}).first()
+    if section is None:
+        abort(404)
+    if section.archived_at is not None:  # out of the way: read, no longer written in
+        abort(422)
     key_version, key = steps.key(connection, asker, section_id, None)
     entry_id = uuid.uuid4()
     title, body, kind = posted["title"], posted["body"], posted["kind"]

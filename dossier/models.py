@@ -832,6 +832,9 @@ class EntryVersion(Base):
     body_size: Mapped[int] = mapped_column(Integer)
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     note: Mapped[str | None] = mapped_column(String(40))
+    # Never loaded: it is here so that one flush inserts a new entry before its first version
+    # (the unit of work orders inserts only between classes a relationship joins).
+    entry: Mapped[Entry] = relationship(lazy="raise", passive_deletes=True)
 
 
 class EntryPerspective(Base):

@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.util import identity_key
 
 from dossier.actions import Action
 from dossier.errors import N_
@@ -383,21 +384,45 @@ _NAME = select(User.display_name).where(User.id == bindparam("user_id", type_=Us
 
 
 def section_refs(db: Session, section_ids: Iterable[uuid.UUID]) -> list[dict[str, str]]:
-    """Sections as a notice may keep them: the app's own name, or only the id of a sealed one."""
-    wanted = list(section_ids)
+    """Sections as a notice may keep them: the app's own name, or only the id of a sealed one.
+    Sections the unit of work already holds (a write checked its section) are not read again."""
+    wanted = list(dict.fromkeys(section_ids))
     if not wanted:
         return []
+    held = [
+        section
+        for section in (db.identity_map.get(identity_key(Section, i)) for i in wanted)
+        if isinstance(section, Section)
+    ]
+    if len(held) == len(wanted):
+        ordered = sorted(held, key=lambda section: (section.position, section.created_at))
+        rows = [(section.id, section.default_name) for section in ordered]
+    else:
+        rows = [(row[0], row[1]) for row in db.execute(_SECTION_NAMES, {"section_ids": wanted})]
     return [
         {"default": DEFAULT_SECTION_NAMES.get(code, code)} if code else {"id": str(section_id)}
-        for section_id, code in db.execute(_SECTION_NAMES, {"section_ids": wanted})
+        for section_id, code in rows
     ]
 
 
+KNOWN_NAMES = "known_names"  # in a session's info: user id -> display name
+
+
+def know_name(db: Session, user_id: uuid.UUID, name: str) -> None:
+    """A name the unit of work already read (the actor's, with their session), so that a
+    notice naming them does not read it again."""
+    db.info.setdefault(KNOWN_NAMES, {})[user_id] = name
+
+
 def name_of(db: Session, user_id: uuid.UUID | None) -> str:
-    """A person's display name, as they chose it (it is stored in clear); empty if unknown."""
+    """A person's display name, as they chose it (it is stored in clear); empty if unknown.
+    Read once per unit of work."""
     if user_id is None:
         return ""
-    return db.scalar(_NAME, {"user_id": user_id}) or ""
+    known: dict[uuid.UUID, str] = db.info.setdefault(KNOWN_NAMES, {})
+    if user_id not in known:
+        known[user_id] = db.scalar(_NAME, {"user_id": user_id}) or ""
+    return known[user_id]
 
 
 def grant_words(db: Session, grant: Grant) -> dict[str, Any]:

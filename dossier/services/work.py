@@ -21,6 +21,7 @@ from dossier.errors import DomainError
 from dossier.services.access import Access, resolve, resolve_owner
 from dossier.services.context import Actor, Context, Refused
 from dossier.services.keychain import KeyChain, keychain
+from dossier.services.notices import know_name
 
 
 @dataclass
@@ -58,6 +59,7 @@ def dossier_work(
 ) -> Iterator[DossierWork]:
     """One transaction on one dossier; a stranger is refused as if it did not exist."""
     with ctx.unit_of_work() as db:
+        know_name(db, actor.user_id, actor.display_name)
         yield DossierWork(db, ctx, resolve(db, ctx, actor, dossier_id, action))
 
 
@@ -67,4 +69,5 @@ def owner_work(
 ) -> Iterator[DossierWork]:
     """As `dossier_work`, for what only an owner may do; anyone else is refused and logged."""
     with ctx.unit_of_work() as db:
+        know_name(db, actor.user_id, actor.display_name)
         yield DossierWork(db, ctx, resolve_owner(db, ctx, actor, dossier_id, action))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from bench import apps
 from bench.audit import skeleton_verify
@@ -26,6 +27,7 @@ from dossier.models import (
     EntryVersion,
     Grant,
     Notice,
+    Section,
     UserSession,
 )
 from dossier.services.content import Place, Untrusted, open_text
@@ -194,6 +196,27 @@ def test_the_request_skeleton_writes_an_entry_the_app_reads_on_an_unbroken_chain
     with unit_of_work(app.extensions["dossier"]["sessions"]) as db:
         report = verify(db)
     assert report.ok, report.first_broken
+
+
+def test_the_request_skeleton_writes_only_where_the_app_writes(
+    app: Flask, world: World, skeleton: Flask
+) -> None:
+    """Not in another dossier's section, nor in an archived one: both refuse, and neither
+    writes a row."""
+    elsewhere = {**world.write_body(), "section_id": str(uuid.uuid4())}
+    for baseline, path in ((skeleton, "/write"), (app, world.api_write)):
+        assert (
+            baseline.test_client().post(path, headers=world.auth, json=elsewhere).status_code == 404
+        )
+    engine = app.extensions["dossier"]["engine"]
+    with engine.begin() as connection:
+        connection.execute(update(Section).values(archived_at=datetime.now(UTC)))
+        before = connection.scalar(select(func.count()).select_from(Entry))
+    for baseline, path in ((skeleton, "/write"), (app, world.api_write)):
+        refused = baseline.test_client().post(path, headers=world.auth, json=world.write_body())
+        assert refused.status_code == 422
+    with engine.begin() as connection:
+        assert connection.scalar(select(func.count()).select_from(Entry)) == before
 
 
 def test_the_request_skeleton_lets_in_only_who_the_app_lets_in(

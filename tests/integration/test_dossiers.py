@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import zipfile
 from datetime import date
 
@@ -757,3 +758,34 @@ def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name:
         "index.html",
         "dossier.json",
     ]
+
+
+@pytest.mark.parametrize("first", ["version", "entry"])
+def test_a_new_entry_and_its_first_version_go_in_one_flush_in_either_order(
+    shared_world, session_factory, first: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Writing flushes once: the entry's row must come before its version's, whatever order
+    the rows were added in, or the version's foreign key is refused (both databases check)."""
+    w = shared_world
+    with session_factory() as db, db.begin():
+        plan = db.get(Entry, w["plan"])
+        written = db.scalars(select(EntryVersion).where(EntryVersion.entry_id == w["plan"])).one()
+        assert plan is not None
+        entry = Entry(
+            id=uuid.uuid4(),
+            **{c: getattr(plan, c) for c in ("dossier_id", "section_id", "author_id")},
+            **{c: getattr(plan, c) for c in ("author_role", "perspective", "kind")},
+            current_version=1,
+            created_at=plan.created_at,
+            updated_at=plan.created_at,
+        )
+        columns = ("dossier_id", "version", "author_id", "created_at", "key_version")
+        sealed = ("title_sealed", "body_sealed", "body_size", "signature")
+        version = EntryVersion(
+            id=uuid.uuid4(),
+            entry_id=entry.id,
+            **{c: getattr(written, c) for c in (*columns, *sealed)},
+        )
+        db.add_all((version, entry) if first == "version" else (entry, version))
+        db.flush()
+        assert db.scalar(select(EntryVersion.entry_id).where(EntryVersion.id == version.id))

@@ -94,9 +94,7 @@ def write_entry(
         version = seal_version(
             keys, keys.keyring, entry, 1, clean_title, clean_body, actor.user_id, now
         )
-        db.add(entry)
-        db.flush()  # the entry's row first: nothing but this orders it before its version's
-        db.add(version)
+        db.add_all((entry, version))  # one flush: `EntryVersion.entry` orders their rows
         work.log(Action.ENTRY_CREATE, at=now, object_type="entry", object_id=str(entry.id))
         return entry.id, 1
 
