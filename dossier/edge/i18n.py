@@ -4,7 +4,7 @@ written one way on every page: as people write them, not as a computer logs them
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -96,6 +96,11 @@ def speaking(language: str) -> Iterator[None]:
         g.pop(_SPEECH, None)
         if before is not None:
             setattr(g, _SPEECH, before)
+
+
+def translator() -> Callable[[str], str]:
+    """This request's plain `gettext`, bound once, for helpers a page calls on every row."""
+    return _speech().translations.ugettext
 
 
 def gettext(text: str, **variables: Any) -> str:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dossier import consent, crypto
@@ -139,10 +139,22 @@ def subject_name(keys: KeyChain, dossier: Dossier) -> str:
     )
 
 
+# Built once: every page that names the dossier asks these.
+_SECTIONS = (
+    select(Section)
+    .where(Section.dossier_id == bindparam("dossier_id", type_=Section.dossier_id.type))
+    .order_by(Section.position)
+)
+_OWNERS = (
+    select(User.id, User.display_name, DossierOwner.relation)
+    .join(DossierOwner, DossierOwner.user_id == User.id)
+    .where(DossierOwner.dossier_id == bindparam("dossier_id", type_=DossierOwner.dossier_id.type))
+    .order_by(DossierOwner.since)
+)
+
+
 def section_infos(db: Session, keys: KeyChain, access: Access) -> list[SectionInfo]:
-    rows = db.scalars(
-        select(Section).where(Section.dossier_id == access.dossier.id).order_by(Section.position)
-    )
+    rows = db.scalars(_SECTIONS, {"dossier_id": access.dossier.id})
     infos = []
     for section in rows:
         if not access.can_read(section.id):
@@ -197,12 +209,7 @@ def described(db: Session, keys: KeyChain, access: Access) -> DossierSummary:
         sections=section_infos(db, keys, access),
         owners=[
             OwnerInfo(user_id, name, relation)
-            for user_id, name, relation in db.execute(
-                select(User.id, User.display_name, DossierOwner.relation)
-                .join(DossierOwner, DossierOwner.user_id == User.id)
-                .where(DossierOwner.dossier_id == access.dossier.id)
-                .order_by(DossierOwner.since)
-            )
+            for user_id, name, relation in db.execute(_OWNERS, {"dossier_id": access.dossier.id})
         ],
         created_at=access.dossier.created_at,
         may_write=access.may_write_entries,

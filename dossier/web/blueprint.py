@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint
@@ -11,7 +11,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from dossier.actions import Action
-from dossier.edge.i18n import gettext, when
+from dossier.edge.i18n import gettext, translator, when
 from dossier.errors import N_, InvalidInput
 from dossier.markdown import render as render_markdown
 from dossier.models import DEFAULT_SECTION_NAMES, CorrectionStatus, EntryKind, Relation, Role
@@ -128,21 +128,22 @@ def correction_outcome(status: str, version: int | None) -> str:
     return gettext("Waiting for the author's answer")
 
 
-def _label(labels: Mapping[Any, str], code: str | None) -> str:
+def _labeller(labels: Mapping[Any, str], say: Callable[[str], str]) -> Callable[[str | None], str]:
     """A stored code in the reader's words; a code this version does not know, as stored."""
-    return gettext(labels.get(code, code or ""))
+    return lambda code: say(labels.get(code, code or ""))
 
 
 @bp.app_context_processor
 def labels() -> dict[str, object]:
+    say = translator()
     return {
         "action_words": action_words,
         "correction_outcome": correction_outcome,
         "actions": ACTIONS_BY_CODE,
         "notice_line": notice_line,
         "notice_dossier": dossier_of,
-        "kind_label": lambda kind: _label(KIND_LABELS, kind),
-        "role_label": lambda role: _label(ROLE_LABELS, role),
-        "relation_label": lambda relation: _label(RELATION_LABELS, relation),
-        "kinds": [(kind, gettext(label)) for kind, label in KIND_LABELS.items()],
+        "kind_label": _labeller(KIND_LABELS, say),
+        "role_label": _labeller(ROLE_LABELS, say),
+        "relation_label": _labeller(RELATION_LABELS, say),
+        "kinds": [(kind, say(label)) for kind, label in KIND_LABELS.items()],
     }
