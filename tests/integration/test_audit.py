@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from dossier.audit import ACCOUNT_CHAIN, chain_for, verify
@@ -23,6 +23,34 @@ from dossier.services.context import Context
 from dossier.services.export import export_zip
 from tests.conftest import PASSWORD, login_actor, wipe
 from tests.support import as_database_owner
+
+
+def test_the_owners_previous_visit_is_found_by_her_own_visits(shared_world, engine) -> None:  # type: ignore[no-untyped-def]
+    """ "Who looked since your last visit" asks for her visit before this one. The planner must
+    search her visits to this dossier, not walk every dossier's visits newest first until it
+    has seen two of hers (PostgreSQL is told to avoid reading whole tables, as it would on a
+    table this small)."""
+    w = shared_world
+    ran: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        ran.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        audit_views.new_lookers(w["ctx"], w["sanne"], w["dossier"])
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    (statement, parameters) = [(s, p) for s, p in ran if "audit_events" in s][-1]
+    with engine.begin() as connection:
+        explain = "EXPLAIN QUERY PLAN"
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN"
+        plan = " ".join(
+            str(row) for row in connection.exec_driver_sql(f"{explain} {statement}", parameters)
+        )
+    assert "ix_audit_events_dossier_actor_action_at" in plan
 
 
 def test_the_owner_reads_who_looked_in_plain_words(shared_world) -> None:  # type: ignore[no-untyped-def]
