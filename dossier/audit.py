@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -324,8 +325,26 @@ _CHAIN_AT, _SEQ_AT, _PREV_AT = (_COLUMNS.index(name) for name in ("chain", "seq"
 _FIELDS = len(_NAMES)
 
 
+_FIELDS_OF = operator.itemgetter(*_NAMES)
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _fields(body: str) -> dict[str, object] | None:
+    """The hashed event's fields; None for bytes that are not one JSON object. What `append`
+    hashes has no white space around it, so none is skipped (`json.loads` would look for some
+    on both sides of every event)."""
+    try:
+        fields, end = _DECODE(body)
+    except ValueError:
+        return None
+    return fields if end == len(body) and isinstance(fields, dict) else None
+
+
 def _columns_match(row: Row[Any], fields: dict[str, object], undashed: bool) -> bool:
-    expected = [fields.get(name) for name in _NAMES]
+    try:
+        expected = list(_FIELDS_OF(fields))
+    except KeyError:  # an event from before a field was added to the log
+        expected = [fields.get(name) for name in _NAMES]
     if undashed:
         for index in _IDS_AT:
             value = expected[index]
@@ -358,9 +377,8 @@ def verify(db: Session, public_key: bytes | None = None) -> Report:
             continue
         expected_seq += 1
         body: str = row.body
-        try:
-            fields = json.loads(body)
-        except ValueError:
+        fields = _fields(body)
+        if fields is None:
             first = BrokenLink(chain, seq, "event bytes are not the stored event")
             continue
         if seq != expected_seq:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dossier import audit
 from dossier.actions import READS, Action
@@ -585,18 +585,21 @@ def new_lookers(ctx: Context, actor: Actor, dossier_id: uuid.UUID) -> list[str]:
         return lookers_since_last_visit(db, actor.user_id, dossier_id)
 
 
-# The owner's visit before this one: the newest `dossier.open` is the one just logged.
+# The owner's visit before this one: the newest `dossier.open` is the one just logged. Its own
+# alias of the log, asked once for the whole statement.
+_VISIT = aliased(AuditEvent)
 _PREVIOUS_VISIT = (
-    select(AuditEvent.at)
+    select(_VISIT.at)
     .where(
-        AuditEvent.dossier_id == bindparam("dossier_id"),
-        AuditEvent.actor_id == bindparam("user_id"),
-        AuditEvent.action == Action.DOSSIER_OPEN,
-        AuditEvent.outcome == Outcome.SUCCESS,
+        _VISIT.dossier_id == bindparam("dossier_id"),
+        _VISIT.actor_id == bindparam("user_id"),
+        _VISIT.action == Action.DOSSIER_OPEN,
+        _VISIT.outcome == Outcome.SUCCESS,
     )
-    .order_by(AuditEvent.at.desc())
+    .order_by(_VISIT.at.desc())
     .limit(1)
     .offset(1)
+    .correlate(None)
     .scalar_subquery()
 )
 _LOOKERS_SINCE_PREVIOUS_VISIT = (

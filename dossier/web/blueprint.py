@@ -129,8 +129,9 @@ def correction_outcome(status: str, version: int | None) -> str:
 
 
 def _labeller(labels: Mapping[Any, str], say: Callable[[str], str]) -> Callable[[str | None], str]:
-    """A stored code in the reader's words; a code this version does not know, as stored."""
-    return lambda code: say(labels.get(code, code or ""))
+    """A stored code in the reader's words; a code this version does not know, as stored; no
+    code, no words (an empty text would "translate" to the catalog's header)."""
+    return lambda code: say(labels.get(code, code)) if code else ""
 
 
 @bp.app_context_processor

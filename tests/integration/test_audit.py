@@ -185,6 +185,13 @@ def test_one_tamper_of_each_kind_is_caught_and_named(shared_world, engine) -> No
         _tamper(engine, update(AuditEvent).where(AuditEvent.id == middle.id).values(**restore))
         assert _report(ctx).ok
 
+    # Stored bytes that are not one event: no JSON, a list, an object with more after it.
+    for body in ("not json", "[1, 2]", middle.body + " {}", " " + middle.body):
+        _tamper(engine, update(AuditEvent).where(AuditEvent.id == middle.id).values(body=body))
+        check("not the stored event")
+    _tamper(engine, update(AuditEvent).where(AuditEvent.id == middle.id).values(body=middle.body))
+    assert _report(ctx).ok
+
     # A deleted row in the middle.
     saved = {c.name: getattr(middle, c.key) for c in AuditEvent.__table__.columns}
     _tamper(engine, delete(AuditEvent).where(AuditEvent.id == middle.id))

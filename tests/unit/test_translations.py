@@ -55,3 +55,25 @@ def test_the_compiled_catalog_matches_the_source_catalog() -> None:
     with (CATALOG / "messages.mo").open("rb") as handle:
         compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
     assert compiled == source, "messages.mo is stale: `make translations` compiles it"
+
+
+def test_a_request_chooses_its_language_in_one_place() -> None:
+    """Texts and dates come from the language a request looked up once (`dossier.edge.i18n`).
+    Flask-Babel's own `gettext` would look it up again per text, and its `force_locale` or
+    `refresh` would switch the language under that look-up: `speaking` is the way to do it."""
+    import ast
+
+    banned = {"gettext", "ngettext", "force_locale", "refresh"}
+    found = []
+    for path in sorted((ROOT / "dossier").rglob("*.py")):
+        if path == ROOT / "dossier" / "edge" / "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                used = banned & {alias.name for alias in node.names}
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                used = banned & {node.attr} if node.value.id == "flask_babel" else set()
+            else:
+                continue
+            found += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(used)]
+    assert found == []
