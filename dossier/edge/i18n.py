@@ -59,11 +59,10 @@ def remember_language(response: Response, language: str | None) -> Response:
 
 @dataclass(frozen=True)
 class _Speech:
-    """How this request speaks: its locale and translations, its time zone, this year and the
-    month names, looked up once. A page translates a hundred texts and writes a date per row,
-    and Flask-Babel looks each of these up again through the request's locals."""
+    """How this request speaks: its translations, its time zone, this year and the month names,
+    looked up once. A page translates a hundred texts and writes a date per row, and
+    Flask-Babel looks each of these up again through the request's locals."""
 
-    locale: Locale
     translations: NullTranslations
     zone: tzinfo
     year: int
@@ -79,7 +78,7 @@ def _speech() -> _Speech:
         locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
         zone = get_timezone() or UTC
         now = current_app.extensions[EXTENSION]["clock"]().astimezone(zone)
-        known = _Speech(locale, get_translations(), zone, now.year, locale.months["format"]["wide"])
+        known = _Speech(get_translations(), zone, now.year, locale.months["format"]["wide"])
         setattr(g, _SPEECH, known)
     return known
 

@@ -546,11 +546,11 @@ _WRITERS_WITH_NAMES = select(
 ).join(User, User.id == _WRITERS_IN_DOSSIER.c.author_id, isouter=True)
 
 
-def authors_of(work: DossierWork, cache: dict[uuid.UUID, Author] | None = None) -> list[Author]:
+def authors_of(work: DossierWork, cache: dict[uuid.UUID, Author]) -> list[Author]:
     """Everyone who wrote in a section this actor may read, by name: one statement, with one
-    row per author and section however many entries the dossier holds. They land in `cache`
-    with their signing keys, so a page that lists their entries next looks none of them up."""
-    cache = {} if cache is None else cache
+    row per author and section however many entries the dossier holds. They land in `cache`,
+    and their signing keys in the unit of work's, so a page that lists their entries next
+    looks none of them up."""
     signing: dict[uuid.UUID, bytes] = {}
     seen: dict[uuid.UUID, Author] = {}
     for author_id, role, section_id, name, organisation, public_key in work.db.execute(
