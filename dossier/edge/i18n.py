@@ -27,6 +27,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from dossier.days import ZONE
 from dossier.edge.context import EXTENSION
 from dossier.models import Language
 
@@ -140,7 +141,7 @@ def file_size(size: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_language, default_timezone="Europe/Amsterdam")
+    babel.init_app(app, locale_selector=select_language, default_timezone=ZONE)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import Event, Outcome, append
+from dossier.days import last_day_of
 from dossier.errors import (
     N_,
     AccessDenied,
@@ -93,7 +93,6 @@ SHARE_PURPOSE = "emergency-share"
 HELD_PURPOSE = "emergency/held-share"
 OFFICER_BASIS = "emergency officer"
 VERDICT_MAX = 4000
-LOCAL = ZoneInfo("Europe/Amsterdam")
 WRONG_PASSWORD = N_("This password is not right.")
 
 
@@ -917,7 +916,7 @@ def _tell_opened(
     words: dict[str, Any] = {
         "person": name_of(db, request.requester_id),
         "sections": section_refs(db, sections),
-        "date": grant.expires_at.astimezone(LOCAL).date().isoformat(),
+        "date": last_day_of(grant.expires_at).isoformat(),
     }
     officers = [name_of(db, approval.officer_id) for approval in approvals]
     key = f"emergency:{request.id}"

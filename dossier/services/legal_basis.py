@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from dossier import crypto
 from dossier.actions import Action
 from dossier.audit import append
+from dossier.days import last_day_of, local_day, start_of
 from dossier.errors import (
     N_,
     AccessDenied,
@@ -55,7 +56,6 @@ from dossier.services.access import destroyed
 from dossier.services.context import Actor, Context, actor_event, actor_refusal, require_auditor
 from dossier.services.emergency import (
     APPROVE_WITHIN,
-    LOCAL,
     NOT_SEALED_YET,
     WRONG_PASSWORD,
     _live_grant,
@@ -138,13 +138,9 @@ def _approvals(db: Session, record_id: uuid.UUID) -> list[LegalGrantApproval]:
 
 
 def _end_of(day: date) -> datetime:
-    """A grant "until" a day lasts to the end of that day, in the Netherlands."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=LOCAL)
-
-
-def last_day_of(until: datetime) -> date:
-    """`_end_of` undone: the day a grant that ends at `until` counts to the end of."""
-    return (until - timedelta(microseconds=1)).astimezone(LOCAL).date()
+    """A grant "until" a day lasts to the end of that day, in the Netherlands; `last_day_of`
+    reads it back."""
+    return start_of(day + timedelta(days=1))
 
 
 def record(
@@ -174,7 +170,7 @@ def record(
         errors.add("basis", N_("Choose a legal basis from the list."))
     if not section_ids and not names:
         errors.add("sections", N_("Choose at least one section."))
-    today = ctx.now().astimezone(LOCAL).date()
+    today = local_day(ctx.now())
     if until is None or until < today:
         errors.add("until", N_("Choose a day from today on."))
     elif until > today + timedelta(days=MAX_DAYS):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from dossier import consent
 from dossier.actions import READS, Action
 from dossier.audit import Outcome
+from dossier.days import last_day_of
 from dossier.models import (
     AuditEvent,
     Dossier,
@@ -92,7 +93,7 @@ def endings_ahead(db: Session, ctx: Context) -> int:
     ):
         assert grant.expires_at is not None
         key = f"ending:{grant.id}:{grant.expires_at.isoformat()}"
-        words = {**grant_words(db, grant), "date": grant.expires_at.date().isoformat()}
+        words = {**grant_words(db, grant), "date": last_day_of(grant.expires_at).isoformat()}
         if grant.grantee_id is not None:
             told += notify(
                 db,

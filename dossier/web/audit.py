@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 
+from dossier.days import start_of
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.i18n import gettext as _
@@ -19,7 +19,6 @@ from dossier.services import audit_views, emergency, pages
 from dossier.web.blueprint import Page, bp, show_errors
 from dossier.web.forms import ConfirmForm, Form
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 # Events read for one page of "Who looked?": told as visits, a page holds a few dozen lines.
 LOG_EVENTS = 150
 
@@ -35,7 +34,7 @@ def _day(name: str, end: bool = False) -> datetime | None:
         raise InvalidInput({name: [N_("Use a date like 2026-03-14.")]}) from None
     if end:
         day += timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=LOCAL).astimezone(UTC)
+    return start_of(day)
 
 
 @bp.get("/dossiers/<uuid:dossier_id>/log")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
 
+from dossier.days import LOCAL
 from dossier.edge.auth import actor, login_required
 from dossier.edge.context import service_context
 from dossier.edge.i18n import gettext as _
@@ -22,9 +22,7 @@ def _end_of_day(day: date | None) -> datetime | None:
     """An end date means: through that whole day, Dutch time; stored as the UTC instant."""
     if day is None:
         return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo("Europe/Amsterdam")).astimezone(
-        UTC
-    )
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL).astimezone(UTC)
 
 
 def join_link(code: str) -> str:

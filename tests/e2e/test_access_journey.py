@@ -117,8 +117,8 @@ def test_by_law_and_a_part_kept_back_in_plain_sight(
     from Sanne's father, who sees that it exists and objects; the auditor answers."""
     from datetime import timedelta
 
+    from dossier.days import LOCAL
     from dossier.services import access_requests
-    from dossier.services.emergency import LOCAL
 
     phone = VIEWPORTS["phone"]
     for email, name, role in ((ADMIN, "Admin", "admin"), (AUDITOR, "Pieter", "auditor")):

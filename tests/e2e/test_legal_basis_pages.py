@@ -7,9 +7,9 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
+from dossier.days import LOCAL
 from dossier.keys import load_keys
 from dossier.services import access_requests, emergency, legal_basis
-from dossier.services.emergency import LOCAL
 from tests.conftest import PASSWORD, login_actor
 from tests.e2e.test_dossier_pages import login
 from tests.support import ADMIN, AUDITOR, World, post_form, youth_world

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from dossier.actions import Action
+from dossier.days import last_day_of
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
 from dossier.models import AuditEvent, EmergencyApproval, Notice, User
@@ -88,7 +89,7 @@ def test_every_owner_and_the_requester_hear_once_when_it_opens(
     assert owners["officers"] == ["Admin", "Lead"]
     assert owners["sections"] == [{"default": "Health"}]
     # The last day as the owners live it: an access ending after 23:00 UTC ends the next day here.
-    last_day = opened.until.astimezone(emergency.LOCAL).date() if opened.until else None
+    last_day = last_day_of(opened.until) if opened.until else None
     assert last_day is not None and owners["date"] == last_day.isoformat()
     # No dossier content, and the reason stays on "Who may look?": not in a notice, not by mail.
     for _email, _kind, data in told:

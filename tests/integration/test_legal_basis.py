@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from dossier.actions import Action
+from dossier.days import LOCAL
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
 from dossier.models import AuditEvent, Grant, LegalGrantApproval, Notice, SealedKey
 from dossier.services import accounts, emergency, entries, legal_basis, pages, sharing
 from dossier.services.context import Context
-from dossier.services.emergency import LOCAL
 from dossier.services.lifecycle import sweep_everywhere
 from dossier.services.notices import NoticeKind, dutch, line
 from tests.conftest import PASSWORD, login_actor

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dossier.days import last_day_of, local_day, start_of
 from dossier.models import Notice
 from dossier.services import entries, jobs, notices, pages, sharing
 from dossier.services.context import Context
@@ -213,12 +214,33 @@ def test_the_tick_tells_of_an_end_a_week_ahead_once(
     assert jobs.tick(ctx)["notices"] == 0
     [ending] = rows(ctx, CARE_WORKER)[-1:]
     assert ending.kind == NoticeKind.GRANT_ENDING
-    assert json.loads(ending.data)["date"] == (ctx.now() + timedelta(days=5)).date().isoformat()
+    assert json.loads(ending.data)["date"] == last_day_of(ctx.now() + timedelta(days=5)).isoformat()
     assert kinds(ctx, YOUTH)[-1] == NoticeKind.SHARING_ENDING
     clock.advance(days=6)
     jobs.tick(ctx)  # the end itself: Anne hears that it ended, once
     assert kinds(ctx, CARE_WORKER).count(NoticeKind.GRANT_ENDED) == 1
     no_content(ctx, outbox)
+
+
+def test_an_end_just_after_dutch_midnight_is_told_as_that_dutch_day(
+    keyed: Context, clock: Any
+) -> None:
+    """Half past midnight in Amsterdam is still the evening before in UTC: the notice names the
+    day the sharing really runs to, as the person reading it counts days."""
+    ctx = keyed
+    world = youth_world(ctx, age=17)
+    world.staff()
+    world.care_worker()
+    last_day = local_day(ctx.now()) + timedelta(days=6)
+    end = start_of(last_day) + timedelta(minutes=30)
+    assert end.date() != last_day  # the UTC date alone would name the day before
+    world.share(CARE_WORKER, "read", expires_at=end)
+    assert jobs.tick(ctx)["notices"] == 2
+    [ending] = rows(ctx, CARE_WORKER)[-1:]
+    assert ending.kind == NoticeKind.GRANT_ENDING
+    assert json.loads(ending.data)["date"] == last_day.isoformat()
+    [owners_news] = [n for n in rows(ctx, YOUTH) if n.kind == NoticeKind.SHARING_ENDING]
+    assert json.loads(owners_news.data)["date"] == last_day.isoformat()
 
 
 def test_the_tick_tells_of_a_first_look_once(keyed: Context, clock: Any) -> None:

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from dossier.days import LOCAL
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
 from dossier.models import SessionKind
@@ -39,7 +40,6 @@ from dossier.services import (
     sharing,
 )
 from dossier.services.context import Context
-from dossier.services.emergency import LOCAL
 from tests.conftest import PASSWORD, wipe
 
 GRANTEES = ("pro", "aunt")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dossier.actions import Action
 from dossier.audit import Outcome
+from dossier.days import LOCAL
 from dossier.models import (
     AuditEvent,
     ChangeKind,
@@ -30,7 +31,7 @@ from dossier.models import (
     User,
 )
 from dossier.services.council.measures import Measure
-from dossier.services.council.periods import LOCAL, Month, start_of
+from dossier.services.council.periods import Month, start_of
 
 T = TypeVar("T")
 FAMILY = (Role.YOUTH, Role.PARENT)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from dossier import days
 from dossier.errors import N_, InvalidInput
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 MONTHS_IN_CHARTS = 12
 QUARTERS_TO_CHOOSE = 4
 
@@ -46,7 +45,7 @@ class Month:
 
 def start_of(month: Month) -> datetime:
     """Midnight at the start of the month in the Netherlands, in UTC."""
-    return datetime.combine(month.first_day, time(0), tzinfo=LOCAL).astimezone(UTC)
+    return days.start_of(month.first_day)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class Period:
 
 
 def today_in_nl(now: datetime) -> date:
-    return now.astimezone(LOCAL).date()
+    return days.local_day(now)
 
 
 def last_complete_quarter(now: datetime) -> Period:
