@@ -153,37 +153,37 @@ def wipe(engine: Engine) -> None:
 
 
 @pytest.fixture
-def app(apps: dict[str, object], backend: str, clock: Clock):  # type: ignore[no-untyped-def]
+def app(apps: dict[str, object], backend: str, clock: Clock):
     flask_app = apps[backend]
-    wipe(flask_app.extensions["dossier"]["engine"])  # type: ignore[attr-defined]
+    wipe(flask_app.extensions["dossier"]["engine"])
     clock.offset = timedelta()
-    with flask_app.app_context():  # type: ignore[attr-defined]
+    with flask_app.app_context():
         limiter.reset()
     return flask_app
 
 
 @pytest.fixture
-def engine(app) -> Engine:  # type: ignore[no-untyped-def]
+def engine(app) -> Engine:
     return app.extensions["dossier"]["engine"]
 
 
 @pytest.fixture
-def ctx(app, clock: Clock) -> Context:  # type: ignore[no-untyped-def]
+def ctx(app, clock: Clock) -> Context:
     state = app.extensions["dossier"]
     return Context(sessions=state["sessions"], settings=state["settings"], clock=clock)
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def session_factory(engine: Engine):  # type: ignore[no-untyped-def]
+def session_factory(engine: Engine):
     return make_session_factory(engine)
 
 
-def login_actor(ctx: Context, email: str):  # type: ignore[no-untyped-def]
+def login_actor(ctx: Context, email: str):
     """The actor behind a fresh browser session, for calling services directly."""
     from dossier.models import SessionKind
     from dossier.services import sessions
@@ -193,14 +193,14 @@ def login_actor(ctx: Context, email: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def keyed(ctx: Context, keys_dir) -> Context:  # type: ignore[no-untyped-def]
+def keyed(ctx: Context, keys_dir) -> Context:
     return Context(
         ctx.sessions, ctx.settings, clock=ctx.clock, audit_key=load_keys(keys_dir).audit_signing_key
     )
 
 
 @pytest.fixture
-def shared_world(keyed: Context):  # type: ignore[no-untyped-def]
+def shared_world(keyed: Context):
     """The sharing scenario: a youth of 14 and her parent share Care with a care worker, who has
     read the youth's plan; staff to check and audit. Built by `tests.support.youth_world`."""
     from dossier.services import entries

@@ -35,7 +35,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def servers(apps) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+def servers(apps) -> Iterator[dict[str, str]]:
     running = {}
     threads = []
     for backend, flask_app in apps.items():
@@ -51,7 +51,7 @@ def servers(apps) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def base_url(app, backend: str, servers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def base_url(app, backend: str, servers: dict[str, str]) -> str:
     return servers[backend]
 
 

@@ -119,14 +119,14 @@ class Replica:
 
     base: str
     workdir: Path
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
 
     @property
     def log(self) -> Path:
         return self.workdir / "serve.log"
 
 
-def wait_ready(base: str, process: subprocess.Popen) -> dict[str, Any]:  # type: ignore[type-arg]
+def wait_ready(base: str, process: subprocess.Popen) -> dict[str, Any]:
     http = Http(base)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

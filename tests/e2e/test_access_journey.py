@@ -21,7 +21,7 @@ ADMIN, AUDITOR = "admin@example.nl", "auditor@example.nl"
 LEAD, CRISIS = "lead@example.nl", "crisis@example.nl"
 
 
-def _professional(ctx, email: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def _professional(ctx, email: str, name: str) -> None:
     person(
         ctx, email, "professional", name, organisation="Crisisdienst", registration_number="123456"
     )
@@ -30,7 +30,7 @@ def _professional(ctx, email: str, name: str) -> None:  # type: ignore[no-untype
 
 def test_asked_then_opened_in_an_emergency_in_plain_sight(
     browser: Browser, base_url: str, keyed, ctx
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     phone = VIEWPORTS["phone"]
     for email, name, role in ((ADMIN, "Admin", "admin"), (AUDITOR, "Pieter", "auditor")):
         accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, name, role))
@@ -111,7 +111,7 @@ def test_asked_then_opened_in_an_emergency_in_plain_sight(
 
 def test_by_law_and_a_part_kept_back_in_plain_sight(
     browser: Browser, base_url: str, keyed, ctx
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Lea, an emergency officer, records access by law for Gea with the code on the court's
     order and Admin says yes; Sanne sees it with its reference. Anne keeps a part of her report
     from Sanne's father, who sees that it exists and objects; the auditor answers."""

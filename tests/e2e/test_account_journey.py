@@ -43,7 +43,7 @@ def log_in(page: Page, base_url: str, email: str, button: str, greeting: str) ->
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_her_account(browser: Browser, base_url: str, ctx, outbox: list[Mail], device: str) -> None:  # type: ignore[no-untyped-def]
+def test_her_account(browser: Browser, base_url: str, ctx, outbox: list[Mail], device: str) -> None:
     viewport = VIEWPORTS[device]
     born = date.today().replace(year=date.today().year - 15) - timedelta(days=40)
     email, new_email = f"sanne-{device}@example.nl", f"sanne.nieuw-{device}@example.nl"

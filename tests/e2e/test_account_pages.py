@@ -49,21 +49,21 @@ def logged_in(app: Any, email: str, agent: str = "Mozilla/5.0 (X11; Linux) Firef
 
 
 @pytest.mark.parametrize("path", ACCOUNT_GETS)
-def test_a_visitor_is_sent_to_log_in_first(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_visitor_is_sent_to_log_in_first(client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 
 
 @pytest.mark.parametrize("path", ACCOUNT_POSTS)
-def test_a_visitor_changes_nothing(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_visitor_changes_nothing(client, path: str) -> None:
     token = csrf_token(client, "/login")
     response = client.post(path, data={"csrf_token": token, "display_name": "X", "language": "en"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 
 
-def test_she_ends_only_her_own_sessions(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_she_ends_only_her_own_sessions(app, ctx) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     daan_actor = person(ctx, "daan@example.nl", "parent", "Daan")
     phone = logged_in(app, "sanne@example.nl", "Mozilla/5.0 (Linux; Android 14) Chrome/126.0")
@@ -94,7 +94,7 @@ def test_she_ends_only_her_own_sessions(app, ctx) -> None:  # type: ignore[no-un
     assert daan.get("/start").status_code == 200
 
 
-def test_log_out_everywhere_else_keeps_this_device(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_log_out_everywhere_else_keeps_this_device(app, ctx) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     phone, laptop = logged_in(app, "sanne@example.nl"), logged_in(app, "sanne@example.nl")
     response = post_form(laptop, "/account/sessions/end-others", {}, "/account/sessions")
@@ -103,7 +103,7 @@ def test_log_out_everywhere_else_keeps_this_device(app, ctx) -> None:  # type: i
     assert laptop.get("/start").status_code == 200
 
 
-def test_a_link_opened_by_another_account_is_refused(app, ctx, outbox: list[Mail]) -> None:  # type: ignore[no-untyped-def]
+def test_a_link_opened_by_another_account_is_refused(app, ctx, outbox: list[Mail]) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     person(ctx, "daan@example.nl", "parent", "Daan")
     sanne = logged_in(app, "sanne@example.nl")
@@ -132,7 +132,7 @@ def test_a_link_opened_by_another_account_is_refused(app, ctx, outbox: list[Mail
     assert again.status_code == 410
 
 
-def test_the_language_she_chooses_comes_back_at_every_login(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_she_chooses_comes_back_at_every_login(app, ctx) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     laptop = logged_in(app, "sanne@example.nl")
     chosen = post_form(laptop, "/account/language", {"language": "en", "next": "/start"}, "/start")
@@ -151,7 +151,7 @@ def test_the_language_she_chooses_comes_back_at_every_login(app, ctx) -> None:  
     assert "Hello Sanne" in elsewhere.get("/start").get_data(as_text=True)
 
 
-def test_her_name_and_nobody_elses(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_her_name_and_nobody_elses(app, ctx) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     person(ctx, "daan@example.nl", "parent", "Daan")
     sanne = logged_in(app, "sanne@example.nl")
@@ -163,7 +163,7 @@ def test_her_name_and_nobody_elses(app, ctx) -> None:  # type: ignore[no-untyped
     assert login_actor(ctx, "daan@example.nl").display_name == "Daan"
 
 
-def test_removal_is_refused_with_the_reason_while_she_owns_a_dossier(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_removal_is_refused_with_the_reason_while_she_owns_a_dossier(app, ctx) -> None:
     from tests.support import years_ago
 
     marieke = person(ctx, "marieke@example.nl", "parent", "Marieke")
@@ -177,7 +177,7 @@ def test_removal_is_refused_with_the_reason_while_she_owns_a_dossier(app, ctx) -
     assert client.get("/start").status_code == 200
 
 
-def test_email_changes_and_removals_are_rate_limited_per_account(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_email_changes_and_removals_are_rate_limited_per_account(app, ctx) -> None:
     person(ctx, "sanne@example.nl", "parent", "Sanne")
     person(ctx, "daan@example.nl", "parent", "Daan")
     sanne = logged_in(app, "sanne@example.nl")

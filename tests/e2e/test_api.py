@@ -10,7 +10,7 @@ from tests.support import api_login, api_register
 PROBLEM = "application/problem+json"
 
 
-def test_register_log_in_me_and_log_out(client) -> None:  # type: ignore[no-untyped-def]
+def test_register_log_in_me_and_log_out(client) -> None:
     created = api_register(client, "sanne@example.nl")
     assert set(created) == {"id", "role", "recovery_code"} and created["role"] == "youth"
     response = client.post(
@@ -32,7 +32,7 @@ def test_register_log_in_me_and_log_out(client) -> None:  # type: ignore[no-unty
     assert after.status_code == 401 and after.mimetype == PROBLEM
 
 
-def test_validation_errors_are_problem_json_per_field(client) -> None:  # type: ignore[no-untyped-def]
+def test_validation_errors_are_problem_json_per_field(client) -> None:
     response = client.post(
         "/api/v1/accounts",
         json={"email": "x", "password": "short", "display_name": "", "role": "youth"},
@@ -43,7 +43,7 @@ def test_validation_errors_are_problem_json_per_field(client) -> None:  # type: 
     assert set(body["errors"]) == {"email", "password", "display_name", "birth_date"}
 
 
-def test_schema_errors_and_malformed_bodies(client) -> None:  # type: ignore[no-untyped-def]
+def test_schema_errors_and_malformed_bodies(client) -> None:
     unknown = client.post(
         "/api/v1/sessions", json={"email": "a@b.nl", "password": "x", "admin": True}
     )
@@ -71,7 +71,7 @@ def test_schema_errors_and_malformed_bodies(client) -> None:  # type: ignore[no-
     assert bad_date.status_code == 422 and "birth_date" in bad_date.get_json()["errors"]
 
 
-def test_wrong_password_is_one_problem_for_known_and_unknown_accounts(client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_one_problem_for_known_and_unknown_accounts(client) -> None:
     api_register(client, "sanne@example.nl")
     wrong = client.post(
         "/api/v1/sessions", json={"email": "sanne@example.nl", "password": "wrong one!!!"}
@@ -83,7 +83,7 @@ def test_wrong_password_is_one_problem_for_known_and_unknown_accounts(client) ->
     assert wrong.get_json() == unknown.get_json()
 
 
-def test_password_reset_hands_out_a_fresh_code(client) -> None:  # type: ignore[no-untyped-def]
+def test_password_reset_hands_out_a_fresh_code(client) -> None:
     created = api_register(client, "sanne@example.nl")
     response = client.post(
         "/api/v1/password-resets",
@@ -107,7 +107,7 @@ def test_password_reset_hands_out_a_fresh_code(client) -> None:  # type: ignore[
     assert again.status_code == 401 and again.mimetype == PROBLEM
 
 
-def test_change_password_and_log_out_everywhere(client) -> None:  # type: ignore[no-untyped-def]
+def test_change_password_and_log_out_everywhere(client) -> None:
     api_register(client, "sanne@example.nl")
     first = api_login(client, "sanne@example.nl")
     second = api_login(client, "sanne@example.nl")
@@ -130,7 +130,7 @@ def test_change_password_and_log_out_everywhere(client) -> None:  # type: ignore
     assert client.get("/api/v1/me", headers=third).status_code == 401
 
 
-def test_admin_verifies_a_professional(client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_admin_verifies_a_professional(client, ctx) -> None:
     from dossier.services import accounts
 
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Fatima", "admin"))
@@ -155,7 +155,7 @@ def test_admin_verifies_a_professional(client, ctx) -> None:  # type: ignore[no-
     assert missing.status_code == 404
 
 
-def test_cookies_never_authenticate_the_api(client) -> None:  # type: ignore[no-untyped-def]
+def test_cookies_never_authenticate_the_api(client) -> None:
     from tests.support import register_youth
 
     register_youth(client)
@@ -163,7 +163,7 @@ def test_cookies_never_authenticate_the_api(client) -> None:  # type: ignore[no-
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_openapi_document_describes_every_route(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_document_describes_every_route(app, client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
     documented = {

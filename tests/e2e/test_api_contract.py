@@ -40,7 +40,7 @@ def _concrete(path: str) -> str:
 
 
 @pytest.mark.parametrize("path", API_PATHS)
-def test_every_405_of_the_api_says_what_is_allowed(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_405_of_the_api_says_what_is_allowed(client, path: str) -> None:
     documented = {op.method.upper() for op in OPERATIONS if op.path == path}
     probe = "PATCH" if "PUT" in documented else "PUT"
     response = client.open("/api/v1" + _concrete(path), method=probe)
@@ -50,13 +50,13 @@ def test_every_405_of_the_api_says_what_is_allowed(client, path: str) -> None:  
 
 
 @pytest.mark.parametrize("path", ["/login", "/register/youth", "/account", "/logout"])
-def test_every_405_of_a_page_says_what_is_allowed(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_405_of_a_page_says_what_is_allowed(client, path: str) -> None:
     response = client.put(path)
     assert response.status_code == 405 and response.mimetype == "text/html"
     assert response.headers.get("Allow") and "PUT" not in response.headers["Allow"]
 
 
-def _document(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _document(client) -> dict[str, Any]:
     return client.get("/api/v1/openapi.json").get_json()
 
 
@@ -84,7 +84,7 @@ TEXT_LIMITS = [
 
 
 @pytest.mark.parametrize(("component", "field", "limit"), TEXT_LIMITS)
-def test_the_document_states_each_text_limit_of_the_services(  # type: ignore[no-untyped-def]
+def test_the_document_states_each_text_limit_of_the_services(
     client, component: str, field: str, limit: int
 ) -> None:
     stated = _document(client)["components"]["schemas"][component]["properties"][field]
@@ -99,7 +99,7 @@ def test_the_document_states_each_text_limit_of_the_services(  # type: ignore[no
         ("PasswordChange", "new_password"),
     ],
 )
-def test_the_document_states_the_shortest_password(client, component: str, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_document_states_the_shortest_password(client, component: str, field: str) -> None:
     stated = _document(client)["components"]["schemas"][component]["properties"][field]
     assert stated["minLength"] == validation.PASSWORD_MIN
 
@@ -107,14 +107,14 @@ def test_the_document_states_the_shortest_password(client, component: str, field
 @pytest.mark.parametrize(
     "path", ["/dossiers/{id}/entries", "/dossiers/{id}/access-log", "/audit/events"]
 )
-def test_the_document_states_the_page_size_limit(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_document_states_the_page_size_limit(client, path: str) -> None:
     parameters = _document(client)["paths"][path]["get"]["parameters"]
     limit = next(p for p in parameters if p["name"] == "limit")
     assert limit["in"] == "query"
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, PAGE_MAX)
 
 
-def _token(ctx, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _token(ctx, email: str) -> dict[str, str]:
     token = session_service.log_in(ctx, email, PASSWORD, SessionKind.API).token
     return {"Authorization": f"Bearer {token}"}
 
@@ -124,7 +124,7 @@ def owner(shared_world: dict[str, Any]) -> dict[str, Any]:
     return {**shared_world, "headers": _token(shared_world["ctx"], "sanne@example.nl")}
 
 
-def _section_name(client, owner, value: str):  # type: ignore[no-untyped-def]
+def _section_name(client, owner, value: str):
     return client.post(
         f"/api/v1/dossiers/{owner['dossier']}/sections",
         json={"name": value},
@@ -132,7 +132,7 @@ def _section_name(client, owner, value: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _entry_title(client, owner, value: str):  # type: ignore[no-untyped-def]
+def _entry_title(client, owner, value: str):
     body = {"section_id": str(owner["dossier_sections"][1]), "title": value, "body": "Tekst"}
     return client.post(
         f"/api/v1/dossiers/{owner['dossier']}/entries",
@@ -141,7 +141,7 @@ def _entry_title(client, owner, value: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _view_body(client, owner, value: str):  # type: ignore[no-untyped-def]
+def _view_body(client, owner, value: str):
     return client.post(
         f"/api/v1/dossiers/{owner['dossier']}/entries/{owner['plan']}/perspectives",
         json={"body": value},
@@ -158,7 +158,7 @@ def _view_body(client, owner, value: str):  # type: ignore[no-untyped-def]
     ],
     ids=["section name", "entry title", "view"],
 )
-def test_a_text_as_long_as_the_document_allows_is_taken_and_one_more_is_not(  # type: ignore[no-untyped-def]
+def test_a_text_as_long_as_the_document_allows_is_taken_and_one_more_is_not(
     client, owner, send, component: str, field: str
 ) -> None:
     limit = _document(client)["components"]["schemas"][component]["properties"][field]["maxLength"]
@@ -167,7 +167,7 @@ def test_a_text_as_long_as_the_document_allows_is_taken_and_one_more_is_not(  # 
     assert refused.status_code == 422 and field in refused.get_json()["errors"]
 
 
-def test_a_nested_field_error_is_named_by_its_path(client, owner) -> None:  # type: ignore[no-untyped-def]
+def test_a_nested_field_error_is_named_by_its_path(client, owner) -> None:
     response = client.post(
         f"/api/v1/dossiers/{owner['dossier']}/grants",
         json={"section_ids": [str(owner["dossier_sections"][1]), {}], "permission": "read"},
@@ -183,7 +183,7 @@ def test_a_nested_field_error_is_named_by_its_path(client, owner) -> None:  # ty
 
 
 @pytest.mark.parametrize("value", [0, 1, "true", "yes"])
-def test_a_yes_or_no_field_takes_only_true_or_false(client, owner, value: object) -> None:  # type: ignore[no-untyped-def]
+def test_a_yes_or_no_field_takes_only_true_or_false(client, owner, value: object) -> None:
     section = owner["dossier_sections"][4]
     response = client.patch(
         f"/api/v1/dossiers/{owner['dossier']}/sections/{section}",
@@ -194,7 +194,7 @@ def test_a_yes_or_no_field_takes_only_true_or_false(client, owner, value: object
 
 
 @pytest.mark.parametrize("value", ["maybe", "TRUE", "1", "yes"])
-def test_a_yes_or_no_query_argument_takes_only_true_or_false(client, owner, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_yes_or_no_query_argument_takes_only_true_or_false(client, owner, value: str) -> None:
     response = client.get(
         f"/api/v1/dossiers/{owner['dossier']}/entries?has_my_view={value}",
         headers=owner["headers"],
@@ -203,12 +203,12 @@ def test_a_yes_or_no_query_argument_takes_only_true_or_false(client, owner, valu
 
 
 @pytest.mark.parametrize("value", ["a\x00b", "a\x1bb", "a\x85b", "a\u200bb", "a\u202eb"])
-def test_a_name_with_a_control_or_invisible_character_is_refused(client, owner, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_with_a_control_or_invisible_character_is_refused(client, owner, value: str) -> None:
     response = _section_name(client, owner, value)
     assert response.status_code == 422 and "name" in response.get_json()["errors"]
 
 
-def test_marking_an_entry_outdated_answers_as_documented(client, owner) -> None:  # type: ignore[no-untyped-def]
+def test_marking_an_entry_outdated_answers_as_documented(client, owner) -> None:
     response = client.patch(
         f"/api/v1/dossiers/{owner['dossier']}/entries/{owner['plan']}",
         json={"outdated": True},
@@ -222,17 +222,17 @@ def test_marking_an_entry_outdated_answers_as_documented(client, owner) -> None:
 
 
 @pytest.mark.parametrize("component", ["SectionChange", "EntryChange", "GrantChange"])
-def test_the_document_says_a_change_needs_a_field(client, component: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_document_says_a_change_needs_a_field(client, component: str) -> None:
     assert _document(client)["components"]["schemas"][component]["minProperties"] == 1
 
 
-def test_an_attachment_is_documented_as_a_multipart_file(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_attachment_is_documented_as_a_multipart_file(client) -> None:
     operation = _document(client)["paths"]["/dossiers/{id}/entries/{entry_id}/attachments"]["post"]
     form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
 
 
-def test_approving_a_grant_that_no_longer_waits_is_a_conflict(client, owner) -> None:  # type: ignore[no-untyped-def]
+def test_approving_a_grant_that_no_longer_waits_is_a_conflict(client, owner) -> None:
     response = client.post(
         f"/api/v1/dossiers/{owner['dossier']}/grants/{owner['grant']}/approval",
         headers=_token(owner["ctx"], "marieke@example.nl"),

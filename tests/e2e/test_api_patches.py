@@ -21,7 +21,7 @@ def _refuse(monkeypatch: pytest.MonkeyPatch, module: Any, actions: set[str]) -> 
     """The named half is refused where it would be logged, after the other half did its work."""
     real = module.append
 
-    def append(db, event, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def append(db, event, *args, **kwargs):
         if event.action in actions:
             raise InvalidInput({"_": ["refused for the test"]})
         return real(db, event, *args, **kwargs)
@@ -40,7 +40,7 @@ def _events(ctx: Any, *actions: str) -> int:
 
 def test_an_entry_is_not_edited_when_marking_it_outdated_fails(
     client, shared_world, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import dossier.services.work as module
 
     w = shared_world
@@ -61,7 +61,7 @@ def test_an_entry_is_not_edited_when_marking_it_outdated_fails(
     assert read.get_json()["body"] == "Stappen"
 
 
-def test_both_halves_of_an_entry_patch_happen_together(client, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_both_halves_of_an_entry_patch_happen_together(client, shared_world) -> None:
     w = shared_world
     sanne = api_login(client, "sanne@example.nl")
     response = client.patch(
@@ -85,7 +85,7 @@ def test_both_halves_of_an_entry_patch_happen_together(client, shared_world) -> 
 
 def test_a_section_is_not_renamed_when_archiving_it_fails(
     client, shared_world, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import dossier.services.dossiers as module
 
     w = shared_world
@@ -115,7 +115,7 @@ def test_a_section_is_not_renamed_when_archiving_it_fails(
     ]
 
 
-def test_a_grant_is_not_narrowed_when_its_new_end_date_is_refused(client, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_a_grant_is_not_narrowed_when_its_new_end_date_is_refused(client, shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     accounts.register(ctx, accounts.NewAccount("oma@example.nl", PASSWORD, "Oma", "parent"))
@@ -142,12 +142,12 @@ COVERED = {
 }
 
 
-def test_every_patch_route_is_held_to_one_transaction_here(app) -> None:  # type: ignore[no-untyped-def]
+def test_every_patch_route_is_held_to_one_transaction_here(app) -> None:
     patches = {rule.rule for rule in app.url_map.iter_rules() if "PATCH" in (rule.methods or ())}
     assert patches == COVERED, "a new PATCH route needs its all-or-nothing test in this file"
 
 
-def test_an_unknown_entry_is_a_404_whatever_the_patch_holds(client, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_entry_is_a_404_whatever_the_patch_holds(client, shared_world) -> None:
     w = shared_world
     sanne = api_login(client, "sanne@example.nl")
     response = client.patch(

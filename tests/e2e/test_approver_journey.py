@@ -39,7 +39,7 @@ def clean(page: Page, name: str) -> None:
     check(page, name)
 
 
-def people(ctx) -> None:  # type: ignore[no-untyped-def]
+def people(ctx) -> None:
     accounts.register(
         ctx,
         accounts.NewAccount(
@@ -62,7 +62,7 @@ def people(ctx) -> None:  # type: ignore[no-untyped-def]
 )
 def test_a_youth_of_14_asks_her_mother_to_approve_only(
     browser: Browser, base_url: str, ctx, outbox: list[Mail], device: str, answer: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     viewport = VIEWPORTS[device]
     name = f"{device}-approver-{answer}"
     people(ctx)

@@ -8,14 +8,14 @@ from tests.conftest import PASSWORD
 from tests.support import api_login, post_form
 
 
-def page_login(app, email: str):  # type: ignore[no-untyped-def]
+def page_login(app, email: str):
     client = app.test_client()
     client.get("/language/en")
     assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
     return client
 
 
-def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> None:
     from dossier.services import entries
 
     w = shared_world
@@ -48,7 +48,7 @@ def test_owner_sees_who_looked_and_is_told_of_new_lookers(app, shared_world) -> 
     )
 
 
-def test_auditor_console_search_export_verify(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_auditor_console_search_export_verify(app, shared_world) -> None:
     auditor = page_login(app, "auditor@example.nl")
     console = auditor.get("/audit?action=entry.read").get_data(as_text=True)
     assert "entry.read" in console and "Anne" in console and "Plan van aanpak" not in console
@@ -71,7 +71,7 @@ def test_auditor_console_search_export_verify(app, shared_world) -> None:  # typ
     assert "The log is intact" in auditor.get("/audit").get_data(as_text=True)
 
 
-def test_access_log_and_audit_api(client, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_access_log_and_audit_api(client, shared_world) -> None:
     w = shared_world
     sanne = api_login(client, "sanne@example.nl")
     log = client.get(f"/api/v1/dossiers/{w['dossier']}/access-log", headers=sanne).get_json()
@@ -102,7 +102,7 @@ def test_access_log_and_audit_api(client, shared_world) -> None:  # type: ignore
     assert client.get("/api/v1/audit/checkpoints", headers=auditor).get_json() == {"items": []}
 
 
-def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:
     sanne = page_login(app, "sanne@example.nl")
     start = sanne.get("/start").get_data(as_text=True)
     assert "Who looked recently?" in start and "Anne" in start.split("Who looked recently?")[1]
@@ -112,7 +112,7 @@ def test_the_start_page_says_who_looked_recently(app, shared_world) -> None:  # 
 
 def test_the_dossier_lists_are_logged_and_shown_to_the_owner(
     app, client, shared_world, clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from sqlalchemy import func, select
 
     from dossier.models import AuditEvent

@@ -277,7 +277,7 @@ def email_of(who: str) -> str:
     return EMAIL.get(who, f"{who}@example.nl")
 
 
-def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def build(ctx, clock) -> dict[str, Any]:
     """The world every row is asked in: Sanne (14), Marieke her guardian, Anne who may contribute
     to Care, a grantee for each other state a grant can be in, a stranger, staff, and one of each
     thing a row can point at."""
@@ -362,7 +362,7 @@ def build(ctx, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     }
 
 
-def _approver(ctx, youth, dossier):  # type: ignore[no-untyped-def]
+def _approver(ctx, youth, dossier):
     from dossier.services import approvals
 
     codes: list[str] = []
@@ -375,7 +375,7 @@ def _approver(ctx, youth, dossier):  # type: ignore[no-untyped-def]
     return shown.id
 
 
-def fill(value, ids):  # type: ignore[no-untyped-def]
+def fill(value, ids):
     if isinstance(value, str):
         return value.format(**ids)
     if isinstance(value, list):
@@ -451,7 +451,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def built_worlds(apps, clock) -> BuiltWorlds:  # type: ignore[no-untyped-def]
+def built_worlds(apps, clock) -> BuiltWorlds:
     return BuiltWorlds(apps, clock, build, {who: _address(who) for who in RELATIONS})
 
 
@@ -460,7 +460,7 @@ def _address(who: str) -> str | None:
 
 
 @pytest.fixture
-def world(apps, backend: str, built_worlds: BuiltWorlds) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(apps, backend: str, built_worlds: BuiltWorlds) -> Iterator[World]:
     asked = World(apps[backend], built_worlds.put_back(backend))
     yield asked
     asked.built.as_built = not asked.changed

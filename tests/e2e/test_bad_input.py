@@ -33,7 +33,7 @@ UNUSABLE = ["\ud800", "\udfff", "\x00", "\x1b", "\x85"]
 DISGUISES = ["\u202e", "\u2066", "\u200f", "\u061c", "\u200b", "\u200d", "\u2060", "\ufeff"]
 
 
-def send_json(client, method: str, path: str, body: Any, headers: dict | None = None):  # type: ignore[no-untyped-def]
+def send_json(client, method: str, path: str, body: Any, headers: dict | None = None):
     """As an attacker sends it: surrogates travel as `\\ud800` escapes, which is valid JSON."""
     return client.open(
         path,
@@ -44,19 +44,19 @@ def send_json(client, method: str, path: str, body: Any, headers: dict | None = 
     )
 
 
-def refused(response, status: int = 422) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def refused(response, status: int = 422) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == PROBLEM
     return response.get_json()
 
 
-def english(app) -> Any:  # type: ignore[no-untyped-def]
+def english(app) -> Any:
     client = app.test_client()
     client.get("/language/en")
     return client
 
 
-def page_login(app, email: str):  # type: ignore[no-untyped-def]
+def page_login(app, email: str):
     client = english(app)
     assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
     return client
@@ -70,7 +70,7 @@ def field_message(html: str, field: str) -> str:
 
 
 @pytest.fixture
-def youth(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def youth(client) -> dict[str, Any]:
     """Sanne, 14, with her own dossier, through the API."""
     api_register(client, "sanne@example.nl")
     headers = api_login(client, "sanne@example.nl")
@@ -85,7 +85,7 @@ def youth(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     }
 
 
-def sections_of(client, youth) -> list[str]:  # type: ignore[no-untyped-def]
+def sections_of(client, youth) -> list[str]:
     listed = client.get(youth["base"] + "/sections", headers=youth["headers"]).get_json()
     return [section["name"] for section in listed["items"]]
 
@@ -94,7 +94,7 @@ def sections_of(client, youth) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("bad", UNUSABLE)
-def test_unusable_text_at_login_is_a_clear_422_without_logging_in(client, bad: str) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_text_at_login_is_a_clear_422_without_logging_in(client, bad: str) -> None:
     body = refused(
         send_json(
             client, "POST", "/api/v1/sessions", {"email": f"a{bad}@example.nl", "password": "x"}
@@ -107,7 +107,7 @@ def test_unusable_text_at_login_is_a_clear_422_without_logging_in(client, bad: s
 @pytest.mark.parametrize("field", ["email", "display_name", "password"])
 def test_unusable_text_when_registering_is_refused_and_no_account_is_made(
     client, engine, bad: str, field: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = {
         "email": "sanne@example.nl",
         "password": PASSWORD,
@@ -134,7 +134,7 @@ def test_unusable_text_when_registering_is_refused_and_no_account_is_made(
 )
 def test_unusable_text_anywhere_in_a_body_is_refused_and_changes_nothing(
     client, youth, bad: str, method: str, path: str, body: dict, field: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     filled = json.loads(json.dumps(body).replace("{}", json.dumps(bad)[1:-1]))
     if "section_id" not in filled and path == "/entries":
         filled["section_id"] = youth["section"]
@@ -148,12 +148,12 @@ def test_unusable_text_anywhere_in_a_body_is_refused_and_changes_nothing(
 
 # Percent-encoded surrogates are not UTF-8: a query keeps them as the text "%ED%A0%80".
 @pytest.mark.parametrize("bad", ["\x00", "\x1b", "\x85"])
-def test_unusable_text_in_a_query_is_refused(client, youth, bad: str) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_text_in_a_query_is_refused(client, youth, bad: str) -> None:
     response = client.get(youth["base"] + "/entries?q=" + quote(bad), headers=youth["headers"])
     assert list(refused(response)["errors"]) == ["q"]
 
 
-def test_multi_line_text_keeps_its_line_breaks_tabs_and_emoji(client, youth) -> None:  # type: ignore[no-untyped-def]
+def test_multi_line_text_keeps_its_line_breaks_tabs_and_emoji(client, youth) -> None:
     text = "First line\r\n\tindented\n\nlast 😀"  # the emoji travels as a surrogate pair
     created = client.post(
         youth["base"] + "/entries",
@@ -167,7 +167,7 @@ def test_multi_line_text_keeps_its_line_breaks_tabs_and_emoji(client, youth) -> 
     assert read.get_json()["body"] == "First line\n\tindented\n\nlast 😀"
 
 
-def test_a_page_form_says_which_field_holds_the_bad_character(app, client, engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_form_says_which_field_holds_the_bad_character(app, client, engine) -> None:
     browser = english(app)
     response = post_form(
         browser,
@@ -185,7 +185,7 @@ def test_a_page_form_says_which_field_holds_the_bad_character(app, client, engin
         assert connection.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_a_nul_byte_in_the_login_form_is_a_message_not_a_500(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_nul_byte_in_the_login_form_is_a_message_not_a_500(app) -> None:
     browser = english(app)
     response = post_form(browser, "/login", {"email": "sanne\x00@example.nl", "password": "x"})
     assert response.status_code == 401
@@ -194,7 +194,7 @@ def test_a_nul_byte_in_the_login_form_is_a_message_not_a_500(app) -> None:  # ty
 
 def test_a_section_name_with_a_control_character_stays_on_the_page_with_a_message(
     app, client, youth
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     browser = page_login(app, "sanne@example.nl")
     path = youth["page"] + "/sections"
     response = post_form(browser, path, {"name": "Sport\x00"})
@@ -230,7 +230,7 @@ def deep(levels: int) -> str:
 @pytest.mark.parametrize(
     "operation", BODY_OPERATIONS, ids=[f"{o.method} {o.path}" for o in BODY_OPERATIONS]
 )
-def test_json_nested_a_thousand_deep_is_refused_on_every_endpoint(client, youth, operation) -> None:  # type: ignore[no-untyped-def]
+def test_json_nested_a_thousand_deep_is_refused_on_every_endpoint(client, youth, operation) -> None:
     made_up = {"number": "1"}  # a version number; every other parameter is an id
     path = "/api/v1" + re.sub(
         r"{(\w+)}", lambda m: made_up.get(m.group(1), str(uuid.uuid4())), operation.path
@@ -242,13 +242,13 @@ def test_json_nested_a_thousand_deep_is_refused_on_every_endpoint(client, youth,
 
 @pytest.mark.parametrize("path", ["/api/v1/sessions", "/api/v1/accounts"])
 @pytest.mark.parametrize("opener", ["[", '{"email":'])
-def test_deep_json_is_refused_without_logging_in(client, path: str, opener: str) -> None:  # type: ignore[no-untyped-def]
+def test_deep_json_is_refused_without_logging_in(client, path: str, opener: str) -> None:
     closer = "]" if opener == "[" else "}"
     text = opener * 1000 + "1" + closer * 1000
     refused(send_json(client, "POST", path, text), 400)
 
 
-def test_the_depth_limit_is_where_it_is_stated(client, youth) -> None:  # type: ignore[no-untyped-def]
+def test_the_depth_limit_is_where_it_is_stated(client, youth) -> None:
     path = youth["base"] + "/sections"
     at_limit = '{"name": ' + deep(JSON_MAX_DEPTH - 1) + "}"
     assert "name" in refused(send_json(client, "POST", path, at_limit, youth["headers"]))["errors"]
@@ -256,12 +256,12 @@ def test_the_depth_limit_is_where_it_is_stated(client, youth) -> None:  # type: 
     refused(send_json(client, "POST", path, over, youth["headers"]), 400)
 
 
-def test_json_over_the_size_limit_is_refused_unread(client) -> None:  # type: ignore[no-untyped-def]
+def test_json_over_the_size_limit_is_refused_unread(client) -> None:
     text = json.dumps({"email": "a" * JSON_MAX_BYTES, "password": "x"})
     refused(send_json(client, "POST", "/api/v1/sessions", text), 413)
 
 
-def test_json_that_is_not_utf8_is_malformed(client) -> None:  # type: ignore[no-untyped-def]
+def test_json_that_is_not_utf8_is_malformed(client) -> None:
     raw = b'{"email": "\xed\xa0\x80@example.nl", "password": "x"}'  # an encoded surrogate
     refused(send_json(client, "POST", "/api/v1/sessions", raw), 400)
 
@@ -279,7 +279,7 @@ BAD_CURSORS = [NAIVE, "not-a-cursor", b64("{}"), b64('["2026-03-14T12:30:00+00:0
 
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
 @pytest.mark.parametrize("listing", ["/entries", "/access-log"])
-def test_a_bad_cursor_is_a_clear_422_in_the_api(client, youth, listing: str, cursor: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_cursor_is_a_clear_422_in_the_api(client, youth, listing: str, cursor: str) -> None:
     response = client.get(f"{youth['base']}{listing}?cursor={cursor}", headers=youth["headers"])
     assert list(refused(response)["errors"]) == ["cursor"]
 
@@ -287,7 +287,7 @@ def test_a_bad_cursor_is_a_clear_422_in_the_api(client, youth, listing: str, cur
 @pytest.mark.parametrize("listing", ["", "/log"])
 def test_a_cursor_without_a_time_zone_sends_a_page_back_to_its_start(
     app, client, youth, listing
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     browser = page_login(app, "sanne@example.nl")
     response = browser.get(f"{youth['page']}{listing}?cursor={NAIVE}")
     assert response.status_code == 302
@@ -302,7 +302,7 @@ def test_a_cursor_without_a_time_zone_sends_a_page_back_to_its_start(
 
 @pytest.mark.parametrize("disguise", DISGUISES)
 @pytest.mark.parametrize("field", ["display_name", "email", "organisation"])
-def test_invisible_characters_in_a_name_or_address_are_refused(client, disguise, field) -> None:  # type: ignore[no-untyped-def]
+def test_invisible_characters_in_a_name_or_address_are_refused(client, disguise, field) -> None:
     account = {
         "email": "anne@example.nl",
         "password": PASSWORD,
@@ -318,7 +318,7 @@ def test_invisible_characters_in_a_name_or_address_are_refused(client, disguise,
 
 
 @pytest.mark.parametrize("disguise", ["\u202e", "\u200b"])
-def test_section_and_subject_names_refuse_them_too(client, youth, disguise) -> None:  # type: ignore[no-untyped-def]
+def test_section_and_subject_names_refuse_them_too(client, youth, disguise) -> None:
     section = client.post(
         youth["base"] + "/sections", headers=youth["headers"], json={"name": f"Sp{disguise}ort"}
     )
@@ -337,7 +337,7 @@ def test_section_and_subject_names_refuse_them_too(client, youth, disguise) -> N
     assert "subject_name" in refused(child)["errors"]
 
 
-def test_the_register_page_explains_a_disguised_name(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_page_explains_a_disguised_name(app) -> None:
     browser = english(app)
     response = post_form(
         browser,
@@ -353,7 +353,7 @@ def test_the_register_page_explains_a_disguised_name(app) -> None:  # type: igno
     assert message == DISGUISED_NAME
 
 
-def test_names_and_addresses_are_kept_in_one_normal_form(client) -> None:  # type: ignore[no-untyped-def]
+def test_names_and_addresses_are_kept_in_one_normal_form(client) -> None:
     decomposed = "ame\u0301lie@example.nl"
     api_register(client, decomposed, role="parent", display_name="Ame\u0301lie")
     for typed in (decomposed, "amélie@example.nl", "AMÉLIE@example.nl"):
@@ -367,7 +367,7 @@ def test_names_and_addresses_are_kept_in_one_normal_form(client) -> None:  # typ
 NAMES = ["plan.pdf", "brief — juni.pdf", "rekening €12.pdf", "日本.pdf"]
 
 
-def attach(client, youth, name: str) -> str:  # type: ignore[no-untyped-def]
+def attach(client, youth, name: str) -> str:
     entry = client.post(
         youth["base"] + "/entries",
         headers=youth["headers"],
@@ -387,14 +387,14 @@ def attach(client, youth, name: str) -> str:  # type: ignore[no-untyped-def]
     return f"/entries/{entry}/attachments/{upload.get_json()['id']}"
 
 
-def downloaded_name(response) -> str:  # type: ignore[no-untyped-def]
+def downloaded_name(response) -> str:
     header = response.headers["Content-Disposition"]
     assert header.isascii(), header
     assert re.match(r'attachment; filename="[ -~]+"; ', header)
     return unquote(re.search(r"filename\*=UTF-8''(\S+)$", header).group(1))
 
 
-def reads_logged(engine) -> int:  # type: ignore[no-untyped-def]
+def reads_logged(engine) -> int:
     with engine.connect() as connection:
         return connection.scalar(
             select(func.count())
@@ -404,7 +404,7 @@ def reads_logged(engine) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_any_file_name_downloads_by_its_own_name_from_the_api(client, youth, engine, name) -> None:  # type: ignore[no-untyped-def]
+def test_any_file_name_downloads_by_its_own_name_from_the_api(client, youth, engine, name) -> None:
     download = client.get(youth["base"] + attach(client, youth, name), headers=youth["headers"])
     assert download.status_code == 200 and download.data == PDF
     assert downloaded_name(download) == name
@@ -413,7 +413,7 @@ def test_any_file_name_downloads_by_its_own_name_from_the_api(client, youth, eng
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_any_file_name_downloads_by_its_own_name_from_the_page(app, client, youth, name) -> None:  # type: ignore[no-untyped-def]
+def test_any_file_name_downloads_by_its_own_name_from_the_page(app, client, youth, name) -> None:
     browser = page_login(app, "sanne@example.nl")
     download = browser.get(youth["page"] + attach(client, youth, name))
     assert download.status_code == 200 and download.data == PDF
@@ -424,7 +424,7 @@ def test_any_file_name_downloads_by_its_own_name_from_the_page(app, client, yout
 
 def test_a_download_over_a_real_socket_arrives_and_is_logged_once(
     client, youth, engine, base_url: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = youth["base"] + attach(client, youth, "日本.pdf")
     request = urllib.request.Request(base_url + path, headers=youth["headers"])  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
@@ -435,7 +435,7 @@ def test_a_download_over_a_real_socket_arrives_and_is_logged_once(
 
 def test_a_download_whose_answer_cannot_be_built_is_not_logged_as_read(
     client, youth, engine, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = youth["base"] + attach(client, youth, "plan.pdf")
 
     def broken(_filename: str) -> str:
@@ -449,7 +449,7 @@ def test_a_download_whose_answer_cannot_be_built_is_not_logged_as_read(
     assert reads_logged(engine) == 1
 
 
-def an_entry(client, youth) -> str:  # type: ignore[no-untyped-def]
+def an_entry(client, youth) -> str:
     created = client.post(
         youth["base"] + "/entries",
         headers=youth["headers"],
@@ -458,7 +458,7 @@ def an_entry(client, youth) -> str:  # type: ignore[no-untyped-def]
     return created.get_json()["id"]
 
 
-def test_a_file_name_with_a_control_character_is_refused_by_the_api(client, youth) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_name_with_a_control_character_is_refused_by_the_api(client, youth) -> None:
     upload = client.post(
         f"{youth['base']}/entries/{an_entry(client, youth)}/attachments",
         headers=youth["headers"],
@@ -469,7 +469,7 @@ def test_a_file_name_with_a_control_character_is_refused_by_the_api(client, yout
 
 def test_a_file_name_with_a_control_character_gets_a_message_on_the_page(
     app, client, youth
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     browser = page_login(app, "sanne@example.nl")
     entry = f"{youth['page']}/entries/{an_entry(client, youth)}"
     upload = browser.post(
@@ -486,7 +486,7 @@ def test_a_file_name_with_a_control_character_gets_a_message_on_the_page(
 )
 def test_a_view_or_correction_with_a_control_character_keeps_what_was_typed_and_says_why(
     app, shared_world, action: str, field: str, typed: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     world = shared_world
     care = world["dossier_sections"][1]
     report, _version = entries.write_entry(
@@ -502,7 +502,7 @@ def test_a_view_or_correction_with_a_control_character_keeps_what_was_typed_and_
     assert entries.read_entry(world["ctx"], world["sanne"], world["dossier"], report).views == []
 
 
-def test_the_api_document_names_what_bad_input_gets(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_document_names_what_bad_input_gets(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -94,7 +94,7 @@ def test_register_save_code_log_out_log_in_and_reset(
 )
 def test_view_beside_the_report_then_export_and_read_it(
     browser: Browser, base_url: str, ctx, device: str, viewport: dict[str, int], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import zipfile
     from datetime import date
 
@@ -116,7 +116,7 @@ def test_view_beside_the_report_then_export_and_read_it(
     )
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
 
-    def actor(email: str):  # type: ignore[no-untyped-def]
+    def actor(email: str):
         ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
         return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
 

@@ -23,7 +23,7 @@ KARIN = "karin@example.nl"
 
 def test_a_council_member_reads_the_figures_and_takes_the_report_to_the_meeting(
     browser: Browser, base_url: str, app, keys_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     env = cli_env(app, keys_dir)
     demo = CliRunner().invoke(main, ["demo"], env=env)
     assert demo.exit_code == 0, demo.output
@@ -63,7 +63,7 @@ def test_a_council_member_reads_the_figures_and_takes_the_report_to_the_meeting(
     assert report.value.suggested_filename.startswith("cijfers-clientenraad-")
 
 
-def test_sanne_is_asked_once_whether_she_feels_heard(browser: Browser, base_url: str, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_sanne_is_asked_once_whether_she_feels_heard(browser: Browser, base_url: str, ctx) -> None:
     world = youth_world(ctx, age=16)
     world.staff()
     anne = world.care_worker()

@@ -31,13 +31,13 @@ TEMPLATES = Path(__file__).parents[2] / "templates"
 )
 def test_file_sizes_are_round_numbers_in_the_readers_way(
     app, size: int, dutch: str, english: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for language, expected in (("nl", dutch), ("en", english)):
         with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}={language}"}):
             assert file_size(size) == expected
 
 
-def test_dates_have_no_seconds_and_the_year_only_when_it_is_another(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_dates_have_no_seconds_and_the_year_only_when_it_is_another(app, clock) -> None:
     this_year = clock().year
     with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=nl"}):
         # 16:28:45 UTC is 17:28 in Amsterdam in winter
@@ -60,7 +60,7 @@ def test_dates_have_no_seconds_and_the_year_only_when_it_is_another(app, clock) 
     | st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)),
     language=st.sampled_from(LANGUAGES),
 )
-def test_dates_read_as_babel_writes_them_with_the_pattern(app, clock, at, language) -> None:  # type: ignore[no-untyped-def]
+def test_dates_read_as_babel_writes_them_with_the_pattern(app, clock, at, language) -> None:
     """`when` writes the pattern out by hand, once per row; Babel is the reference, naive times
     being UTC, in Amsterdam's time zone, over summer time and new year."""
     zone = babel_dates.get_timezone("Europe/Amsterdam")
@@ -75,7 +75,7 @@ def test_dates_read_as_babel_writes_them_with_the_pattern(app, clock, at, langua
         assert when(at) == expected
 
 
-def test_speaking_another_language_comes_back_to_the_readers(app) -> None:  # type: ignore[no-untyped-def]
+def test_speaking_another_language_comes_back_to_the_readers(app) -> None:
     """A print in Dutch for an English reader: texts and dates in Dutch inside, English after,
     though the request looked its language up once before."""
     march = date(2012, 3, 5)

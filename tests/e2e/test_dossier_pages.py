@@ -13,7 +13,7 @@ from tests.support import api_login, api_register, csrf_token, grant_access, pos
 PDF = b"%PDF-1.4\n% letter\n%%EOF\n"
 
 
-def login(app, email: str):  # type: ignore[no-untyped-def]
+def login(app, email: str):
     client = app.test_client()
     client.get("/language/en")
     assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
@@ -24,7 +24,7 @@ def ids_in(html: str, kind: str) -> list[str]:
     return re.findall(rf"/{kind}/([0-9a-f-]{{36}})", html)
 
 
-def setup_people(client, ctx):  # type: ignore[no-untyped-def]
+def setup_people(client, ctx):
     api_register(client, "marieke@example.nl", role="parent")
     pro = api_register(client, "anne@example.nl", role="professional")
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
@@ -32,7 +32,7 @@ def setup_people(client, ctx):  # type: ignore[no-untyped-def]
     client.post(f"/api/v1/admin/professionals/{pro['id']}/verification", headers=admin)
 
 
-def actor_of(ctx, email: str):  # type: ignore[no-untyped-def]
+def actor_of(ctx, email: str):
     from dossier.models import SessionKind
     from dossier.services import sessions
 
@@ -41,7 +41,7 @@ def actor_of(ctx, email: str):  # type: ignore[no-untyped-def]
     )
 
 
-def test_parent_journey_through_the_pages(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_parent_journey_through_the_pages(app, client, ctx) -> None:
     setup_people(client, ctx)
     parent = login(app, "marieke@example.nl")
     start = parent.get("/start").get_data(as_text=True)
@@ -180,7 +180,7 @@ def test_parent_journey_through_the_pages(app, client, ctx) -> None:  # type: ig
     assert pro.get(report_url).status_code == 404
 
 
-def test_youth_makes_her_own_dossier_and_invites_her_parent(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_youth_makes_her_own_dossier_and_invites_her_parent(app, client, ctx) -> None:
     api_register(client, "sanne@example.nl", birth_date="2012-01-05")
     api_register(client, "marieke@example.nl", role="parent")
     sanne = login(app, "sanne@example.nl")
@@ -199,7 +199,7 @@ def test_youth_makes_her_own_dossier_and_invites_her_parent(app, client, ctx) ->
     assert "This invitation code is not valid" in again.get_data(as_text=True)
 
 
-def test_dossier_api_round_trip(client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_dossier_api_round_trip(client, ctx) -> None:
     setup_people(client, ctx)
     parent = api_login(client, "marieke@example.nl")
     created = client.post(

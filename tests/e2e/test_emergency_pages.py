@@ -18,7 +18,7 @@ CRISIS = "crisis@example.nl"
 REASON = "Sanne belde om drie uur in paniek; ik moet weten welke medicijnen ze neemt."
 
 
-def _world(ctx):  # type: ignore[no-untyped-def]
+def _world(ctx):
     """The emergency key first (made before the dossier, so every key version is sealed to
     it), then Sanne's dossier, and a crisis worker who never had access."""
     made = World(ctx, None, None, None)
@@ -30,7 +30,7 @@ def _world(ctx):  # type: ignore[no-untyped-def]
     return world
 
 
-def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:
     world = _world(ctx)
     note = world.write(world.youth, "health", "Medicijnen", "Elke avond 10 mg")
     dossier = str(world.dossier.id)
@@ -116,7 +116,7 @@ def test_an_emergency_from_the_request_to_the_verdict(app, ctx) -> None:  # type
     assert "Echte crisis, alleen Gezondheid." in queue and "Save the verdict" not in queue
 
 
-def test_a_verdict_that_is_too_long_keeps_what_was_written(app, ctx, keys_dir) -> None:  # type: ignore[no-untyped-def]
+def test_a_verdict_that_is_too_long_keeps_what_was_written(app, ctx, keys_dir) -> None:
     world = _world(ctx)
     ctx = replace(ctx, job_key=load_keys(keys_dir).job_key)
 
@@ -133,7 +133,7 @@ def test_a_verdict_that_is_too_long_keeps_what_was_written(app, ctx, keys_dir) -
     assert response.status_code == 422 and "Te lang. Te lang." in response.get_data(as_text=True)
 
 
-def test_only_officers_see_what_waits_and_only_the_auditor_the_queue(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_only_officers_see_what_waits_and_only_the_auditor_the_queue(app, ctx) -> None:
     _world(ctx)
     for email, approvals, queue in (
         ("sanne@example.nl", 403, 403),
@@ -150,7 +150,7 @@ def test_only_officers_see_what_waits_and_only_the_auditor_the_queue(app, ctx) -
         assert client.get("/audit/emergencies").status_code == queue, email
 
 
-def test_a_young_person_cannot_ask_for_emergency_access(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_young_person_cannot_ask_for_emergency_access(app, ctx) -> None:
     world = _world(ctx)
     sanne = login(app, "sanne@example.nl")
     response = post_form(
@@ -164,7 +164,7 @@ def test_a_young_person_cannot_ask_for_emergency_access(app, ctx) -> None:  # ty
     )
 
 
-def test_before_making_a_dossier_she_reads_who_can_look_without_asking(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_before_making_a_dossier_she_reads_who_can_look_without_asking(app, ctx) -> None:
     made = World(ctx, None, None, None)
     made.staff()
     person(ctx, "nina@example.nl", "parent", "Nina")

@@ -56,7 +56,7 @@ AUDITOR = ["/audit"]
 
 def visit(
     browser: Browser, base_url: str, email: str | None, paths: list[str], ids: dict, label: str
-) -> None:  # type: ignore[type-arg]
+) -> None:
     context = browser.new_context(viewport=VIEWPORTS["phone"])
     page = context.new_page()
     if email:
@@ -79,7 +79,7 @@ def not_on_the_list(text: str) -> list[str]:
     return [word for word in banned + words["english"]["words"] if has(text, word)]
 
 
-def test_every_page_on_a_phone(browser: Browser, base_url: str, ctx, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_on_a_phone(browser: Browser, base_url: str, ctx, shared_world) -> None:
     w = shared_world
     report, _ = entries.write_entry(
         ctx,

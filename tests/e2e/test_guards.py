@@ -15,7 +15,7 @@ from tests.support import api_login, api_register, csrf_token, register_youth
 PROBLEM = "application/problem+json"
 
 
-def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client) -> None:
     api_register(client, "sanne@example.nl")
     statuses = [
         client.post(
@@ -34,7 +34,7 @@ def test_too_many_login_attempts_for_one_account_get_429_with_retry_after(client
     api_login(client, "daan@example.nl")
 
 
-def test_the_account_limit_counts_pages_and_api_together(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_account_limit_counts_pages_and_api_together(client) -> None:
     api_register(client, "sanne@example.nl")
     for _ in range(5):
         client.post(
@@ -49,7 +49,7 @@ def test_the_account_limit_counts_pages_and_api_together(client) -> None:  # typ
     assert "Te veel pogingen" in page.get_data(as_text=True)
 
 
-def test_too_many_attempts_from_one_address_get_429(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_attempts_from_one_address_get_429(app, client) -> None:
     statuses = set()
     for number in range(31):
         response = client.post(
@@ -61,7 +61,7 @@ def test_too_many_attempts_from_one_address_get_429(app, client) -> None:  # typ
     assert response.status_code == 429 and "Retry-After" in response.headers
 
 
-def test_security_headers_on_pages_and_api(client) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_on_pages_and_api(client) -> None:
     for path in ["/", "/login", "/api/v1/openapi.json", "/api/v1/me"]:
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
@@ -71,7 +71,7 @@ def test_security_headers_on_pages_and_api(client) -> None:  # type: ignore[no-u
         assert "Strict-Transport-Security" not in headers  # only in production
 
 
-def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock) -> None:  # type: ignore[no-untyped-def]
+def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock) -> None:
     from dossier import create_app
     from dossier.crypto import PRODUCTION_KDF_COST
     from tests.conftest import make_settings
@@ -94,7 +94,7 @@ def test_production_adds_hsts_and_secure_cookies(keys_dir, database_urls, clock)
     app.extensions["dossier"]["engine"].dispose()
 
 
-def test_session_cookie_attributes(client) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_attributes(client) -> None:
     token = csrf_token(client, "/register/youth")
     response = client.post(
         "/register/youth",
@@ -114,7 +114,7 @@ def test_session_cookie_attributes(client) -> None:  # type: ignore[no-untyped-d
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
 
 
-def test_unknown_pages_and_endpoints(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_pages_and_endpoints(client) -> None:
     page = client.get("/nowhere")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "Naar de startpagina" in page.get_data(as_text=True)
@@ -197,7 +197,7 @@ ADMIN_API = [
 ROLES = ["anonymous", "youth", "parent", "professional", "auditor", "admin", "council"]
 
 
-def _route_count(app) -> int:  # type: ignore[no-untyped-def]
+def _route_count(app) -> int:
     return sum(1 for rule in app.url_map.iter_rules() if rule.endpoint != "static")
 
 
@@ -209,7 +209,7 @@ def _shape(path: str) -> str:
     return path.replace("/register/youth", "/register/{}").replace("/language/en", "/language/{}")
 
 
-def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_access_matrix_covers_every_route(app) -> None:
     from tests.e2e.test_authorization_matrix import API, OTHER_ROUTES, PAGES
 
     page_posts = [
@@ -262,7 +262,7 @@ def test_the_access_matrix_covers_every_route(app) -> None:  # type: ignore[no-u
 
 
 @pytest.fixture
-def people(app, client, ctx):  # type: ignore[no-untyped-def]
+def people(app, client, ctx):
     from dossier.services import accounts
 
     ids = {}
@@ -274,7 +274,7 @@ def people(app, client, ctx):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_pages_by_role(app, people, role: str) -> None:
     client = app.test_client()
     if role != "anonymous":
         token = csrf_token(client, "/login")
@@ -337,7 +337,7 @@ def test_pages_by_role(app, people, role: str) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_api_by_role(app, people, role: str) -> None:
     client = app.test_client()
     headers = {} if role == "anonymous" else api_login(client, f"{role}@example.nl")
     for method, path in ADMIN_API:
@@ -393,7 +393,7 @@ def test_api_by_role(app, people, role: str) -> None:  # type: ignore[no-untyped
     ),
     path=st.sampled_from(["/api/v1/accounts", "/api/v1/sessions", "/api/v1/password-resets"]),
 )
-def test_bad_input_never_yields_a_500(client, body, path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_never_yields_a_500(client, body, path) -> None:
     from dossier.edge.limits import limiter
 
     with client.application.app_context():
@@ -405,7 +405,7 @@ def test_bad_input_never_yields_a_500(client, body, path) -> None:  # type: igno
         assert response.mimetype == PROBLEM
 
 
-def test_bad_form_input_never_yields_a_500(client) -> None:  # type: ignore[no-untyped-def]
+def test_bad_form_input_never_yields_a_500(client) -> None:
     token = csrf_token(client, "/register/youth")
     for data in [
         {"birth_date": "not a date"},

@@ -8,13 +8,13 @@ from dossier import create_app
 from tests.conftest import make_settings
 
 
-def test_health_says_the_process_lives_and_sets_no_cookie(client) -> None:  # type: ignore[no-untyped-def]
+def test_health_says_the_process_lives_and_sets_no_cookie(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
     assert "Set-Cookie" not in response.headers
 
 
-def test_ready_checks_database_migrations_and_keys(client) -> None:  # type: ignore[no-untyped-def]
+def test_ready_checks_database_migrations_and_keys(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {
@@ -59,7 +59,7 @@ def test_ready_checks_the_secrets_database_when_one_is_set(tmp_path: Path, keys_
     settings = make_settings(database, keys_dir, secrets_url=secrets_url)
 
     def secrets_check(settings: object) -> str:
-        answer = create_app(settings).test_client().get("/readyz")  # type: ignore[arg-type]
+        answer = create_app(settings).test_client().get("/readyz")
         return str(answer.get_json()["checks"]["secrets"])
 
     try:

@@ -19,7 +19,7 @@ HELPER = "ilse@example.nl"
 
 def test_a_helper_drafts_a_view_that_sanne_sends_as_her_own(
     browser: Browser, base_url: str, ctx
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     phone = VIEWPORTS["phone"]
     world = youth_world(ctx, age=16)
     world.staff()

@@ -14,7 +14,7 @@ from tests.support import CARE_WORKER, person, post_form, youth_world
 HELPER = "ilse@example.nl"
 
 
-def test_sanne_chooses_a_helper_who_suggests_and_she_sends_it_as_hers(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_sanne_chooses_a_helper_who_suggests_and_she_sends_it_as_hers(app, ctx) -> None:
     world = youth_world(ctx, age=16)
     world.staff()
     world.care_worker()
@@ -70,7 +70,7 @@ def test_sanne_chooses_a_helper_who_suggests_and_she_sends_it_as_hers(app, ctx) 
     assert "sent" in ilse.get(entry).get_data(as_text=True)
 
 
-def test_a_helper_suggests_a_plan_change_that_sanne_proposes_as_hers(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_helper_suggests_a_plan_change_that_sanne_proposes_as_hers(app, ctx) -> None:
     world = youth_world(ctx, age=16)
     person(ctx, HELPER, "parent", "Ilse")
     world.share(HELPER, "help", ("care",), expires_at=ctx.now() + timedelta(days=60))

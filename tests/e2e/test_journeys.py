@@ -51,7 +51,7 @@ def check(page: Page, name: str) -> None:
     shot(page, name)
 
 
-def log_in(browser: Browser, base_url: str, viewport, email: str) -> Page:  # type: ignore[no-untyped-def]
+def log_in(browser: Browser, base_url: str, viewport, email: str) -> Page:
     page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()
     page.goto(base_url + "/login")
     page.get_by_label("E-mailadres").fill(email)
@@ -62,7 +62,7 @@ def log_in(browser: Browser, base_url: str, viewport, email: str) -> Page:  # ty
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_story(browser: Browser, base_url: str, ctx, device: str) -> None:
     viewport = VIEWPORTS[device]
     accounts.register(ctx, accounts.NewAccount("marieke@example.nl", PASSWORD, "Marieke", "parent"))
     accounts.register(

@@ -19,7 +19,7 @@ GEA = "gi@example.nl"
 REFERENCE = "C/16/512345 / JE RK 26-101"
 
 
-def test_owners_see_access_by_law_with_its_basis_and_reference(app, ctx, keys_dir) -> None:  # type: ignore[no-untyped-def]
+def test_owners_see_access_by_law_with_its_basis_and_reference(app, ctx, keys_dir) -> None:
     ctx = replace(ctx, job_key=load_keys(keys_dir).job_key)
     made = World(ctx, None, None, None)
     made.staff()
@@ -56,7 +56,7 @@ def test_owners_see_access_by_law_with_its_basis_and_reference(app, ctx, keys_di
     assert "Access by law you cannot stop." in access
 
 
-def _officers_and_sanne(ctx):  # type: ignore[no-untyped-def]
+def _officers_and_sanne(ctx):
     made = World(ctx, None, None, None)
     made.staff()
     made.care_worker(LEAD, "Lead", "Crisisdienst")
@@ -66,7 +66,7 @@ def _officers_and_sanne(ctx):  # type: ignore[no-untyped-def]
     return world
 
 
-def test_officers_record_and_open_it_in_the_pages_and_the_auditor_counts_it(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_officers_record_and_open_it_in_the_pages_and_the_auditor_counts_it(app, ctx) -> None:
     world = _officers_and_sanne(ctx)
     note = world.write(world.youth, "health", "Medicijnen", "Elke avond 10 mg")
     dossier = str(world.dossier.id)
@@ -136,7 +136,7 @@ def test_officers_record_and_open_it_in_the_pages_and_the_auditor_counts_it(app,
     assert REFERENCE in counted and "Recorded by Lead" in counted
 
 
-def test_only_officers_record_or_see_what_waits_and_only_the_auditor_counts(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_only_officers_record_or_see_what_waits_and_only_the_auditor_counts(app, ctx) -> None:
     _officers_and_sanne(ctx)
     for email, officer_pages, audit in (
         ("sanne@example.nl", 403, 403),

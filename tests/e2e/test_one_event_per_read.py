@@ -502,7 +502,7 @@ def built_worlds(apps: dict[str, Any], clock: Clock) -> BuiltWorlds:
 
 
 @pytest.fixture
-def world(apps, backend: str, built_worlds: BuiltWorlds):  # type: ignore[no-untyped-def]
+def world(apps, backend: str, built_worlds: BuiltWorlds):
     """The app with the world as built, put back before each row."""
     built = built_worlds.put_back(backend)
     yield apps[backend], built
@@ -557,7 +557,7 @@ def ask(app: Any, built: BuiltWorld, read: Read, path: str) -> Any:
 
 
 @pytest.mark.parametrize("read", [pytest.param(r, id=f"{r.who} GET {r.rule}") for r in READS])
-def test_a_read_writes_the_events_a_person_expects(world, read: Read) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_writes_the_events_a_person_expects(world, read: Read) -> None:
     app, built = world
     engine = app.extensions["dossier"]["engine"]
     path = path_of(read, built.things)

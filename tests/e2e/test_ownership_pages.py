@@ -9,7 +9,7 @@ from tests.e2e.test_journeys import VIEWPORTS, check, log_in
 from tests.support import api_login, person, youth_world
 
 
-def family_of_14(ctx):  # type: ignore[no-untyped-def]
+def family_of_14(ctx):
     """Sanne (14) and her mother as owners, Sanne's own story, and Vreemde, whom nobody knows."""
     world = youth_world(ctx)
     person(ctx, "vreemde@example.nl", "parent")
@@ -19,7 +19,7 @@ def family_of_14(ctx):  # type: ignore[no-untyped-def]
 @pytest.mark.browser
 def test_a_parents_invitation_waits_for_the_youth_before_it_opens_anything(
     browser: Browser, base_url: str, ctx
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     dossier, story = family_of_14(ctx)
     phone = VIEWPORTS["phone"]
     dossier_url = f"{base_url}/dossiers/{dossier.id}"
@@ -63,7 +63,7 @@ def test_a_parents_invitation_waits_for_the_youth_before_it_opens_anything(
     expect(stranger.get_by_text("Alleen van mij")).to_be_visible()
 
 
-def test_the_api_removes_an_owner_only_with_the_youths_yes(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_removes_an_owner_only_with_the_youths_yes(app, client, ctx) -> None:
     dossier, story = family_of_14(ctx)
     sanne = api_login(client, "sanne@example.nl")
     marieke = api_login(client, "marieke@example.nl")
@@ -106,7 +106,7 @@ def test_the_api_removes_an_owner_only_with_the_youths_yes(app, client, ctx) -> 
     assert client.get(base, headers=sanne).status_code == 404
 
 
-def test_who_may_look_lists_the_owners_when_nothing_waits(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_look_lists_the_owners_when_nothing_waits(app, client, ctx) -> None:
     from tests.e2e.test_sharing_pages import login
 
     dossier, _story = family_of_14(ctx)

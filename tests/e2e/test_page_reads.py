@@ -15,11 +15,11 @@ from tests.support import CARE_WORKER, GUARDIAN, YOUTH, youth_world
 
 
 @contextmanager
-def counted(engine) -> Iterator[dict[str, int]]:  # type: ignore[no-untyped-def]
+def counted(engine) -> Iterator[dict[str, int]]:
     """How many transactions begin while the block runs."""
     seen = {"transactions": 0}
 
-    def begin(_connection) -> None:  # type: ignore[no-untyped-def]
+    def begin(_connection) -> None:
         seen["transactions"] += 1
 
     event.listen(engine, "begin", begin)
@@ -29,7 +29,7 @@ def counted(engine) -> Iterator[dict[str, int]]:  # type: ignore[no-untyped-def]
         event.remove(engine, "begin", begin)
 
 
-def new_events(ctx, before: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def new_events(ctx, before: int) -> list[tuple[str, str]]:
     with ctx.unit_of_work() as db:
         rows = db.execute(
             select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.at, AuditEvent.seq)
@@ -37,12 +37,12 @@ def new_events(ctx, before: int) -> list[tuple[str, str]]:  # type: ignore[no-un
     return [tuple(row) for row in rows[before:]]
 
 
-def count_events(ctx) -> int:  # type: ignore[no-untyped-def]
+def count_events(ctx) -> int:
     with ctx.unit_of_work() as db:
         return len(db.scalars(select(AuditEvent.id)).all())
 
 
-def test_the_entry_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_entry_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:
     world = youth_world(ctx)
     entry = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
     browser = login(app, "sanne@example.nl")
@@ -57,7 +57,7 @@ def test_the_entry_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine,
         assert seen["transactions"] == 2, path
 
 
-def test_the_history_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_history_page_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:
     world = youth_world(ctx)
     entry = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
     browser = login(app, "sanne@example.nl")
@@ -69,7 +69,7 @@ def test_the_history_page_reads_in_one_unit_of_work_and_logs_one_read(app, engin
     assert seen["transactions"] == 2
 
 
-def test_the_revoke_question_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_revoke_question_reads_in_one_unit_of_work_and_logs_one_read(app, engine, ctx) -> None:
     world = youth_world(ctx)
     world.staff()
     world.care_worker()
@@ -83,7 +83,7 @@ def test_the_revoke_question_reads_in_one_unit_of_work_and_logs_one_read(app, en
     assert seen["transactions"] == 2
 
 
-def test_the_dossier_page_is_one_visit_with_one_event(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_dossier_page_is_one_visit_with_one_event(app, engine, ctx) -> None:
     world = youth_world(ctx)
     world.staff()
     world.care_worker()
@@ -99,7 +99,7 @@ def test_the_dossier_page_is_one_visit_with_one_event(app, engine, ctx) -> None:
         assert seen["transactions"] == 2, email
 
 
-def test_stopping_a_sharing_is_one_unit_of_work_and_one_event(app, engine, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_stopping_a_sharing_is_one_unit_of_work_and_one_event(app, engine, ctx) -> None:
     from tests.support import csrf_token
 
     world = youth_world(ctx, age=17)
@@ -120,7 +120,7 @@ def test_stopping_a_sharing_is_one_unit_of_work_and_one_event(app, engine, ctx) 
     )
 
 
-def key_versions_in_use(ctx, dossier_id, section_id) -> set[int]:  # type: ignore[no-untyped-def]
+def key_versions_in_use(ctx, dossier_id, section_id) -> set[int]:
     """The key versions the section's entry texts are sealed under."""
     with ctx.unit_of_work() as db:
         return set(
@@ -132,14 +132,14 @@ def key_versions_in_use(ctx, dossier_id, section_id) -> set[int]:  # type: ignor
         )
 
 
-def rotations_due(ctx, dossier_id) -> int:  # type: ignore[no-untyped-def]
+def rotations_due(ctx, dossier_id) -> int:
     with ctx.unit_of_work() as db:
         return len(
             db.scalars(select(RotationDue).where(RotationDue.dossier_id == dossier_id)).all()
         )
 
 
-def test_who_may_look_only_reads_and_the_next_owner_write_re_encrypts(  # type: ignore[no-untyped-def]
+def test_who_may_look_only_reads_and_the_next_owner_write_re_encrypts(
     app, engine, ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = youth_world(ctx, age=17)

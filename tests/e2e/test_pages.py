@@ -11,11 +11,11 @@ from tests.support import csrf_token, post_form, recovery_code_in, register_yout
 NEW_PASSWORD = "a brand new password"
 
 
-def english(client) -> None:  # type: ignore[no-untyped-def]
+def english(client) -> None:
     client.get("/language/en")
 
 
-def test_pages_speak_dutch_by_default_and_english_on_request(client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_speak_dutch_by_default_and_english_on_request(client) -> None:
     assert "Inloggen" in client.get("/login").get_data(as_text=True)
     response = client.get("/language/en?next=/login")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
@@ -25,13 +25,13 @@ def test_pages_speak_dutch_by_default_and_english_on_request(client) -> None:  #
     assert 'lang="nl"' in client.get("/login").get_data(as_text=True)
 
 
-def test_language_switch_only_returns_to_our_own_site(client) -> None:  # type: ignore[no-untyped-def]
+def test_language_switch_only_returns_to_our_own_site(client) -> None:
     for target in ["https://evil.example/", "//evil.example/x", "/\\evil.example"]:
         response = client.get("/language/en", query_string={"next": target})
         assert response.headers["Location"] == "/"
 
 
-def test_a_youth_registers_saves_the_code_and_logs_back_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_youth_registers_saves_the_code_and_logs_back_in(client) -> None:
     english(client)
     response = post_form(
         client,
@@ -81,7 +81,7 @@ def test_a_youth_registers_saves_the_code_and_logs_back_in(client) -> None:  # t
     assert logged_in.status_code == 302 and logged_in.headers["Location"] == "/start"
 
 
-def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client) -> None:  # type: ignore[no-untyped-def]
+def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client) -> None:
     english(client)
     response = post_form(
         client,
@@ -104,7 +104,7 @@ def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client) 
     assert client.get_cookie(COOKIE_NAME) is None
 
 
-def test_mismatched_passwords_are_caught_before_anything_is_stored(client) -> None:  # type: ignore[no-untyped-def]
+def test_mismatched_passwords_are_caught_before_anything_is_stored(client) -> None:
     english(client)
     page = post_form(
         client,
@@ -123,7 +123,7 @@ def test_mismatched_passwords_are_caught_before_anything_is_stored(client) -> No
     )
 
 
-def test_wrong_password_gives_one_message_whether_or_not_the_account_exists(client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_gives_one_message_whether_or_not_the_account_exists(client) -> None:
     register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     english(client)
@@ -138,7 +138,7 @@ def test_wrong_password_gives_one_message_whether_or_not_the_account_exists(clie
     assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
 
 
-def test_reset_password_with_recovery_code_then_log_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_reset_password_with_recovery_code_then_log_in(client) -> None:
     code = register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     english(client)
@@ -167,7 +167,7 @@ def test_reset_password_with_recovery_code_then_log_in(client) -> None:  # type:
     )
 
 
-def test_a_wrong_recovery_code_is_refused_plainly(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_recovery_code_is_refused_plainly(client) -> None:
     register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     english(client)
@@ -184,7 +184,7 @@ def test_a_wrong_recovery_code_is_refused_plainly(client) -> None:  # type: igno
     assert "That e-mail address and recovery code do not match an account." in page
 
 
-def test_change_password_and_log_out_everywhere(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_change_password_and_log_out_everywhere(app, client) -> None:
     register_youth(client)
     other_device = app.test_client()
     post_form(other_device, "/login", {"email": "sanne@example.nl", "password": PASSWORD})
@@ -220,7 +220,7 @@ def test_change_password_and_log_out_everywhere(app, client) -> None:  # type: i
     assert other_device.get("/start").status_code == 302
 
 
-def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None:
     from dossier.services import accounts
 
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Fatima", "admin"))
@@ -262,7 +262,7 @@ def test_professional_waits_until_the_admin_verifies(app, client, ctx) -> None: 
     assert "We still need to check" not in client.get("/start").get_data(as_text=True)
 
 
-def test_forms_without_csrf_token_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_forms_without_csrf_token_are_refused(client) -> None:
     response = client.post("/login", data={"email": "a@example.nl", "password": PASSWORD})
     assert response.status_code == 400
     assert "form has expired" in response.get_data(as_text=True) or "verlopen" in response.get_data(
@@ -270,7 +270,7 @@ def test_forms_without_csrf_token_are_refused(client) -> None:  # type: ignore[n
     )
 
 
-def test_login_redirects_only_to_our_own_pages(client) -> None:  # type: ignore[no-untyped-def]
+def test_login_redirects_only_to_our_own_pages(client) -> None:
     register_youth(client)
     post_form(client, "/logout", {}, form_page="/start")
     token = csrf_token(client, "/login")

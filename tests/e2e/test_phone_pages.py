@@ -29,7 +29,7 @@ SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 REPORT_BODY = "Sanne vertelde over school en thuis.\n\nWe spraken af elke week te praten."
 
 
-def world_of_sanne(ctx, sections: tuple[str, ...] = ("care",)) -> tuple[World, dict[str, object]]:  # type: ignore[no-untyped-def]
+def world_of_sanne(ctx, sections: tuple[str, ...] = ("care",)) -> tuple[World, dict[str, object]]:
     world = youth_world(ctx)
     world.staff()
     anne = world.care_worker()
@@ -55,7 +55,7 @@ def no_seconds(page: Page) -> None:
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_her_entries_come_first_on_the_dossier_page(
     browser: Browser, base_url: str, ctx, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     world, _ = world_of_sanne(ctx)
     viewport = VIEWPORTS[device]
     page = log_in(browser, base_url, viewport, YOUTH)
@@ -117,7 +117,7 @@ def test_her_entries_come_first_on_the_dossier_page(
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_the_entry_text_comes_first_and_one_correction_at_a_time(
     browser: Browser, base_url: str, ctx, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     world, made = world_of_sanne(ctx)
     viewport = VIEWPORTS[device]
     url = f"{base_url}/dossiers/{world.dossier.id}/entries/{made['report']}"
@@ -185,7 +185,7 @@ def test_the_entry_text_comes_first_and_one_correction_at_a_time(
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_a_care_workers_entry_starts_in_a_section_shared_with_her(
     browser: Browser, base_url: str, ctx, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     world, _ = world_of_sanne(ctx, sections=("my_story", "care"))
     anne = log_in(browser, base_url, VIEWPORTS[device], CARE_WORKER)
     new = f"{base_url}/dossiers/{world.dossier.id}/entries/new"
@@ -226,7 +226,7 @@ def register_from(page: Page, name: str, email: str) -> None:
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_an_invitation_link_says_who_invites_to_what_and_keeps_its_code(
     browser: Browser, base_url: str, ctx, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     world, _ = world_of_sanne(ctx)
     viewport = VIEWPORTS[device]
     link = sharing.share(

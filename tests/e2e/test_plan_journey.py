@@ -40,7 +40,7 @@ def _mark(page: Page, number: int, agrees: bool, reason: str = "") -> None:
     expect(page.get_by_role("status").first).to_be_visible()
 
 
-def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_three_people_make_a_plan_together(browser: Browser, base_url: str, keyed, clock) -> None:
     ctx = keyed  # the worker checkpoints the log, which needs the audit key
     world = youth_world(ctx, age=14)
     world.staff()

@@ -13,7 +13,7 @@ from tests.e2e.test_dossier_pages import login
 from tests.support import CARE_WORKER, GUARDIAN, youth_world
 
 
-def test_the_start_page_links_plan_news_to_the_plan(app, keyed: Context) -> None:  # type: ignore[no-untyped-def]
+def test_the_start_page_links_plan_news_to_the_plan(app, keyed: Context) -> None:
     world = youth_world(keyed)
     world.staff()
     anne = world.care_worker()

@@ -9,14 +9,14 @@ from tests.e2e.test_dossier_pages import login, setup_people
 from tests.support import post_form
 
 
-def _dossier(parent) -> str:  # type: ignore[no-untyped-def]
+def _dossier(parent) -> str:
     created = post_form(
         parent, "/dossiers/new", {"subject_name": "Lotte", "subject_birth_date": "2017-05-01"}
     )
     return created.headers["Location"]
 
 
-def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:
     setup_people(client, ctx)
     parent = login(app, "marieke@example.nl")
     dossier_url = _dossier(parent)
@@ -113,7 +113,7 @@ def test_a_parent_makes_the_plan_of_her_child(app, client, ctx) -> None:  # type
     assert "Partly reached: Soms" in parent.get(dossier_url + "/plan").get_data(as_text=True)
 
 
-def test_numbers_in_paths_and_forms_that_name_no_version(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_in_paths_and_forms_that_name_no_version(app, client, ctx) -> None:
     """A version number beyond what a column holds, or a "digit" such as ², is no version: a
     404 or the form again, never an error page."""
     setup_people(client, ctx)
@@ -137,7 +137,7 @@ def test_numbers_in_paths_and_forms_that_name_no_version(app, client, ctx) -> No
     assert "Beter slapen" in parent.get(dossier_url + "/plan").get_data(as_text=True)
 
 
-def test_a_no_without_a_reason_keeps_her_words_and_says_why(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_no_without_a_reason_keeps_her_words_and_says_why(app, client, ctx) -> None:
     setup_people(client, ctx)
     parent = login(app, "marieke@example.nl")
     dossier_url = _dossier(parent)

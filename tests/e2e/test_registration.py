@@ -42,7 +42,7 @@ def _shape(response: Any) -> tuple[int, str, dict[str, type], set[str]]:
     return response.status_code, response.mimetype, {k: type(v) for k, v in body.items()}, headers
 
 
-def test_the_api_answers_a_taken_address_like_a_new_one(client, mails) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_a_taken_address_like_a_new_one(client, mails) -> None:
     new = _register(client, "noor@example.nl", "youth")
     taken = _register(client, "Noor@Example.nl", "parent", OTHER_PASSWORD)
     assert _shape(new) == _shape(taken) and new.status_code == 201
@@ -103,7 +103,7 @@ def _cookie_shape(response: Any) -> tuple[str, tuple[str, ...]]:
     return name.split("=")[0], tuple(sorted(a.split("=")[0].lower() for a in attributes))
 
 
-def test_the_page_answers_a_taken_address_like_a_new_one(app, mails) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_answers_a_taken_address_like_a_new_one(app, mails) -> None:
     first, second = app.test_client(), app.test_client()
     new = _page(first, "noor@example.nl", PASSWORD)
     taken = _page(second, "noor@example.nl", OTHER_PASSWORD)

@@ -13,7 +13,7 @@ from tests.support import post_form, youth_world
 MENTOR = "joris@example.nl"
 
 
-def test_a_mentor_asks_with_the_code_and_both_owners_say_yes(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_mentor_asks_with_the_code_and_both_owners_say_yes(app, client, ctx) -> None:
     world = youth_world(ctx)
     world.staff()
     world.care_worker(MENTOR, "Joris", "Het College")
@@ -74,7 +74,7 @@ def test_a_mentor_asks_with_the_code_and_both_owners_say_yes(app, client, ctx) -
     )
 
 
-def test_an_unchecked_care_worker_cannot_ask(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_an_unchecked_care_worker_cannot_ask(app, client, ctx) -> None:
     world = youth_world(ctx)
     world.staff()
     accounts.register(
@@ -104,7 +104,7 @@ def test_an_unchecked_care_worker_cannot_ask(app, client, ctx) -> None:  # type:
     assert answer.status_code == 403
 
 
-def test_asking_again_and_again_is_slowed_down(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_asking_again_and_again_is_slowed_down(app, client, ctx) -> None:
     """Nobody tries codes by the hundred: after a few requests in an hour, the next waits."""
     world = youth_world(ctx)
     world.staff()
@@ -128,7 +128,7 @@ def test_asking_again_and_again_is_slowed_down(app, client, ctx) -> None:  # typ
     assert answers[:5] == [302] * 5 and answers[5] == 429
 
 
-def test_the_sections_are_checkboxes_that_keep_their_choice(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_sections_are_checkboxes_that_keep_their_choice(app, client, ctx) -> None:
     world = youth_world(ctx)
     world.staff()
     world.care_worker(MENTOR, "Joris", "Het College")

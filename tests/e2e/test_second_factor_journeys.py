@@ -49,7 +49,7 @@ def add_app(page: Page, clock: Clock, name: str) -> str:
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_an_admin_sets_up_a_second_step_before_anything_else(  # type: ignore[no-untyped-def]
+def test_an_admin_sets_up_a_second_step_before_anything_else(
     browser: Browser, base_url: str, ctx, clock, strict, device: str
 ) -> None:
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
@@ -69,7 +69,7 @@ def test_an_admin_sets_up_a_second_step_before_anything_else(  # type: ignore[no
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
-def test_a_professional_logs_in_with_password_and_code(  # type: ignore[no-untyped-def]
+def test_a_professional_logs_in_with_password_and_code(
     browser: Browser, base_url: str, app, clock, device: str
 ) -> None:
     api_register(app.test_client(), "anne@example.nl", role="professional")
@@ -90,7 +90,7 @@ def test_a_professional_logs_in_with_password_and_code(  # type: ignore[no-untyp
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hoi")
 
 
-def test_a_youth_adds_a_passkey_and_uses_it_as_second_step(  # type: ignore[no-untyped-def]
+def test_a_youth_adds_a_passkey_and_uses_it_as_second_step(
     browser: Browser, base_url: str, app
 ) -> None:
     # A passkey belongs to a host name; Chromium takes none for an IP address.
@@ -127,7 +127,7 @@ def test_a_youth_adds_a_passkey_and_uses_it_as_second_step(  # type: ignore[no-u
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hoi")
 
 
-def test_an_admin_sets_up_a_passkey_before_anything_else(  # type: ignore[no-untyped-def]
+def test_an_admin_sets_up_a_passkey_before_anything_else(
     browser: Browser, base_url: str, ctx, strict
 ) -> None:
     site = base_url.replace("127.0.0.1", "localhost")  # a passkey needs a host name

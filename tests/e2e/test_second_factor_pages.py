@@ -75,7 +75,7 @@ def events(engine: Any, action: Action) -> int:
         )
 
 
-def test_a_youth_adds_an_app_and_then_logs_in_with_password_and_code(app, clock, engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_youth_adds_an_app_and_then_logs_in_with_password_and_code(app, clock, engine) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
     assert "Log in in two steps" in client.get("/account").get_data(as_text=True)
@@ -96,7 +96,7 @@ def test_a_youth_adds_an_app_and_then_logs_in_with_password_and_code(app, clock,
     assert events(engine, Action.ACCOUNT_LOGIN_SECOND_STEP) == 1  # the wrong code, denied
 
 
-def test_a_code_works_once(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_works_once(app, clock) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
     secret = add_app(client, clock)
@@ -108,7 +108,7 @@ def test_a_code_works_once(app, clock) -> None:  # type: ignore[no-untyped-def]
     assert post_form(second, "/login/code", {"code": code}).status_code == 401
 
 
-def test_half_logged_in_reaches_nothing(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_half_logged_in_reaches_nothing(app, clock) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
     add_app(client, clock)
@@ -124,7 +124,7 @@ def test_half_logged_in_reaches_nothing(app, clock) -> None:  # type: ignore[no-
     assert me.status_code == 401
 
 
-def test_too_many_wrong_codes_end_the_login(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_wrong_codes_end_the_login(app, clock) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
     secret = add_app(client, clock)
@@ -141,7 +141,7 @@ def test_too_many_wrong_codes_end_the_login(app, clock) -> None:  # type: ignore
     assert half.get("/start").status_code == 302  # not logged in: the password comes first again
 
 
-def test_the_recovery_code_is_the_way_back(app, clock, engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_recovery_code_is_the_way_back(app, clock, engine) -> None:
     client = app.test_client()
     client.get("/language/en")
     code = register_youth(client)
@@ -162,7 +162,7 @@ def test_the_recovery_code_is_the_way_back(app, clock, engine) -> None:  # type:
     assert answer.headers["Location"] == "/start"
 
 
-def test_the_api_asks_for_the_second_step(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_asks_for_the_second_step(app, clock) -> None:
     api = app.test_client()
     api_register(api, "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
@@ -199,7 +199,7 @@ def test_the_api_asks_for_the_second_step(app, clock) -> None:  # type: ignore[n
     assert used.status_code == 401  # the pending token was spent
 
 
-def test_staff_set_up_a_second_step_before_anything_else(app, ctx, clock, strict) -> None:  # type: ignore[no-untyped-def]
+def test_staff_set_up_a_second_step_before_anything_else(app, ctx, clock, strict) -> None:
     accounts.create_staff(ctx, accounts.NewAccount("admin@example.nl", PASSWORD, "Admin", "admin"))
     client, answer = log_in(app, "admin@example.nl")
     assert answer.headers["Location"] == "/start"
@@ -240,19 +240,19 @@ def login_actor_after(app: Any, ctx: Context, email: str) -> Any:
         return Actor(user.id, user.role, user.display_name, user.email, True, user.id, "web", b"")
 
 
-def test_youth_and_family_are_never_made_to(app, ctx, strict) -> None:  # type: ignore[no-untyped-def]
+def test_youth_and_family_are_never_made_to(app, ctx, strict) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     client, _ = log_in(app, "sanne@example.nl")
     assert client.get("/start").status_code == 200
 
 
-def test_professionals_must_where_the_organisation_asks(app, ctx, strict) -> None:  # type: ignore[no-untyped-def]
+def test_professionals_must_where_the_organisation_asks(app, ctx, strict) -> None:
     api_register(app.test_client(), "anne@example.nl", role="professional")
     client, _ = log_in(app, "anne@example.nl")
     assert client.get("/start").headers["Location"] == "/account/second-step"
 
 
-def test_two_admins_reset_a_staff_members_second_step(app, ctx, clock, engine) -> None:  # type: ignore[no-untyped-def]
+def test_two_admins_reset_a_staff_members_second_step(app, ctx, clock, engine) -> None:
     for name in ("admin", "beheer", "auditor"):
         role = "auditor" if name == "auditor" else "admin"
         accounts.create_staff(
@@ -303,7 +303,7 @@ def fixed(app: Any, keys_dir: Any) -> Context:
     )
 
 
-def test_codes_by_a_fixed_clock(app, fixed: Context) -> None:  # type: ignore[no-untyped-def]
+def test_codes_by_a_fixed_clock(app, fixed: Context) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     sanne = login_actor(fixed, "sanne@example.nl")
     setup = second_factors.start_app(fixed, sanne)
@@ -328,7 +328,7 @@ def test_codes_by_a_fixed_clock(app, fixed: Context) -> None:  # type: ignore[no
     assert sessions.authenticate(fixed, ticket.token, SessionKind.WEB) is not None
 
 
-def test_adding_or_removing_a_second_step_ends_the_other_sessions(app, clock) -> None:  # type: ignore[no-untyped-def]
+def test_adding_or_removing_a_second_step_ends_the_other_sessions(app, clock) -> None:
     api_register(app.test_client(), "sanne@example.nl")
     laptop, _ = log_in(app, "sanne@example.nl")
     phone, _ = log_in(app, "sanne@example.nl")
@@ -348,7 +348,7 @@ def test_adding_or_removing_a_second_step_ends_the_other_sessions(app, clock) ->
     assert again.get("/start").status_code == 302 and phone.get("/start").status_code == 200
 
 
-def test_an_emergency_officer_must_even_where_professionals_need_not(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_an_emergency_officer_must_even_where_professionals_need_not(app, ctx) -> None:
     """Staff's rule only: a checked professional who holds a share of the emergency key sets up
     a second step first; a colleague who holds none does not."""
     from dossier.services import emergency

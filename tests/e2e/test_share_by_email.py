@@ -22,7 +22,7 @@ def outbox(monkeypatch: pytest.MonkeyPatch) -> list[Mail]:
     return sent
 
 
-def owner_with_a_dossier(ctx):  # type: ignore[no-untyped-def]
+def owner_with_a_dossier(ctx):
     today = ctx.now().date()
     born = today.replace(year=today.year - 17) - timedelta(days=3)
     accounts.register(
@@ -33,7 +33,7 @@ def owner_with_a_dossier(ctx):  # type: ignore[no-untyped-def]
     return dossier
 
 
-def people(ctx) -> None:  # type: ignore[no-untyped-def]
+def people(ctx) -> None:
     accounts.register(ctx, accounts.NewAccount("mentor@example.nl", PASSWORD, "Mentor", "parent"))
     accounts.register(
         ctx,
@@ -56,7 +56,7 @@ ADDRESSES = ["mentor@example.nl", "nobody@example.nl", "auditor@example.nl", "ne
 
 def test_the_owner_gets_the_same_answer_for_every_address(
     app, client, ctx, outbox: list[Mail]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     dossier = owner_with_a_dossier(ctx)
     people(ctx)
     headers = api_login(client, "daan@example.nl")
@@ -115,7 +115,7 @@ def test_the_owner_gets_the_same_answer_for_every_address(
 
 def test_the_share_page_answers_alike_for_an_account_and_a_stranger(
     app, client, ctx, outbox: list[Mail]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.e2e.test_sharing_pages import login
     from tests.support import post_form
 

@@ -10,14 +10,14 @@ from tests.conftest import PASSWORD
 from tests.support import GUARDIAN, YOUTH, api_login, api_register, post_form, youth_world
 
 
-def login(app, email: str):  # type: ignore[no-untyped-def]
+def login(app, email: str):
     client = app.test_client()
     client.get("/language/en")
     assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
     return client
 
 
-def setup(app, ctx):  # type: ignore[no-untyped-def]
+def setup(app, ctx):
     """Sanne (14) and her mother Marieke own Sanne's dossier; Anne is a checked care worker.
     Sanne and Marieke are logged in, in English."""
     world = youth_world(ctx)
@@ -27,7 +27,7 @@ def setup(app, ctx):  # type: ignore[no-untyped-def]
     return sanne, marieke, f"/dossiers/{world.dossier.id}"
 
 
-def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:
     sanne, marieke, dossier_url = setup(app, ctx)
     share_page = sanne.get(dossier_url + "/share").get_data(as_text=True)
     care = re.search(
@@ -90,7 +90,7 @@ def test_share_wait_for_the_parent_then_revoke(app, client, ctx) -> None:  # typ
     assert "Marieke stopped sharing Care with you." in anne.get("/start").get_data(as_text=True)
 
 
-def test_share_link_for_someone_new(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_share_link_for_someone_new(app, client, ctx) -> None:
     sanne, marieke, dossier_url = setup(app, ctx)
     share_page = sanne.get(dossier_url + "/share").get_data(as_text=True)
     family = re.search(
@@ -126,7 +126,7 @@ def test_share_link_for_someone_new(app, client, ctx) -> None:  # type: ignore[n
     assert "<strong>tante</strong>" in access_page
 
 
-def test_sharing_api(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_sharing_api(app, client, ctx) -> None:
     _sanne_page, _marieke_page, dossier_url = setup(app, ctx)
     dossier_id = dossier_url.rsplit("/", 1)[1]
     sanne, marieke = api_login(client, "sanne@example.nl"), api_login(client, "marieke@example.nl")
@@ -177,7 +177,7 @@ def test_sharing_api(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
     assert again.status_code == 409
 
 
-def test_approving_a_sharing_that_no_longer_waits_says_so(app, shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_approving_a_sharing_that_no_longer_waits_says_so(app, shared_world) -> None:
     marieke = login(app, "marieke@example.nl")
     dossier_url = f"/dossiers/{shared_world['dossier']}"
     approved = post_form(

@@ -27,13 +27,13 @@ def world(ctx: Context) -> World:
     return make_world(ctx)
 
 
-def _logged_in(app, email: str):  # type: ignore[no-untyped-def]
+def _logged_in(app, email: str):
     client = app.test_client()
     assert post_form(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
     return client
 
 
-def test_a_correction_request_page_says_not_signed_or_cannot_be_trusted(app, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_a_correction_request_page_says_not_signed_or_cannot_be_trusted(app, world: World) -> None:
     w = world
     entry_page = f"/dossiers/{w.dossier}/entries/{w.report}"
     api_entry = f"/api/v1/dossiers/{w.dossier}/entries/{w.report}"
@@ -73,7 +73,7 @@ def test_a_correction_request_page_says_not_signed_or_cannot_be_trusted(app, wor
     assert "Oude vraag" not in str(asked)
 
 
-def test_a_grant_message_that_does_not_verify_is_not_shown(app, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_a_grant_message_that_does_not_verify_is_not_shown(app, world: World) -> None:
     w = world
     client = _logged_in(app, "anne@example.nl")
     assert "Fijn dat je meekijkt" in client.get(f"/dossiers/{w.dossier}").get_data(as_text=True)

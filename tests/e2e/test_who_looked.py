@@ -81,7 +81,7 @@ def lines(html: str) -> list[str]:
 # --- the page, over HTTP ---------------------------------------------------------------------
 
 
-def test_others_first_one_line_per_visit_her_own_when_she_asks(app, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_others_first_one_line_per_visit_her_own_when_she_asks(app, keyed, clock) -> None:
     looked = looked_world(keyed, clock)
     sanne = page_login(app, YOUTH)
     url = f"/dossiers/{looked.dossier}"
@@ -110,7 +110,7 @@ def test_others_first_one_line_per_visit_her_own_when_she_asks(app, keyed, clock
     assert f"/log?person={me}&amp;mine=1" in herself
 
 
-def test_the_page_speaks_dutch(app, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_speaks_dutch(app, keyed, clock) -> None:
     looked = looked_world(keyed, clock)
     sanne = page_login(app, YOUTH)
     sanne.get("/language/nl")
@@ -121,7 +121,7 @@ def test_the_page_speaks_dutch(app, keyed, clock) -> None:  # type: ignore[no-un
     assert "Laat ook zien wat ik zelf opende" in html
 
 
-def test_a_visit_ends_after_a_pause_and_changes_stay_lines_of_their_own(app, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_visit_ends_after_a_pause_and_changes_stay_lines_of_their_own(app, keyed, clock) -> None:
     looked = looked_world(keyed, clock)
     anne = login_actor(keyed, CARE_WORKER)
     pages.entry_page(keyed, anne, looked.dossier, looked.care[0])
@@ -140,7 +140,7 @@ def test_a_visit_ends_after_a_pause_and_changes_stay_lines_of_their_own(app, key
     )
 
 
-def test_her_mother_counts_on_the_start_page_and_the_dossier(app, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_her_mother_counts_on_the_start_page_and_the_dossier(app, keyed, clock) -> None:
     looked = looked_world(keyed, clock)
     sanne = page_login(app, YOUTH)
     start = sanne.get("/start").get_data(as_text=True)
@@ -161,7 +161,7 @@ def test_her_mother_counts_on_the_start_page_and_the_dossier(app, keyed, clock) 
     assert not any(line.startswith("Marieke") for line in hers)
 
 
-def test_the_api_still_lists_every_event(client, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_still_lists_every_event(client, keyed, clock) -> None:
     looked = looked_world(keyed, clock)
     sanne = api_login(client, YOUTH)
     log = client.get(f"/api/v1/dossiers/{looked.dossier}/access-log", headers=sanne).get_json()
@@ -184,7 +184,7 @@ def test_the_api_still_lists_every_event(client, keyed, clock) -> None:  # type:
     assert any(i["actor_name"] == "Sanne" for i in everything["items"])  # her own as before
 
 
-def test_the_auditor_reads_every_action_and_outcome_in_dutch(app, keyed, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_auditor_reads_every_action_and_outcome_in_dutch(app, keyed, clock) -> None:
     looked_world(keyed, clock)
     auditor = page_login(app, AUDITOR)
     auditor.get("/language/nl")
@@ -205,7 +205,7 @@ def test_the_auditor_reads_every_action_and_outcome_in_dutch(app, keyed, clock) 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_who_looked_in_the_browser(
     browser: Browser, base_url: str, keyed, clock, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     looked = looked_world(keyed, clock)
     viewport = VIEWPORTS[device]
     page = log_in(browser, base_url, viewport, YOUTH)
@@ -247,7 +247,7 @@ def test_who_looked_in_the_browser(
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 def test_the_auditors_console_on_a_phone(
     browser: Browser, base_url: str, keyed, clock, device: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     looked_world(keyed, clock)
     page = log_in(browser, base_url, VIEWPORTS[device], AUDITOR)
     page.goto(base_url + "/audit?outcome=success")

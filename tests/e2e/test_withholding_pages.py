@@ -28,7 +28,7 @@ PASSAGE = "Moeder woont nu op een geheim adres in Zeist."
 REASON = "Dit beschermt de moeder."
 
 
-def _world(ctx) -> tuple[World, str]:  # type: ignore[no-untyped-def]
+def _world(ctx) -> tuple[World, str]:
     world = youth_world(ctx)
     world.staff()
     world.care_worker()
@@ -41,7 +41,7 @@ def _world(ctx) -> tuple[World, str]:  # type: ignore[no-untyped-def]
     return world, f"/dossiers/{world.dossier.id}/entries/{entry}"
 
 
-def test_a_part_kept_from_the_father_from_the_form_to_the_answer(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_part_kept_from_the_father_from_the_form_to_the_answer(app, ctx) -> None:
     _, entry = _world(ctx)
     anne = login(app, CARE_WORKER)
     assert "Keep a part from someone" in anne.get(entry).get_data(as_text=True)
@@ -107,7 +107,7 @@ def test_a_part_kept_from_the_father_from_the_form_to_the_answer(app, ctx) -> No
     assert "Pieter answered your objection" in marco.get("/start").get_data(as_text=True)
 
 
-def test_only_the_author_who_is_a_care_worker_sees_the_form(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_author_who_is_a_care_worker_sees_the_form(app, ctx) -> None:
     _, entry = _world(ctx)
     for email, status in (
         ("sanne@example.nl", 403),
@@ -122,7 +122,7 @@ def test_only_the_author_who_is_a_care_worker_sees_the_form(app, ctx) -> None:  
             assert "Keep a part from someone" not in client.get(entry).get_data(as_text=True)
 
 
-def test_the_copy_of_a_mother_it_is_kept_from_leaves_it_out_and_says_so(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_copy_of_a_mother_it_is_kept_from_leaves_it_out_and_says_so(app, ctx) -> None:
     world, entry = _world(ctx)
     entry_id = entry.rsplit("/", 1)[1]
     withholding.withhold(
@@ -148,7 +148,7 @@ def test_the_copy_of_a_mother_it_is_kept_from_leaves_it_out_and_says_so(app, ctx
     assert "geheim adres in Zeist" in sanne and "Kept from Marieke" in sanne
 
 
-def test_the_api_shows_the_part_to_its_readers_and_the_placeholder_to_the_father(app, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_shows_the_part_to_its_readers_and_the_placeholder_to_the_father(app, ctx) -> None:
     world, entry = _world(ctx)
     entry_id = uuid.UUID(entry.rsplit("/", 1)[1])
     withholding.withhold(

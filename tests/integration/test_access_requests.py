@@ -130,7 +130,7 @@ def test_asking_tells_nothing_about_who_has_a_dossier(asking: dict[str, Any]) ->
 
 def test_a_new_code_replaces_the_old_one_and_requests_end_after_14_days(
     asking: dict[str, Any], clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     w = asking
     ctx, sanne, dossier = w["ctx"], w["sanne"], w["dossier"]
     old = access_requests.new_request_code(ctx, sanne, dossier)

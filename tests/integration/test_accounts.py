@@ -130,7 +130,7 @@ def test_a_registration_that_loses_a_race_for_its_address_answers_alike(
     real = module._holder_of
     missed: list[str] = []
 
-    def not_yet_committed(db, email):  # type: ignore[no-untyped-def]
+    def not_yet_committed(db, email):
         if not missed:
             missed.append(email)
             return None
@@ -172,7 +172,7 @@ def test_wrong_password_and_unknown_address_fail_alike_and_are_logged(ctx: Conte
     assert actions(ctx)[-2:] == [("account.login", "denied"), ("account.login", "denied")]
 
 
-def test_sessions_expire_when_idle_and_at_their_end(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_expire_when_idle_and_at_their_end(ctx: Context, clock) -> None:
     accounts.register(ctx, youth())
     ticket = sessions.log_in(ctx, "sanne@example.nl", PASSWORD, SessionKind.WEB)
     clock.advance(minutes=ctx.settings.session_idle_minutes - 1)
@@ -322,10 +322,10 @@ def test_staff_accounts_only_for_admin_and_auditor(ctx: Context) -> None:
         assert db.scalar(select(User.role)) == "auditor"
 
 
-def test_a_failure_midway_leaves_no_half_account(ctx: Context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failure_midway_leaves_no_half_account(ctx: Context, monkeypatch) -> None:
     import dossier.services.accounts as module
 
-    def broken_append(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def broken_append(*_args, **_kwargs):
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(module, "append", broken_append)
@@ -355,7 +355,7 @@ def test_key_derivations_are_capped_and_a_full_house_says_busy(ctx: Context) -> 
     assert sessions.log_in(tight, "sanne@example.nl", PASSWORD, SessionKind.WEB).token
 
 
-def test_a_busy_login_is_a_503_with_retry_after(app, client, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_busy_login_is_a_503_with_retry_after(app, client, ctx) -> None:
     from dossier.services import kdf
 
     accounts.register(ctx, youth())

@@ -87,7 +87,7 @@ def events(w: dict[str, Any], action: Action) -> list[AuditEvent]:
         return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_asked_by_code_both_owners_read_it_and_say_yes(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_asked_by_code_both_owners_read_it_and_say_yes(client, w) -> None:
     assert client.get(w["code"], headers=w["as_sanne"]).get_json() == {"code": None}
     code = new_code(client, w)
     assert client.get(w["code"], headers=w["as_marieke"]).get_json() == {"code": code}
@@ -131,7 +131,7 @@ def test_asked_by_code_both_owners_read_it_and_say_yes(client, w) -> None:  # ty
     assert again.status_code == 409 and again.mimetype == PROBLEM
 
 
-def test_asked_by_address_only_that_owner_answers_and_says_no(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_asked_by_address_only_that_owner_answers_and_says_no(client, w) -> None:
     request_id = ask(client, w, owner_email="Marieke@Example.nl").get_json()["id"]
     [waiting] = listed(client, w, "as_marieke")
     assert waiting["id"] == request_id and waiting["by_code"] is False
@@ -145,7 +145,7 @@ def test_asked_by_address_only_that_owner_answers_and_says_no(client, w) -> None
     assert decide(client, w, "as_marieke", request_id, True).status_code == 409
 
 
-def test_asking_tells_nothing_about_who_has_a_dossier(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_asking_tells_nothing_about_who_has_a_dossier(client, w) -> None:
     real = new_code(client, w)
     tries = [
         {"code": real},
@@ -168,7 +168,7 @@ def test_asking_tells_nothing_about_who_has_a_dossier(client, w) -> None:  # typ
     assert len(listed(client, w, "as_marieke")) == 2  # by code, and by her address
 
 
-def test_who_may_not_ask_is_refused(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_not_ask_is_refused(client, w) -> None:
     person(
         w["ctx"], "nieuw@example.nl", "professional", "Nieuw", organisation="X",
         registration_number="654321",
@@ -202,14 +202,14 @@ def test_who_may_not_ask_is_refused(client, w) -> None:  # type: ignore[no-untyp
         ({"owner_email": "marieke@example.nl", "extra": 1}, {"extra"}),
     ],
 )
-def test_bad_fields_are_a_422_naming_each_and_nothing_is_asked(client, w, given, fields) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fields_are_a_422_naming_each_and_nothing_is_asked(client, w, given, fields) -> None:
     refused = ask(client, w, **given)
     assert refused.status_code == 422 and refused.mimetype == PROBLEM
     assert set(refused.get_json()["errors"]) == fields
     assert mine(client, w) == []
 
 
-def test_only_owners_read_requests_and_the_code_and_strangers_learn_nothing(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_only_owners_read_requests_and_the_code_and_strangers_learn_nothing(client, w) -> None:
     code = new_code(client, w)
     request_id = ask(client, w, code=code).get_json()["id"]
     made_up = w["requests"].replace(str(w["dossier"]), MADE_UP)
@@ -230,7 +230,7 @@ def test_only_owners_read_requests_and_the_code_and_strangers_learn_nothing(clie
     assert client.get(w["code"], headers=w["as_sanne"]).get_json() == {"code": code}
 
 
-def test_a_new_code_stops_the_old_one(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_code_stops_the_old_one(client, w) -> None:
     old = new_code(client, w)
     new = new_code(client, w)
     assert old != new
@@ -241,7 +241,7 @@ def test_a_new_code_stops_the_old_one(client, w) -> None:  # type: ignore[no-unt
     assert len(listed(client, w, "as_sanne")) == 1
 
 
-def test_a_request_nobody_answered_ends_and_cannot_be_answered(client, w, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_nobody_answered_ends_and_cannot_be_answered(client, w, clock) -> None:
     request_id = ask(client, w, owner_email="marieke@example.nl").get_json()["id"]
     clock.advance(days=14, seconds=1)
     w["as_joris"] = api_login(client, MENTOR)  # tokens of 14 days ago have ended
@@ -252,7 +252,7 @@ def test_a_request_nobody_answered_ends_and_cannot_be_answered(client, w, clock)
     assert ended.status_code == 409 and ended.mimetype == PROBLEM
 
 
-def test_each_read_logs_one_event(client, w) -> None:  # type: ignore[no-untyped-def]
+def test_each_read_logs_one_event(client, w) -> None:
     new_code(client, w)
     ask(client, w, owner_email="marieke@example.nl")
     for path, action in (
@@ -269,7 +269,7 @@ def test_each_read_logs_one_event(client, w) -> None:  # type: ignore[no-untyped
         ]
 
 
-def test_the_document_lists_every_path_with_its_schemas(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_document_lists_every_path_with_its_schemas(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     paths = document["paths"]
     assert set(paths["/access-requests"]) >= {"get", "post"}

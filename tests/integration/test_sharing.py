@@ -23,14 +23,14 @@ from tests.integration.test_secrets_at_rest import dump_database
 from tests.support import person, years_ago, youth_world
 
 
-def login(ctx: Context, email: str):  # type: ignore[no-untyped-def]
+def login(ctx: Context, email: str):
     ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
     found = sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
     assert found is not None
     return found
 
 
-def professional(ctx: Context, email: str = "anne@example.nl"):  # type: ignore[no-untyped-def]
+def professional(ctx: Context, email: str = "anne@example.nl"):
     person(
         ctx,
         email,
@@ -43,7 +43,7 @@ def professional(ctx: Context, email: str = "anne@example.nl"):  # type: ignore[
     return login(ctx, email)
 
 
-def key_versions(ctx: Context, dossier_id, section_id) -> list[int]:  # type: ignore[no-untyped-def]
+def key_versions(ctx: Context, dossier_id, section_id) -> list[int]:
     """The versions of a section's key that still exist."""
     with ctx.unit_of_work() as db:
         return list(
@@ -55,11 +55,11 @@ def key_versions(ctx: Context, dossier_id, section_id) -> list[int]:  # type: ig
         )
 
 
-def section(dossier, name: str):  # type: ignore[no-untyped-def]
+def section(dossier, name: str):
     return next(s.id for s in dossier.sections if s.default_name == name)
 
 
-def readable(ctx: Context, who, dossier_id) -> bool:  # type: ignore[no-untyped-def]
+def readable(ctx: Context, who, dossier_id) -> bool:
     try:
         entries.list_entries(ctx, who, dossier_id, entries.Filters())
     except NotFound:
@@ -118,12 +118,12 @@ def test_a_youth_of_14_and_her_parent_share_care_then_the_parent_revokes(ctx: Co
         assert verify_chain(db, chain_for(dossier.id)) is None
 
 
-def _notices(ctx: Context, who):  # type: ignore[no-untyped-def]
+def _notices(ctx: Context, who):
     with ctx.unit_of_work() as db:
         return db.scalars(select(Notice).where(Notice.user_id == who.user_id)).all()
 
 
-def test_a_youth_of_17_shares_family_with_her_aunt_for_a_month(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_youth_of_17_shares_family_with_her_aunt_for_a_month(ctx: Context, clock) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     family = section(dossier, "family")
@@ -183,7 +183,7 @@ def test_consent_by_age(ctx: Context) -> None:
     assert sharing.approve(ctx, parent, teen.id, both.grant_id) == "pending"  # once is enough
 
 
-def test_at_16_the_guardian_becomes_a_grantee_the_youth_controls(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_at_16_the_guardian_becomes_a_grantee_the_youth_controls(ctx: Context, clock) -> None:
     youth = person(
         ctx, "sanne@example.nl", "youth", birth_date=years_ago(ctx, 16, days=-2)
     )  # 16 in 2 days
@@ -213,7 +213,7 @@ def test_at_16_the_guardian_becomes_a_grantee_the_youth_controls(ctx: Context, c
 
 def test_a_sharing_the_youth_approved_before_16_waits_for_her_yes_and_not_for_a_look(
     ctx: Context, clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     youth = person(ctx, "sanne@example.nl", "youth", birth_date=years_ago(ctx, 16, days=-2))
     parent = person(ctx, "marieke@example.nl", "parent")
     dossier = dossiers.create_dossier(ctx, youth, "Sanne", None, for_self=True)
@@ -281,7 +281,7 @@ def test_the_setting_lets_a_youth_of_12_to_15_decide_alone(ctx: Context) -> None
         sharing.revoke(alone_ctx, parent, dossier.id, shared.grant_id)
 
 
-def test_share_with_someone_new_by_link(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_share_with_someone_new_by_link(ctx: Context, clock) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     school = section(dossier, "school")
@@ -389,7 +389,7 @@ def test_narrowing_a_grant_takes_a_section_away_at_once(ctx: Context) -> None:
         )
 
 
-def test_after_revocation_the_grantees_keys_open_nothing_they_lost(ctx: Context, engine) -> None:  # type: ignore[no-untyped-def]
+def test_after_revocation_the_grantees_keys_open_nothing_they_lost(ctx: Context, engine) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     care = section(dossier, "care")
@@ -516,7 +516,7 @@ def test_re_encryption_resumes_at_the_next_owner_write_and_never_at_a_look(ctx: 
     assert key_versions(ctx, dossier.id, care) == [2]
 
 
-def test_expiry_rotates_at_the_next_owner_write(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+def test_expiry_rotates_at_the_next_owner_write(ctx: Context, clock) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     care = section(dossier, "care")
@@ -546,7 +546,7 @@ def test_expiry_rotates_at_the_next_owner_write(ctx: Context, clock) -> None:  #
     assert key_versions(ctx, dossier.id, care) == [2]
 
 
-def test_notices_are_mailed_or_logged(ctx: Context, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_notices_are_mailed_or_logged(ctx: Context, caplog) -> None:
     world = youth_world(ctx, 17)
     youth, dossier = world.youth, world.dossier
     professional(ctx)

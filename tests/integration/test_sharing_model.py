@@ -256,8 +256,8 @@ class SharingMachine(RuleBasedStateMachine):
         answered: list[str],
         owner: str | None,
     ) -> None:
-        wipe(self.engine)  # type: ignore[arg-type]
-        self.clock.offset = timedelta()  # type: ignore[attr-defined]
+        wipe(self.engine)
+        self.clock.offset = timedelta()
         ctx = self.ctx
         self.model = Model()
         today = ctx.now().date()
@@ -334,7 +334,7 @@ class SharingMachine(RuleBasedStateMachine):
             if answered:
                 self.officers_say_yes(0, answered)
 
-    def _login(self, name: str):  # type: ignore[no-untyped-def]
+    def _login(self, name: str):
         ticket = sessions.log_in(self.ctx, f"{name}@m.nl", PASSWORD, SessionKind.API)
         return sessions.authenticate(self.ctx, ticket.token, SessionKind.API)
 
@@ -427,7 +427,7 @@ class SharingMachine(RuleBasedStateMachine):
         model = self.model
         was_sixteen = model.sixteen
         model.hour += hours
-        self.clock.advance(hours=hours)  # type: ignore[attr-defined]
+        self.clock.advance(hours=hours)
         now = self.ctx.now()
         for grant in model.grants.values():
             if grant.status in ("pending", "active") and (
@@ -514,7 +514,7 @@ class SharingMachine(RuleBasedStateMachine):
         model.grants[request.asker] = ModelGrant(
             request.sections,
             request.permission,
-            approvals,  # type: ignore[arg-type]
+            approvals,
             status,
             model.hour + 30 * 24 * request.months,
             shared.grant_id,
@@ -613,9 +613,7 @@ class SharingMachine(RuleBasedStateMachine):
                     self.ctx, actor, opening.opening_id, password=PASSWORD
                 )
             else:
-                said = legal_basis.approve(  # type: ignore[assignment]
-                    self.ctx, actor, opening.opening_id, password=PASSWORD
-                )
+                said = legal_basis.approve(self.ctx, actor, opening.opening_id, password=PASSWORD)
         except Conflict:
             assert model.officers_say(opening, officer) is Conflict, (officer, opening, model)
             return
@@ -751,7 +749,7 @@ class SharingMachine(RuleBasedStateMachine):
         assert all(can is (basis == "emergency") for (basis, _), can in shown.items()), shown
 
 
-def test_the_service_agrees_with_the_model(ctx, engine, clock, app, keys_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_service_agrees_with_the_model(ctx, engine, clock, app, keys_dir: Path) -> None:
     # The server's job key: an officer's share waits under it for the next officer's yes.
     SharingMachine.ctx = replace(ctx, job_key=load_keys(keys_dir).job_key)
     SharingMachine.engine = engine

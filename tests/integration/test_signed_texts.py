@@ -149,7 +149,7 @@ def _chain_intact(ctx: Context, dossier_id: uuid.UUID) -> bool:
         return verify_chain(db, chain_for(dossier_id)) is None
 
 
-def _correction(ctx: Context, actor: object, w: World, entry_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+def _correction(ctx: Context, actor: object, w: World, entry_id: uuid.UUID | None = None):
     detail = entries.read_entry(ctx, actor, w.dossier, entry_id or w.report)
     return next(c for c in detail.corrections if c.id == w.correction)
 

@@ -18,14 +18,14 @@ from tests.conftest import PASSWORD
 from tests.integration.test_dossiers import person, section, verified_professional
 
 
-def owned_by_a_17_year_old(ctx: Context):  # type: ignore[no-untyped-def]
+def owned_by_a_17_year_old(ctx: Context):
     today = ctx.now().date()
     daan = person(ctx, "daan@example.nl", "youth", birth_date=today.replace(year=today.year - 17))
     dossier = dossiers.create_dossier(ctx, daan, "Daan", None, for_self=True)
     return daan, dossier, section(dossier, "care")
 
 
-def link(ctx: Context, owner, dossier_id, care, permission: str = "read") -> str:  # type: ignore[no-untyped-def]
+def link(ctx: Context, owner, dossier_id, care, permission: str = "read") -> str:
     shared = sharing.share(
         ctx, owner, dossier_id, grantee_email=None, section_ids=[care], permission=permission
     )
@@ -33,7 +33,7 @@ def link(ctx: Context, owner, dossier_id, care, permission: str = "read") -> str
     return shared.invitation_code
 
 
-def staff(ctx: Context, email: str, role: str):  # type: ignore[no-untyped-def]
+def staff(ctx: Context, email: str, role: str):
     from tests.conftest import login_actor
 
     accounts.create_staff(ctx, accounts.NewAccount(email, PASSWORD, role.title(), role))
@@ -187,7 +187,7 @@ def test_two_revocations_at_once_one_wins_one_event_one_rotation(ctx: Context) -
 
 def test_an_ended_grant_loses_its_keys_even_when_the_request_that_noticed_is_refused(
     ctx: Context, clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     daan, dossier, care = owned_by_a_17_year_old(ctx)
     anne = verified_professional(ctx)
     entry, _ = entries.write_entry(ctx, daan, dossier.id, care, "Plan", "Stappen", "plan")

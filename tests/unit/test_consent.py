@@ -37,7 +37,7 @@ def born_years_ago(years: int, days_extra: int = 0) -> date:
         (born_years_ago(17), Band.SIXTEEN_PLUS, {SUBJECT}, {SUBJECT}),
     ],
 )
-def test_who_must_approve_by_age(birth_date, expected_band, required, required_youth_alone) -> None:  # type: ignore[no-untyped-def]
+def test_who_must_approve_by_age(birth_date, expected_band, required, required_youth_alone) -> None:
     assert band(birth_date, TODAY) is expected_band
     assert Rules().required(birth_date, TODAY) == required
     assert Rules(youth_alone_12_15=True).required(birth_date, TODAY) == required_youth_alone
@@ -128,7 +128,7 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
         (True, NOW + timedelta(days=1), None, State.ACTIVE),
     ],
 )
-def test_grant_state(approved, revoked_at, expires_at, expected) -> None:  # type: ignore[no-untyped-def]
+def test_grant_state(approved, revoked_at, expires_at, expected) -> None:
     assert (
         state(approved=approved, revoked_at=revoked_at, expires_at=expires_at, now=NOW) is expected
     )
@@ -152,7 +152,7 @@ def test_sixteenth_birthday_including_leap_day() -> None:
         (17, SUBJECT, set(), set()),
     ],
 )
-def test_a_new_owner_needs_the_same_yes_as_a_share(  # type: ignore[no-untyped-def]
+def test_a_new_owner_needs_the_same_yes_as_a_share(
     age, relation, needed, needed_youth_alone
 ) -> None:
     birth = born_years_ago(age, 30)
@@ -181,7 +181,7 @@ FAMILY = {**PARENTS, YOUTH: SUBJECT}
         (16, FAMILY, [YOUTH], set(), set()),
     ],
 )
-def test_who_must_confirm_a_destruction(  # type: ignore[no-untyped-def]
+def test_who_must_confirm_a_destruction(
     age, owners, confirmed, waiting, waiting_youth_alone
 ) -> None:
     birth = born_years_ago(age, 30)

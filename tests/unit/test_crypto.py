@@ -174,7 +174,7 @@ def flip(blob: bytes, index: int) -> bytes:
         pytest.param(lambda b: b, KEY[:16], Kind.CONTENT, "p", {"id": "1"}, id="short key"),
     ],
 )
-def test_every_failure_to_open_is_one_opaque_error(blob, key, kind, purpose, context) -> None:  # type: ignore[no-untyped-def]
+def test_every_failure_to_open_is_one_opaque_error(blob, key, kind, purpose, context) -> None:
     with pytest.raises(CryptoError) as raised:
         crypto.open_sealed(key, blob(sealed()), kind=kind, purpose=purpose, context=context)
     assert str(raised.value) == "could not open"

@@ -31,7 +31,7 @@ def interpolate(text: str, environ: dict[str, str]) -> str:
     return VARIABLE.sub(value, text)
 
 
-def compose(environ: dict[str, str]) -> dict:  # type: ignore[type-arg]
+def compose(environ: dict[str, str]) -> dict:
     data = yaml.safe_load(interpolate((DOCKER / "compose.yaml").read_text(), environ))
     return PyCompose.from_json(json.dumps(data)).to_dict()
 
@@ -117,7 +117,7 @@ def _merge(base: object, overlay: object, key: str = "") -> object:
     return overlay
 
 
-def scaled(environ: dict[str, str]) -> dict:  # type: ignore[type-arg]
+def scaled(environ: dict[str, str]) -> dict:
     """compose.yaml with compose.scale.yaml over it, as `docker compose -f … -f …` reads them."""
     files = [
         yaml.load(interpolate((DOCKER / name).read_text(), environ), Loader=_ComposeLoader)  # noqa: S506 - SafeLoader with one more tag

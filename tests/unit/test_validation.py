@@ -14,7 +14,7 @@ from dossier.errors import InvalidInput
 from dossier.services import validation
 
 
-def errors_of(check) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def errors_of(check) -> dict[str, list[str]]:
     errors = validation.Errors()
     check(errors)
     try:
@@ -155,7 +155,7 @@ def test_any_text_without_them_is_usable(value: str) -> None:
         ("title", lambda v, e: validation.text(f"Plan{v}", e, "title", **LIMITS)),
     ],
 )
-def test_every_field_rule_refuses_unusable_text(bad: str, field: str, check) -> None:  # type: ignore[no-untyped-def]
+def test_every_field_rule_refuses_unusable_text(bad: str, field: str, check) -> None:
     assert errors_of(lambda e: check(bad, e)) == {field: [validation.UNUSABLE_TEXT]}
 
 
