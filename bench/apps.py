@@ -196,11 +196,11 @@ def plan_page(connection: Connection, aead: AESGCM, dossier_id: uuid.UUID) -> di
         aad = content_aad(
             field,
             dossier_id,
-            row.section_id,  # type: ignore[attr-defined]
+            row.section_id,
             kind,
-            row.id,  # type: ignore[attr-defined]
+            row.id,
             1,
-            row.key_version,  # type: ignore[attr-defined]
+            row.key_version,
         )
         return open_content(aead, blob, aad).decode()
 

@@ -38,7 +38,7 @@ ACTIONS = (
 )
 
 
-def _fill(engine) -> tuple[list[uuid.UUID], list[uuid.UUID]]:  # type: ignore[no-untyped-def]
+def _fill(engine) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """EVENTS real, hash-chained events over 5,000 dossier chains, in bulk: the bytes `append`
     writes, without a transaction per event."""
     actors = [uuid.uuid4() for _ in range(500)]
@@ -128,7 +128,7 @@ def _skeleton_seconds(engine: Engine) -> tuple[float, Skeleton]:
         return time.perf_counter() - start, result
 
 
-def _verify_figures(engine) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _verify_figures(engine) -> list[dict[str, object]]:
     factory = make_session_factory(engine)
     before, skeleton = _skeleton_seconds(engine)  # the skeleton runs before and after the real
     with unit_of_work(factory) as db:  # verifier, so neither gets the warmer cache alone
@@ -169,7 +169,7 @@ def _verify_figures(engine) -> list[dict[str, object]]:  # type: ignore[no-untyp
     ]
 
 
-def _search_figures(engine, actors, dossiers) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _search_figures(engine, actors, dossiers) -> list[dict[str, object]]:
     from dossier.services.audit_views import EventFilters, _after, _cursor, _filtered
 
     factory = make_session_factory(engine)
@@ -219,7 +219,7 @@ def _search_figures(engine, actors, dossiers) -> list[dict[str, object]]:  # typ
     ]
 
 
-def _figures(engine) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _figures(engine) -> list[dict[str, object]]:
     migrations.upgrade(engine)
     actors, dossiers = _fill(engine)
     return _verify_figures(engine) + _search_figures(engine, actors, dossiers)

@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(  # type: ignore[no-untyped-def]
+def serving(
     command: list[str], env: dict[str, str], port: int, wait: float = 10.0, quiet: bool = False
 ):
     """Start a server on 127.0.0.1:`port`, wait until it accepts connections, always stop it.
@@ -74,18 +74,18 @@ def serving(  # type: ignore[no-untyped-def]
             process.wait()
 
 
-def gunicorn(app: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+def gunicorn(app: str, env: dict[str, str]):
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
     return serving([*command, "--log-level", "warning", app], env, port)
 
 
-def load(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None):  # type: ignore[no-untyped-def]
+def load(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None):
     """Keep-alive clients for DURATION seconds; requests/s and latency percentiles in ms."""
     return load_spread([(port, path, body)], method, headers)
 
 
-def load_spread(  # type: ignore[no-untyped-def]
+def load_spread(
     targets: list[tuple[int, str, bytes | None]],
     method: str,
     headers: dict[str, str],

@@ -43,7 +43,7 @@ def install() -> None:
 
 
 @contextmanager
-def css(root: Path, port: int, serving) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def css(root: Path, port: int, serving) -> Iterator[str]:
     """Serve a fresh pod from `root`; yield the path of the 2 KB resource."""
     install()
     root.mkdir(parents=True, exist_ok=True)

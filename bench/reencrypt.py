@@ -36,12 +36,12 @@ TITLE = "Verslag van een gesprek"
 BODY = "Een tekst van gemiddelde lengte over hoe het gaat, thuis en op school. " * 12
 
 
-def _actor(ctx: Context, email: str):  # type: ignore[no-untyped-def]
+def _actor(ctx: Context, email: str):
     ticket = sessions.log_in(ctx, email, PASSWORD, SessionKind.WEB)
     return sessions.authenticate(ctx, ticket.token, SessionKind.WEB)
 
 
-def _fill(ctx: Context, owner, dossier_id: uuid.UUID, section_id: uuid.UUID) -> None:  # type: ignore[no-untyped-def]
+def _fill(ctx: Context, owner, dossier_id: uuid.UUID, section_id: uuid.UUID) -> None:
     with ctx.unit_of_work() as db:
         keys = keychain(db, owner, dossier_id)
         now = ctx.now()

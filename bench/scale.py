@@ -42,7 +42,7 @@ BATCH = 5000
 ROUNDS = 100
 
 
-def _setup(engine: Engine, keys_dir: Path) -> tuple[Context, object, object]:  # type: ignore[type-arg]
+def _setup(engine: Engine, keys_dir: Path) -> tuple[Context, object, object]:
     """The measured dossier, made through the services; its secret goes to a scratch folder."""
     ctx = Context(
         make_session_factory(engine),
@@ -164,13 +164,13 @@ def _fill(engine: Engine, owner_id: uuid.UUID, count: int) -> None:
         connection.execute(text("ANALYZE"))  # as autovacuum (or PRAGMA optimize) would
 
 
-def _table(name: str):  # type: ignore[no-untyped-def]
+def _table(name: str):
     from dossier.models import Base
 
     return Base.metadata.tables[name]
 
 
-def _page_seconds(ctx: Context, owner, dossier_id: uuid.UUID) -> float:  # type: ignore[no-untyped-def]
+def _page_seconds(ctx: Context, owner, dossier_id: uuid.UUID) -> float:
     started = time.perf_counter()
     entries.list_entries(ctx, owner, dossier_id, entries.Filters(limit=50))
     return time.perf_counter() - started
