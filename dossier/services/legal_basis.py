@@ -219,6 +219,7 @@ def record(
         if not _sealed_for_emergency(db, dossier_id, wanted, emergency.id):
             raise refuse(Conflict(NOT_SEALED_YET), reason="current keys not sealed")
         now = ctx.now()
+        ends = _end_of(until)
         row = LegalGrantRecord(
             id=uuid.uuid4(),
             dossier_id=dossier_id,
@@ -227,10 +228,11 @@ def record(
             emergency_key_id=emergency.id,
             basis=basis,
             reference=cleaned,
-            until=_end_of(until),
+            until=ends,
             status=EmergencyStatus.WAITING,
             created_at=now,
-            approve_before=now + APPROVE_WITHIN,
+            # A yes after the last day would open an access that has already ended.
+            approve_before=min(now + APPROVE_WITHIN, ends),
         )
         db.add(row)
         db.flush()

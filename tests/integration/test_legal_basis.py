@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dossier.actions import Action
-from dossier.days import LOCAL
+from dossier.days import LOCAL, start_of
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
 from dossier.models import AuditEvent, Grant, LegalGrantApproval, Notice, SealedKey
@@ -190,6 +190,19 @@ def test_what_a_record_needs(world: World, changes: dict[str, Any], error: type)
         _record(world, **changes)
     with world.ctx.reading() as db:
         assert db.scalar(select(func.count()).select_from(Grant).where(Grant.basis == "legal")) == 0
+
+
+def test_no_yes_after_the_last_day_opens_an_access_that_has_ended(world: World) -> None:
+    ctx = world.ctx
+    recorded = _record(world, days=0)  # until the end of today, Dutch time
+    ctx.clock.advance(
+        seconds=(start_of(_today(ctx) + timedelta(days=1)) - ctx.now()).total_seconds()
+    )
+    assert ctx.now() - recorded.created_at < timedelta(hours=24)  # still within the usual wait
+    with pytest.raises(Conflict):
+        legal_basis.approve(ctx, login_actor(ctx, ADMIN), recorded.id, password=PASSWORD)
+    assert legal_basis.waiting_for_officer(ctx, login_actor(ctx, ADMIN)) == []
+    assert legal_basis.expire_overdue(ctx) == 1
 
 
 def test_an_officer_says_yes_once_and_only_while_it_waits(world: World) -> None:
