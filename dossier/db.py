@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,6 +127,16 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
     finally:
         session.close()
+
+
+@contextmanager
+def looking_up(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """`reading` for plain rows, on a connection with no session around it. For the one look-up
+    every request makes before anything else (its session), where a session's own bookkeeping
+    costs more than the statement it runs."""
+    engine: Engine = factory.kw["bind"]
+    with _translated(), engine.connect() as connection:
+        yield connection.execution_options(isolation_level=READ_ONLY)
 
 
 @contextmanager

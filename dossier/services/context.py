@@ -12,12 +12,13 @@ from functools import partial
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.actions import Action
 from dossier.audit import Event, Origin, Outcome, append
 from dossier.config import Settings
-from dossier.db import reading, unit_of_work
+from dossier.db import looking_up, reading, unit_of_work
 from dossier.errors import AccessDenied, DomainError
 from dossier.keys import DossierSecrets
 from dossier.models import Dossier, Role
@@ -101,6 +102,12 @@ class Context:
         """Look-ups without a transaction to begin and commit (`dossier.db.reading`)."""
         with reading(self.sessions) as db:
             yield db
+
+    @contextmanager
+    def looking_up(self) -> Iterator[Connection]:
+        """Plain rows on a connection of their own (`dossier.db.looking_up`)."""
+        with looking_up(self.sessions) as connection:
+            yield connection
 
     def _deliver(self, mail: Mail) -> None:
         if self.settings.redis_url:

@@ -369,8 +369,8 @@ def authenticate(ctx: Context, token: str, kind: SessionKind) -> Actor | None:
         return None
     session_id, secret = parsed
     now = ctx.now()
-    with ctx.reading() as db:
-        row = db.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
+    with ctx.looking_up() as connection:
+        row = connection.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
     if (
         row is None
         or row.kind != str(kind)
