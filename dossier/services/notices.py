@@ -543,8 +543,9 @@ def readers_of(
 def _readers_to_tell(
     db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
 ) -> list[Recipient]:
-    """`readers_of` with where their mail goes, in one statement, in a steady order."""
-    rows = db.execute(
+    """`readers_of` with where their mail goes, in one statement, in a steady order. Plain rows
+    on the unit of work's connection: it runs inside a flush, which has nothing more to write."""
+    rows = db.connection().execute(
         _READERS_TO_TELL, {"dossier_id": dossier_id, "section_id": section_id, "now": now}
     )
     return [Recipient(*row) for row in rows]
