@@ -72,7 +72,8 @@ class ModelRequest:
     sections: frozenset[str]
     permission: str
     months: int
-    reaches: frozenset[str] | None  # the owners who may answer it; None: every deciding owner
+    # The owners it reaches; None: every deciding owner (by code, or once answered).
+    reaches: frozenset[str] | None
     asked_at_hour: int
     request_id: object
     status: str = "waiting"  # waiting, approved, refused
@@ -502,6 +503,8 @@ class SharingMachine(RuleBasedStateMachine):
             assert yes and model.decides(by) and model.live(request.asker) is not None
             return
         assert model.decides(by) and model.reached(request, by) and request.waiting(model.hour)
+        # Answered, it is this dossier's: every deciding owner meets it from now on, as answered.
+        request.reaches = None
         if not yes:
             request.status = "refused"
             assert shared is None
