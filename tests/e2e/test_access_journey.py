@@ -152,6 +152,10 @@ def test_by_law_and_a_part_kept_back_in_plain_sight(
     admin = log_in(browser, base_url, phone, ADMIN)
     admin.goto(f"{base_url}/legal")
     expect(admin.get_by_text("C/16/512345 / JE RK 26-101")).to_be_visible()
+    # The day Lea chose, as she chose it: through that day, not "until midnight" after it.
+    access = admin.get_by_text("Krijgt toegang tot")
+    expect(access).to_contain_text(f"tot en met {until.day} ")
+    expect(access).not_to_contain_text("00:00")
     check(admin, "phone-legal-waiting")
     admin.get_by_label("Je wachtwoord").first.fill(PASSWORD)
     admin.get_by_role("button", name="Ja, open het").first.click()
