@@ -1,6 +1,6 @@
 """Days as the people using the service live them. A date someone types or reads is a day in the
-Netherlands; the database keeps instants in UTC. Every conversion between the two goes through
-here, so "until Friday" means the same Friday on every page, notice and mail."""
+Netherlands; the database keeps instants in UTC. Converting between the two through here keeps
+"until Friday" the same Friday on every page, notice and mail."""
 
 from __future__ import annotations
 

@@ -118,8 +118,8 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 @contextmanager
 def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Statements that only read, each in a transaction of its own: no write lock taken, nothing
-    to commit. For a look-up that every request makes before its unit of work, such as checking
-    its session; a block that writes must use `unit_of_work`."""
+    to commit. For look-ups outside a unit of work, such as a second factor's state; a block
+    that writes must use `unit_of_work`."""
     session = factory()
     try:
         with _translated():

@@ -282,7 +282,7 @@ def approve(ctx: Context, actor: Actor, record_id: uuid.UUID, *, password: str) 
         if emergency is None or emergency.id != row.emergency_key_id:
             raise refuse(AccessDenied(), reason="not an emergency officer")
         now = ctx.now()
-        if row.status != EmergencyStatus.WAITING or row.approve_before <= now:
+        if row.status != EmergencyStatus.WAITING or min(row.approve_before, row.until) <= now:
             raise refuse(
                 Conflict(N_("This has been decided already, or waited too long.")),
                 reason="not waiting",

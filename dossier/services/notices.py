@@ -226,9 +226,11 @@ LINES: dict[NoticeKind, str] = {
     NoticeKind.GRANT_ACTIVE: N_("%(person)s shared %(sections)s with you."),
     NoticeKind.GRANT_APPROVED: N_("%(person)s said yes: %(grantee)s may now look in %(sections)s."),
     NoticeKind.GRANT_REFUSED: N_("%(person)s said no: %(grantee)s may not look in %(sections)s."),
-    NoticeKind.GRANT_ENDING: N_("You may look in %(sections)s until %(date)s."),
+    NoticeKind.GRANT_ENDING: N_("You may look in %(sections)s up to and including %(date)s."),
     NoticeKind.GRANT_ENDED: N_("You may no longer look in %(sections)s."),
-    NoticeKind.SHARING_ENDING: N_("%(grantee)s may look in %(sections)s until %(date)s."),
+    NoticeKind.SHARING_ENDING: N_(
+        "%(grantee)s may look in %(sections)s up to and including %(date)s."
+    ),
     NoticeKind.SHARING_ENDED: N_("%(person)s stopped sharing %(sections)s with %(grantee)s."),
     NoticeKind.LOOKED_FIRST: N_("%(person)s looked in the dossier for the first time."),
     NoticeKind.BIRTHDAY_TWELVE_SOON: N_(
@@ -544,7 +546,8 @@ def _readers_to_tell(
     db: Session, dossier_id: uuid.UUID, section_id: uuid.UUID, now: datetime
 ) -> list[Recipient]:
     """`readers_of` with where their mail goes, in one statement, in a steady order. Plain rows
-    on the unit of work's connection: it runs inside a flush, which has nothing more to write."""
+    on the unit of work's connection: only `tell_of_writing` asks, inside a flush, where the
+    session would not flush first anyway."""
     rows = db.connection().execute(
         _READERS_TO_TELL, {"dossier_id": dossier_id, "section_id": section_id, "now": now}
     )

@@ -96,7 +96,7 @@ def test_she_sees_what_happened_since_she_was_here(
     said = [items.nth(i).locator("p").first.inner_text() for i in range(count)]
     for line in LINES:
         assert sum(line in text for text in said) == 1, (line, said)
-    assert any("mag nog tot" in text and "kijken in Hulp en School" in text for text in said)
+    assert any("mag nog tot en met" in text and "kijken in Hulp en School" in text for text in said)
     # newest first: the tick's news after what Anne and Marieke did
     assert said.index(next(t for t in said if LINES[0] in t)) < said.index(
         next(t for t in said if LINES[3] in t)

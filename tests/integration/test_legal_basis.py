@@ -16,7 +16,14 @@ from dossier.actions import Action
 from dossier.days import LOCAL, start_of
 from dossier.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from dossier.keys import load_keys
-from dossier.models import AuditEvent, Grant, LegalGrantApproval, Notice, SealedKey
+from dossier.models import (
+    AuditEvent,
+    Grant,
+    LegalGrantApproval,
+    LegalGrantRecord,
+    Notice,
+    SealedKey,
+)
 from dossier.services import accounts, emergency, entries, legal_basis, pages, sharing
 from dossier.services.context import Context
 from dossier.services.lifecycle import sweep_everywhere
@@ -203,6 +210,22 @@ def test_no_yes_after_the_last_day_opens_an_access_that_has_ended(world: World) 
         legal_basis.approve(ctx, login_actor(ctx, ADMIN), recorded.id, password=PASSWORD)
     assert legal_basis.waiting_for_officer(ctx, login_actor(ctx, ADMIN)) == []
     assert legal_basis.expire_overdue(ctx) == 1
+
+
+def test_a_record_that_waits_longer_than_its_access_lasts_opens_nothing(world: World) -> None:
+    """A record made before the wait was cut to its last day still waits a whole day: a yes
+    after its last day is refused all the same."""
+    ctx = world.ctx
+    recorded = _record(world, days=0)
+    with ctx.unit_of_work() as db:
+        row = db.get(LegalGrantRecord, recorded.id)
+        assert row is not None
+        row.approve_before = row.created_at + timedelta(hours=24)
+    ctx.clock.advance(
+        seconds=(start_of(_today(ctx) + timedelta(days=1)) - ctx.now()).total_seconds()
+    )
+    with pytest.raises(Conflict):
+        legal_basis.approve(ctx, login_actor(ctx, ADMIN), recorded.id, password=PASSWORD)
 
 
 def test_an_officer_says_yes_once_and_only_while_it_waits(world: World) -> None:

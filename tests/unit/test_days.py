@@ -25,3 +25,8 @@ def test_a_dutch_day_starts_at_the_utc_hour_of_its_season(day: date, utc_hour: i
 def test_an_end_at_midnight_belongs_to_the_day_before() -> None:
     assert last_day_of(start_of(date(2026, 3, 29))) == date(2026, 3, 28)
     assert last_day_of(start_of(date(2026, 3, 29)) + timedelta(minutes=1)) == date(2026, 3, 29)
+
+
+def test_the_day_the_clocks_go_back_lasts_25_hours() -> None:
+    assert start_of(date(2026, 10, 26)) - start_of(date(2026, 10, 25)) == timedelta(hours=25)
+    assert start_of(date(2026, 3, 30)) - start_of(date(2026, 3, 29)) == timedelta(hours=23)
