@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dossier.days import local_day
 from dossier.errors import N_, InvalidInput
 from dossier.models import (
     CheckIn,
@@ -29,7 +30,7 @@ from dossier.models import (
 )
 from dossier.services import validation
 from dossier.services.context import Actor, Context
-from dossier.services.council.periods import Month, today_in_nl
+from dossier.services.council.periods import Month
 
 ASKED = (Role.YOUTH, Role.PARENT)
 SCORES = range(1, 6)
@@ -48,7 +49,7 @@ def due(db: Session, ctx: Context, actor: Actor) -> Question | None:
     if actor.role not in ASKED:
         return None
     now = ctx.now()
-    this_month = Month.of(today_in_nl(now)).first_day
+    this_month = Month.of(local_day(now)).first_day
     turn = db.get(CheckInTurn, actor.user_id)
     if turn is not None and turn.month >= this_month:
         return None
@@ -117,7 +118,7 @@ def not_now(ctx: Context, actor: Actor) -> None:
 def _take_turn(db: Session, ctx: Context, actor: Actor) -> date | None:
     """This month's turn, taken in the database itself so two answers at once make one; None
     when it was taken already."""
-    month = Month.of(today_in_nl(ctx.now())).first_day
+    month = Month.of(local_day(ctx.now())).first_day
     moved = cast(  # an UPDATE answers with a CursorResult (SQLAlchemy's documented cast)
         CursorResult[Any],
         db.execute(

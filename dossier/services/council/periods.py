@@ -97,13 +97,9 @@ class Period:
         return period
 
 
-def today_in_nl(now: datetime) -> date:
-    return days.local_day(now)
-
-
 def last_complete_quarter(now: datetime) -> Period:
     """What the council meets about: the quarter that ended last."""
-    this = Month.of(today_in_nl(now))
+    this = Month.of(days.local_day(now))
     first_of_this_quarter = Month(this.year, 3 * this.quarter - 2)
     last = first_of_this_quarter.previous()
     return Period.quarter(last.year, last.quarter)
@@ -116,7 +112,7 @@ def choices(now: datetime) -> list[Period]:
     while len(quarters) < QUARTERS_TO_CHOOSE:
         before = quarters[-1].months[0].previous()
         quarters.append(Period.quarter(before.year, before.quarter))
-    months = [Month.of(today_in_nl(now)).previous()]
+    months = [Month.of(days.local_day(now)).previous()]
     while len(months) < MONTHS_IN_CHARTS:
         months.append(months[-1].previous())
     return quarters + [Period.month(month) for month in months]

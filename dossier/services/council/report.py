@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from dossier.actions import Action
 from dossier.audit import append
+from dossier.days import local_day
 from dossier.errors import N_
 from dossier.models import Role
 from dossier.services.context import Actor, Context, actor_event, require_role
@@ -149,7 +150,7 @@ def _page(
         )
     return CouncilPage(
         period=chosen,
-        today=periods.today_in_nl(now),
+        today=local_day(now),
         choices=periods.choices(now),
         organisation=organisation,
         organisations=tally.organisations,
